@@ -1,0 +1,8 @@
+//! Server functions, one file per resource. Each is a public HTTP endpoint:
+//! it finds the caller's session and checks the permission itself.
+
+mod session;
+mod users;
+
+pub use session::*;
+pub use users::*;

@@ -1,0 +1,68 @@
+use super::go_to;
+use crate::api::SignOut;
+use leptos::html;
+use leptos::prelude::*;
+use roster_domain::CurrentUser;
+
+/// The avatar button and its menu: who is signed in, and Sign out.
+/// Keyboard: Enter or Space opens it, focus moves into it, Escape closes it.
+#[component]
+pub fn AvatarMenu(user: CurrentUser) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let sign_out = ServerAction::<SignOut>::new();
+    let first_item = NodeRef::<html::Button>::new();
+    let button = NodeRef::<html::Button>::new();
+
+    Effect::new(move |_| {
+        if open.get() {
+            if let Some(item) = first_item.get() {
+                let _ = item.focus();
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            go_to("/login");
+        }
+    });
+    let close = move || {
+        open.set(false);
+        if let Some(button) = button.get() {
+            let _ = button.focus();
+        }
+    };
+
+    view! {
+        <div class="avatar-menu" on:keydown=move |ev| if ev.key() == "Escape" && open.get_untracked() { close() }>
+            <button
+                type="button"
+                class="avatar"
+                node_ref=button
+                aria-haspopup="menu"
+                aria-controls="avatar-menu"
+                aria-expanded=move || open.get().to_string()
+                aria-label=format!("Account menu for {}", user.display_name)
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {user.initials()}
+            </button>
+            <div id="avatar-menu" class="menu" role="menu" aria-label="Account" hidden=move || !open.get()>
+                <p class="menu-caption" role="none">
+                    {user.display_name.clone()}
+                    <small>{user.login.clone()}</small>
+                </p>
+                <button
+                    type="button"
+                    role="menuitem"
+                    node_ref=first_item
+                    disabled=move || sign_out.pending().get()
+                    on:click=move |_| {
+                        sign_out.dispatch(SignOut {});
+                    }
+                >
+                    "Sign out"
+                </button>
+            </div>
+        </div>
+    }
+}

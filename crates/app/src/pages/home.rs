@@ -1,0 +1,35 @@
+use crate::components::{landing_page, SignedInPage};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use roster_domain::{CurrentUser, Permission};
+
+/// The start page: admins go on to the Users panel, everyone else sees
+/// their own account.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    view! {
+        <Title text="Start" />
+        <SignedInPage permission=None content=|user| {
+            if user.can(Permission::AdminUser) {
+                view! { <Redirect path=landing_page(&user) /> }.into_any()
+            } else {
+                view! { <AccountSummary user /> }.into_any()
+            }
+        } />
+    }
+}
+
+#[component]
+fn AccountSummary(user: CurrentUser) -> impl IntoView {
+    let roles = user.roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ");
+    view! {
+        <h1>"Welcome, " {user.display_name.clone()}</h1>
+        <dl class="account-summary">
+            <dt>"Login"</dt>
+            <dd>{user.login.clone()}</dd>
+            <dt>"Roles"</dt>
+            <dd>{roles}</dd>
+        </dl>
+    }
+}

@@ -1,0 +1,11 @@
+//! One file per page.
+
+mod home;
+mod login;
+mod not_found;
+mod users;
+
+pub use home::HomePage;
+pub use login::LoginPage;
+pub use not_found::NotFoundPage;
+pub use users::UsersPage;

@@ -1,0 +1,103 @@
+//! Server-side glue between Leptos and Roster: the axum state, what the
+//! session layer attaches to each request, and cookie handling.
+
+use axum::extract::FromRef;
+use cookie::{Cookie, SameSite};
+use http::header::SET_COOKIE;
+use http::{HeaderValue, StatusCode};
+use leptos::config::LeptosOptions;
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use roster_domain::AppError;
+use roster_service::{Roster, SessionToken, SignedIn};
+
+/// The router's state; Leptos provides it as context to every server
+/// function and page render.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub roster: Roster,
+}
+
+pub const SESSION_COOKIE: &str = "roster_session";
+
+/// What the session layer learned about a request. It sits in the request's
+/// extensions, where server functions find it through `request()`.
+#[derive(Clone, Debug, Default)]
+pub struct RequestSession {
+    /// The valid session the cookie names, if any.
+    pub signed_in: Option<SignedIn>,
+    /// The cookie's token, valid or not: sign-in ends it.
+    pub cookie_token: Option<SessionToken>,
+    pub ip: Option<String>,
+}
+
+/// The service handle and the calling request's session.
+pub struct Call {
+    pub roster: Roster,
+    pub session: RequestSession,
+}
+
+impl Call {
+    pub fn signed_in(&self) -> Option<&SignedIn> {
+        self.session.signed_in.as_ref()
+    }
+
+    pub fn ip(&self) -> Option<&str> {
+        self.session.ip.as_deref()
+    }
+}
+
+/// The context of the current server function or page render.
+pub fn call() -> Result<Call, AppError> {
+    let missing = |what: &str| {
+        tracing::error!("{what} missing from the Leptos context");
+        AppError::Internal
+    };
+    let state = use_context::<AppState>().ok_or_else(|| missing("AppState"))?;
+    let parts = use_context::<http::request::Parts>().ok_or_else(|| missing("request parts"))?;
+    let session = parts.extensions.get::<RequestSession>().cloned().unwrap_or_default();
+    Ok(Call { roster: state.roster, session })
+}
+
+/// Passes a server function's result through, giving errors their HTTP status.
+pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let (Err(e), Some(response)) = (&result, use_context::<ResponseOptions>()) {
+        response.set_status(StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    }
+    result
+}
+
+/// The `Set-Cookie` value that hands the browser a session.
+pub fn session_cookie(token: &SessionToken, roster: &Roster) -> String {
+    Cookie::build((SESSION_COOKIE, token.as_cookie_value().to_owned()))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(roster.settings.secure_cookies)
+        .path("/")
+        .max_age(cookie::time::Duration::hours(roster.settings.session_absolute_hours))
+        .build()
+        .to_string()
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn expired_session_cookie(roster: &Roster) -> String {
+    let mut removal = Cookie::build((SESSION_COOKIE, "")).http_only(true).same_site(SameSite::Lax).path("/").build();
+    removal.set_secure(roster.settings.secure_cookies);
+    removal.make_removal();
+    removal.to_string()
+}
+
+pub fn set_cookie(value: String) {
+    if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&value)) {
+        response.append_header(SET_COOKIE, value);
+    }
+}
+
+/// Reads the session token from a `Cookie` header, if it has Roster's shape.
+pub fn token_from_cookie_header(header: &str) -> Option<SessionToken> {
+    Cookie::split_parse(header)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == SESSION_COOKIE)
+        .and_then(|c| SessionToken::from_cookie(c.value()))
+}

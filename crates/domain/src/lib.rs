@@ -1,0 +1,24 @@
+//! Roster's domain: the values every other crate agrees on.
+//!
+//! Parse, don't validate: a `Login`, `Email` or `Password` can only be built
+//! through its `parse` function, so holding one means it is valid.
+
+mod audit;
+mod error;
+mod ids;
+mod login;
+mod email;
+mod password;
+mod role;
+mod time;
+mod user;
+
+pub use audit::AuditAction;
+pub use email::Email;
+pub use error::{AppError, FieldError};
+pub use ids::UserId;
+pub use login::Login;
+pub use password::Password;
+pub use role::{Permission, Role};
+pub use time::Timestamp;
+pub use user::{full_name, CurrentUser, UserRow, UsersPage};

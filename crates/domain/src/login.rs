@@ -1,0 +1,87 @@
+use crate::FieldError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A user's login name: 1–100 characters of letters, digits and `. _ - @ +`.
+/// Unique case-insensitively; kept as typed, compared through `normalized`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Login(String);
+
+impl Login {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(input: &str) -> Result<Self, FieldError> {
+        let login = input.trim();
+        if login.is_empty() {
+            return Err(FieldError::new("login", "Login is required."));
+        }
+        if login.chars().count() > Self::MAX_CHARS {
+            return Err(FieldError::new("login", format!("Login must be at most {} characters.", Self::MAX_CHARS)));
+        }
+        if let Some(bad) = login.chars().find(|c| !(c.is_alphanumeric() || "._-@+".contains(*c))) {
+            return Err(FieldError::new(
+                "login",
+                format!("Login may contain letters, digits and . _ - @ + but not {bad:?}."),
+            ));
+        }
+        Ok(Login(login.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The form used for uniqueness and look-up.
+    pub fn normalized(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl TryFrom<String> for Login {
+    type Error = FieldError;
+    fn try_from(s: String) -> Result<Self, FieldError> {
+        Login::parse(&s)
+    }
+}
+
+impl From<Login> for String {
+    fn from(l: Login) -> String {
+        l.0
+    }
+}
+
+impl fmt::Display for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_usual_logins_and_trims_them() {
+        for ok in ["admin", "j.doe", "anna_b-2", "x", "müller", "a+b@corp.example"] {
+            assert_eq!(Login::parse(ok).unwrap().as_str(), ok);
+        }
+        assert_eq!(Login::parse("  admin \n").unwrap().as_str(), "admin");
+    }
+
+    #[test]
+    fn refuses_empty_long_and_odd_characters() {
+        assert_eq!(Login::parse("   ").unwrap_err().message, "Login is required.");
+        assert!(Login::parse(&"a".repeat(101)).is_err());
+        assert!(Login::parse(&"a".repeat(100)).is_ok());
+        for bad in ["two words", "semi;colon", "<script>", "quote'"] {
+            let err = Login::parse(bad).unwrap_err();
+            assert_eq!(err.field, "login", "{bad}");
+        }
+    }
+
+    #[test]
+    fn compares_case_insensitively_through_normalized() {
+        assert_eq!(Login::parse("Admin").unwrap().normalized(), Login::parse("aDMIN").unwrap().normalized());
+    }
+}

@@ -1,0 +1,79 @@
+use crate::{Permission, Role, Timestamp, UserId};
+use serde::{Deserialize, Serialize};
+
+/// One row of the Users panel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: UserId,
+    pub login: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub roles: Vec<Role>,
+    pub created_at: Timestamp,
+}
+
+impl UserRow {
+    pub fn full_name(&self) -> String {
+        full_name(&self.first_name, &self.last_name)
+    }
+}
+
+/// The signed-in user, as every page and server function sees them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: UserId,
+    pub login: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+}
+
+impl CurrentUser {
+    pub fn can(&self, permission: Permission) -> bool {
+        self.roles.iter().any(|r| r.permissions().contains(&permission))
+    }
+
+    /// One or two letters for the avatar button.
+    pub fn initials(&self) -> String {
+        let initials: String = self.display_name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect();
+        if initials.is_empty() { self.login.chars().take(1).collect() } else { initials.to_uppercase() }
+    }
+}
+
+/// "First Last", or whichever part exists.
+pub fn full_name(first: &str, last: &str) -> String {
+    format!("{first} {last}").trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(display_name: &str, roles: Vec<Role>) -> CurrentUser {
+        CurrentUser { id: UserId(1), login: "jdoe".into(), display_name: display_name.into(), roles }
+    }
+
+    #[test]
+    fn permissions_come_from_every_role() {
+        let both = user("J", vec![Role::Customer, Role::Agent]);
+        assert!(both.can(Permission::TicketAgent) && both.can(Permission::TicketCustomer));
+        assert!(!both.can(Permission::AdminUser));
+    }
+
+    #[test]
+    fn initials_fall_back_to_login() {
+        assert_eq!(user("jane van doe", vec![]).initials(), "JV");
+        assert_eq!(user("", vec![]).initials(), "j");
+        assert_eq!(full_name("", "Doe"), "Doe");
+    }
+}
+
+/// One page of the Users panel, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsersPage {
+    pub rows: Vec<UserRow>,
+    /// How many users exist in all.
+    pub total: i64,
+    /// Pass as `before` to get the next, older page; `None` on the last page.
+    pub next_before: Option<UserId>,
+}

@@ -1,0 +1,156 @@
+//! `roster-server`: serve Roster, create an admin, or seed demo users.
+
+use clap::{Parser, Subcommand};
+use rand::distributions::{Alphanumeric, DistString};
+use roster_app::ssr::AppState;
+use roster_domain::{Email, Login, Password, Role};
+use roster_server::config::Config;
+use roster_service::{Clock, NewAccount, PasswordHasher, Roster};
+use roster_store::Db;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "roster-server", about = "Roster: the user-administration panel of a helpdesk")]
+struct Cli {
+    /// The runtime configuration file.
+    #[arg(long, env = "ROSTER_CONFIG", default_value = "Leptos.toml", global = true)]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve Roster over HTTP (the default).
+    Serve,
+    /// Create an admin account. The password comes from ROSTER_ADMIN_PASSWORD
+    /// or is generated and printed once.
+    CreateAdmin {
+        #[arg(long, default_value = "admin")]
+        login: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long, default_value = "Roster")]
+        first_name: String,
+        #[arg(long, default_value = "Admin")]
+        last_name: String,
+        /// Do nothing if an active admin exists already (for first-run scripts).
+        #[arg(long)]
+        if_none: bool,
+    },
+    /// Add deterministic demo users across all roles (password: roster-demo-pass).
+    SeedDemo {
+        #[arg(long, default_value_t = 200)]
+        count: u64,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("roster-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let config = Config::load(&cli.config).map_err(|e| e.to_string())?;
+    let roster = open(&config).await?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config, roster).await,
+        Command::CreateAdmin { login, email, first_name, last_name, if_none } => {
+            if if_none && roster.has_admin().await.map_err(|e| e.to_string())? {
+                println!("An admin exists already; nothing to do.");
+                return Ok(());
+            }
+            create_admin(&roster, &login, email.as_deref(), first_name, last_name).await
+        }
+        Command::SeedDemo { count } => {
+            let started = std::time::Instant::now();
+            roster.seed_demo(count).await.map_err(|e| e.to_string())?;
+            println!("Added {count} demo users in {:.2?} (password: {}).", started.elapsed(), roster_service::DEMO_PASSWORD);
+            Ok(())
+        }
+    }
+}
+
+/// Connects and migrates; refuses to go on if either fails.
+async fn open(config: &Config) -> Result<Roster, String> {
+    let url = &config.roster.database_url;
+    if let Some(path) = url.strip_prefix("sqlite://").and_then(|p| std::path::Path::new(p).parent()) {
+        if !path.as_os_str().is_empty() {
+            std::fs::create_dir_all(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        }
+    }
+    let db = Db::connect(url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    db.migrate().await.map_err(|e| format!("{e}. Roster will not start on a database it could not migrate."))?;
+    Ok(Roster::new(db, config.roster.clone(), PasswordHasher::owasp(), Clock::System))
+}
+
+async fn serve(config: Config, roster: Roster) -> Result<(), String> {
+    let leptos_options = config.leptos_options();
+    let addr = config.site.addr;
+    let app = roster_server::router(AppState { leptos_options, roster });
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!("Roster is listening on http://{addr}");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async { tokio::signal::ctrl_c().await.ok() };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            term.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
+
+async fn create_admin(
+    roster: &Roster,
+    login: &str,
+    email: Option<&str>,
+    first_name: String,
+    last_name: String,
+) -> Result<(), String> {
+    let (password, generated) = match std::env::var("ROSTER_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, false),
+        _ => (Alphanumeric.sample_string(&mut rand::thread_rng(), 20), true),
+    };
+    let account = NewAccount {
+        login: Login::parse(login).map_err(|e| e.message)?,
+        first_name,
+        last_name,
+        email: email.map(Email::parse).transpose().map_err(|e| e.message)?,
+        password: Some(Password::parse(&password).map_err(|e| format!("ROSTER_ADMIN_PASSWORD: {}", e.message))?),
+        roles: vec![Role::Admin],
+    };
+    roster.create_account(account, None).await.map_err(|e| match e.field() {
+        Some(field) => format!("{}: {}", field.field, field.message),
+        None => e.to_string(),
+    })?;
+    println!("Created the admin account. Sign in with:");
+    println!("    login:    {login}");
+    if generated {
+        println!("    password: {password}   (shown once; change it after signing in)");
+    } else {
+        println!("    password: the value of ROSTER_ADMIN_PASSWORD");
+    }
+    Ok(())
+}

@@ -1,0 +1,35 @@
+use crate::session_layer::resolve_session;
+use axum::Router;
+use http::header::{HeaderName, HeaderValue, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use roster_app::ssr::AppState;
+use roster_app::{shell, App};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body Roster accepts; larger ones get 413.
+const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// The whole HTTP application: pages, server functions and built assets,
+/// behind the session layer.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let render = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    let header = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    Router::new()
+        .leptos_routes(&state, routes, render)
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.roster.clone(), resolve_session))
+        .layer(header(X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(X_FRAME_OPTIONS, "DENY"))
+        .layer(header(REFERRER_POLICY, "same-origin"))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,47 @@
+//! Finds the session a request's cookie names before any page or server
+//! function runs, so every one of them sees the same, current answer:
+//! a session ended elsewhere is gone on the very next request.
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::header::{COOKIE, SET_COOKIE};
+use http::{HeaderValue, StatusCode};
+use roster_app::ssr::{expired_session_cookie, token_from_cookie_header, RequestSession};
+use roster_service::Roster;
+use std::net::SocketAddr;
+
+pub async fn resolve_session(State(roster): State<Roster>, mut request: Request, next: Next) -> Response {
+    // Built assets need no session and no database round trip.
+    if request.uri().path().starts_with("/pkg/") {
+        return next.run(request).await;
+    }
+    let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let token = request
+        .headers()
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(token_from_cookie_header);
+    let signed_in = match &token {
+        Some(token) => match roster.resolve_session(token).await {
+            Ok(session) => session,
+            Err(_) => {
+                return (StatusCode::SERVICE_UNAVAILABLE, "Roster cannot reach its database. Please try again shortly.")
+                    .into_response()
+            }
+        },
+        None => None,
+    };
+    let stale_cookie = token.is_some() && signed_in.is_none();
+    request.extensions_mut().insert(RequestSession { signed_in, cookie_token: token, ip });
+
+    let mut response = next.run(request).await;
+    // Tell the browser to drop a cookie that no longer names a session.
+    if stale_cookie && !response.headers().contains_key(SET_COOKIE) {
+        if let Ok(value) = HeaderValue::from_str(&expired_session_cookie(&roster)) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    response
+}

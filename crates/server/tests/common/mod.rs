@@ -1,0 +1,73 @@
+//! Starts the real Roster router on a free loopback port, against a fresh
+//! database, with an admin and a customer to sign in as.
+
+use leptos::config::LeptosOptions;
+use roster_app::ssr::AppState;
+use roster_domain::{Login, Password, Role};
+use roster_service::{Clock, NewAccount, PasswordHasher, Roster, Settings};
+use roster_store::testing::TestDb;
+use std::net::SocketAddr;
+
+pub const ADMIN_PASSWORD: &str = "admin password 1";
+pub const CUSTOMER_PASSWORD: &str = "customer password 1";
+
+pub struct TestApp {
+    pub base: String,
+    pub db_name: &'static str,
+    _db: TestDb,
+}
+
+impl TestApp {
+    pub async fn start(db: TestDb) -> TestApp {
+        let roster = Roster::new(db.db.clone(), Settings::default(), PasswordHasher::owasp(), Clock::System);
+        for (login, first, last, password, role) in [
+            ("admin", "Ada", "Admin", ADMIN_PASSWORD, Role::Admin),
+            ("customer", "Carl", "<img src=x onerror=alert(1)>", CUSTOMER_PASSWORD, Role::Customer),
+        ] {
+            let account = NewAccount {
+                login: Login::parse(login).unwrap(),
+                first_name: first.into(),
+                last_name: last.into(),
+                email: None,
+                password: Some(Password::parse(password).unwrap()),
+                roles: vec![role],
+            };
+            roster.create_account(account, None).await.unwrap();
+        }
+        let leptos_options = LeptosOptions::builder().output_name("roster").site_root("target/site").build();
+        let app = roster_server::router(AppState { leptos_options, roster });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        });
+        TestApp { base: format!("http://{addr}"), db_name: db.name, _db: db }
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Loads a page the way a browser navigation does.
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client.get(self.url(path)).header("accept", "text/html").send().await.unwrap()
+    }
+
+    /// Calls a server function the way the browser does (form-encoded POST).
+    pub async fn call(&self, client: &reqwest::Client, function: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client.post(self.url(&format!("/api/{function}"))).form(form).send().await.unwrap()
+    }
+
+    pub async fn sign_in(&self, client: &reqwest::Client, login: &str, password: &str) -> reqwest::Response {
+        self.call(client, "sign_in", &[("login", login), ("password", password)]).await
+    }
+}

@@ -1,0 +1,167 @@
+//! Sign-in, sign-out and access to the Users panel over real HTTP, on every
+//! available database engine.
+
+mod common;
+
+use common::{TestApp, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
+use roster_domain::{AppError, CurrentUser, Role, UsersPage};
+use roster_store::testing::all;
+
+async fn apps() -> Vec<TestApp> {
+    let mut apps = Vec::new();
+    for db in all().await {
+        apps.push(TestApp::start(db).await);
+    }
+    apps
+}
+
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("roster_session="))
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn the_admin_signs_in_with_a_hardened_cookie_and_lists_users() {
+    for app in apps().await {
+        let browser = app.browser();
+        let response = app.sign_in(&browser, "ADMIN", ADMIN_PASSWORD).await;
+        assert_eq!(response.status(), 200, "{}", app.db_name);
+        let cookie = session_cookie(&response).expect("a session cookie");
+        for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(cookie.contains(attribute), "{}: {cookie} lacks {attribute}", app.db_name);
+        }
+        let user: CurrentUser = response.json().await.unwrap();
+        assert_eq!(user.roles, [Role::Admin]);
+
+        let response = app.call(&browser, "list_users", &[]).await;
+        assert_eq!(response.status(), 200, "{}", app.db_name);
+        let page: UsersPage = response.json().await.unwrap();
+        assert_eq!(page.total, 2);
+        let logins: Vec<_> = page.rows.iter().map(|r| r.login.as_str()).collect();
+        assert_eq!(logins, ["customer", "admin"], "{}: newest first", app.db_name);
+    }
+}
+
+#[tokio::test]
+async fn every_sign_in_failure_gets_the_same_answer_and_no_cookie() {
+    for app in apps().await {
+        let browser = app.browser();
+        let mut bodies = Vec::new();
+        for (login, password) in [("admin", "wrong password"), ("nobody", ADMIN_PASSWORD), ("admin", "")] {
+            let response = app.sign_in(&browser, login, password).await;
+            assert_eq!(response.status(), 401, "{}: {login}", app.db_name);
+            assert!(session_cookie(&response).is_none(), "{}", app.db_name);
+            bodies.push(response.text().await.unwrap());
+        }
+        assert!(bodies.windows(2).all(|w| w[0] == w[1]), "{}: {bodies:?}", app.db_name);
+        assert_eq!(serde_json::from_str::<AppError>(&bodies[0]).unwrap(), AppError::InvalidCredentials);
+    }
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_on_the_server() {
+    for app in apps().await {
+        let browser = app.browser();
+        let response = app.sign_in(&browser, "admin", ADMIN_PASSWORD).await;
+        let cookie = session_cookie(&response).unwrap();
+        let pair = cookie.split(';').next().unwrap().to_owned();
+
+        let response = app.call(&browser, "sign_out", &[]).await;
+        assert_eq!(response.status(), 200, "{}", app.db_name);
+        let cleared = session_cookie(&response).expect("sign-out clears the cookie");
+        assert!(cleared.contains("Max-Age=0"), "{}: {cleared}", app.db_name);
+
+        // Someone who kept a copy of the old cookie gets nowhere with it.
+        let replay = reqwest::Client::new()
+            .post(app.url("/api/list_users"))
+            .header("cookie", &pair)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(replay.status(), 401, "{}", app.db_name);
+        assert_eq!(replay.json::<AppError>().await.unwrap(), AppError::Unauthenticated);
+    }
+}
+
+#[tokio::test]
+async fn signing_in_again_replaces_the_session_id() {
+    for app in apps().await {
+        let browser = app.browser();
+        let first = session_cookie(&app.sign_in(&browser, "admin", ADMIN_PASSWORD).await).unwrap();
+        let second = session_cookie(&app.sign_in(&browser, "admin", ADMIN_PASSWORD).await).unwrap();
+        assert_ne!(first, second, "{}", app.db_name);
+        let old = reqwest::Client::new()
+            .post(app.url("/api/list_users"))
+            .header("cookie", first.split(';').next().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(old.status(), 401, "{}: the first session ended", app.db_name);
+    }
+}
+
+#[tokio::test]
+async fn the_users_list_is_refused_without_a_session_and_to_customers() {
+    for app in apps().await {
+        let anonymous = app.browser();
+        let response = app.call(&anonymous, "list_users", &[]).await;
+        assert_eq!(response.status(), 401, "{}", app.db_name);
+
+        let customer = app.browser();
+        assert_eq!(app.sign_in(&customer, "customer", CUSTOMER_PASSWORD).await.status(), 200);
+        let response = app.call(&customer, "list_users", &[]).await;
+        assert_eq!(response.status(), 403, "{}", app.db_name);
+        assert_eq!(response.json::<AppError>().await.unwrap(), AppError::Forbidden);
+    }
+}
+
+#[tokio::test]
+async fn the_users_page_redirects_strangers_and_customers_and_renders_for_admins() {
+    for app in apps().await {
+        let anonymous = app.browser();
+        let response = app.page(&anonymous, "/admin/users").await;
+        assert_eq!(response.status(), 302, "{}", app.db_name);
+        assert_eq!(response.headers()["location"], "/login");
+
+        let customer = app.browser();
+        app.sign_in(&customer, "customer", CUSTOMER_PASSWORD).await;
+        let response = app.page(&customer, "/admin/users").await;
+        assert_eq!(response.status(), 302, "{}", app.db_name);
+        assert_eq!(response.headers()["location"], "/");
+
+        let admin = app.browser();
+        app.sign_in(&admin, "admin", ADMIN_PASSWORD).await;
+        let response = app.page(&admin, "/admin/users").await;
+        assert_eq!(response.status(), 200, "{}", app.db_name);
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("<h1>Users</h1>"), "{}", app.db_name);
+        assert!(html.contains("2 users"), "{}", app.db_name);
+        // A name that looks like HTML is shown as text.
+        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{}", app.db_name);
+        assert!(!html.contains("<img src=x"), "{}", app.db_name);
+    }
+}
+
+#[tokio::test]
+async fn oversized_requests_are_refused_with_413() {
+    for app in apps().await {
+        let huge = "x".repeat(100 * 1024);
+        let response = app.sign_in(&app.browser(), "admin", &huge).await;
+        assert_eq!(response.status(), 413, "{}", app.db_name);
+    }
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404() {
+    for app in apps().await {
+        let response = app.page(&app.browser(), "/no/such/page").await;
+        assert_eq!(response.status(), 404, "{}", app.db_name);
+        assert!(response.text().await.unwrap().contains("Page not found"));
+    }
+}

@@ -1,0 +1,15 @@
+use roster_domain::{AppError, FieldError};
+use roster_store::StoreError;
+
+/// Maps a storage failure to what the browser may see. Anything unexpected
+/// is logged here with its cause and leaves as a generic `Internal`.
+pub fn store_error(e: StoreError) -> AppError {
+    match e {
+        StoreError::Duplicate { field } => FieldError::new(field, "Already used by another user.").into(),
+        StoreError::NotFound => AppError::NotFound,
+        other => {
+            tracing::error!(error = %other, "storage failure");
+            AppError::Internal
+        }
+    }
+}

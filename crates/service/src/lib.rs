@@ -1,0 +1,68 @@
+//! Roster's server-side behaviour, free of HTTP: server functions and the
+//! CLI are thin adapters over the methods of [`Roster`].
+
+mod clock;
+mod errors;
+mod passwords;
+mod seed;
+mod sessions;
+mod settings;
+mod sign_in;
+mod users;
+
+pub use clock::Clock;
+pub use errors::store_error;
+pub use passwords::PasswordHasher;
+pub use seed::DEMO_PASSWORD;
+pub use sessions::{SessionToken, SignedIn};
+pub use settings::Settings;
+pub use sign_in::SignInOutcome;
+pub use users::{require, NewAccount, PAGE_SIZE};
+
+use roster_domain::{AppError, AuditAction, Timestamp, UserId};
+use roster_store::{AuditRecord, Db};
+use std::sync::Arc;
+
+/// Everything a request needs: the database, settings, hasher and clock.
+/// Cheap to clone; one per process.
+#[derive(Clone)]
+pub struct Roster {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    hasher: PasswordHasher,
+    clock: Clock,
+}
+
+impl Roster {
+    pub fn new(db: Db, settings: Settings, hasher: PasswordHasher, clock: Clock) -> Self {
+        Roster { db, settings: Arc::new(settings), hasher, clock }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn hasher(&self) -> &PasswordHasher {
+        &self.hasher
+    }
+
+    async fn audit(
+        &self,
+        action: AuditAction,
+        actor: Option<UserId>,
+        target: Option<UserId>,
+        ip: Option<&str>,
+    ) -> Result<(), AppError> {
+        let record = AuditRecord {
+            at: self.now(),
+            actor_id: actor,
+            on_behalf_of_id: None,
+            action,
+            target_user_id: target,
+            detail: String::new(),
+            ip: ip.map(str::to_owned),
+        };
+        tracing::info!(action = action.key(), actor = ?actor, target = ?target, ip, "audit");
+        self.db.record_audit(&record).await.map_err(store_error)
+    }
+}

@@ -1,0 +1,105 @@
+use crate::{store_error, Roster};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use roster_domain::{AppError, AuditAction, CurrentUser, UserId};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// The secret in a session cookie: 256 random bits. Only its SHA-256 is
+/// stored, so the sessions table cannot be replayed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(String);
+
+const TOKEN_BYTES: usize = 32;
+/// A session is marked as used at most this often, to spare the database a
+/// write per request; idle timeouts are therefore this coarse.
+const TOUCH_EVERY_SECONDS: i64 = 60;
+
+impl SessionToken {
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; TOKEN_BYTES];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        SessionToken(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// Accepts a cookie value only if it has the shape Roster issues.
+    pub fn from_cookie(value: &str) -> Option<Self> {
+        let decoded = URL_SAFE_NO_PAD.decode(value).ok()?;
+        (decoded.len() == TOKEN_BYTES).then(|| SessionToken(value.to_owned()))
+    }
+
+    pub fn as_cookie_value(&self) -> &str {
+        &self.0
+    }
+
+    pub fn hash(&self) -> String {
+        Sha256::digest(self.0.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionToken(<redacted>)")
+    }
+}
+
+/// A request's valid session and the user it belongs to.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub token: SessionToken,
+    pub user: CurrentUser,
+    /// The admin behind an impersonation, if any.
+    pub impersonator: Option<UserId>,
+}
+
+impl Roster {
+    /// The session a cookie names, if it is still valid. Expired sessions and
+    /// sessions of users who are gone or inactive are deleted on sight.
+    pub async fn resolve_session(&self, token: &SessionToken) -> Result<Option<SignedIn>, AppError> {
+        let hash = token.hash();
+        let Some(record) = self.db.session(&hash).await.map_err(store_error)? else { return Ok(None) };
+        let now = self.now();
+        let idle = now.0 - record.last_seen_at.0 > self.settings.session_idle_minutes * 60;
+        let too_old = now.0 - record.created_at.0 > self.settings.session_absolute_hours * 3600;
+        let user = if idle || too_old { None } else { self.db.current_user(record.user_id).await.map_err(store_error)? };
+        let Some(user) = user else {
+            self.db.delete_session(&hash).await.map_err(store_error)?;
+            return Ok(None);
+        };
+        if now.0 - record.last_seen_at.0 >= TOUCH_EVERY_SECONDS {
+            self.db.touch_session(&hash, now).await.map_err(store_error)?;
+        }
+        Ok(Some(SignedIn { token: token.clone(), user, impersonator: record.impersonator_id }))
+    }
+
+    /// Starts a new session for a user who has just proved who they are.
+    pub(crate) async fn start_session(&self, user: UserId) -> Result<SessionToken, AppError> {
+        let token = SessionToken::generate();
+        self.db.insert_session(&token.hash(), user, self.now()).await.map_err(store_error)?;
+        Ok(token)
+    }
+
+    /// Ends this session on the server: its cookie is worthless afterwards.
+    pub async fn sign_out(&self, session: &SignedIn, ip: Option<&str>) -> Result<(), AppError> {
+        self.db.delete_session(&session.token.hash()).await.map_err(store_error)?;
+        self.audit(AuditAction::SignedOut, Some(session.user.id), Some(session.user.id), ip).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_only_roster_shaped_cookies_parse() {
+        let a = SessionToken::generate();
+        assert_ne!(a, SessionToken::generate());
+        assert_eq!(SessionToken::from_cookie(a.as_cookie_value()), Some(a.clone()));
+        assert_eq!(a.hash().len(), 64);
+        for bad in ["", "short", "not base64 at all!!", &"A".repeat(200)] {
+            assert!(SessionToken::from_cookie(bad).is_none(), "{bad}");
+        }
+        assert_eq!(format!("{a:?}"), "SessionToken(<redacted>)");
+    }
+}

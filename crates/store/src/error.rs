@@ -1,0 +1,35 @@
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("DATABASE_URL must start with sqlite: or postgres:")]
+    UnsupportedUrl,
+    /// A unique column already holds this value; `field` names the input.
+    #[error("{field} is already used by another user")]
+    Duplicate { field: &'static str },
+    #[error("not found")]
+    NotFound,
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Turns unique-constraint violations into `Duplicate`, naming the input
+    /// the constraint guards; other errors pass through.
+    pub(crate) fn from_write(e: sqlx::Error) -> StoreError {
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() {
+                // SQLite names the column, PostgreSQL the constraint; both contain it.
+                let what = format!("{} {}", db.message(), db.constraint().unwrap_or_default());
+                for field in ["login", "email"] {
+                    if what.contains(&format!("{field}_normalized")) {
+                        return StoreError::Duplicate { field };
+                    }
+                }
+            }
+        }
+        StoreError::Database(e)
+    }
+}

@@ -1,0 +1,111 @@
+//! Roster's storage: one `Db` over SQLite (embedded default) or PostgreSQL.
+//!
+//! Queries are written once with `$1`-style parameters, which both engines
+//! accept, and run through `on_pool!` against whichever pool is configured.
+//! Where the engines need different SQL, the function says so.
+
+mod audit;
+mod error;
+mod sessions;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod users;
+
+pub use audit::AuditRecord;
+pub use error::StoreError;
+pub use sessions::SessionRecord;
+pub use users::{Credentials, NewUser};
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which engine a `Db` talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The one connection pool of a process.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: Pool,
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool. The body is compiled
+/// once per engine, so it must produce the same type on both.
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match &$db.pool {
+            $crate::Pool::Sqlite($pool) => $body,
+            $crate::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+impl Db {
+    /// Connects to `sqlite://path` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db, StoreError> {
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Self::connect_postgres(PgConnectOptions::from_str(url)?).await
+        } else if url.starts_with("sqlite:") {
+            Self::connect_sqlite(SqliteConnectOptions::from_str(url)?).await
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+
+    async fn connect_sqlite(options: SqliteConnectOptions) -> Result<Db, StoreError> {
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(15))
+            .connect_with(options)
+            .await?;
+        Ok(Db { pool: Pool::Sqlite(pool) })
+    }
+
+    async fn connect_postgres(options: PgConnectOptions) -> Result<Db, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(15))
+            .connect_with(options)
+            .await?;
+        Ok(Db { pool: Pool::Postgres(pool) })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Brings the schema up to date. A failure leaves the database as the
+    /// failed migration's transaction found it; callers must not carry on.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}

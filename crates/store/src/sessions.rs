@@ -1,0 +1,59 @@
+use crate::{on_pool, Db, StoreError};
+use roster_domain::{Timestamp, UserId};
+use sqlx::FromRow;
+
+/// A stored session, found by the SHA-256 of its cookie token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub user_id: UserId,
+    pub impersonator_id: Option<UserId>,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+}
+
+#[derive(FromRow)]
+struct SessionRow {
+    user_id: i64,
+    impersonator_id: Option<i64>,
+    created_at: i64,
+    last_seen_at: i64,
+}
+
+impl Db {
+    pub async fn insert_session(&self, token_hash: &str, user_id: UserId, now: Timestamp) -> Result<(), StoreError> {
+        let sql = "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)";
+        on_pool!(self, pool => sqlx::query(sql).bind(token_hash).bind(user_id.0).bind(now.0).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let sql = "SELECT user_id, impersonator_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1";
+        let row: Option<SessionRow> = on_pool!(self, pool => sqlx::query_as(sql).bind(token_hash).fetch_optional(pool).await?);
+        Ok(row.map(|r| SessionRecord {
+            user_id: UserId(r.user_id),
+            impersonator_id: r.impersonator_id.map(UserId),
+            created_at: Timestamp(r.created_at),
+            last_seen_at: Timestamp(r.last_seen_at),
+        }))
+    }
+
+    pub async fn touch_session(&self, token_hash: &str, now: Timestamp) -> Result<(), StoreError> {
+        let sql = "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2";
+        on_pool!(self, pool => sqlx::query(sql).bind(now.0).bind(token_hash).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Returns whether a session was there to delete.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let sql = "DELETE FROM sessions WHERE token_hash = $1";
+        let n = on_pool!(self, pool => sqlx::query(sql).bind(token_hash).execute(pool).await?.rows_affected());
+        Ok(n > 0)
+    }
+
+    /// Ends every session of a user; returns how many there were.
+    pub async fn delete_user_sessions(&self, user_id: UserId) -> Result<u64, StoreError> {
+        let sql = "DELETE FROM sessions WHERE user_id = $1";
+        let n = on_pool!(self, pool => sqlx::query(sql).bind(user_id.0).execute(pool).await?.rows_affected());
+        Ok(n)
+    }
+}

@@ -1,0 +1,58 @@
+//! Throwaway databases for tests: a fresh SQLite file, and a fresh schema in
+//! the PostgreSQL server named by `ROSTER_TEST_POSTGRES_URL` when it is set.
+
+use crate::Db;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection, PgConnection};
+use std::str::FromStr;
+
+/// A migrated database that lives as long as this value.
+pub struct TestDb {
+    pub db: Db,
+    pub name: &'static str,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The PostgreSQL server tests use, if any.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("ROSTER_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
+}
+
+/// A fresh, migrated SQLite database in a temporary directory.
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let options = SqliteConnectOptions::new().filename(dir.path().join("roster.db"));
+    let db = Db::connect_sqlite(options).await.expect("open SQLite");
+    db.migrate().await.expect("migrate SQLite");
+    TestDb { db, name: "sqlite", _dir: Some(dir) }
+}
+
+/// A fresh, migrated schema on the test PostgreSQL server, or `None` (with a
+/// loud note) when none is configured. `ROSTER_REQUIRE_POSTGRES=1` turns the
+/// note into a failure, so CI cannot silently skip PostgreSQL.
+pub async fn postgres() -> Option<TestDb> {
+    let Some(url) = postgres_url() else {
+        assert!(
+            std::env::var("ROSTER_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "ROSTER_REQUIRE_POSTGRES=1 but ROSTER_TEST_POSTGRES_URL is not set"
+        );
+        eprintln!("NOTE: ROSTER_TEST_POSTGRES_URL is not set; this test ran on SQLite only");
+        return None;
+    };
+    let schema = format!("roster_test_{:016x}", rand::random::<u64>());
+    let mut admin = PgConnection::connect(&url).await.expect("connect to the test PostgreSQL server");
+    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.expect("create test schema");
+    admin.close().await.ok();
+    let options = PgConnectOptions::from_str(&url).expect("PostgreSQL URL").options([("search_path", schema.as_str())]);
+    let db = Db::connect_postgres(options).await.expect("open PostgreSQL");
+    db.migrate().await.expect("migrate PostgreSQL");
+    Some(TestDb { db, name: "postgres", _dir: None })
+}
+
+/// Every engine available to this test run: SQLite always, PostgreSQL when set.
+pub async fn all() -> Vec<TestDb> {
+    let mut dbs = vec![sqlite().await];
+    dbs.extend(postgres().await);
+    dbs
+}

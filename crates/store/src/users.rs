@@ -1,0 +1,183 @@
+use crate::{on_pool, Db, StoreError};
+use roster_domain::{CurrentUser, Email, Login, Role, Timestamp, UserId, UserRow};
+use sqlx::{FromRow, QueryBuilder};
+use std::collections::HashMap;
+
+/// A user to insert. Parsed values only: the store trusts its types.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub login: Login,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<Email>,
+    /// An Argon2 PHC string; `None` means the user cannot sign in yet.
+    pub password_hash: Option<String>,
+    pub roles: Vec<Role>,
+}
+
+/// What sign-in needs to decide. Never leaves the server.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub id: UserId,
+    pub password_hash: Option<String>,
+    pub active: bool,
+}
+
+#[derive(FromRow)]
+struct UserRowRecord {
+    id: i64,
+    login: String,
+    first_name: String,
+    last_name: String,
+    email: Option<String>,
+    created_at: i64,
+}
+
+#[derive(FromRow)]
+struct RoleOfUser {
+    user_id: i64,
+    name: String,
+}
+
+/// Rows of one multi-row INSERT: well under SQLite's bind limit.
+const INSERT_CHUNK: usize = 500;
+
+impl Db {
+    /// Inserts one user with their roles, in one transaction.
+    pub async fn insert_user(&self, user: &NewUser, now: Timestamp) -> Result<UserId, StoreError> {
+        let ids = self.insert_users(std::slice::from_ref(user), now).await?;
+        Ok(ids[0])
+    }
+
+    /// Inserts users with their roles in one transaction, a chunk per
+    /// statement; returns their ids in input order.
+    pub async fn insert_users(&self, users: &[NewUser], now: Timestamp) -> Result<Vec<UserId>, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut ids = Vec::with_capacity(users.len());
+            for chunk in users.chunks(INSERT_CHUNK) {
+                let mut insert = QueryBuilder::new(
+                    "INSERT INTO users (login, login_normalized, first_name, last_name, email, email_normalized, \
+                     password_hash, created_at, updated_at) ",
+                );
+                insert.push_values(chunk, |mut row, u| {
+                    row.push_bind(u.login.as_str())
+                        .push_bind(u.login.normalized())
+                        .push_bind(u.first_name.as_str())
+                        .push_bind(u.last_name.as_str())
+                        .push_bind(u.email.as_ref().map(|e| e.as_str()))
+                        .push_bind(u.email.as_ref().map(|e| e.normalized()))
+                        .push_bind(u.password_hash.as_deref())
+                        .push_bind(now.0)
+                        .push_bind(now.0);
+                });
+                insert.push(" RETURNING id, login_normalized");
+                let returned: Vec<(i64, String)> =
+                    insert.build_query_as().fetch_all(&mut *tx).await.map_err(StoreError::from_write)?;
+                // RETURNING order is unspecified: match rows back by login.
+                let by_login: HashMap<String, i64> = returned.into_iter().map(|(id, l)| (l, id)).collect();
+                let chunk_ids: Vec<i64> = chunk.iter().map(|u| by_login[&u.login.normalized()]).collect();
+
+                let pairs: Vec<(i64, Role)> = chunk_ids
+                    .iter()
+                    .zip(chunk)
+                    .flat_map(|(id, u)| u.roles.iter().map(move |r| (*id, *r)))
+                    .collect();
+                for pairs in pairs.chunks(INSERT_CHUNK) {
+                    let mut roles = QueryBuilder::new("INSERT INTO user_roles (user_id, role_id) ");
+                    roles.push_values(pairs, |mut row, (id, role)| {
+                        row.push_bind(*id).push("(SELECT id FROM roles WHERE name = ").push_bind_unseparated(role.name()).push_unseparated(")");
+                    });
+                    roles.build().execute(&mut *tx).await?;
+                }
+                ids.extend(chunk_ids.into_iter().map(UserId));
+            }
+            tx.commit().await?;
+            Ok(ids)
+        })
+    }
+
+    pub async fn count_users(&self) -> Result<i64, StoreError> {
+        let n = on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?);
+        Ok(n)
+    }
+
+    /// Active users holding the Admin role.
+    pub async fn count_active_admins(&self) -> Result<i64, StoreError> {
+        let sql = "SELECT COUNT(*) FROM users u JOIN user_roles ur ON ur.user_id = u.id \
+                   JOIN roles r ON r.id = ur.role_id WHERE r.name = $1 AND u.active";
+        let n = on_pool!(self, pool => sqlx::query_scalar(sql).bind(Role::Admin.name()).fetch_one(pool).await?);
+        Ok(n)
+    }
+
+    /// Looks a user up by login or email, case-insensitively.
+    pub async fn credentials(&self, login_or_email: &str) -> Result<Option<Credentials>, StoreError> {
+        let key = login_or_email.trim().to_lowercase();
+        let sql = "SELECT id, password_hash, active FROM users WHERE login_normalized = $1 \
+                   UNION ALL SELECT id, password_hash, active FROM users WHERE email_normalized = $1 LIMIT 1";
+        let row: Option<(i64, Option<String>, bool)> =
+            on_pool!(self, pool => sqlx::query_as(sql).bind(&key).fetch_optional(pool).await?);
+        Ok(row.map(|(id, password_hash, active)| Credentials { id: UserId(id), password_hash, active }))
+    }
+
+    pub async fn record_sign_in(&self, id: UserId, now: Timestamp) -> Result<(), StoreError> {
+        let sql = "UPDATE users SET last_login_at = $1, failed_logins = 0 WHERE id = $2";
+        on_pool!(self, pool => sqlx::query(sql).bind(now.0).bind(id.0).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// The user a session belongs to, if they exist and are active.
+    pub async fn current_user(&self, id: UserId) -> Result<Option<CurrentUser>, StoreError> {
+        let sql = "SELECT id, login, first_name, last_name, email, created_at FROM users WHERE id = $1 AND active";
+        let row: Option<UserRowRecord> = on_pool!(self, pool => sqlx::query_as(sql).bind(id.0).fetch_optional(pool).await?);
+        let Some(row) = row else { return Ok(None) };
+        let user = self.with_roles(vec![row]).await?.remove(0);
+        let display_name = user.full_name();
+        Ok(Some(CurrentUser { id: user.id, login: user.login, display_name, roles: user.roles }))
+    }
+
+    /// A page of users, newest first, strictly older than `before`.
+    pub async fn users_newest_first(&self, before: Option<UserId>, limit: i64) -> Result<Vec<UserRow>, StoreError> {
+        let sql = "SELECT id, login, first_name, last_name, email, created_at FROM users \
+                   WHERE id < $1 ORDER BY id DESC LIMIT $2";
+        let before = before.map_or(i64::MAX, |b| b.0);
+        let rows: Vec<UserRowRecord> =
+            on_pool!(self, pool => sqlx::query_as(sql).bind(before).bind(limit).fetch_all(pool).await?);
+        self.with_roles(rows).await
+    }
+
+    /// Attaches each row's roles with one query for the whole page.
+    async fn with_roles(&self, rows: Vec<UserRowRecord>) -> Result<Vec<UserRow>, StoreError> {
+        let mut roles: HashMap<i64, Vec<Role>> = HashMap::new();
+        if !rows.is_empty() {
+            let found: Vec<RoleOfUser> = on_pool!(self, pool => {
+                let mut q = QueryBuilder::new(
+                    "SELECT ur.user_id, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id IN (",
+                );
+                let mut ids = q.separated(", ");
+                for row in &rows {
+                    ids.push_bind(row.id);
+                }
+                q.push(") ORDER BY r.id");
+                q.build_query_as().fetch_all(pool).await?
+            });
+            for r in found {
+                if let Some(role) = Role::from_name(&r.name) {
+                    roles.entry(r.user_id).or_default().push(role);
+                }
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|r| UserRow {
+                id: UserId(r.id),
+                roles: roles.remove(&r.id).unwrap_or_default(),
+                login: r.login,
+                first_name: r.first_name,
+                last_name: r.last_name,
+                email: r.email,
+                created_at: Timestamp(r.created_at),
+            })
+            .collect())
+    }
+}

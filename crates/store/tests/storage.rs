@@ -1,0 +1,131 @@
+//! Storage behaviour, run against every available engine.
+
+use roster_domain::{AuditAction, Email, Login, Role, Timestamp, UserId};
+use roster_store::testing::all;
+use roster_store::{AuditRecord, NewUser, StoreError};
+
+fn user(login: &str, email: Option<&str>, roles: &[Role]) -> NewUser {
+    NewUser {
+        login: Login::parse(login).unwrap(),
+        first_name: format!("First {login}"),
+        last_name: "Last".into(),
+        email: email.map(|e| Email::parse(e).unwrap()),
+        password_hash: Some("$argon2id$stand-in".into()),
+        roles: roles.to_vec(),
+    }
+}
+
+const NOW: Timestamp = Timestamp(1_795_845_000);
+
+#[tokio::test]
+async fn inserted_users_come_back_newest_first_with_roles() {
+    for t in all().await {
+        let a = t.db.insert_user(&user("alice", Some("alice@example.com"), &[Role::Admin]), NOW).await.unwrap();
+        let b = t.db.insert_user(&user("bob", None, &[Role::Agent, Role::Customer]), NOW).await.unwrap();
+        assert!(b > a, "{}: ids grow with creation", t.name);
+
+        let rows = t.db.users_newest_first(None, 10).await.unwrap();
+        let logins: Vec<_> = rows.iter().map(|r| r.login.as_str()).collect();
+        assert_eq!(logins, ["bob", "alice"], "{}", t.name);
+        assert_eq!(rows[0].roles, [Role::Agent, Role::Customer], "{}", t.name);
+        assert_eq!(rows[1].roles, [Role::Admin], "{}", t.name);
+        assert_eq!(rows[1].email.as_deref(), Some("alice@example.com"), "{}", t.name);
+        assert_eq!(rows[1].created_at, NOW, "{}", t.name);
+
+        let older = t.db.users_newest_first(Some(b), 10).await.unwrap();
+        assert_eq!(older.len(), 1, "{}", t.name);
+        assert_eq!(older[0].id, a, "{}", t.name);
+        assert_eq!(t.db.count_users().await.unwrap(), 2, "{}", t.name);
+        assert_eq!(t.db.count_active_admins().await.unwrap(), 1, "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn login_and_email_are_unique_case_insensitively() {
+    for t in all().await {
+        t.db.insert_user(&user("Carol", Some("Carol@Example.com"), &[Role::Customer]), NOW).await.unwrap();
+        let same_login = t.db.insert_user(&user("cAROL", None, &[Role::Customer]), NOW).await;
+        assert!(matches!(same_login, Err(StoreError::Duplicate { field: "login" })), "{}: {same_login:?}", t.name);
+        let same_email = t.db.insert_user(&user("carol2", Some("carol@example.COM"), &[Role::Customer]), NOW).await;
+        assert!(matches!(same_email, Err(StoreError::Duplicate { field: "email" })), "{}: {same_email:?}", t.name);
+        assert_eq!(t.db.count_users().await.unwrap(), 1, "{}: the refused inserts left nothing behind", t.name);
+    }
+}
+
+#[tokio::test]
+async fn credentials_are_found_by_login_or_email_in_any_case() {
+    for t in all().await {
+        let id = t.db.insert_user(&user("dave", Some("dave@example.com"), &[Role::Agent]), NOW).await.unwrap();
+        for key in ["dave", "DAVE", "Dave@Example.com", " dave "] {
+            let c = t.db.credentials(key).await.unwrap().unwrap_or_else(|| panic!("{}: {key}", t.name));
+            assert_eq!(c.id, id);
+            assert!(c.active);
+            assert_eq!(c.password_hash.as_deref(), Some("$argon2id$stand-in"));
+        }
+        assert!(t.db.credentials("nobody").await.unwrap().is_none(), "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn bulk_insert_keeps_input_order_across_chunks() {
+    for t in all().await {
+        let users: Vec<_> = (0..1_203).map(|i| user(&format!("user{i:05}"), None, &[Role::Customer])).collect();
+        let ids = t.db.insert_users(&users, NOW).await.unwrap();
+        assert_eq!(ids.len(), 1_203);
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{}: ids follow input order", t.name);
+        let newest = t.db.users_newest_first(None, 1).await.unwrap();
+        assert_eq!(newest[0].login, "user01202", "{}", t.name);
+        assert_eq!(newest[0].roles, [Role::Customer], "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn sessions_are_stored_touched_and_ended() {
+    for t in all().await {
+        let id = t.db.insert_user(&user("erin", None, &[Role::Customer]), NOW).await.unwrap();
+        t.db.insert_session("hash-1", id, NOW).await.unwrap();
+        t.db.insert_session("hash-2", id, NOW).await.unwrap();
+        let s = t.db.session("hash-1").await.unwrap().unwrap();
+        assert_eq!((s.user_id, s.impersonator_id, s.created_at), (id, None, NOW), "{}", t.name);
+
+        t.db.touch_session("hash-1", Timestamp(NOW.0 + 90)).await.unwrap();
+        assert_eq!(t.db.session("hash-1").await.unwrap().unwrap().last_seen_at, Timestamp(NOW.0 + 90));
+
+        assert!(t.db.delete_session("hash-1").await.unwrap());
+        assert!(!t.db.delete_session("hash-1").await.unwrap(), "{}: already gone", t.name);
+        assert_eq!(t.db.delete_user_sessions(id).await.unwrap(), 1, "{}", t.name);
+        assert!(t.db.session("hash-2").await.unwrap().is_none(), "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn current_user_carries_name_and_roles_of_existing_users() {
+    for t in all().await {
+        let id = t.db.insert_user(&user("frank", None, &[Role::Admin]), NOW).await.unwrap();
+        let current = t.db.current_user(id).await.unwrap().unwrap();
+        assert_eq!(current.display_name, "First frank Last");
+        assert_eq!(current.roles, [Role::Admin]);
+        assert!(t.db.current_user(UserId(id.0 + 1000)).await.unwrap().is_none(), "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn audit_events_are_recorded_newest_first() {
+    for t in all().await {
+        for (i, action) in [AuditAction::SignInFailed, AuditAction::SignedIn].into_iter().enumerate() {
+            let record = AuditRecord {
+                at: Timestamp(NOW.0 + i as i64),
+                actor_id: Some(UserId(7)),
+                on_behalf_of_id: None,
+                action,
+                target_user_id: Some(UserId(7)),
+                detail: String::new(),
+                ip: Some("127.0.0.1".into()),
+            };
+            t.db.record_audit(&record).await.unwrap();
+        }
+        let events = t.db.recent_audit(10).await.unwrap();
+        let actions: Vec<_> = events.iter().map(|e| e.action).collect();
+        assert_eq!(actions, [AuditAction::SignedIn, AuditAction::SignInFailed], "{}", t.name);
+    }
+}
