@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Starts the release build of Roster for the browser tests: a fresh SQLite
+# database with a known admin and deterministic demo users.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+data="end2end/.data"
+rm -rf "$data" && mkdir -p "$data"
+export DATABASE_URL="sqlite://$data/roster.db"
+export LEPTOS_SITE_ADDR="127.0.0.1:${ROSTER_E2E_PORT:-3419}"
+export LEPTOS_SITE_ROOT="target/site"
+export ROSTER_ADMIN_PASSWORD="e2e admin password"
+
+server=./target/release/roster-server
+"$server" create-admin --login admin --first-name Ada --last-name Admin
+"$server" seed-demo --count 120
+exec "$server" serve

@@ -1,0 +1,22 @@
+import { expect, type Page } from "@playwright/test";
+import { waitForHydration } from "./hydration";
+
+export class LoginPage {
+  constructor(private readonly page: Page) {}
+
+  async open() {
+    await this.page.goto("/login");
+    await waitForHydration(this.page);
+    await expect(this.page.getByRole("heading", { name: "Sign in to Roster" })).toBeVisible();
+  }
+
+  async signIn(login: string, password: string) {
+    await this.page.getByLabel("Login or email").fill(login);
+    await this.page.getByLabel("Password").fill(password);
+    await this.page.getByRole("button", { name: "Sign in" }).click();
+  }
+
+  error() {
+    return this.page.getByRole("alert");
+  }
+}

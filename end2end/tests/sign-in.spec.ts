@@ -1,0 +1,98 @@
+import { expect, test, type Page } from "@playwright/test";
+import { LoginPage } from "./pages/login-page";
+import { UsersPage } from "./pages/users-page";
+import { waitForHydration } from "./pages/hydration";
+
+const ADMIN = { login: "admin", password: "e2e admin password" };
+// Seeded by `roster-server seed-demo`: every demo user has this password.
+const DEMO_PASSWORD = "roster-demo-pass";
+
+/** Fails the test on any error the page logs: a broken bundle shows up here. */
+function collectPageErrors(page: Page) {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
+  return errors;
+}
+
+test("the sign-in page hydrates without errors", async ({ page }) => {
+  const errors = collectPageErrors(page);
+  await new LoginPage(page).open();
+  expect(errors).toEqual([]);
+});
+
+test("an admin signs in, sees the Users panel with the seeded users, and signs out", async ({ page }) => {
+  const errors = collectPageErrors(page);
+  const login = new LoginPage(page);
+  await login.open();
+  await login.signIn(ADMIN.login, ADMIN.password);
+
+  const users = new UsersPage(page);
+  await users.expectShown();
+  await expect(users.count()).toHaveText("121 users");
+  // 50 users a page, plus the header row; the newest demo user comes first.
+  await expect(users.rows()).toHaveCount(51);
+  await expect(users.rows().nth(1)).toContainText("quinn.lindqvist120");
+  await expect(users.table().getByRole("columnheader", { name: "Roles" })).toBeVisible();
+
+  await users.signOut();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto("/admin/users");
+  await expect(page).toHaveURL(/\/login$/);
+  expect(errors).toEqual([]);
+});
+
+test("every user is reachable page by page, down to the first admin", async ({ page }) => {
+  const login = new LoginPage(page);
+  await login.open();
+  await login.signIn(ADMIN.login, ADMIN.password);
+  const users = new UsersPage(page);
+  await users.expectShown();
+
+  for (let pageNumber = 2; pageNumber <= 3; pageNumber++) {
+    await page.getByRole("link", { name: "Older users →" }).click();
+    await expect(page).toHaveURL(/before=/);
+  }
+  await expect(users.rows().last()).toContainText("admin");
+  await expect(page.getByRole("link", { name: "Older users →" })).toHaveCount(0);
+  await page.getByRole("link", { name: "← Newest users" }).click();
+  await expect(users.rows().nth(1)).toContainText("quinn.lindqvist120");
+});
+
+test("a wrong password gets one generic message", async ({ page }) => {
+  const login = new LoginPage(page);
+  await login.open();
+  await login.signIn(ADMIN.login, "not the password");
+  await expect(login.error()).toHaveText("Wrong login or password.");
+  await expect(page).toHaveURL(/\/login$/);
+});
+
+test("a customer is kept out of the Users panel", async ({ page }) => {
+  const login = new LoginPage(page);
+  await login.open();
+  await login.signIn("chloe.schmidt2", DEMO_PASSWORD);
+  await expect(page.getByRole("heading", { name: "Welcome, Chloé Schmidt" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Users" })).toHaveCount(0);
+
+  await page.goto("/admin/users");
+  await expect(page).toHaveURL(/\/$/);
+  await waitForHydration(page);
+  await expect(page.getByRole("heading", { name: /Welcome/ })).toBeVisible();
+});
+
+test("the account menu works from the keyboard", async ({ page }) => {
+  const login = new LoginPage(page);
+  await login.open();
+  await login.signIn(ADMIN.login, ADMIN.password);
+  await new UsersPage(page).expectShown();
+
+  const avatar = page.getByRole("button", { name: /Account menu for Ada Admin/ });
+  await avatar.focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("menuitem", { name: "Sign out" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("menu", { name: "Account" })).toBeHidden();
+  await expect(avatar).toBeFocused();
+});
