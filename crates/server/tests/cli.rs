@@ -1,0 +1,78 @@
+//! The `roster-server` command line, run as a real process against SQLite.
+
+use std::process::{Command, Output};
+
+fn roster_server(db_path: &std::path::Path, args: &[&str], password: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_roster-server"));
+    command
+        .args(args)
+        .env("DATABASE_URL", format!("sqlite://{}", db_path.display()))
+        .env("ROSTER_CONFIG", "/nonexistent/Leptos.toml")
+        .env_remove("ROSTER_ADMIN_PASSWORD");
+    if let Some(password) = password {
+        command.env("ROSTER_ADMIN_PASSWORD", password);
+    }
+    command.output().expect("roster-server runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn create_admin_generates_a_password_once_and_if_none_skips_afterwards() {
+    let dir = tempfile_dir();
+    let db = dir.join("roster.db");
+    let first = roster_server(&db, &["create-admin", "--if-none"], None);
+    assert!(first.status.success(), "{first:?}");
+    let text = stdout(&first);
+    assert!(text.contains("login:    admin"), "{text}");
+    let password_line = text.lines().find(|l| l.contains("password:")).unwrap();
+    assert!(password_line.contains("shown once"), "a generated password is printed: {text}");
+
+    let again = roster_server(&db, &["create-admin", "--if-none"], None);
+    assert!(again.status.success());
+    assert!(stdout(&again).contains("An admin exists already"), "{}", stdout(&again));
+}
+
+#[test]
+fn create_admin_refuses_a_weak_password_and_a_taken_login() {
+    let dir = tempfile_dir();
+    let db = dir.join("roster.db");
+    let weak = roster_server(&db, &["create-admin"], Some("short"));
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("ROSTER_ADMIN_PASSWORD: Password must be at least 8"));
+
+    assert!(roster_server(&db, &["create-admin"], Some("a good admin password")).status.success());
+    let taken = roster_server(&db, &["create-admin"], Some("another good password"));
+    assert!(!taken.status.success());
+    assert!(String::from_utf8_lossy(&taken.stderr).contains("login: Already used by another user."));
+}
+
+#[test]
+fn seed_demo_adds_ten_thousand_users() {
+    let dir = tempfile_dir();
+    let output = roster_server(&dir.join("roster.db"), &["seed-demo", "--count", "10000"], None);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout(&output).contains("Added 10000 demo users"), "{}", stdout(&output));
+}
+
+#[tokio::test]
+async fn the_server_will_not_start_on_a_database_it_cannot_migrate() {
+    use sqlx::{ConnectOptions, Connection};
+    let dir = tempfile_dir();
+    let db = dir.join("roster.db");
+    // A table in the way of the first migration.
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).create_if_missing(true).connect().await.unwrap();
+    sqlx::query("CREATE TABLE organizations (x TEXT)").execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+
+    let output = roster_server(&db, &["serve"], None);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("Roster will not start on a database it could not migrate"), "{stderr}");
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    tempfile::tempdir().unwrap().keep()
+}
