@@ -1,6 +1,5 @@
 use crate::FieldError;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// An email address: `local@domain.tld`, at most 150 characters, no spaces.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -28,35 +27,9 @@ impl Email {
         }
         Ok(Email(email.to_owned()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The form used for uniqueness and look-up.
-    pub fn normalized(&self) -> String {
-        self.0.to_lowercase()
-    }
 }
 
-impl TryFrom<String> for Email {
-    type Error = FieldError;
-    fn try_from(s: String) -> Result<Self, FieldError> {
-        Email::parse(&s)
-    }
-}
-
-impl From<Email> for String {
-    fn from(e: Email) -> String {
-        e.0
-    }
-}
-
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::text::parsed_text!(Email);
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@ mod login;
 mod email;
 mod password;
 mod role;
+mod text;
 mod time;
 mod user;
 

@@ -1,6 +1,5 @@
 use crate::FieldError;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// A user's login name: 1–100 characters of letters, digits and `. _ - @ +`.
 /// Unique case-insensitively; kept as typed, compared through `normalized`.
@@ -27,35 +26,9 @@ impl Login {
         }
         Ok(Login(login.to_owned()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The form used for uniqueness and look-up.
-    pub fn normalized(&self) -> String {
-        self.0.to_lowercase()
-    }
 }
 
-impl TryFrom<String> for Login {
-    type Error = FieldError;
-    fn try_from(s: String) -> Result<Self, FieldError> {
-        Login::parse(&s)
-    }
-}
-
-impl From<Login> for String {
-    fn from(l: Login) -> String {
-        l.0
-    }
-}
-
-impl fmt::Display for Login {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::text::parsed_text!(Login);
 
 #[cfg(test)]
 mod tests {

@@ -67,6 +67,13 @@ impl TestApp {
         client.post(self.url(&format!("/api/{function}"))).form(form).send().await.unwrap()
     }
 
+    /// Calls a server function with a hand-made `Cookie` header, as someone
+    /// replaying a copied cookie would.
+    pub async fn call_with_cookie(&self, cookie: &str, function: &str) -> reqwest::Response {
+        let pair = cookie.split(';').next().unwrap_or_default();
+        reqwest::Client::new().post(self.url(&format!("/api/{function}"))).header("cookie", pair).send().await.unwrap()
+    }
+
     pub async fn sign_in(&self, client: &reqwest::Client, login: &str, password: &str) -> reqwest::Response {
         self.call(client, "sign_in", &[("login", login), ("password", password)]).await
     }

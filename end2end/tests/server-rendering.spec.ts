@@ -1,0 +1,18 @@
+import { expect, test } from "@playwright/test";
+
+// Without JavaScript nothing hydrates: what shows here was rendered by the server.
+test.use({ javaScriptEnabled: false });
+
+test("without JavaScript an admin can still sign in and read the Users panel", async ({ page }) => {
+  await page.goto("/admin/users");
+  await expect(page).toHaveURL(/\/login$/);
+
+  await page.getByLabel("Login or email").fill("admin");
+  await page.getByLabel("Password").fill("e2e admin password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+
+  await expect(page).toHaveURL(/\/admin\/users$/);
+  await expect(page.getByRole("status")).toHaveText("121 users");
+  await expect(page.getByRole("table", { name: "Users, newest first" }).getByRole("row")).toHaveCount(51);
+  await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
+});
