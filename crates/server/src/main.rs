@@ -148,7 +148,7 @@ async fn create_admin(
     println!("Created the admin account. Sign in with:");
     println!("    login:    {login}");
     if generated {
-        println!("    password: {password}   (shown once; change it after signing in)");
+        println!("    password: {password}   (shown once: keep it somewhere safe)");
     } else {
         println!("    password: the value of ROSTER_ADMIN_PASSWORD");
     }
