@@ -8,6 +8,8 @@ fn roster_server(db_path: &std::path::Path, args: &[&str], password: Option<&str
         .args(args)
         .env("DATABASE_URL", format!("sqlite://{}", db_path.display()))
         .env("ROSTER_CONFIG", "/nonexistent/Leptos.toml")
+        // Never the port a running Roster may hold.
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
         .env_remove("ROSTER_ADMIN_PASSWORD");
     if let Some(password) = password {
         command.env("ROSTER_ADMIN_PASSWORD", password);
@@ -22,7 +24,7 @@ fn stdout(output: &Output) -> String {
 #[test]
 fn create_admin_generates_a_password_once_and_if_none_skips_afterwards() {
     let dir = tempfile_dir();
-    let db = dir.join("roster.db");
+    let db = dir.path().join("roster.db");
     let first = roster_server(&db, &["create-admin", "--if-none"], None);
     assert!(first.status.success(), "{first:?}");
     let text = stdout(&first);
@@ -38,7 +40,7 @@ fn create_admin_generates_a_password_once_and_if_none_skips_afterwards() {
 #[test]
 fn create_admin_refuses_a_weak_password_and_a_taken_login() {
     let dir = tempfile_dir();
-    let db = dir.join("roster.db");
+    let db = dir.path().join("roster.db");
     let weak = roster_server(&db, &["create-admin"], Some("short"));
     assert!(!weak.status.success());
     assert!(String::from_utf8_lossy(&weak.stderr).contains("ROSTER_ADMIN_PASSWORD: Password must be at least 8"));
@@ -52,7 +54,7 @@ fn create_admin_refuses_a_weak_password_and_a_taken_login() {
 #[test]
 fn seed_demo_adds_ten_thousand_users() {
     let dir = tempfile_dir();
-    let output = roster_server(&dir.join("roster.db"), &["seed-demo", "--count", "10000"], None);
+    let output = roster_server(&dir.path().join("roster.db"), &["seed-demo", "--count", "10000"], None);
     assert!(output.status.success(), "{output:?}");
     assert!(stdout(&output).contains("Added 10000 demo users"), "{}", stdout(&output));
 }
@@ -61,7 +63,7 @@ fn seed_demo_adds_ten_thousand_users() {
 async fn the_server_will_not_start_on_a_database_it_cannot_migrate() {
     use sqlx::{ConnectOptions, Connection};
     let dir = tempfile_dir();
-    let db = dir.join("roster.db");
+    let db = dir.path().join("roster.db");
     // A table in the way of the first migration.
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).create_if_missing(true).connect().await.unwrap();
     sqlx::query("CREATE TABLE organizations (x TEXT)").execute(&mut conn).await.unwrap();
@@ -73,6 +75,6 @@ async fn the_server_will_not_start_on_a_database_it_cannot_migrate() {
     assert!(stderr.contains("Roster will not start on a database it could not migrate"), "{stderr}");
 }
 
-fn tempfile_dir() -> std::path::PathBuf {
-    tempfile::tempdir().unwrap().keep()
+fn tempfile_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
 }

@@ -13,7 +13,7 @@ impl Roster {
     /// wrong password, no password set, inactive account — gives the same
     /// `InvalidCredentials` after the same Argon2 work. A session the browser
     /// already had is ended, so the session id changes at sign-in.
-    #[tracing::instrument(skip(self, login_or_email, password, previous), fields(login = %login_or_email))]
+    #[tracing::instrument(skip_all)]
     pub async fn sign_in(
         &self,
         login_or_email: &str,
