@@ -11,3 +11,8 @@ impl fmt::Display for UserId {
         self.0.fmt(f)
     }
 }
+
+/// An organization's id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OrganizationId(pub i64);

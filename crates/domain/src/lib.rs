@@ -13,13 +13,18 @@ mod role;
 mod text;
 mod time;
 mod user;
+mod user_search;
 
 pub use audit::AuditAction;
 pub use email::Email;
 pub use error::{AppError, FieldError};
-pub use ids::UserId;
+pub use ids::{OrganizationId, UserId};
 pub use login::Login;
 pub use password::Password;
 pub use role::{Permission, Role};
 pub use time::Timestamp;
-pub use user::{full_name, CurrentUser, UserRow, UsersPage};
+pub use user::{full_name, CurrentUser, UserRow};
+pub use user_search::{
+    group_thousands, MatchCount, PageCursor, UserFacet, UserSearch, UserSort, UsersPage, COUNT_CAP, MAX_SEARCH_CHARS,
+    MAX_SEARCH_WORDS, PAGE_SIZE,
+};

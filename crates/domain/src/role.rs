@@ -53,6 +53,19 @@ impl Role {
     pub fn from_name(name: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.name() == name)
     }
+
+    /// The role's name in URLs.
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Agent => "agent",
+            Role::Customer => "customer",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.key() == key)
+    }
 }
 
 impl fmt::Display for Role {
@@ -69,6 +82,7 @@ mod tests {
     fn names_round_trip() {
         for role in Role::ALL {
             assert_eq!(Role::from_name(role.name()), Some(role));
+            assert_eq!(Role::from_key(role.key()), Some(role));
         }
         assert_eq!(Role::from_name("admin"), None, "names are exact");
     }

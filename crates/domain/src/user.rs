@@ -9,7 +9,14 @@ pub struct UserRow {
     pub first_name: String,
     pub last_name: String,
     pub email: Option<String>,
+    pub organization: Option<String>,
     pub roles: Vec<Role>,
+    pub active: bool,
+    /// Too many failed sign-ins in a row: the account cannot sign in until
+    /// an admin unlocks it.
+    pub locked: bool,
+    pub two_factor: bool,
+    pub last_login_at: Option<Timestamp>,
     pub created_at: Timestamp,
 }
 
@@ -66,14 +73,4 @@ mod tests {
         assert_eq!(user("", vec![]).initials(), "j");
         assert_eq!(full_name("", "Doe"), "Doe");
     }
-}
-
-/// One page of the Users panel, newest first.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UsersPage {
-    pub rows: Vec<UserRow>,
-    /// How many users exist in all.
-    pub total: i64,
-    /// Pass as `before` to get the next, older page; `None` on the last page.
-    pub next_before: Option<UserId>,
 }

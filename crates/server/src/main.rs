@@ -6,6 +6,7 @@ use roster_app::ssr::AppState;
 use roster_domain::{Email, Login, Password, Role};
 use roster_server::config::Config;
 use roster_service::{Clock, NewAccount, PasswordHasher, Roster};
+use roster_store::Profile;
 use roster_store::Db;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -46,6 +47,15 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         count: u64,
     },
+    /// Measure Roster on a fresh, seeded database of its own and print the figures.
+    #[command(subcommand)]
+    Bench(Bench),
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Search latency through the real server function, against the naive LIKE baseline.
+    Search(roster_server::bench::SearchBench),
 }
 
 #[tokio::main]
@@ -64,6 +74,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    if let Some(Command::Bench(Bench::Search(bench))) = cli.command {
+        return roster_server::bench::run_search_bench(bench).await.map(drop);
+    }
     let config = Config::load(&cli.config).map_err(|e| e.to_string())?;
     let roster = open(&config).await?;
     match cli.command.unwrap_or(Command::Serve) {
@@ -75,6 +88,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             create_admin(&roster, &login, email.as_deref(), first_name, last_name).await
         }
+        Command::Bench(_) => unreachable!("handled before opening the configured database"),
         Command::SeedDemo { count } => {
             let started = std::time::Instant::now();
             roster.seed_demo(count).await.map_err(|e| e.to_string())?;
@@ -135,9 +149,12 @@ async fn create_admin(
     };
     let account = NewAccount {
         login: Login::parse(login).map_err(|e| e.message)?,
-        first_name,
-        last_name,
-        email: email.map(Email::parse).transpose().map_err(|e| e.message)?,
+        profile: Profile {
+            first_name,
+            last_name,
+            email: email.map(Email::parse).transpose().map_err(|e| e.message)?,
+            ..Profile::default()
+        },
         password: Some(Password::parse(&password).map_err(|e| format!("ROSTER_ADMIN_PASSWORD: {}", e.message))?),
         roles: vec![Role::Admin],
     };

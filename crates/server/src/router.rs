@@ -1,3 +1,4 @@
+use crate::error_status::status_from_error_body;
 use crate::session_layer::resolve_session;
 use axum::Router;
 use http::header::{HeaderName, HeaderValue, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
@@ -26,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes(&state, routes, render)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.roster.clone(), resolve_session))
+        .layer(axum::middleware::from_fn(status_from_error_body))
         .layer(header(X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(X_FRAME_OPTIONS, "DENY"))
         .layer(header(REFERRER_POLICY, "same-origin"))

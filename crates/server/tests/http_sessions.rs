@@ -3,17 +3,8 @@
 
 mod common;
 
-use common::{TestApp, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
-use roster_domain::{AppError, CurrentUser, Role, UsersPage};
-use roster_store::testing::all;
-
-async fn apps() -> Vec<TestApp> {
-    let mut apps = Vec::new();
-    for db in all().await {
-        apps.push(TestApp::start(db).await);
-    }
-    apps
-}
+use common::{apps, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
+use roster_domain::{AppError, CurrentUser, MatchCount, Role, UsersPage};
 
 fn session_cookie(response: &reqwest::Response) -> Option<String> {
     response
@@ -38,10 +29,10 @@ async fn the_admin_signs_in_with_a_hardened_cookie_and_lists_users() {
         let user: CurrentUser = response.json().await.unwrap();
         assert_eq!(user.roles, [Role::Admin]);
 
-        let response = app.call(&browser, "list_users", &[]).await;
+        let response = app.search(&browser, serde_json::json!({})).await;
         assert_eq!(response.status(), 200, "{}", app.db_name);
         let page: UsersPage = response.json().await.unwrap();
-        assert_eq!(page.total, 2);
+        assert_eq!(page.count, MatchCount::Exact(2));
         let logins: Vec<_> = page.rows.iter().map(|r| r.login.as_str()).collect();
         assert_eq!(logins, ["customer", "admin"], "{}: newest first", app.db_name);
     }
@@ -76,7 +67,7 @@ async fn signing_out_ends_the_session_on_the_server() {
         assert!(cleared.contains("Max-Age=0"), "{}: {cleared}", app.db_name);
 
         // Someone who kept a copy of the old cookie gets nowhere with it.
-        let replay = app.call_with_cookie(&cookie, "list_users").await;
+        let replay = app.search_with_cookie(&cookie).await;
         assert_eq!(replay.status(), 401, "{}", app.db_name);
         assert_eq!(replay.json::<AppError>().await.unwrap(), AppError::Unauthenticated);
     }
@@ -89,7 +80,7 @@ async fn signing_in_again_replaces_the_session_id() {
         let first = session_cookie(&app.sign_in(&browser, "admin", ADMIN_PASSWORD).await).unwrap();
         let second = session_cookie(&app.sign_in(&browser, "admin", ADMIN_PASSWORD).await).unwrap();
         assert_ne!(first, second, "{}", app.db_name);
-        let old = app.call_with_cookie(&first, "list_users").await;
+        let old = app.search_with_cookie(&first).await;
         assert_eq!(old.status(), 401, "{}: the first session ended", app.db_name);
     }
 }
@@ -98,12 +89,12 @@ async fn signing_in_again_replaces_the_session_id() {
 async fn the_users_list_is_refused_without_a_session_and_to_customers() {
     for app in apps().await {
         let anonymous = app.browser();
-        let response = app.call(&anonymous, "list_users", &[]).await;
+        let response = app.search(&anonymous, serde_json::json!({})).await;
         assert_eq!(response.status(), 401, "{}", app.db_name);
 
         let customer = app.browser();
         assert_eq!(app.sign_in(&customer, "customer", CUSTOMER_PASSWORD).await.status(), 200);
-        let response = app.call(&customer, "list_users", &[]).await;
+        let response = app.search(&customer, serde_json::json!({})).await;
         assert_eq!(response.status(), 403, "{}", app.db_name);
         assert_eq!(response.json::<AppError>().await.unwrap(), AppError::Forbidden);
     }

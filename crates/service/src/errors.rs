@@ -7,6 +7,12 @@ pub fn store_error(e: StoreError) -> AppError {
     match e {
         StoreError::Duplicate { field } => FieldError::new(field, "Already used by another user.").into(),
         StoreError::NotFound => AppError::NotFound,
+        StoreError::BadCursor => {
+            FieldError::new("after", "This page link does not fit the chosen order. Start from the first page.").into()
+        }
+        e if e.is_timeout() => {
+            FieldError::new("q", "This search took too long. Add a word or a filter to narrow it.").into()
+        }
         other => {
             tracing::error!(error = %other, "storage failure");
             AppError::Internal

@@ -13,11 +13,11 @@ mod users;
 pub use clock::Clock;
 pub use errors::store_error;
 pub use passwords::PasswordHasher;
-pub use seed::DEMO_PASSWORD;
+pub use seed::{demo_organization, demo_user, DEMO_ORGANIZATIONS, DEMO_PASSWORD};
 pub use sessions::{SessionToken, SignedIn};
 pub use settings::Settings;
 pub use sign_in::SignInOutcome;
-pub use users::{require, NewAccount, PAGE_SIZE};
+pub use users::{require, NewAccount};
 
 use roster_domain::{AppError, AuditAction, Timestamp, UserId};
 use roster_store::{AuditRecord, Db};

@@ -1,6 +1,6 @@
 use crate::{store_error, Roster};
-use roster_domain::{AppError, Email, Login, Password, Role};
-use roster_store::NewUser;
+use roster_domain::{AppError, Email, Login, OrganizationId, Password, Role};
+use roster_store::{NewUser, Profile};
 
 /// Every demo user's password, for trying Roster out. Demo data only.
 pub const DEMO_PASSWORD: &str = "roster-demo-pass";
@@ -13,13 +13,35 @@ const LAST_NAMES: &[&str] = &[
     "Schmidt", "Novak", "García", "Okafor", "Lindqvist", "Rossi", "Dubois", "Tanaka", "Kowalski", "Moreau",
     "Fischer", "Jensen", "Silva", "Horvat", "Petrov", "Costa", "Murphy", "Berg", "Weber", "Nakamura",
 ];
+const CITIES: &[&str] = &[
+    "Berlin", "Lisbon", "Osaka", "Lagos", "Oslo", "Zagreb", "Lyon", "Kraków", "Dublin", "Porto", "Malmö", "Leeds",
+    "Graz", "Ghent", "Turin", "Nantes", "Bergen", "Brno", "Cork", "Sapporo", "Accra", "Quito", "Perth", "Tartu",
+];
+const DEPARTMENTS: &[&str] =
+    &["Sales", "Support", "Finance", "Engineering", "Logistics", "Legal", "Marketing", "Purchasing", ""];
+const ORGANIZATION_WORDS: &[&str] = &[
+    "Nordwind", "Bluebell", "Kestrel", "Saffron", "Granite", "Harbour", "Juniper", "Meridian", "Orchid", "Pioneer",
+    "Quartz", "Redwood", "Summit", "Tidewater", "Umber", "Vantage", "Willow", "Zephyr", "Atlas", "Beacon",
+];
+const ORGANIZATION_KINDS: &[&str] = &["Logistics", "Bakery", "Clinic", "Studios", "Systems", "Foods", "Partners", "Labs"];
+/// How many demo organizations there are; most demo users belong to one.
+pub const DEMO_ORGANIZATIONS: usize = 160;
 /// Users per transaction: large enough to be fast, small enough to keep
 /// other writers waiting briefly.
 const SEED_BATCH: usize = 5_000;
 
+/// The `n`-th demo organization's name.
+pub fn demo_organization(n: usize) -> String {
+    let word = ORGANIZATION_WORDS[n % ORGANIZATION_WORDS.len()];
+    let kind = ORGANIZATION_KINDS[(n / ORGANIZATION_WORDS.len()) % ORGANIZATION_KINDS.len()];
+    format!("{word} {kind}")
+}
+
 /// The `n`-th demo user: the same for every run. Every 500th is an admin,
-/// every 10th an agent, the rest customers.
-pub fn demo_user(n: u64, password_hash: &str) -> NewUser {
+/// every 10th an agent, the rest customers; four in five belong to one of
+/// `organizations`.
+pub fn demo_user(n: u64, password_hash: &str, organizations: &[OrganizationId]) -> NewUser {
+    let pick = |list: &[&'static str], salt: u64| list[(n.wrapping_mul(salt) / 7 % list.len() as u64) as usize];
     let first = FIRST_NAMES[(n % FIRST_NAMES.len() as u64) as usize];
     let last = LAST_NAMES[((n / FIRST_NAMES.len() as u64) % LAST_NAMES.len() as u64) as usize];
     let login = format!("{}.{}{n}", ascii(first), ascii(last));
@@ -28,11 +50,22 @@ pub fn demo_user(n: u64, password_hash: &str) -> NewUser {
         n if n % 10 == 0 => Role::Agent,
         _ => Role::Customer,
     };
+    let organization = (n % 5 != 4 && !organizations.is_empty())
+        .then(|| organizations[(n.wrapping_mul(31) % organizations.len() as u64) as usize]);
+    let number = n.wrapping_mul(7_919) % 10_000_000;
     NewUser {
-        email: Some(Email::parse(&format!("{login}@demo.roster.example")).expect("demo email is valid")),
         login: Login::parse(&login).expect("demo login is valid"),
-        first_name: first.to_owned(),
-        last_name: last.to_owned(),
+        profile: Profile {
+            email: Some(Email::parse(&format!("{login}@demo.roster.example")).expect("demo email is valid")),
+            first_name: first.to_owned(),
+            last_name: last.to_owned(),
+            phone: format!("+49 30 {:03} {:04}", number / 10_000, number % 10_000),
+            mobile: if n % 3 == 0 { format!("+49 170 {:07}", (number * 13) % 10_000_000) } else { String::new() },
+            organization_id: organization,
+            department: pick(DEPARTMENTS, 13).to_owned(),
+            city: pick(CITIES, 17).to_owned(),
+            note: if n % 7 == 0 { format!("Prefers email. Customer since {}.", 2010 + n % 16) } else { String::new() },
+        },
         password_hash: Some(password_hash.to_owned()),
         roles: vec![role],
     }
@@ -43,17 +76,21 @@ fn ascii(name: &str) -> String {
 }
 
 impl Roster {
-    /// Adds `count` deterministic demo users, numbered after the users
-    /// already present so that seeding twice adds more rather than failing.
-    /// One Argon2 hash of `DEMO_PASSWORD` is shared by all, which is what
-    /// makes 10,000 users take seconds; never do this for real accounts.
+    /// Adds `count` deterministic demo users (and the demo organizations, if
+    /// missing), numbered after the users already present so that seeding
+    /// twice adds more rather than failing. One Argon2 hash of
+    /// `DEMO_PASSWORD` is shared by all, which is what makes a million users
+    /// take seconds; never do this for real accounts.
     pub async fn seed_demo(&self, count: u64) -> Result<(), AppError> {
         let start = self.db.count_users().await.map_err(store_error)? as u64;
+        let names: Vec<String> = (0..DEMO_ORGANIZATIONS).map(demo_organization).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let organizations = self.db.organizations_named(&names, self.now()).await.map_err(store_error)?;
         let hash = self.hasher().hash(&Password::parse(DEMO_PASSWORD)?).await?;
         let mut n = start;
         while n < start + count {
             let end = (n + SEED_BATCH as u64).min(start + count);
-            let batch: Vec<NewUser> = (n..end).map(|i| demo_user(i, &hash)).collect();
+            let batch: Vec<NewUser> = (n..end).map(|i| demo_user(i, &hash, &organizations)).collect();
             self.db.insert_users(&batch, self.now()).await.map_err(store_error)?;
             n = end;
         }
@@ -67,13 +104,19 @@ mod tests {
 
     #[test]
     fn demo_users_are_deterministic_valid_and_mixed() {
-        let a = demo_user(1, "h");
+        let orgs = [OrganizationId(7), OrganizationId(8)];
+        let a = demo_user(1, "h", &orgs);
         assert_eq!(a.login.as_str(), "ben.schmidt1");
-        assert_eq!(demo_user(1, "h").login, a.login);
-        assert_eq!(demo_user(500, "h").roles, [Role::Admin]);
-        assert_eq!(demo_user(20, "h").roles, [Role::Agent]);
-        assert_eq!(demo_user(21, "h").roles, [Role::Customer]);
-        assert_eq!(demo_user(2, "h").first_name, "Chloé");
-        assert_eq!(demo_user(2, "h").login.as_str(), "chloe.schmidt2");
+        assert_eq!(demo_user(1, "h", &orgs).profile, a.profile);
+        assert_eq!(demo_user(500, "h", &orgs).roles, [Role::Admin]);
+        assert_eq!(demo_user(20, "h", &orgs).roles, [Role::Agent]);
+        assert_eq!(demo_user(21, "h", &orgs).roles, [Role::Customer]);
+        assert_eq!(demo_user(2, "h", &orgs).profile.first_name, "Chloé");
+        assert_eq!(demo_user(2, "h", &orgs).login.as_str(), "chloe.schmidt2");
+        assert_eq!(demo_user(4, "h", &orgs).profile.organization_id, None, "every fifth has no organization");
+        assert!(demo_user(3, "h", &orgs).profile.organization_id.is_some());
+        assert_eq!(demo_organization(0), "Nordwind Logistics");
+        let names: std::collections::HashSet<String> = (0..DEMO_ORGANIZATIONS).map(demo_organization).collect();
+        assert_eq!(names.len(), DEMO_ORGANIZATIONS, "organization names are distinct");
     }
 }

@@ -1,34 +1,52 @@
 use crate::{store_error, Roster, SignedIn};
-use roster_domain::{AppError, AuditAction, Email, Login, Password, Permission, Role, UserId, UsersPage};
-use roster_store::NewUser;
-
-/// The Users panel shows this many users per page.
-pub const PAGE_SIZE: i64 = 50;
+use roster_domain::{
+    AppError, AuditAction, Login, MatchCount, Password, Permission, Role, UserId, UserSearch, UsersPage, COUNT_CAP,
+    PAGE_SIZE,
+};
+use roster_store::{NewUser, Profile, UserQuery};
 
 /// An account to create from parsed input.
 #[derive(Debug)]
 pub struct NewAccount {
     pub login: Login,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: Option<Email>,
+    pub profile: Profile,
     pub password: Option<Password>,
     pub roles: Vec<Role>,
 }
 
 impl Roster {
-    /// A page of users, newest first. Needs `admin.user`.
-    pub async fn list_users(&self, session: Option<&SignedIn>, before: Option<UserId>) -> Result<UsersPage, AppError> {
+    /// One page of the Users panel for `search`, with a count that is exact
+    /// when small and capped at `COUNT_CAP` otherwise. Needs `admin.user`.
+    pub async fn search_users(&self, session: Option<&SignedIn>, search: &UserSearch) -> Result<UsersPage, AppError> {
         require(session, Permission::AdminUser)?;
-        let mut rows = self.db.users_newest_first(before, PAGE_SIZE + 1).await.map_err(store_error)?;
-        let next_before = if rows.len() as i64 > PAGE_SIZE {
-            rows.truncate(PAGE_SIZE as usize);
-            rows.last().map(|r| r.id)
+        let words = search.words()?;
+        let query = self.user_query(search, &words);
+        // The capped count is cheap and tells PostgreSQL how to plan the page.
+        let capped = self.db.count_matching_users(&query, Some(COUNT_CAP + 1)).await.map_err(store_error)?;
+        let count = if capped > COUNT_CAP { MatchCount::AtLeast(COUNT_CAP) } else { MatchCount::Exact(capped) };
+        let mut found = self
+            .db
+            .search_users(&query, PAGE_SIZE as i64 + 1, capped > COUNT_CAP)
+            .await
+            .map_err(store_error)?;
+        let next = if found.len() > PAGE_SIZE {
+            found.truncate(PAGE_SIZE);
+            found.last().map(|(_, cursor)| cursor.clone())
         } else {
             None
         };
-        let total = self.db.count_users().await.map_err(store_error)?;
-        Ok(UsersPage { rows, total, next_before })
+        Ok(UsersPage { rows: found.into_iter().map(|(row, _)| row).collect(), count, next })
+    }
+
+    /// The exact number of users matching `search`. Needs `admin.user`.
+    pub async fn count_users(&self, session: Option<&SignedIn>, search: &UserSearch) -> Result<i64, AppError> {
+        require(session, Permission::AdminUser)?;
+        let words = search.words()?;
+        self.db.count_matching_users(&self.user_query(search, &words), None).await.map_err(store_error)
+    }
+
+    fn user_query<'a>(&self, search: &'a UserSearch, words: &'a [String]) -> UserQuery<'a> {
+        UserQuery { search, words, lockout_threshold: self.settings.lockout_threshold.into() }
     }
 
     /// Creates an account; `actor` is the admin who did it (none from the CLI).
@@ -37,14 +55,7 @@ impl Roster {
             Some(p) => Some(self.hasher().hash(p).await?),
             None => None,
         };
-        let user = NewUser {
-            login: account.login,
-            first_name: account.first_name,
-            last_name: account.last_name,
-            email: account.email,
-            password_hash,
-            roles: account.roles,
-        };
+        let user = NewUser { login: account.login, profile: account.profile, password_hash, roles: account.roles };
         let id = self.db.insert_user(&user, self.now()).await.map_err(store_error)?;
         self.audit(AuditAction::UserCreated, actor, Some(id), None).await?;
         Ok(id)

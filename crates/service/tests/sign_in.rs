@@ -3,6 +3,7 @@
 use roster_domain::{AppError, AuditAction, Email, Login, Password, Permission, Role, Timestamp};
 use roster_service::{require, Clock, NewAccount, PasswordHasher, Roster, Settings, SessionToken};
 use roster_store::testing::{all, TestDb};
+use roster_store::Profile;
 
 async fn roster(t: &TestDb) -> (Roster, Clock) {
     let clock = Clock::manual(Timestamp(1_795_845_000));
@@ -11,9 +12,12 @@ async fn roster(t: &TestDb) -> (Roster, Clock) {
         .create_account(
             NewAccount {
                 login: Login::parse("grace").unwrap(),
-                first_name: "Grace".into(),
-                last_name: "Hopper".into(),
-                email: Some(Email::parse("grace@example.com").unwrap()),
+                profile: Profile {
+                    first_name: "Grace".into(),
+                    last_name: "Hopper".into(),
+                    email: Some(Email::parse("grace@example.com").unwrap()),
+                    ..Profile::default()
+                },
                 password: Some(Password::parse("compilers rock").unwrap()),
                 roles: vec![Role::Admin],
             },

@@ -9,6 +9,9 @@ pub enum StoreError {
     Duplicate { field: &'static str },
     #[error("not found")]
     NotFound,
+    /// A page cursor that no page of this order could have produced.
+    #[error("page cursor does not fit the sort order")]
+    BadCursor,
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
@@ -16,6 +19,12 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The database gave up on a statement that ran past its time limit.
+    pub fn is_timeout(&self) -> bool {
+        // 57014: PostgreSQL's query_canceled, raised by statement_timeout.
+        matches!(self, StoreError::Database(sqlx::Error::Database(db)) if db.code().as_deref() == Some("57014"))
+    }
+
     /// Turns unique-constraint violations into `Duplicate`, naming the input
     /// the constraint guards; other errors pass through.
     pub(crate) fn from_write(e: sqlx::Error) -> StoreError {

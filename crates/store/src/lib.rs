@@ -9,12 +9,14 @@ mod error;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod user_search;
 mod users;
 
 pub use audit::AuditRecord;
 pub use error::StoreError;
 pub use sessions::SessionRecord;
-pub use users::{Credentials, NewUser};
+pub use user_search::UserQuery;
+pub use users::{Credentials, NewUser, Profile};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
@@ -80,6 +82,8 @@ impl Db {
     }
 
     async fn connect_postgres(options: PgConnectOptions) -> Result<Db, StoreError> {
+        // Searches bind their words; a generic plan would ignore how selective they are.
+        let options = options.options([("plan_cache_mode", "force_custom_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(15))

@@ -43,6 +43,14 @@ pub async fn postgres() -> Option<TestDb> {
     let schema = format!("roster_test_{:016x}", rand::random::<u64>());
     let mut admin = PgConnection::connect(&url).await.expect("connect to the test PostgreSQL server");
     sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.expect("create test schema");
+    // Tests migrate side by side; the one extension they share is created
+    // once, under a lock, rather than raced by every migration.
+    sqlx::query("SELECT pg_advisory_lock(7438)").execute(&mut admin).await.expect("lock");
+    sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+        .execute(&mut admin)
+        .await
+        .expect("create pg_trgm");
+    sqlx::query("SELECT pg_advisory_unlock(7438)").execute(&mut admin).await.expect("unlock");
     admin.close().await.ok();
     let options = PgConnectOptions::from_str(&url).expect("PostgreSQL URL").options([("search_path", schema.as_str())]);
     let db = Db::connect_postgres(options).await.expect("open PostgreSQL");
@@ -55,4 +63,11 @@ pub async fn all() -> Vec<TestDb> {
     let mut dbs = vec![sqlite().await];
     dbs.extend(postgres().await);
     dbs
+}
+
+/// Runs one statement directly, for tests that need a state no store
+/// function creates yet.
+pub async fn execute(db: &Db, sql: &str) {
+    crate::on_pool!(db, pool => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }

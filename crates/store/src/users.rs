@@ -1,5 +1,5 @@
 use crate::{on_pool, Db, StoreError};
-use roster_domain::{CurrentUser, Email, Login, Role, Timestamp, UserId, UserRow};
+use roster_domain::{CurrentUser, Email, Login, OrganizationId, Role, Timestamp, UserId, UserRow};
 use sqlx::{FromRow, QueryBuilder};
 use std::collections::HashMap;
 
@@ -7,12 +7,31 @@ use std::collections::HashMap;
 #[derive(Clone, Debug)]
 pub struct NewUser {
     pub login: Login,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: Option<Email>,
+    pub profile: Profile,
     /// An Argon2 PHC string; `None` means the user cannot sign in yet.
     pub password_hash: Option<String>,
     pub roles: Vec<Role>,
+}
+
+/// What an admin can read and edit about a user besides login and roles.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<Email>,
+    pub phone: String,
+    pub mobile: String,
+    pub organization_id: Option<OrganizationId>,
+    pub department: String,
+    pub city: String,
+    pub note: String,
+}
+
+impl Profile {
+    /// The name-order sort key: "last first", lower-cased.
+    fn name_normalized(&self) -> String {
+        roster_domain::full_name(&self.last_name, &self.first_name).to_lowercase()
+    }
 }
 
 /// What sign-in needs to decide. Never leaves the server.
@@ -23,13 +42,23 @@ pub struct Credentials {
     pub active: bool,
 }
 
+/// The columns of a `UserRow`, selected from `users u LEFT JOIN organizations o`
+/// with the lockout threshold bound to `$1`.
+pub(crate) const USER_ROW_COLUMNS: &str = "u.id, u.login, u.first_name, u.last_name, u.email, o.name AS organization, \
+     u.active, u.failed_logins >= $1 AS locked, u.two_factor_enabled, u.last_login_at, u.created_at";
+
 #[derive(FromRow)]
-struct UserRowRecord {
-    id: i64,
+pub(crate) struct UserRowRecord {
+    pub(crate) id: i64,
     login: String,
     first_name: String,
     last_name: String,
     email: Option<String>,
+    organization: Option<String>,
+    active: bool,
+    locked: bool,
+    two_factor_enabled: bool,
+    last_login_at: Option<i64>,
     created_at: i64,
 }
 
@@ -57,16 +86,25 @@ impl Db {
             let mut ids = Vec::with_capacity(users.len());
             for chunk in users.chunks(INSERT_CHUNK) {
                 let mut insert = QueryBuilder::new(
-                    "INSERT INTO users (login, login_normalized, first_name, last_name, email, email_normalized, \
+                    "INSERT INTO users (login, login_normalized, first_name, last_name, name_normalized, email, \
+                     email_normalized, phone, mobile, organization_id, department, city, note, \
                      password_hash, created_at, updated_at) ",
                 );
                 insert.push_values(chunk, |mut row, u| {
+                    let p = &u.profile;
                     row.push_bind(u.login.as_str())
                         .push_bind(u.login.normalized())
-                        .push_bind(u.first_name.as_str())
-                        .push_bind(u.last_name.as_str())
-                        .push_bind(u.email.as_ref().map(|e| e.as_str()))
-                        .push_bind(u.email.as_ref().map(|e| e.normalized()))
+                        .push_bind(p.first_name.as_str())
+                        .push_bind(p.last_name.as_str())
+                        .push_bind(p.name_normalized())
+                        .push_bind(p.email.as_ref().map(|e| e.as_str()))
+                        .push_bind(p.email.as_ref().map(|e| e.normalized()))
+                        .push_bind(p.phone.as_str())
+                        .push_bind(p.mobile.as_str())
+                        .push_bind(p.organization_id.map(|o| o.0))
+                        .push_bind(p.department.as_str())
+                        .push_bind(p.city.as_str())
+                        .push_bind(p.note.as_str())
                         .push_bind(u.password_hash.as_deref())
                         .push_bind(now.0)
                         .push_bind(now.0);
@@ -126,28 +164,43 @@ impl Db {
         Ok(())
     }
 
+    /// The ids of the organizations with these names, in input order,
+    /// creating those that do not exist yet.
+    pub async fn organizations_named(&self, names: &[&str], now: Timestamp) -> Result<Vec<OrganizationId>, StoreError> {
+        let insert = "INSERT INTO organizations (name, name_normalized, created_at) VALUES ($1, $2, $3) \
+                      ON CONFLICT (name_normalized) DO NOTHING";
+        let select = "SELECT id FROM organizations WHERE name_normalized = $1";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut ids = Vec::with_capacity(names.len());
+            for name in names {
+                let normalized = name.trim().to_lowercase();
+                sqlx::query(insert).bind(name.trim()).bind(&normalized).bind(now.0).execute(&mut *tx).await?;
+                let id: i64 = sqlx::query_scalar(select).bind(&normalized).fetch_one(&mut *tx).await?;
+                ids.push(OrganizationId(id));
+            }
+            tx.commit().await?;
+            Ok(ids)
+        })
+    }
+
     /// The user a session belongs to, if they exist and are active.
     pub async fn current_user(&self, id: UserId) -> Result<Option<CurrentUser>, StoreError> {
-        let sql = "SELECT id, login, first_name, last_name, email, created_at FROM users WHERE id = $1 AND active";
-        let row: Option<UserRowRecord> = on_pool!(self, pool => sqlx::query_as(sql).bind(id.0).fetch_optional(pool).await?);
+        let sql = format!(
+            "SELECT {USER_ROW_COLUMNS} FROM users u LEFT JOIN organizations o ON o.id = u.organization_id \
+             WHERE u.id = $2 AND u.active"
+        );
+        let row: Option<UserRowRecord> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(i64::MAX).bind(id.0).fetch_optional(pool).await?
+        });
         let Some(row) = row else { return Ok(None) };
         let user = self.with_roles(vec![row]).await?.remove(0);
         let display_name = user.full_name();
         Ok(Some(CurrentUser { id: user.id, login: user.login, display_name, roles: user.roles }))
     }
 
-    /// A page of users, newest first, strictly older than `before`.
-    pub async fn users_newest_first(&self, before: Option<UserId>, limit: i64) -> Result<Vec<UserRow>, StoreError> {
-        let sql = "SELECT id, login, first_name, last_name, email, created_at FROM users \
-                   WHERE id < $1 ORDER BY id DESC LIMIT $2";
-        let before = before.map_or(i64::MAX, |b| b.0);
-        let rows: Vec<UserRowRecord> =
-            on_pool!(self, pool => sqlx::query_as(sql).bind(before).bind(limit).fetch_all(pool).await?);
-        self.with_roles(rows).await
-    }
-
     /// Attaches each row's roles with one query for the whole page.
-    async fn with_roles(&self, rows: Vec<UserRowRecord>) -> Result<Vec<UserRow>, StoreError> {
+    pub(crate) async fn with_roles(&self, rows: Vec<UserRowRecord>) -> Result<Vec<UserRow>, StoreError> {
         let mut roles: HashMap<i64, Vec<Role>> = HashMap::new();
         if !rows.is_empty() {
             let found: Vec<RoleOfUser> = on_pool!(self, pool => {
@@ -176,6 +229,11 @@ impl Db {
                 first_name: r.first_name,
                 last_name: r.last_name,
                 email: r.email,
+                organization: r.organization,
+                active: r.active,
+                locked: r.locked,
+                two_factor: r.two_factor_enabled,
+                last_login_at: r.last_login_at.map(Timestamp),
                 created_at: Timestamp(r.created_at),
             })
             .collect())

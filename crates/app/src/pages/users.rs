@@ -1,12 +1,17 @@
-use crate::api::list_users;
+use crate::api::{count_users, search_users};
 use crate::components::{SignedInPage, UserTable};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
-use roster_domain::Permission;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+use roster_domain::{MatchCount, Permission, Role, UserFacet, UserSearch, UserSort, UsersPage as Page};
+use std::time::Duration;
 
-/// `/admin/users`: every account, newest first, a page at a time. The page
-/// lives in the URL (`?before=<id>`), so links and Back restore it.
+/// How long typing must pause before the list follows it.
+const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
+
+/// `/admin/users`: find any user. The whole view (search text, roles,
+/// facets, sort, page) lives in the URL, so links, reloads and Back restore it.
 #[component]
 pub fn UsersPage() -> impl IntoView {
     view! {
@@ -15,38 +20,218 @@ pub fn UsersPage() -> impl IntoView {
     }
 }
 
+/// Goes to another view of the panel. Typing refines the current history
+/// entry; every other change adds one, so Back steps through them.
+fn show(view: &UserSearch, replace: bool) {
+    use_navigate()(&view.href(), NavigateOptions { replace, scroll: false, ..Default::default() });
+}
+
 #[component]
 fn UsersPanel() -> impl IntoView {
     let query = use_query_map();
-    let before = Memo::new(move |_| query.read().get("before").and_then(|b| b.parse::<i64>().ok()));
-    let page = Resource::new(move || before.get(), list_users);
+    let search = Memo::new(move |_| query.with(|q| UserSearch::from_query(|key| q.get(key))));
+    // A newer search supersedes an older one still in flight: its answer is dropped.
+    let page = Resource::new(move || search.get(), search_users);
+    let pending = RwSignal::new(false);
 
     view! {
         <h1>"Users"</h1>
-        <Transition fallback=|| view! { <p class="status">"Loading users…"</p> }>
+        <SearchBox search />
+        <div class="filters">
+            <RoleFilter search />
+            <FacetFilter search />
+            <SortChoice search />
+        </div>
+        <Transition
+            fallback=|| view! { <p class="status" role="status">"Loading users…"</p> }
+            set_pending=pending.write_only()
+        >
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => {
-                        let count = match page.total {
-                            1 => "1 user".to_owned(),
-                            n => format!("{n} users"),
-                        };
-                        let older = page.next_before.map(|id| view! {
-                            <a href=format!("/admin/users?before={id}") rel="next">"Older users →"</a>
-                        });
-                        let newest = before.get_untracked().map(|_| view! {
-                            <a href="/admin/users">"← Newest users"</a>
-                        });
-                        view! {
-                            <p class="status" role="status">{count}</p>
-                            <UserTable rows=page.rows />
-                            <nav class="pager" aria-label="Pages">{newest}{older}</nav>
-                        }
-                        .into_any()
-                    }
+                    Ok(found) => view! { <Results search=search.get_untracked() found pending /> }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+/// The **Search for users** bar: the list follows as the admin types.
+#[component]
+fn SearchBox(search: Memo<UserSearch>) -> impl IntoView {
+    let input = NodeRef::<leptos::html::Input>::new();
+    let timer = StoredValue::new(None::<TimeoutHandle>);
+    // Back and Forward change the URL; the box shows what the URL says,
+    // unless it already does (so the caret stays where the admin left it).
+    Effect::new(move |_| {
+        let text = search.with(|s| s.text.clone());
+        if let Some(input) = input.get() {
+            if input.value() != text {
+                input.set_value(&text);
+            }
+        }
+    });
+    let on_input = move |_| {
+        if let Some(handle) = timer.get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || {
+                let Some(text) = input.get_untracked().map(|i| i.value()) else { return };
+                let current = search.get_untracked();
+                if current.text != text {
+                    let refining = !current.text.trim().is_empty();
+                    show(&UserSearch { text, ..current.first_page() }, refining);
+                }
+            },
+            SEARCH_DEBOUNCE,
+        );
+        timer.set_value(handle.ok());
+    };
+    // The rest of the view rides along when the form is submitted without JavaScript.
+    let kept = move || {
+        let rest = UserSearch { text: String::new(), ..search.get().first_page() };
+        rest.query_pairs()
+            .into_iter()
+            .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
+            .collect_view()
+    };
+
+    view! {
+        // Without JavaScript the form still works: Enter submits it as a GET.
+        <form class="search" role="search" method="get" action="/admin/users" on:submit=|ev| ev.prevent_default()>
+            <label for="user-search" class="visually-hidden">"Search for users"</label>
+            <input
+                id="user-search"
+                type="search"
+                name="q"
+                placeholder="Search for users"
+                autocomplete="off"
+                maxlength=roster_domain::MAX_SEARCH_CHARS
+                node_ref=input
+                value=search.get_untracked().text
+                on:input=on_input
+            />
+            {kept}
+        </form>
+    }
+}
+
+/// The **Roles** toggles: several at once mean any of them.
+#[component]
+fn RoleFilter(search: Memo<UserSearch>) -> impl IntoView {
+    view! {
+        <div class="toggles" role="group" aria-labelledby="roles-label">
+            <span id="roles-label" class="toggles-label">"Roles"</span>
+            {Role::ALL
+                .into_iter()
+                .map(|role| {
+                    view! {
+                        <button
+                            type="button"
+                            class="toggle"
+                            aria-pressed=move || search.with(|s| s.has_role(role)).to_string()
+                            on:click=move |_| show(&search.get_untracked().toggle_role(role), false)
+                        >
+                            {role.name()}
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}
+
+/// Facet toggles: each one narrows the list further.
+#[component]
+fn FacetFilter(search: Memo<UserSearch>) -> impl IntoView {
+    view! {
+        <div class="toggles" role="group" aria-labelledby="facets-label">
+            <span id="facets-label" class="toggles-label">"Show only"</span>
+            {UserFacet::ALL
+                .into_iter()
+                .map(|facet| {
+                    view! {
+                        <button
+                            type="button"
+                            class="toggle"
+                            aria-pressed=move || search.with(|s| s.has_facet(facet)).to_string()
+                            on:click=move |_| show(&search.get_untracked().toggle_facet(facet), false)
+                        >
+                            {facet.label()}
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}
+
+#[component]
+fn SortChoice(search: Memo<UserSearch>) -> impl IntoView {
+    let on_change = move |ev| {
+        if let Some(sort) = UserSort::from_key(&event_target_value(&ev)) {
+            show(&UserSearch { sort, ..search.get_untracked().first_page() }, false);
+        }
+    };
+    view! {
+        <label class="sort">
+            "Sort by "
+            <select on:change=on_change>
+                {UserSort::ALL
+                    .into_iter()
+                    .map(|sort| {
+                        view! {
+                            <option value=sort.key() selected=move || search.with(|s| s.sort == sort)>
+                                {sort.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// The count, the table and the pager for one answer.
+#[component]
+fn Results(search: UserSearch, found: Page, pending: RwSignal<bool>) -> impl IntoView {
+    let filtered = search.first_page() != UserSearch { sort: search.sort, ..Default::default() };
+    let next = found.next.clone().map(|cursor| UserSearch { after: Some(cursor), ..search.clone() });
+    let first = search.after.is_some().then(|| search.first_page());
+    let empty = if filtered { "No users match this search." } else { "No users yet." };
+    view! {
+        <p class="status" role="status" aria-live="polite">
+            <Count search=search.first_page() count=found.count />
+            {move || pending.get().then_some(" · Searching…")}
+        </p>
+        <div aria-busy=move || pending.get().to_string()>
+            <UserTable rows=found.rows empty=empty />
+        </div>
+        <nav class="pager" aria-label="Pages">
+            {first.map(|view| view! { <a href=view.href()>"← First page"</a> })}
+            {next.map(|view| view! { <a href=view.href() rel="next">"Next page →"</a> })}
+        </nav>
+    }
+}
+
+/// "1,234 users"; when the first answer was capped, the exact figure
+/// follows from a second, slower request made by the browser.
+#[component]
+fn Count(search: UserSearch, count: MatchCount) -> impl IntoView {
+    match count {
+        MatchCount::Exact(_) => view! { <span>{count.to_string()}</span> }.into_any(),
+        MatchCount::AtLeast(_) => {
+            let exact = LocalResource::new(move || count_users(search.clone()));
+            view! {
+                <span>
+                    {move || match exact.get() {
+                        Some(Ok(n)) => MatchCount::Exact(n).to_string(),
+                        Some(Err(_)) | None => count.to_string(),
+                    }}
+                </span>
+            }
+            .into_any()
+        }
     }
 }

@@ -1,10 +1,14 @@
 //! Starts the real Roster router on a free loopback port, against a fresh
 //! database, with an admin and a customer to sign in as.
 
+// Each test file uses its own part of these helpers.
+#![allow(dead_code)]
+
 use leptos::config::LeptosOptions;
 use roster_app::ssr::AppState;
 use roster_domain::{Login, Password, Role};
 use roster_service::{Clock, NewAccount, PasswordHasher, Roster, Settings};
+use roster_store::Profile;
 use roster_store::testing::TestDb;
 use std::net::SocketAddr;
 
@@ -17,7 +21,21 @@ pub struct TestApp {
     _db: TestDb,
 }
 
+/// A running Roster on every available engine.
+pub async fn apps() -> Vec<TestApp> {
+    let mut apps = Vec::new();
+    for db in roster_store::testing::all().await {
+        apps.push(TestApp::start(db).await);
+    }
+    apps
+}
+
 impl TestApp {
+    /// The database behind the app, for arranging what a test needs.
+    pub fn db(&self) -> &roster_store::Db {
+        &self._db.db
+    }
+
     pub async fn start(db: TestDb) -> TestApp {
         let roster = Roster::new(db.db.clone(), Settings::default(), PasswordHasher::owasp(), Clock::System);
         for (login, first, last, password, role) in [
@@ -26,9 +44,7 @@ impl TestApp {
         ] {
             let account = NewAccount {
                 login: Login::parse(login).unwrap(),
-                first_name: first.into(),
-                last_name: last.into(),
-                email: None,
+                profile: Profile { first_name: first.into(), last_name: last.into(), ..Profile::default() },
                 password: Some(Password::parse(password).unwrap()),
                 roles: vec![role],
             };
@@ -67,11 +83,22 @@ impl TestApp {
         client.post(self.url(&format!("/api/{function}"))).form(form).send().await.unwrap()
     }
 
-    /// Calls a server function with a hand-made `Cookie` header, as someone
-    /// replaying a copied cookie would.
-    pub async fn call_with_cookie(&self, cookie: &str, function: &str) -> reqwest::Response {
+    /// Calls a JSON server function (`search_users`, `count_users`).
+    pub async fn call_json(&self, client: &reqwest::Client, function: &str, body: serde_json::Value) -> reqwest::Response {
+        client.post(self.url(&format!("/api/{function}"))).json(&body).send().await.unwrap()
+    }
+
+    /// Searches users as the Users panel does.
+    pub async fn search(&self, client: &reqwest::Client, search: serde_json::Value) -> reqwest::Response {
+        self.call_json(client, "search_users", serde_json::json!({ "search": search })).await
+    }
+
+    /// Lists users with a hand-made `Cookie` header, as someone replaying a
+    /// copied cookie would.
+    pub async fn search_with_cookie(&self, cookie: &str) -> reqwest::Response {
         let pair = cookie.split(';').next().unwrap_or_default();
-        reqwest::Client::new().post(self.url(&format!("/api/{function}"))).header("cookie", pair).send().await.unwrap()
+        let request = reqwest::Client::new().post(self.url("/api/search_users")).header("cookie", pair);
+        request.json(&serde_json::json!({ "search": {} })).send().await.unwrap()
     }
 
     pub async fn sign_in(&self, client: &reqwest::Client, login: &str, password: &str) -> reqwest::Response {

@@ -1,0 +1,274 @@
+//! `roster-server bench search`: how fast the Users panel finds users in a
+//! large, freshly seeded database, measured through the real server function
+//! over HTTP, next to the naive `LIKE '%x%'` search a plain SQL panel runs.
+
+use crate::router;
+use leptos::config::LeptosOptions;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use roster_app::ssr::AppState;
+use roster_domain::{Login, PageCursor, Password, Role, UserId, UserSearch, UserSort, UsersPage, COUNT_CAP};
+use roster_service::{Clock, NewAccount, PasswordHasher, Roster, Settings};
+use roster_store::{Db, Profile, UserQuery};
+use sqlx::Connection;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// Which engine to measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct SearchBench {
+    /// Users to seed before measuring.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub users: u64,
+    /// Searches in the measured mix.
+    #[arg(long, default_value_t = 300)]
+    pub searches: usize,
+    /// Searches of the mix also run as the naive baseline (each scans every user).
+    #[arg(long, default_value_t = 30)]
+    pub naive_searches: usize,
+    #[arg(long, value_enum, default_value_t = Engine::Sqlite)]
+    pub engine: Engine,
+    /// A PostgreSQL server where the bench may create (and drop) the
+    /// database `roster_bench`.
+    #[arg(long, env = "ROSTER_BENCH_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    pub postgres_url: String,
+}
+
+const BENCH_ADMIN: &str = "bench-admin";
+const BENCH_DATABASE: &str = "roster_bench";
+
+/// Milliseconds, sorted, summarised as the bench prints them.
+struct Latencies(Vec<f64>);
+
+impl Latencies {
+    fn from(durations: &[Duration]) -> Latencies {
+        let mut ms: Vec<f64> = durations.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+        ms.sort_by(f64::total_cmp);
+        Latencies(ms)
+    }
+
+    fn percentile(&self, p: f64) -> f64 {
+        let i = ((self.0.len() as f64 * p).ceil() as usize).clamp(1, self.0.len()) - 1;
+        self.0[i]
+    }
+
+    fn line(&self, what: &str) -> String {
+        format!(
+            "{what:<34} n={:<4} p50 {:>8.2} ms   p95 {:>8.2} ms   p99 {:>8.2} ms",
+            self.0.len(),
+            self.percentile(0.50),
+            self.percentile(0.95),
+            self.percentile(0.99)
+        )
+    }
+}
+
+async fn timed<T, F: std::future::Future<Output = T>>(samples: &mut Vec<Duration>, f: F) -> T {
+    let started = Instant::now();
+    let value = f.await;
+    samples.push(started.elapsed());
+    value
+}
+
+/// Opens a fresh database for the bench; the guard drops it afterwards.
+async fn fresh_database(bench: &SearchBench) -> Result<(Db, Option<tempfile::TempDir>), String> {
+    let db = match bench.engine {
+        Engine::Sqlite => {
+            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+            let db = Db::connect(&url).await.map_err(|e| e.to_string())?;
+            db.migrate().await.map_err(|e| e.to_string())?;
+            return Ok((db, Some(dir)));
+        }
+        Engine::Postgres => {
+            let mut server = sqlx::PgConnection::connect(&bench.postgres_url).await.map_err(|e| e.to_string())?;
+            for sql in [format!("DROP DATABASE IF EXISTS {BENCH_DATABASE}"), format!("CREATE DATABASE {BENCH_DATABASE}")] {
+                sqlx::query(&sql).execute(&mut server).await.map_err(|e| e.to_string())?;
+            }
+            let url = match bench.postgres_url.rsplit_once('/') {
+                Some((server, _)) => format!("{server}/{BENCH_DATABASE}"),
+                None => return Err("--postgres-url must name a database".into()),
+            };
+            Db::connect(&url).await.map_err(|e| e.to_string())?
+        }
+    };
+    db.migrate().await.map_err(|e| e.to_string())?;
+    Ok((db, None))
+}
+
+async fn drop_database(bench: &SearchBench, db: Db) {
+    db.close().await;
+    if bench.engine == Engine::Postgres {
+        if let Ok(mut server) = sqlx::PgConnection::connect(&bench.postgres_url).await {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {BENCH_DATABASE}")).execute(&mut server).await;
+        }
+    }
+}
+
+/// A fixed mix of searches: substrings of 3 to 12 characters of real
+/// attributes of random demo users; every other one also filters by role.
+fn search_mix(count: usize, users: u64) -> Vec<UserSearch> {
+    let mut rng = StdRng::seed_from_u64(2026);
+    let organizations: Vec<String> = (0..roster_service::DEMO_ORGANIZATIONS).map(roster_service::demo_organization).collect();
+    let ids: Vec<_> = (0..organizations.len()).map(|i| roster_domain::OrganizationId(i as i64)).collect();
+    (0..count)
+        .map(|i| {
+            let text = loop {
+                let user = roster_service::demo_user(rng.gen_range(0..users), "", &ids);
+                let p = &user.profile;
+                let source = match rng.gen_range(0..6) {
+                    0 => p.first_name.clone(),
+                    1 => p.last_name.clone(),
+                    2 => p.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(),
+                    3 => user.login.as_str().to_owned(),
+                    4 => p.phone.clone(),
+                    _ => organizations[rng.gen_range(0..organizations.len())].clone(),
+                };
+                let chars: Vec<char> = source.chars().collect();
+                let len = rng.gen_range(3..=12).min(chars.len());
+                let start = rng.gen_range(0..=chars.len() - len);
+                let text: String = chars[start..start + len].iter().collect();
+                // Spaces at either end would make a shorter search than intended.
+                if text.trim().chars().count() >= 3 {
+                    break text.trim().to_owned();
+                }
+            };
+            let roles = if i % 2 == 1 { vec![Role::ALL[rng.gen_range(0..Role::ALL.len())]] } else { vec![] };
+            UserSearch { text, roles, ..Default::default() }
+        })
+        .collect()
+}
+
+/// Seeds, serves, measures and prints. Returns the printed report.
+pub async fn run_search_bench(bench: SearchBench) -> Result<String, String> {
+    let mut report = Vec::new();
+    let mut say = |line: String| {
+        println!("{line}");
+        report.push(line);
+    };
+    let (db, _dir) = fresh_database(&bench).await?;
+    let roster = Roster::new(db.clone(), Settings::default(), PasswordHasher::owasp(), Clock::System);
+
+    say(format!("Roster search bench: {} users on {:?}", bench.users, bench.engine));
+    let started = Instant::now();
+    roster.seed_demo(bench.users).await.map_err(|e| e.to_string())?;
+    say(format!("seed                               {:.1} s", started.elapsed().as_secs_f64()));
+
+    let password = format!("bench-{}", rand::random::<u64>());
+    let admin = NewAccount {
+        login: Login::parse(BENCH_ADMIN).map_err(|e| e.message)?,
+        profile: Profile::default(),
+        password: Some(Password::parse(&password).map_err(|e| e.message)?),
+        roles: vec![Role::Admin],
+    };
+    roster.create_account(admin, None).await.map_err(|e| e.to_string())?;
+
+    let app = router(AppState { leptos_options: LeptosOptions::builder().output_name("roster").build(), roster });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+    let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
+    });
+    let client = reqwest::Client::builder().cookie_store(true).build().map_err(|e| e.to_string())?;
+    let signed_in = client
+        .post(format!("{base}/api/sign_in"))
+        .form(&[("login", BENCH_ADMIN), ("password", password.as_str())])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !signed_in.status().is_success() {
+        return Err(format!("signing in the bench admin failed: {}", signed_in.status()));
+    }
+    let http_search = |search: UserSearch| {
+        let request = client.post(format!("{base}/api/search_users")).json(&serde_json::json!({ "search": search }));
+        async move {
+            let response = request.send().await.map_err(|e| e.to_string())?;
+            if !response.status().is_success() {
+                return Err(format!("search failed: {}", response.status()));
+            }
+            response.json::<UsersPage>().await.map_err(|e| e.to_string())
+        }
+    };
+
+    let mix = search_mix(bench.searches, bench.users);
+    // One unmeasured pass warms the caches, as a running server's would be.
+    for search in mix.iter().take(30) {
+        http_search(search.clone()).await?;
+    }
+    let mut samples = Vec::new();
+    let mut empty = 0;
+    for search in &mix {
+        let page = timed(&mut samples, http_search(search.clone())).await?;
+        empty += usize::from(page.rows.is_empty());
+    }
+    let indexed = Latencies::from(&samples);
+    say(indexed.line("search over HTTP (indexed)"));
+    say(format!("  searches with no match            {empty} of {}", mix.len()));
+
+    let mut naive = Vec::new();
+    for search in mix.iter().take(bench.naive_searches) {
+        timed(&mut naive, db.count_matching_users_naively(&search.text)).await.map_err(|e| e.to_string())?;
+    }
+    let naive = Latencies::from(&naive);
+    say(naive.line("naive LIKE '%x%', 6 columns"));
+    say(format!(
+        "  naive / indexed                   p50 ×{:.0}   p95 ×{:.0}",
+        naive.percentile(0.5) / indexed.percentile(0.5),
+        naive.percentile(0.95) / indexed.percentile(0.95)
+    ));
+
+    // Deep pages: the page after the middle user, in the two main orders.
+    let middle = UserId((bench.users / 2).max(1) as i64);
+    let name_key = {
+        let view = UserSearch { sort: UserSort::Name, ..Default::default() };
+        let query = UserQuery { search: &view, words: &[], lockout_threshold: 10 };
+        db.search_users(&query, 1, false).await.map_err(|e| e.to_string())?.first().map(|(_, c)| c.key.clone())
+    };
+    for (label, view) in [
+        ("deep page, newest first", UserSearch { after: Some(PageCursor { id: middle, key: String::new() }), ..Default::default() }),
+        (
+            "deep page, by name",
+            UserSearch {
+                sort: UserSort::Name,
+                after: Some(PageCursor { id: middle, key: name_key.clone().unwrap_or_default() }),
+                ..Default::default()
+            },
+        ),
+    ] {
+        let mut server_side = Vec::new();
+        let mut over_http = Vec::new();
+        for _ in 0..50 {
+            let query = UserQuery { search: &view, words: &[], lockout_threshold: 10 };
+            timed(&mut server_side, db.search_users(&query, 51, false)).await.map_err(|e| e.to_string())?;
+            timed(&mut over_http, http_search(view.clone())).await?;
+        }
+        say(Latencies::from(&server_side).line(&format!("{label} (store)")));
+        say(Latencies::from(&over_http).line(&format!("{label} (HTTP)")));
+    }
+
+    // Counting: the capped count the first answer carries, and the exact one that follows.
+    let mut capped = Vec::new();
+    let mut exact = Vec::new();
+    for search in mix.iter().take(100).chain(std::iter::once(&UserSearch::default())) {
+        let words = search.words().map_err(|e| e.message)?;
+        let query = UserQuery { search, words: &words, lockout_threshold: 10 };
+        timed(&mut capped, db.count_matching_users(&query, Some(COUNT_CAP + 1))).await.map_err(|e| e.to_string())?;
+        timed(&mut exact, db.count_matching_users(&query, None)).await.map_err(|e| e.to_string())?;
+    }
+    say(Latencies::from(&capped).line("count, capped at 1,001 (store)"));
+    say(Latencies::from(&exact).line("count, exact (store)"));
+    let everyone = UserQuery { search: &UserSearch::default(), words: &[], lockout_threshold: 10 };
+    let started = Instant::now();
+    let total = db.count_matching_users(&everyone, None).await.map_err(|e| e.to_string())?;
+    say(format!("exact count of all {total} users      {:.2} ms", started.elapsed().as_secs_f64() * 1000.0));
+
+    server.abort();
+    drop_database(&bench, db).await;
+    Ok(report.join("\n"))
+}

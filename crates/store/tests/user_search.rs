@@ -1,0 +1,347 @@
+//! The Users panel's search, on every available engine, checked against a
+//! brute-force search over the same users held in memory.
+
+use roster_domain::{
+    Email, Login, OrganizationId, PageCursor, Role, Timestamp, UserFacet, UserId, UserRow, UserSearch, UserSort,
+};
+use roster_store::testing::{all, execute, TestDb};
+use roster_store::{Db, NewUser, Profile, UserQuery};
+
+const NOW: Timestamp = Timestamp(1_795_845_000);
+const THRESHOLD: i64 = 5;
+
+/// Every match of `search`, following pages of `page_size` to the end, as
+/// the panel would; checks the count agrees with the walk.
+async fn walk(db: &Db, search: &UserSearch, page_size: i64) -> Vec<UserRow> {
+    let words = search.words().unwrap();
+    let mut search = search.clone();
+    let mut all = Vec::new();
+    loop {
+        let query = UserQuery { search: &search, words: &words, lockout_threshold: THRESHOLD };
+        let page = db.search_users(&query, page_size, false).await.unwrap();
+        let full = page.len() as i64 == page_size;
+        search.after = page.last().map(|(_, cursor)| cursor.clone());
+        all.extend(page.into_iter().map(|(row, _)| row));
+        if !full {
+            break;
+        }
+    }
+    let query = UserQuery { search: &search, words: &words, lockout_threshold: THRESHOLD };
+    assert_eq!(db.count_matching_users(&query, None).await.unwrap(), all.len() as i64, "count of {search:?}");
+    all
+}
+
+fn ids(rows: &[UserRow]) -> Vec<i64> {
+    rows.iter().map(|r| r.id.0).collect()
+}
+
+fn search(text: &str) -> UserSearch {
+    UserSearch { text: text.into(), ..Default::default() }
+}
+
+#[tokio::test]
+async fn every_searchable_attribute_is_found_by_any_substring_in_any_case() {
+    for t in all().await {
+        let org = t.db.organizations_named(&["Harbour Bakery"], NOW).await.unwrap()[0];
+        let target = NewUser {
+            login: Login::parse("q.zimmer").unwrap(),
+            profile: Profile {
+                first_name: "Quirin".into(),
+                last_name: "Zimmermann".into(),
+                email: Some(Email::parse("quirin.z@corp-mail.example").unwrap()),
+                phone: "+41 44 555 0199".into(),
+                mobile: "0791234567".into(),
+                organization_id: Some(org),
+                department: "Returns Desk".into(),
+                city: "Winterthur".into(),
+                note: "Speaks Romansh".into(),
+            },
+            password_hash: None,
+            roles: vec![Role::Customer],
+        };
+        let other = NewUser {
+            login: Login::parse("other").unwrap(),
+            profile: Profile { first_name: "Olive".into(), ..Profile::default() },
+            password_hash: None,
+            roles: vec![Role::Agent],
+        };
+        let id = t.db.insert_user(&target, NOW).await.unwrap();
+        t.db.insert_user(&other, NOW).await.unwrap();
+
+        for text in [
+            "quirin", "ZIMMER", "rin zimm", "q.zim", "@corp", "mail.exa", "555 01", "0791234", "harbour bak",
+            "rns de", "WINTER", "romansh", "qu", "Q", "44",
+        ] {
+            let found = walk(&t.db, &search(text), 50).await;
+            assert_eq!(ids(&found), [id.0], "{}: searching {text:?}", t.name);
+        }
+        let olive = walk(&t.db, &search("liv"), 50).await;
+        assert_eq!(olive.len(), 1, "{}", t.name);
+        assert!(walk(&t.db, &search("quirin olive"), 50).await.is_empty(), "{}: every word must match", t.name);
+        assert!(walk(&t.db, &search("50%"), 50).await.is_empty(), "{}: % is not a wildcard", t.name);
+
+        let row = &walk(&t.db, &search("quirin"), 50).await[0];
+        assert_eq!(row.organization.as_deref(), Some("Harbour Bakery"), "{}", t.name);
+
+        // Renaming the organization, editing and deleting the user keep the index in step.
+        execute(&t.db, &format!("UPDATE organizations SET name = 'Tidewater Foods' WHERE id = {}", org.0)).await;
+        assert!(walk(&t.db, &search("harbour"), 50).await.is_empty(), "{}", t.name);
+        assert_eq!(walk(&t.db, &search("tidewater"), 50).await.len(), 1, "{}", t.name);
+        execute(&t.db, &format!("UPDATE users SET city = 'Chur' WHERE id = {}", id.0)).await;
+        assert!(walk(&t.db, &search("winterthur"), 50).await.is_empty(), "{}", t.name);
+        assert_eq!(walk(&t.db, &search("chur"), 50).await.len(), 1, "{}", t.name);
+        execute(&t.db, &format!("DELETE FROM organizations WHERE id = {}", org.0)).await;
+        assert!(walk(&t.db, &search("tidewater"), 50).await.is_empty(), "{}", t.name);
+        execute(&t.db, &format!("DELETE FROM users WHERE id = {}", id.0)).await;
+        assert!(walk(&t.db, &search("quirin"), 50).await.is_empty(), "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn roles_and_facets_narrow_the_list() {
+    for t in all().await {
+        let mut ids = Vec::new();
+        for (i, roles) in [vec![Role::Admin], vec![Role::Agent], vec![Role::Customer], vec![Role::Agent, Role::Customer]]
+            .into_iter()
+            .enumerate()
+        {
+            let user = NewUser {
+                login: Login::parse(&format!("user{i}")).unwrap(),
+                profile: Profile::default(),
+                password_hash: None,
+                roles,
+            };
+            ids.push(t.db.insert_user(&user, NOW).await.unwrap().0);
+        }
+        let [admin, agent, customer, both] = ids[..] else { unreachable!() };
+        execute(&t.db, &format!("UPDATE users SET failed_logins = {THRESHOLD} WHERE id = {agent}")).await;
+        execute(&t.db, &format!("UPDATE users SET failed_logins = {} WHERE id = {customer}", THRESHOLD - 1)).await;
+        execute(&t.db, &format!("UPDATE users SET active = FALSE WHERE id = {customer}")).await;
+        execute(&t.db, &format!("UPDATE users SET two_factor_enabled = TRUE WHERE id = {admin}")).await;
+        execute(&t.db, &format!("UPDATE users SET last_login_at = 1 WHERE id IN ({admin}, {both})")).await;
+
+        let view = |roles: Vec<Role>, facets: Vec<UserFacet>| UserSearch { roles, facets, ..Default::default() };
+        let cases = [
+            (view(vec![Role::Agent], vec![]), vec![both, agent]),
+            (view(vec![Role::Admin, Role::Customer], vec![]), vec![both, customer, admin]),
+            (view(vec![], vec![UserFacet::Locked]), vec![agent]),
+            (view(vec![], vec![UserFacet::NoTwoFactor]), vec![both, customer, agent]),
+            (view(vec![], vec![UserFacet::Inactive]), vec![customer]),
+            (view(vec![], vec![UserFacet::NeverSignedIn]), vec![customer, agent]),
+            (view(vec![Role::Customer], vec![UserFacet::NeverSignedIn, UserFacet::NoTwoFactor]), vec![customer]),
+        ];
+        for (view, expected) in cases {
+            assert_eq!(ids_of(&walk(&t.db, &view, 50).await), expected, "{}: {view:?}", t.name);
+        }
+        let rows = walk(&t.db, &UserSearch::default(), 50).await;
+        let locked: Vec<bool> = rows.iter().map(|r| r.locked).collect();
+        assert_eq!(locked, [false, false, true, false], "{}: only the agent reached the threshold", t.name);
+        assert!(rows[3].two_factor && !rows[1].active, "{}", t.name);
+    }
+}
+
+fn ids_of(rows: &[UserRow]) -> Vec<i64> {
+    ids(rows)
+}
+
+/// A user of the brute-force population, as the test generated it.
+struct Known {
+    id: i64,
+    user: NewUser,
+    organization: Option<String>,
+    last_login_at: Option<i64>,
+}
+
+impl Known {
+    fn document(&self) -> String {
+        let p = &self.user.profile;
+        [
+            format!("{} {}", p.first_name, p.last_name),
+            self.user.login.as_str().to_owned(),
+            p.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(),
+            p.phone.clone(),
+            p.mobile.clone(),
+            self.organization.clone().unwrap_or_default(),
+            p.department.clone(),
+            p.city.clone(),
+            p.note.clone(),
+        ]
+        .join("\n")
+        .to_lowercase()
+    }
+
+    fn matches(&self, search: &UserSearch) -> bool {
+        let document = self.document();
+        search.words().unwrap().iter().all(|w| document.contains(w.as_str()))
+            && (search.roles.is_empty() || search.roles.iter().any(|r| self.user.roles.contains(r)))
+    }
+
+    /// The sort key, compared as the databases compare it (bytes), then the id.
+    fn key(&self, sort: UserSort) -> (String, i64) {
+        let p = &self.user.profile;
+        match sort {
+            UserSort::Newest => (String::new(), -self.id),
+            UserSort::Oldest => (String::new(), self.id),
+            UserSort::Name => (format!("{} {}", p.last_name, p.first_name).trim().to_lowercase(), self.id),
+            UserSort::Login => (self.user.login.normalized(), self.id),
+            UserSort::Email => (p.email.as_ref().map_or("~".to_owned(), |e| e.normalized()), self.id),
+            UserSort::LastSignIn => (format!("{:020}", i64::MAX - self.last_login_at.unwrap_or(0)), -self.id),
+        }
+    }
+}
+
+const FIRST: &[&str] = &["Anna", "Ben", "chloé", "Dörte", "Émile", "Finn", "o'Brien", "Zoë", "li", "MAX"];
+const LAST: &[&str] = &["Schmidt", "Novak", "García", "Okafor", "Lindqvist", "de la Cruz", "Nguyen", "Ó Súilleabháin"];
+const CITIES: &[&str] = &["Berlin", "Lisbon", "Osaka", "Kraków", "Malmö", "São Paulo", "St. Gallen", ""];
+
+/// A few thousand varied users: mixed case, accents, punctuation, some
+/// fields empty, several roles.
+fn population(count: usize, organizations: &[OrganizationId]) -> Vec<NewUser> {
+    (0..count)
+        .map(|i| {
+            let first = FIRST[i % FIRST.len()];
+            let last = LAST[(i / 3) % LAST.len()];
+            let login = format!("{}_{i}", first.to_lowercase().replace(['é', 'ö', 'ë', '\''], ""));
+            let roles = match i % 11 {
+                0 => vec![Role::Admin],
+                1 | 2 => vec![Role::Agent],
+                3 => vec![Role::Agent, Role::Customer],
+                _ => vec![Role::Customer],
+            };
+            NewUser {
+                login: Login::parse(&login).unwrap(),
+                profile: Profile {
+                    first_name: first.into(),
+                    last_name: last.into(),
+                    email: (i % 9 != 0)
+                        .then(|| Email::parse(&format!("{login}@Mail{}.example", i % 13)).unwrap()),
+                    phone: if i % 4 == 0 { String::new() } else { format!("+49 (30) {:04}-{}", i * 37 % 10_000, i % 97) },
+                    mobile: String::new(),
+                    organization_id: (i % 6 != 0).then(|| organizations[i % organizations.len()]),
+                    department: ["Sales", "Support & Returns", "R&D", ""][i % 4].into(),
+                    city: CITIES[(i / 7) % CITIES.len()].into(),
+                    note: if i % 10 == 0 { format!("VIP; 50% discount #{i}") } else { String::new() },
+                },
+                password_hash: None,
+                roles,
+            }
+        })
+        .collect()
+}
+
+async fn known_population(t: &TestDb, count: usize) -> Vec<Known> {
+    let org_names = ["Harbour Bakery", "Kestrel-Labs", "O'Neill & Sons", "ACME Corp.", "Zürich Re"];
+    let orgs = t.db.organizations_named(&org_names, NOW).await.unwrap();
+    let users = population(count, &orgs);
+    let ids = t.db.insert_users(&users, NOW).await.unwrap();
+    let mut known: Vec<Known> = users
+        .into_iter()
+        .zip(ids)
+        .map(|(user, id)| {
+            let organization = user
+                .profile
+                .organization_id
+                .map(|o| org_names[orgs.iter().position(|x| *x == o).unwrap()].to_owned());
+            Known { id: id.0, user, organization, last_login_at: None }
+        })
+        .collect();
+    // A spread of sign-in times, some equal, most never.
+    for k in known.iter_mut().filter(|k| k.id % 5 == 0) {
+        let at = 1_700_000_000 + (k.id % 17) * 3_600;
+        k.last_login_at = Some(at);
+        execute(&t.db, &format!("UPDATE users SET last_login_at = {at} WHERE id = {}", k.id)).await;
+    }
+    known
+}
+
+#[tokio::test]
+async fn search_agrees_with_brute_force_in_every_order_and_page() {
+    for t in all().await {
+        let known = known_population(&t, 2_500).await;
+        let texts = [
+            "", "schmidt", "ANNA", "chloé", "ÉMILE", "zoë", "o'b", "'", "de la", "la", "li", "l", "@mail1", "mail12.ex",
+            "+49", "(30)", "-4", "harbour", "kestrel-l", "&", "& sons", "corp.", "zürich", "s.e", "r&d", "returns",
+            "são", "st. g", "kraków", "50%", "vip #1", "_1", "_10", "nothing-matches-this", "anna schmidt sales",
+        ];
+        let roles = [vec![], vec![Role::Agent], vec![Role::Admin, Role::Customer]];
+        for (i, text) in texts.iter().enumerate() {
+            let sort = UserSort::ALL[i % UserSort::ALL.len()];
+            let view = UserSearch { text: text.to_string(), roles: roles[i % roles.len()].clone(), sort, after: None, facets: vec![] };
+            let mut expected: Vec<&Known> = known.iter().filter(|k| k.matches(&view)).collect();
+            expected.sort_by_key(|k| k.key(sort));
+            let found = walk(&t.db, &view, 97).await;
+            let expected: Vec<i64> = expected.iter().map(|k| k.id).collect();
+            assert_eq!(ids(&found), expected, "{}: {view:?}", t.name);
+        }
+        // The engines agree on the whole list in every order, too.
+        for sort in UserSort::ALL {
+            let mut expected: Vec<&Known> = known.iter().collect();
+            expected.sort_by_key(|k| k.key(sort));
+            let found = walk(&t.db, &UserSearch { sort, ..Default::default() }, 250).await;
+            assert_eq!(ids(&found), expected.iter().map(|k| k.id).collect::<Vec<_>>(), "{}: {sort:?}", t.name);
+        }
+    }
+}
+
+#[tokio::test]
+async fn users_created_during_a_walk_cause_no_gap_or_duplicate() {
+    for t in all().await {
+        let known = known_population(&t, 600).await;
+        for sort in UserSort::ALL {
+            let view = UserSearch { sort, ..Default::default() };
+            let words = view.words().unwrap();
+            let mut page_view = view.clone();
+            let mut seen: Vec<i64> = Vec::new();
+            for round in 0.. {
+                let query = UserQuery { search: &page_view, words: &words, lockout_threshold: THRESHOLD };
+                let page = t.db.search_users(&query, 50, round % 2 == 0).await.unwrap();
+                page_view.after = page.last().map(|(_, c)| c.clone());
+                seen.extend(page.iter().map(|(row, _)| row.id.0));
+                if page.len() < 50 {
+                    break;
+                }
+                // Someone creates a user between two pages.
+                let login = format!("late_{}_{round}", sort.key());
+                let late = NewUser {
+                    login: Login::parse(&login).unwrap(),
+                    profile: Profile { first_name: "Late".into(), last_name: "Comer".into(), ..Profile::default() },
+                    password_hash: None,
+                    roles: vec![Role::Customer],
+                };
+                t.db.insert_user(&late, NOW).await.unwrap();
+            }
+            let mut unique = seen.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), seen.len(), "{}: {sort:?} showed a user twice", t.name);
+            for k in &known {
+                assert!(seen.contains(&k.id), "{}: {sort:?} skipped user {}", t.name, k.id);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn counts_can_stop_at_a_cap() {
+    for t in all().await {
+        known_population(&t, 300).await;
+        let view = UserSearch::default();
+        let query = UserQuery { search: &view, words: &[], lockout_threshold: THRESHOLD };
+        assert_eq!(t.db.count_matching_users(&query, Some(101)).await.unwrap(), 101, "{}", t.name);
+        assert_eq!(t.db.count_matching_users(&query, None).await.unwrap(), 300, "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_that_does_not_fit_the_order_is_refused() {
+    for t in all().await {
+        let view = UserSearch {
+            sort: UserSort::LastSignIn,
+            after: Some(PageCursor { id: UserId(3), key: "not-a-number".into() }),
+            ..Default::default()
+        };
+        let query = UserQuery { search: &view, words: &[], lockout_threshold: THRESHOLD };
+        let result = t.db.search_users(&query, 10, false).await;
+        assert!(matches!(result, Err(roster_store::StoreError::BadCursor)), "{}: {result:?}", t.name);
+    }
+}
