@@ -209,6 +209,15 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<String, String> {
     }
     let indexed = Latencies::from(&samples);
     say(indexed.line("search over HTTP (indexed)"));
+    let with_role: Vec<Duration> = samples.iter().zip(&mix).filter(|(_, s)| !s.roles.is_empty()).map(|(d, _)| *d).collect();
+    let without: Vec<Duration> = samples.iter().zip(&mix).filter(|(_, s)| s.roles.is_empty()).map(|(d, _)| *d).collect();
+    say(Latencies::from(&without).line("  of which text only"));
+    say(Latencies::from(&with_role).line("  of which text and a role"));
+    let mut slowest: Vec<(Duration, &UserSearch)> = samples.iter().copied().zip(&mix).collect();
+    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    for (took, search) in slowest.iter().take(3) {
+        say(format!("  slow: {:>7.2} ms  {:?} {:?}", took.as_secs_f64() * 1000.0, search.text, search.roles));
+    }
     say(format!("  searches with no match            {empty} of {}", mix.len()));
 
     let mut naive = Vec::new();

@@ -74,32 +74,35 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    if let Some(Command::Bench(Bench::Search(bench))) = cli.command {
-        return roster_server::bench::run_search_bench(bench).await.map(drop);
-    }
-    let config = Config::load(&cli.config).map_err(|e| e.to_string())?;
-    let roster = open(&config).await?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(config, roster).await,
+        Command::Serve => {
+            let (config, roster) = open(&cli.config).await?;
+            serve(config, roster).await
+        }
         Command::CreateAdmin { login, email, first_name, last_name, if_none } => {
+            let (_, roster) = open(&cli.config).await?;
             if if_none && roster.has_admin().await.map_err(|e| e.to_string())? {
                 println!("An admin exists already; nothing to do.");
                 return Ok(());
             }
             create_admin(&roster, &login, email.as_deref(), first_name, last_name).await
         }
-        Command::Bench(_) => unreachable!("handled before opening the configured database"),
         Command::SeedDemo { count } => {
+            let (_, roster) = open(&cli.config).await?;
             let started = std::time::Instant::now();
             roster.seed_demo(count).await.map_err(|e| e.to_string())?;
             println!("Added {count} demo users in {:.2?} (password: {}).", started.elapsed(), roster_service::DEMO_PASSWORD);
             Ok(())
         }
+        // The bench makes a database of its own.
+        Command::Bench(Bench::Search(bench)) => roster_server::bench::run_search_bench(bench).await.map(drop),
     }
 }
 
-/// Connects and migrates; refuses to go on if either fails.
-async fn open(config: &Config) -> Result<Roster, String> {
+/// Loads the configuration, connects and migrates; refuses to go on if
+/// any of it fails.
+async fn open(config_path: &std::path::Path) -> Result<(Config, Roster), String> {
+    let config = Config::load(config_path).map_err(|e| e.to_string())?;
     let url = &config.roster.database_url;
     if let Some(path) = url.strip_prefix("sqlite://").and_then(|p| std::path::Path::new(p).parent()) {
         if !path.as_os_str().is_empty() {
@@ -108,7 +111,8 @@ async fn open(config: &Config) -> Result<Roster, String> {
     }
     let db = Db::connect(url).await.map_err(|e| format!("cannot open the database: {e}"))?;
     db.migrate().await.map_err(|e| format!("{e}. Roster will not start on a database it could not migrate."))?;
-    Ok(Roster::new(db, config.roster.clone(), PasswordHasher::owasp(), Clock::System))
+    let roster = Roster::new(db, config.roster.clone(), PasswordHasher::owasp(), Clock::System);
+    Ok((config, roster))
 }
 
 async fn serve(config: Config, roster: Roster) -> Result<(), String> {

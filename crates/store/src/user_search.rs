@@ -5,7 +5,7 @@
 
 use crate::users::{UserRowRecord, USER_ROW_COLUMNS};
 use crate::{on_pool, Backend, Db, StoreError};
-use roster_domain::{PageCursor, UserFacet, UserRow, UserSearch, UserSort};
+use roster_domain::{PageCursor, Role, UserFacet, UserRow, UserSearch, UserSort};
 use sqlx::FromRow;
 
 /// A search the store can run: the admin's view, its lower-cased words, and
@@ -17,9 +17,14 @@ pub struct UserQuery<'a> {
     pub lockout_threshold: i64,
 }
 
-/// Words shorter than this cannot use a trigram index and are matched by
-/// scanning instead; the results are the same.
+/// Words of this many characters match through the trigram index directly.
 const TRIGRAM: usize = 3;
+/// On SQLite, a two-character word matches through the trigrams that start
+/// with it; a one-character word is matched by scanning (it matches most
+/// users anyway, so a page fills at once). PostgreSQL scans for both.
+const INDEXED_PREFIX: usize = 2;
+/// More trigrams than this after a two-character prefix: scan instead.
+const MAX_PREFIX_TERMS: i64 = 1_000;
 
 #[derive(FromRow)]
 struct PageRecord {
@@ -120,30 +125,122 @@ fn like_pattern(word: &str) -> String {
     pattern
 }
 
-/// An FTS5 query matching every word as a substring: `"w1" AND "w2"`.
-fn fts5_query<'a>(words: impl Iterator<Item = &'a String>) -> String {
-    words.map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" AND ")
+/// An FTS5 query matching documents that contain, for every word, any of
+/// its alternatives as a substring: `("w1") AND ("a" OR "b")`.
+fn fts5_query(words: &[&Vec<String>]) -> String {
+    let phrase = |w: &String| format!("\"{}\"", w.replace('"', "\"\""));
+    words
+        .iter()
+        .map(|alternatives| format!("({})", alternatives.iter().map(phrase).collect::<Vec<_>>().join(" OR ")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// The ids the first migration gives the built-in roles.
+pub(crate) fn role_id(role: Role) -> i64 {
+    match role {
+        Role::Admin => 1,
+        Role::Agent => 2,
+        Role::Customer => 3,
+    }
+}
+
+/// A role as SQLite's search index holds it: its id between two private-use
+/// characters, which no typed word contains.
+fn role_token(role: Role) -> String {
+    format!("\u{E000}{}\u{E000}", role_id(role))
+}
+
+/// `users.role_tokens` for these roles, as the migration's triggers write it.
+pub(crate) fn role_tokens(roles: &[Role]) -> String {
+    let mut roles = roles.to_vec();
+    roles.sort_by_key(|r| role_id(*r));
+    roles.dedup();
+    roles.into_iter().map(role_token).collect()
+}
+
+/// How each word of a search is matched on SQLite.
+enum SqliteWord {
+    /// Through the index: any of these trigrams.
+    Indexed(Vec<String>),
+    /// By scanning each candidate's document.
+    Scanned(String),
 }
 
 impl Db {
-    /// The FROM and WHERE of a search, without keyset or order.
-    fn search_filter(&self, sql: &mut Sql, query: &UserQuery<'_>, with_organization: bool) {
-        let short: Vec<&String> = query.words.iter().filter(|w| w.chars().count() < TRIGRAM).collect();
+    /// Decides, word by word, how SQLite matches a search; two-character
+    /// words become the list of indexed trigrams that start with them.
+    /// A role filter becomes one more indexed word: any of the roles' tokens.
+    async fn sqlite_words(&self, words: &[String], roles: &[Role]) -> Result<Vec<SqliteWord>, StoreError> {
+        let crate::Pool::Sqlite(pool) = &self.pool else { return Ok(Vec::new()) };
+        let sql = "SELECT term FROM user_search_terms WHERE term >= $1 AND term < $2 LIMIT $3";
+        let mut out = Vec::with_capacity(words.len());
+        for word in words {
+            let chars = word.chars().count();
+            if chars >= TRIGRAM {
+                out.push(SqliteWord::Indexed(vec![word.clone()]));
+            } else if chars == INDEXED_PREFIX {
+                let terms: Vec<String> = sqlx::query_scalar(sql)
+                    .bind(word.as_str())
+                    .bind(format!("{word}\u{10FFFF}"))
+                    .bind(MAX_PREFIX_TERMS + 1)
+                    .fetch_all(pool)
+                    .await?;
+                out.push(if terms.len() as i64 > MAX_PREFIX_TERMS {
+                    SqliteWord::Scanned(word.clone())
+                } else {
+                    SqliteWord::Indexed(terms)
+                });
+            } else {
+                out.push(SqliteWord::Scanned(word.clone()));
+            }
+        }
+        if !roles.is_empty() {
+            out.push(SqliteWord::Indexed(roles.iter().map(|r| role_token(*r)).collect()));
+        }
+        Ok(out)
+    }
+
+    /// The FROM and WHERE of a search, without keyset or order. Returns the
+    /// column to order and page by id: on SQLite with indexed words, the
+    /// FTS5 table's rowid, so the index hands out matches already in id order
+    /// and a page stops reading after its last row.
+    fn search_filter(
+        &self,
+        sql: &mut Sql,
+        query: &UserQuery<'_>,
+        sqlite_words: &[SqliteWord],
+        with_organization: bool,
+    ) -> &'static str {
         let backend = self.backend();
-        sql.push(" FROM users u");
+        let indexed: Vec<&Vec<String>> = sqlite_words
+            .iter()
+            .filter_map(|w| match w {
+                SqliteWord::Indexed(terms) => Some(terms),
+                SqliteWord::Scanned(_) => None,
+            })
+            .collect();
+        let from_index = !indexed.is_empty();
+        // CROSS JOIN keeps SQLite from reordering: the search index drives.
+        sql.push(if from_index { " FROM user_search s CROSS JOIN users u" } else { " FROM users u" });
         if with_organization {
             sql.push(" LEFT JOIN organizations o ON o.id = u.organization_id");
         }
         sql.push(" WHERE TRUE");
         match backend {
             Backend::Sqlite => {
-                let long: Vec<&String> = query.words.iter().filter(|w| w.chars().count() >= TRIGRAM).collect();
-                if !long.is_empty() {
-                    let p = sql.text(fts5_query(long.into_iter()));
-                    sql.push(&format!(" AND u.id IN (SELECT rowid FROM user_search WHERE user_search MATCH {p})"));
+                if indexed.iter().any(|terms| terms.is_empty()) {
+                    // A two-character word no trigram starts with: nobody matches.
+                    sql.push(" AND FALSE");
+                } else if from_index {
+                    let p = sql.text(fts5_query(&indexed));
+                    sql.push(&format!(" AND s.user_search MATCH {p} AND u.id = s.rowid"));
                 }
-                for word in short {
-                    // LIKE ignores case for ASCII letters, which short words are in practice.
+                for word in sqlite_words.iter().filter_map(|w| match w {
+                    SqliteWord::Scanned(word) => Some(word),
+                    SqliteWord::Indexed(_) => None,
+                }) {
+                    // LIKE ignores case for ASCII letters, which one-letter words are in practice.
                     let p = sql.text(like_pattern(word));
                     sql.push(&format!(
                         " AND (SELECT d.document FROM user_search_documents d WHERE d.id = u.id) LIKE {p} ESCAPE '\\'"
@@ -158,11 +255,11 @@ impl Db {
             }
         }
         let roles = &query.search.roles;
-        if !roles.is_empty() {
+        if backend == Backend::Postgres && !roles.is_empty() {
             let names: Vec<String> = roles.iter().map(|r| sql.text(r.name())).collect();
             sql.push(&format!(
-                " AND u.id IN (SELECT ur.user_id FROM user_roles ur JOIN roles r ON r.id = ur.role_id \
-                 WHERE r.name IN ({}))",
+                " AND EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id \
+                 AND ur.role_id IN (SELECT r.id FROM roles r WHERE r.name IN ({})))",
                 names.join(", ")
             ));
         }
@@ -174,6 +271,7 @@ impl Db {
                 UserFacet::NeverSignedIn => " AND u.last_login_at IS NULL",
             });
         }
+        if from_index { "s.rowid" } else { "u.id" }
     }
 
     /// Up to `limit` matching users in the view's order, after its cursor.
@@ -193,13 +291,14 @@ impl Db {
             (Some(e), false) => e.to_owned(),
         };
         sql.push(&format!("SELECT {USER_ROW_COLUMNS}, {sort_key_column} AS sort_key"));
-        self.search_filter(&mut sql, query, true);
+        let words = self.sqlite_words(query.words, &query.search.roles).await?;
+        let id = self.search_filter(&mut sql, query, &words, true);
 
         let (op, direction) = if key.descending { ("<", "DESC") } else { (">", "ASC") };
         if let Some(after) = &query.search.after {
-            let id = sql.int(after.id.0);
+            let after_id = sql.int(after.id.0);
             match key.expression {
-                None => sql.push(&format!(" AND u.id {op} {id}")),
+                None => sql.push(&format!(" AND {id} {op} {after_id}")),
                 Some(e) => {
                     let value = if key.numeric {
                         let n = after.key.parse::<i64>().map_err(|_| StoreError::BadCursor)?;
@@ -207,13 +306,13 @@ impl Db {
                     } else {
                         sql.text(after.key.clone())
                     };
-                    sql.push(&format!(" AND ({e}, u.id) {op} ({value}, {id})"));
+                    sql.push(&format!(" AND ({e}, {id}) {op} ({value}, {after_id})"));
                 }
             }
         }
         let order = match key.expression {
-            None => format!(" ORDER BY u.id {direction}"),
-            Some(e) => format!(" ORDER BY {e} {direction}, u.id {direction}"),
+            None => format!(" ORDER BY {id} {direction}"),
+            Some(e) => format!(" ORDER BY {e} {direction}, {id} {direction}"),
         };
         sql.push(&order);
         let limit = sql.int(limit);
@@ -242,7 +341,8 @@ impl Db {
     pub async fn count_matching_users(&self, query: &UserQuery<'_>, cap: Option<i64>) -> Result<i64, StoreError> {
         let mut sql = Sql::new(query.lockout_threshold);
         sql.push("SELECT COUNT(*) FROM (SELECT 1 AS one");
-        self.search_filter(&mut sql, query, false);
+        let words = self.sqlite_words(query.words, &query.search.roles).await?;
+        self.search_filter(&mut sql, query, &words, false);
         if let Some(cap) = cap {
             let cap = sql.int(cap);
             sql.push(&format!(" LIMIT {cap}"));
@@ -302,7 +402,7 @@ mod tests {
 
     #[test]
     fn fts5_words_are_quoted_phrases() {
-        let words = vec!["anna".to_owned(), "o\"brien".to_owned()];
-        assert_eq!(fts5_query(words.iter()), "\"anna\" AND \"o\"\"brien\"");
+        let (anna, brien) = (vec!["anna".to_owned()], vec!["o\"b".to_owned(), "o\"r".to_owned()]);
+        assert_eq!(fts5_query(&[&anna, &brien]), "(\"anna\") AND (\"o\"\"b\" OR \"o\"\"r\")");
     }
 }

@@ -87,7 +87,7 @@ impl Db {
             for chunk in users.chunks(INSERT_CHUNK) {
                 let mut insert = QueryBuilder::new(
                     "INSERT INTO users (login, login_normalized, first_name, last_name, name_normalized, email, \
-                     email_normalized, phone, mobile, organization_id, department, city, note, \
+                     email_normalized, phone, mobile, organization_id, department, city, note, role_tokens, \
                      password_hash, created_at, updated_at) ",
                 );
                 insert.push_values(chunk, |mut row, u| {
@@ -105,6 +105,7 @@ impl Db {
                         .push_bind(p.department.as_str())
                         .push_bind(p.city.as_str())
                         .push_bind(p.note.as_str())
+                        .push_bind(crate::user_search::role_tokens(&u.roles))
                         .push_bind(u.password_hash.as_deref())
                         .push_bind(now.0)
                         .push_bind(now.0);
@@ -124,7 +125,7 @@ impl Db {
                 for pairs in pairs.chunks(INSERT_CHUNK) {
                     let mut roles = QueryBuilder::new("INSERT INTO user_roles (user_id, role_id) ");
                     roles.push_values(pairs, |mut row, (id, role)| {
-                        row.push_bind(*id).push("(SELECT id FROM roles WHERE name = ").push_bind_unseparated(role.name()).push_unseparated(")");
+                        row.push_bind(*id).push_bind(crate::user_search::role_id(*role));
                     });
                     roles.build().execute(&mut *tx).await?;
                 }

@@ -137,6 +137,14 @@ async fn roles_and_facets_narrow_the_list() {
         let locked: Vec<bool> = rows.iter().map(|r| r.locked).collect();
         assert_eq!(locked, [false, false, true, false], "{}: only the agent reached the threshold", t.name);
         assert!(rows[3].two_factor && !rows[1].active, "{}", t.name);
+
+        // Roles changed after creation are found under their new role only.
+        execute(&t.db, &format!("DELETE FROM user_roles WHERE user_id = {agent}")).await;
+        execute(&t.db, &format!("INSERT INTO user_roles (user_id, role_id) VALUES ({agent}, 1)")).await;
+        assert_eq!(ids_of(&walk(&t.db, &view(vec![Role::Agent], vec![]), 50).await), [both], "{}", t.name);
+        assert_eq!(ids_of(&walk(&t.db, &view(vec![Role::Admin], vec![]), 50).await), [agent, admin], "{}", t.name);
+        let text_and_role = UserSearch { text: "user2".into(), roles: vec![Role::Customer], ..Default::default() };
+        assert_eq!(ids_of(&walk(&t.db, &text_and_role, 50).await), [customer], "{}", t.name);
     }
 }
 

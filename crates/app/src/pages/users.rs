@@ -20,10 +20,22 @@ pub fn UsersPage() -> impl IntoView {
     }
 }
 
-/// Goes to another view of the panel. Typing refines the current history
-/// entry; every other change adds one, so Back steps through them.
-fn show(view: &UserSearch, replace: bool) {
-    use_navigate()(&view.href(), NavigateOptions { replace, scroll: false, ..Default::default() });
+/// Goes to another view of the panel. Made once per panel, because the
+/// router is only reachable while components are being set up.
+#[derive(Clone, Copy)]
+struct ViewChanger(StoredValue<Box<dyn Fn(&str, NavigateOptions)>, LocalStorage>);
+
+impl ViewChanger {
+    fn new() -> ViewChanger {
+        ViewChanger(StoredValue::new_local(Box::new(use_navigate())))
+    }
+
+    /// Typing refines the current history entry (`replace`); every other
+    /// change adds one, so Back steps through them.
+    fn show(self, view: &UserSearch, replace: bool) {
+        let options = NavigateOptions { replace, scroll: false, ..Default::default() };
+        self.0.with_value(|navigate| navigate(&view.href(), options));
+    }
 }
 
 #[component]
@@ -33,14 +45,15 @@ fn UsersPanel() -> impl IntoView {
     // A newer search supersedes an older one still in flight: its answer is dropped.
     let page = Resource::new(move || search.get(), search_users);
     let pending = RwSignal::new(false);
+    let changer = ViewChanger::new();
 
     view! {
         <h1>"Users"</h1>
-        <SearchBox search />
+        <SearchBox search changer />
         <div class="filters">
-            <RoleFilter search />
-            <FacetFilter search />
-            <SortChoice search />
+            <RoleFilter search changer />
+            <FacetFilter search changer />
+            <SortChoice search changer />
         </div>
         <Transition
             fallback=|| view! { <p class="status" role="status">"Loading users…"</p> }
@@ -58,7 +71,7 @@ fn UsersPanel() -> impl IntoView {
 
 /// The **Search for users** bar: the list follows as the admin types.
 #[component]
-fn SearchBox(search: Memo<UserSearch>) -> impl IntoView {
+fn SearchBox(search: Memo<UserSearch>, changer: ViewChanger) -> impl IntoView {
     let input = NodeRef::<leptos::html::Input>::new();
     let timer = StoredValue::new(None::<TimeoutHandle>);
     // Back and Forward change the URL; the box shows what the URL says,
@@ -81,7 +94,7 @@ fn SearchBox(search: Memo<UserSearch>) -> impl IntoView {
                 let current = search.get_untracked();
                 if current.text != text {
                     let refining = !current.text.trim().is_empty();
-                    show(&UserSearch { text, ..current.first_page() }, refining);
+                    changer.show(&UserSearch { text, ..current.first_page() }, refining);
                 }
             },
             SEARCH_DEBOUNCE,
@@ -119,7 +132,7 @@ fn SearchBox(search: Memo<UserSearch>) -> impl IntoView {
 
 /// The **Roles** toggles: several at once mean any of them.
 #[component]
-fn RoleFilter(search: Memo<UserSearch>) -> impl IntoView {
+fn RoleFilter(search: Memo<UserSearch>, changer: ViewChanger) -> impl IntoView {
     view! {
         <div class="toggles" role="group" aria-labelledby="roles-label">
             <span id="roles-label" class="toggles-label">"Roles"</span>
@@ -131,7 +144,7 @@ fn RoleFilter(search: Memo<UserSearch>) -> impl IntoView {
                             type="button"
                             class="toggle"
                             aria-pressed=move || search.with(|s| s.has_role(role)).to_string()
-                            on:click=move |_| show(&search.get_untracked().toggle_role(role), false)
+                            on:click=move |_| changer.show(&search.get_untracked().toggle_role(role), false)
                         >
                             {role.name()}
                         </button>
@@ -144,7 +157,7 @@ fn RoleFilter(search: Memo<UserSearch>) -> impl IntoView {
 
 /// Facet toggles: each one narrows the list further.
 #[component]
-fn FacetFilter(search: Memo<UserSearch>) -> impl IntoView {
+fn FacetFilter(search: Memo<UserSearch>, changer: ViewChanger) -> impl IntoView {
     view! {
         <div class="toggles" role="group" aria-labelledby="facets-label">
             <span id="facets-label" class="toggles-label">"Show only"</span>
@@ -156,7 +169,7 @@ fn FacetFilter(search: Memo<UserSearch>) -> impl IntoView {
                             type="button"
                             class="toggle"
                             aria-pressed=move || search.with(|s| s.has_facet(facet)).to_string()
-                            on:click=move |_| show(&search.get_untracked().toggle_facet(facet), false)
+                            on:click=move |_| changer.show(&search.get_untracked().toggle_facet(facet), false)
                         >
                             {facet.label()}
                         </button>
@@ -168,10 +181,10 @@ fn FacetFilter(search: Memo<UserSearch>) -> impl IntoView {
 }
 
 #[component]
-fn SortChoice(search: Memo<UserSearch>) -> impl IntoView {
+fn SortChoice(search: Memo<UserSearch>, changer: ViewChanger) -> impl IntoView {
     let on_change = move |ev| {
         if let Some(sort) = UserSort::from_key(&event_target_value(&ev)) {
-            show(&UserSearch { sort, ..search.get_untracked().first_page() }, false);
+            changer.show(&UserSearch { sort, ..search.get_untracked().first_page() }, false);
         }
     };
     view! {

@@ -16,7 +16,10 @@ ALTER TABLE users
     ALTER COLUMN email_normalized TYPE TEXT COLLATE "C",
     ADD COLUMN name_normalized TEXT COLLATE "C" NOT NULL DEFAULT '',
     ADD COLUMN two_factor_enabled BOOLEAN NOT NULL DEFAULT FALSE,
-    ADD COLUMN search_document TEXT NOT NULL DEFAULT '';
+    ADD COLUMN search_document TEXT NOT NULL DEFAULT '',
+    -- Role tokens for SQLite's search index; unused here, present so that
+    -- both engines take the same INSERT.
+    ADD COLUMN role_tokens TEXT NOT NULL DEFAULT '';
 
 UPDATE users SET name_normalized = lower(trim(last_name || ' ' || first_name));
 
