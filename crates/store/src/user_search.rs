@@ -19,9 +19,10 @@ pub struct UserQuery<'a> {
 
 /// Words of this many characters match through the trigram index directly.
 const TRIGRAM: usize = 3;
-/// On SQLite, a two-character word matches through the trigrams that start
-/// with it; a one-character word is matched by scanning (it matches most
-/// users anyway, so a page fills at once). PostgreSQL scans for both.
+/// On SQLite, a two-character word on its own matches through the trigrams
+/// that start with it; next to a longer word, or with one character, it is
+/// checked against the candidates (a one-character word matches most users
+/// anyway, so a page fills at once). PostgreSQL checks both kinds.
 const INDEXED_PREFIX: usize = 2;
 /// More trigrams than this after a two-character prefix: scan instead.
 const MAX_PREFIX_TERMS: i64 = 1_000;
@@ -175,11 +176,14 @@ impl Db {
         let crate::Pool::Sqlite(pool) = &self.pool else { return Ok(Vec::new()) };
         let sql = "SELECT term FROM user_search_terms WHERE term >= $1 AND term < $2 LIMIT $3";
         let mut out = Vec::with_capacity(words.len());
+        // Listing a prefix's trigrams reads their whole posting lists; when a
+        // longer word already narrows the candidates, checking them is cheaper.
+        let any_long = words.iter().any(|w| w.chars().count() >= TRIGRAM);
         for word in words {
             let chars = word.chars().count();
             if chars >= TRIGRAM {
                 out.push(SqliteWord::Indexed(vec![word.clone()]));
-            } else if chars == INDEXED_PREFIX {
+            } else if chars == INDEXED_PREFIX && !any_long {
                 let terms: Vec<String> = sqlx::query_scalar(sql)
                     .bind(word.as_str())
                     .bind(format!("{word}\u{10FFFF}"))

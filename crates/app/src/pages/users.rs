@@ -20,21 +20,21 @@ pub fn UsersPage() -> impl IntoView {
     }
 }
 
-/// Goes to another view of the panel. Made once per panel, because the
-/// router is only reachable while components are being set up.
+/// Goes to another view of the panel. It keeps the panel's owner because
+/// event handlers run outside it, where the router cannot be found.
 #[derive(Clone, Copy)]
-struct ViewChanger(StoredValue<Box<dyn Fn(&str, NavigateOptions)>, LocalStorage>);
+struct ViewChanger(StoredValue<Owner>);
 
 impl ViewChanger {
     fn new() -> ViewChanger {
-        ViewChanger(StoredValue::new_local(Box::new(use_navigate())))
+        ViewChanger(StoredValue::new(Owner::current().expect("the Users panel has an owner")))
     }
 
     /// Typing refines the current history entry (`replace`); every other
     /// change adds one, so Back steps through them.
     fn show(self, view: &UserSearch, replace: bool) {
         let options = NavigateOptions { replace, scroll: false, ..Default::default() };
-        self.0.with_value(|navigate| navigate(&view.href(), options));
+        self.0.with_value(|owner| owner.with(|| use_navigate()(&view.href(), options)));
     }
 }
 
@@ -44,7 +44,6 @@ fn UsersPanel() -> impl IntoView {
     let search = Memo::new(move |_| query.with(|q| UserSearch::from_query(|key| q.get(key))));
     // A newer search supersedes an older one still in flight: its answer is dropped.
     let page = Resource::new(move || search.get(), search_users);
-    let pending = RwSignal::new(false);
     let changer = ViewChanger::new();
 
     view! {
@@ -55,13 +54,10 @@ fn UsersPanel() -> impl IntoView {
             <FacetFilter search changer />
             <SortChoice search changer />
         </div>
-        <Transition
-            fallback=|| view! { <p class="status" role="status">"Loading users…"</p> }
-            set_pending=pending.write_only()
-        >
+        <Transition fallback=|| view! { <p class="status" role="status">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(found) => view! { <Results search=search.get_untracked() found pending /> }.into_any(),
+                    Ok(found) => view! { <Results shown=search.get_untracked() current=search found /> }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
@@ -206,9 +202,12 @@ fn SortChoice(search: Memo<UserSearch>, changer: ViewChanger) -> impl IntoView {
     }
 }
 
-/// The count, the table and the pager for one answer.
+/// The count, the table and the pager for the answer to `shown`; while the
+/// address already asks for another view, it says a search is under way.
 #[component]
-fn Results(search: UserSearch, found: Page, pending: RwSignal<bool>) -> impl IntoView {
+fn Results(shown: UserSearch, current: Memo<UserSearch>, found: Page) -> impl IntoView {
+    let search = shown.clone();
+    let pending = Memo::new(move |_| current.with(|c| *c != shown));
     let filtered = search.first_page() != UserSearch { sort: search.sort, ..Default::default() };
     let next = found.next.clone().map(|cursor| UserSearch { after: Some(cursor), ..search.clone() });
     let first = search.after.is_some().then(|| search.first_page());
