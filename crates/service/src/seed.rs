@@ -94,7 +94,8 @@ impl Roster {
             self.db.insert_users(&batch, self.now()).await.map_err(store_error)?;
             n = end;
         }
-        Ok(())
+        // Bulk data arrives faster than the database's own upkeep notices it.
+        self.db.refresh_statistics().await.map_err(store_error)
     }
 }
 

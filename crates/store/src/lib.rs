@@ -109,6 +109,17 @@ impl Db {
         Ok(())
     }
 
+    /// Brings the query planner's statistics up to date, as after a bulk
+    /// load; the planner then knows how selective each search is.
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::query("ANALYZE").execute(pool).await?.rows_affected(),
+            // VACUUM also marks pages all-visible, so index-only scans skip the heap.
+            Pool::Postgres(pool) => sqlx::query("VACUUM (ANALYZE) users, user_roles, organizations").execute(pool).await?.rows_affected(),
+        };
+        Ok(())
+    }
+
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await)
     }

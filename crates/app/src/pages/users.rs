@@ -50,8 +50,24 @@ fn UsersPanel() -> impl IntoView {
         <h1>"Users"</h1>
         <SearchBox search changer />
         <div class="filters">
-            <RoleFilter search changer />
-            <FacetFilter search changer />
+            <ToggleGroup
+                label="Roles"
+                items=Role::ALL.to_vec()
+                name=Role::name
+                is_on=UserSearch::has_role
+                toggled=UserSearch::toggle_role
+                search
+                changer
+            />
+            <ToggleGroup
+                label="Show only"
+                items=UserFacet::ALL.to_vec()
+                name=UserFacet::label
+                is_on=UserSearch::has_facet
+                toggled=UserSearch::toggle_facet
+                search
+                changer
+            />
             <SortChoice search changer />
         </div>
         <Transition fallback=|| view! { <p class="status" role="status">"Loading users…"</p> }>
@@ -126,48 +142,35 @@ fn SearchBox(search: Memo<UserSearch>, changer: ViewChanger) -> impl IntoView {
     }
 }
 
-/// The **Roles** toggles: several at once mean any of them.
+/// A row of toggle buttons over `items`, each showing whether the view has it
+/// and switching it on or off. The **Roles** row means "any of these"; the
+/// facets row narrows with each one.
 #[component]
-fn RoleFilter(search: Memo<UserSearch>, changer: ViewChanger) -> impl IntoView {
+fn ToggleGroup<T: Copy + Send + Sync + 'static>(
+    label: &'static str,
+    items: Vec<T>,
+    name: fn(T) -> &'static str,
+    is_on: fn(&UserSearch, T) -> bool,
+    toggled: fn(&UserSearch, T) -> UserSearch,
+    search: Memo<UserSearch>,
+    changer: ViewChanger,
+) -> impl IntoView {
+    let label_id = format!("{}-label", label.to_lowercase().replace(' ', "-"));
+    let labelled_by = label_id.clone();
     view! {
-        <div class="toggles" role="group" aria-labelledby="roles-label">
-            <span id="roles-label" class="toggles-label">"Roles"</span>
-            {Role::ALL
+        <div class="toggles" role="group" aria-labelledby=labelled_by>
+            <span id=label_id class="toggles-label">{label}</span>
+            {items
                 .into_iter()
-                .map(|role| {
+                .map(|item| {
                     view! {
                         <button
                             type="button"
                             class="toggle"
-                            aria-pressed=move || search.with(|s| s.has_role(role)).to_string()
-                            on:click=move |_| changer.show(&search.get_untracked().toggle_role(role), false)
+                            aria-pressed=move || search.with(|s| is_on(s, item)).to_string()
+                            on:click=move |_| changer.show(&toggled(&search.get_untracked(), item), false)
                         >
-                            {role.name()}
-                        </button>
-                    }
-                })
-                .collect_view()}
-        </div>
-    }
-}
-
-/// Facet toggles: each one narrows the list further.
-#[component]
-fn FacetFilter(search: Memo<UserSearch>, changer: ViewChanger) -> impl IntoView {
-    view! {
-        <div class="toggles" role="group" aria-labelledby="facets-label">
-            <span id="facets-label" class="toggles-label">"Show only"</span>
-            {UserFacet::ALL
-                .into_iter()
-                .map(|facet| {
-                    view! {
-                        <button
-                            type="button"
-                            class="toggle"
-                            aria-pressed=move || search.with(|s| s.has_facet(facet)).to_string()
-                            on:click=move |_| changer.show(&search.get_untracked().toggle_facet(facet), false)
-                        >
-                            {facet.label()}
+                            {name(item)}
                         </button>
                     }
                 })

@@ -37,10 +37,13 @@ FROM users u LEFT JOIN organizations o ON o.id = u.organization_id;
 CREATE VIRTUAL TABLE user_search USING fts5 (
     document, tokenize = 'trigram', content = '', contentless_delete = 1
 );
-UPDATE users SET role_tokens = COALESCE((
+CREATE VIEW user_role_tokens AS
+SELECT u.id AS user_id, COALESCE((
     SELECT group_concat(t, '') FROM (
-        SELECT char(57344) || ur.role_id || char(57344) AS t FROM user_roles ur WHERE ur.user_id = users.id
-        ORDER BY ur.role_id)), '');
+        SELECT char(57344) || ur.role_id || char(57344) AS t FROM user_roles ur WHERE ur.user_id = u.id
+        ORDER BY ur.role_id)), '') AS tokens
+FROM users u;
+UPDATE users SET role_tokens = (SELECT tokens FROM user_role_tokens WHERE user_id = users.id);
 -- What the index holds: the document, then the role tokens (never matched by typed words).
 INSERT INTO user_search (rowid, document) SELECT id, document || role_tokens FROM user_search_documents;
 CREATE VIRTUAL TABLE user_search_terms USING fts5vocab (user_search, 'row');
@@ -73,20 +76,11 @@ END;
 -- Role changes rewrite role_tokens (which re-indexes the user) unless the
 -- store already wrote the same tokens with the user.
 CREATE TRIGGER user_role_tokens_after_insert AFTER INSERT ON user_roles BEGIN
-    UPDATE users SET role_tokens = COALESCE((
-        SELECT group_concat(t, '') FROM (
-            SELECT char(57344) || ur.role_id || char(57344) AS t FROM user_roles ur WHERE ur.user_id = new.user_id
-            ORDER BY ur.role_id)), '')
-    WHERE id = new.user_id AND role_tokens IS NOT COALESCE((
-        SELECT group_concat(t, '') FROM (
-            SELECT char(57344) || ur.role_id || char(57344) AS t FROM user_roles ur WHERE ur.user_id = new.user_id
-            ORDER BY ur.role_id)), '');
+    UPDATE users SET role_tokens = (SELECT tokens FROM user_role_tokens WHERE user_id = new.user_id)
+    WHERE id = new.user_id AND role_tokens IS NOT (SELECT tokens FROM user_role_tokens WHERE user_id = new.user_id);
 END;
 
 CREATE TRIGGER user_role_tokens_after_delete AFTER DELETE ON user_roles BEGIN
-    UPDATE users SET role_tokens = COALESCE((
-        SELECT group_concat(t, '') FROM (
-            SELECT char(57344) || ur.role_id || char(57344) AS t FROM user_roles ur WHERE ur.user_id = old.user_id
-            ORDER BY ur.role_id)), '')
+    UPDATE users SET role_tokens = (SELECT tokens FROM user_role_tokens WHERE user_id = old.user_id)
     WHERE id = old.user_id;
 END;
