@@ -146,18 +146,28 @@ pub(crate) fn role_id(role: Role) -> i64 {
     }
 }
 
-/// A role as SQLite's search index holds it: its id between two private-use
-/// characters, which no typed word contains.
-fn role_token(role: Role) -> String {
-    format!("\u{E000}{}\u{E000}", role_id(role))
+/// A role as the search document holds it, in a form no typed word contains:
+/// on SQLite its id between two private-use characters; on PostgreSQL (whose
+/// trigram index only sees letters and digits) its digits as upper-case
+/// Greek letters between two upper-case Zhe.
+fn role_token(role: Role, backend: Backend) -> String {
+    let id = role_id(role).to_string();
+    match backend {
+        Backend::Sqlite => format!("\u{E000}{id}\u{E000}"),
+        Backend::Postgres => {
+            const GREEK: [char; 10] = ['Α', 'Β', 'Γ', 'Δ', 'Ε', 'Ζ', 'Η', 'Θ', 'Ι', 'Κ'];
+            let letters: String = id.bytes().map(|d| GREEK[usize::from(d - b'0')]).collect();
+            format!("Ж{letters}Ж")
+        }
+    }
 }
 
-/// `users.role_tokens` for these roles, as the migration's triggers write it.
-pub(crate) fn role_tokens(roles: &[Role]) -> String {
+/// `users.role_tokens` for these roles, as the migrations' triggers write it.
+pub(crate) fn role_tokens(roles: &[Role], backend: Backend) -> String {
     let mut roles = roles.to_vec();
     roles.sort_by_key(|r| role_id(*r));
     roles.dedup();
-    roles.into_iter().map(role_token).collect()
+    roles.into_iter().map(|r| role_token(r, backend)).collect()
 }
 
 /// How each word of a search is matched on SQLite.
@@ -200,7 +210,7 @@ impl Db {
             }
         }
         if !roles.is_empty() {
-            out.push(SqliteWord::Indexed(roles.iter().map(|r| role_token(*r)).collect()));
+            out.push(SqliteWord::Indexed(roles.iter().map(|r| role_token(*r, Backend::Sqlite)).collect()));
         }
         Ok(out)
     }
@@ -260,13 +270,14 @@ impl Db {
         }
         let roles = &query.search.roles;
         if backend == Backend::Postgres && !roles.is_empty() {
-            // Role ids, not names: the planner then knows from its statistics
-            // how rare the role is, and starts from it when that pays.
-            let ids: Vec<String> = roles.iter().map(|r| sql.int(role_id(*r))).collect();
-            sql.push(&format!(
-                " AND EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role_id IN ({}))",
-                ids.join(", ")
-            ));
+            let tokens: Vec<String> = roles
+                .iter()
+                .map(|r| {
+                    let p = sql.text(like_pattern(&role_token(*r, Backend::Postgres)));
+                    format!("u.search_document LIKE {p} ESCAPE '\\'")
+                })
+                .collect();
+            sql.push(&format!(" AND ({})", tokens.join(" OR ")));
         }
         for facet in &query.search.facets {
             sql.push(match facet {
@@ -393,6 +404,15 @@ async fn postgres_search_settings(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn role_tokens_are_in_id_order_and_never_typed() {
+        let roles = [Role::Customer, Role::Admin, Role::Customer];
+        assert_eq!(role_tokens(&roles, Backend::Sqlite), "\u{E000}1\u{E000}\u{E000}3\u{E000}");
+        assert_eq!(role_tokens(&roles, Backend::Postgres), "ЖΒЖЖΔЖ");
+        let typed = postgres_search_text(&role_tokens(&roles, Backend::Postgres));
+        assert_ne!(typed, role_tokens(&roles, Backend::Postgres), "a typed word is lower-cased");
+    }
 
     #[test]
     fn like_patterns_escape_wildcards() {

@@ -81,6 +81,7 @@ impl Db {
     /// Inserts users with their roles in one transaction, a chunk per
     /// statement; returns their ids in input order.
     pub async fn insert_users(&self, users: &[NewUser], now: Timestamp) -> Result<Vec<UserId>, StoreError> {
+        let backend = self.backend();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut ids = Vec::with_capacity(users.len());
@@ -105,7 +106,7 @@ impl Db {
                         .push_bind(p.department.as_str())
                         .push_bind(p.city.as_str())
                         .push_bind(p.note.as_str())
-                        .push_bind(crate::user_search::role_tokens(&u.roles))
+                        .push_bind(crate::user_search::role_tokens(&u.roles, backend))
                         .push_bind(u.password_hash.as_deref())
                         .push_bind(now.0)
                         .push_bind(now.0);

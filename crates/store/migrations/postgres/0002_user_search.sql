@@ -7,6 +7,8 @@
 -- `@corp` or `s.e` without trigrams; the document and the searched words map
 -- punctuation to upper-case letters (which a lower-cased document never
 -- holds otherwise), so those searches use the index too and stay exact.
+-- The user's roles follow the document as tokens of upper-case letters
+-- (see roster_role_tokens), so a role filter is one more indexed LIKE.
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
 
@@ -17,8 +19,8 @@ ALTER TABLE users
     ADD COLUMN name_normalized TEXT COLLATE "C" NOT NULL DEFAULT '',
     ADD COLUMN two_factor_enabled BOOLEAN NOT NULL DEFAULT FALSE,
     ADD COLUMN search_document TEXT NOT NULL DEFAULT '',
-    -- Role tokens for SQLite's search index; unused here, present so that
-    -- both engines take the same INSERT.
+    -- The user's roles as search tokens; the store writes them with the
+    -- user, the user_roles triggers keep them true.
     ADD COLUMN role_tokens TEXT NOT NULL DEFAULT '';
 
 UPDATE users SET name_normalized = lower(trim(last_name || ' ' || first_name));
@@ -36,19 +38,45 @@ CREATE FUNCTION roster_search_text(t TEXT) RETURNS TEXT
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN translate(lower(t), '.@-_+''/,:;()#&!?*=', 'DAHUPQSCKJLRNEXYZW');
 
+-- A user's roles as search tokens: each role id's digits as upper-case Greek
+-- letters between two upper-case Zhe, in id order. Upper case, so neither the
+-- lower-cased document nor a typed word ever contains one.
+CREATE FUNCTION roster_role_tokens(of_user BIGINT) RETURNS TEXT
+LANGUAGE sql STABLE
+RETURN COALESCE((
+    SELECT string_agg('Ж' || translate(ur.role_id::TEXT, '0123456789', 'ΑΒΓΔΕΖΗΘΙΚ') || 'Ж', '' ORDER BY ur.role_id)
+    FROM user_roles ur WHERE ur.user_id = of_user), '');
+
 CREATE FUNCTION users_set_search_document() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     NEW.search_document := roster_search_text(concat_ws(E'\n',
         NEW.first_name || ' ' || NEW.last_name, NEW.login, COALESCE(NEW.email, ''), NEW.phone, NEW.mobile,
         COALESCE((SELECT o.name FROM organizations o WHERE o.id = NEW.organization_id), ''),
-        NEW.department, NEW.city, NEW.note));
+        NEW.department, NEW.city, NEW.note)) || E'\n' || NEW.role_tokens;
     RETURN NEW;
 END
 $$;
 
 CREATE TRIGGER users_search_document
-BEFORE INSERT OR UPDATE OF first_name, last_name, login, email, phone, mobile, organization_id, department, city, note
+BEFORE INSERT OR UPDATE OF first_name, last_name, login, email, phone, mobile, organization_id, department, city, note,
+    role_tokens
 ON users FOR EACH ROW EXECUTE FUNCTION users_set_search_document();
+
+-- Role changes rewrite role_tokens (which re-runs the trigger above) unless
+-- the store already wrote the same tokens with the user.
+CREATE FUNCTION user_roles_refresh_role_tokens() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    affected BIGINT := CASE WHEN TG_OP = 'DELETE' THEN OLD.user_id ELSE NEW.user_id END;
+BEGIN
+    UPDATE users SET role_tokens = roster_role_tokens(affected)
+    WHERE id = affected AND role_tokens IS DISTINCT FROM roster_role_tokens(affected);
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER user_roles_role_tokens
+AFTER INSERT OR DELETE ON user_roles
+FOR EACH ROW EXECUTE FUNCTION user_roles_refresh_role_tokens();
 
 CREATE FUNCTION organizations_refresh_search_documents() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -62,6 +90,6 @@ CREATE TRIGGER organizations_search_documents
 AFTER UPDATE OF name ON organizations
 FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION organizations_refresh_search_documents();
 
-UPDATE users SET organization_id = organization_id;
+UPDATE users SET role_tokens = roster_role_tokens(id);
 
 CREATE INDEX users_search ON users USING gin (search_document public.gin_trgm_ops);
