@@ -291,8 +291,11 @@ impl Db {
     }
 
     /// Up to `limit` matching users in the view's order, after its cursor.
-    /// `many_match` says a count found the result large; PostgreSQL then
-    /// walks the order's index instead of collecting every match first.
+    /// `many_match` says whether a capped count found the result large. On
+    /// PostgreSQL that picks the plan: walk the order's index and stop after
+    /// the page (many), or collect the few matches through the search index
+    /// and sort them (few). Left to itself, the planner cannot tell and may
+    /// walk every user looking for matches that do not exist.
     pub async fn search_users(
         &self,
         query: &UserQuery<'_>,
@@ -338,7 +341,8 @@ impl Db {
             crate::Pool::Sqlite(pool) => run!(pool, sql, query_as, fetch_all),
             crate::Pool::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                postgres_search_settings(&mut tx, many_match).await?;
+                let plan = if many_match { PostgresPlan::WalkTheOrder } else { PostgresPlan::CollectTheMatches };
+                postgres_search_settings(&mut tx, plan).await?;
                 let records = run!(&mut *tx, sql, query_as, fetch_all);
                 tx.commit().await?;
                 records
@@ -368,7 +372,7 @@ impl Db {
             crate::Pool::Sqlite(pool) => run!(pool, sql, query_scalar, fetch_one),
             crate::Pool::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                postgres_search_settings(&mut tx, false).await?;
+                postgres_search_settings(&mut tx, PostgresPlan::Free).await?;
                 let n = run!(&mut *tx, sql, query_scalar, fetch_one);
                 tx.commit().await?;
                 n
@@ -388,16 +392,29 @@ impl Db {
     }
 }
 
-/// A search never holds a connection for long, and each query is planned
-/// for its own words rather than from a generic plan.
+/// How PostgreSQL should find a page.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PostgresPlan {
+    /// As the planner likes (counts).
+    Free,
+    /// Many match: walk the order's index, stop after the page.
+    WalkTheOrder,
+    /// Few match: collect them through the search index, then sort.
+    CollectTheMatches,
+}
+
+/// A search never holds a connection for long, and follows `plan`.
 async fn postgres_search_settings(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    many_match: bool,
+    plan: PostgresPlan,
 ) -> Result<(), StoreError> {
     sqlx::query("SET LOCAL statement_timeout = '10s'").execute(&mut **tx).await?;
-    if many_match {
-        sqlx::query("SET LOCAL enable_bitmapscan = off").execute(&mut **tx).await?;
-    }
+    let setting = match plan {
+        PostgresPlan::Free => return Ok(()),
+        PostgresPlan::WalkTheOrder => "SET LOCAL enable_bitmapscan = off",
+        PostgresPlan::CollectTheMatches => "SET LOCAL enable_indexscan = off",
+    };
+    sqlx::query(setting).execute(&mut **tx).await?;
     Ok(())
 }
 
