@@ -100,7 +100,7 @@ async fn every_searchable_attribute_is_found_by_any_substring_in_any_case() {
 #[tokio::test]
 async fn roles_and_facets_narrow_the_list() {
     for t in all().await {
-        let mut ids = Vec::new();
+        let mut created = Vec::new();
         for (i, roles) in [vec![Role::Admin], vec![Role::Agent], vec![Role::Customer], vec![Role::Agent, Role::Customer]]
             .into_iter()
             .enumerate()
@@ -111,9 +111,9 @@ async fn roles_and_facets_narrow_the_list() {
                 password_hash: None,
                 roles,
             };
-            ids.push(t.db.insert_user(&user, NOW).await.unwrap().0);
+            created.push(t.db.insert_user(&user, NOW).await.unwrap().0);
         }
-        let [admin, agent, customer, both] = ids[..] else { unreachable!() };
+        let [admin, agent, customer, both] = created[..] else { unreachable!() };
         execute(&t.db, &format!("UPDATE users SET failed_logins = {THRESHOLD} WHERE id = {agent}")).await;
         execute(&t.db, &format!("UPDATE users SET failed_logins = {} WHERE id = {customer}", THRESHOLD - 1)).await;
         execute(&t.db, &format!("UPDATE users SET active = FALSE WHERE id = {customer}")).await;
@@ -131,7 +131,7 @@ async fn roles_and_facets_narrow_the_list() {
             (view(vec![Role::Customer], vec![UserFacet::NeverSignedIn, UserFacet::NoTwoFactor]), vec![customer]),
         ];
         for (view, expected) in cases {
-            assert_eq!(ids_of(&walk(&t.db, &view, 50).await), expected, "{}: {view:?}", t.name);
+            assert_eq!(ids(&walk(&t.db, &view, 50).await), expected, "{}: {view:?}", t.name);
         }
         let rows = walk(&t.db, &UserSearch::default(), 50).await;
         let locked: Vec<bool> = rows.iter().map(|r| r.locked).collect();
@@ -141,15 +141,11 @@ async fn roles_and_facets_narrow_the_list() {
         // Roles changed after creation are found under their new role only.
         execute(&t.db, &format!("DELETE FROM user_roles WHERE user_id = {agent}")).await;
         execute(&t.db, &format!("INSERT INTO user_roles (user_id, role_id) VALUES ({agent}, 1)")).await;
-        assert_eq!(ids_of(&walk(&t.db, &view(vec![Role::Agent], vec![]), 50).await), [both], "{}", t.name);
-        assert_eq!(ids_of(&walk(&t.db, &view(vec![Role::Admin], vec![]), 50).await), [agent, admin], "{}", t.name);
+        assert_eq!(ids(&walk(&t.db, &view(vec![Role::Agent], vec![]), 50).await), [both], "{}", t.name);
+        assert_eq!(ids(&walk(&t.db, &view(vec![Role::Admin], vec![]), 50).await), [agent, admin], "{}", t.name);
         let text_and_role = UserSearch { text: "user2".into(), roles: vec![Role::Customer], ..Default::default() };
-        assert_eq!(ids_of(&walk(&t.db, &text_and_role, 50).await), [customer], "{}", t.name);
+        assert_eq!(ids(&walk(&t.db, &text_and_role, 50).await), [customer], "{}", t.name);
     }
-}
-
-fn ids_of(rows: &[UserRow]) -> Vec<i64> {
-    ids(rows)
 }
 
 /// A user of the brute-force population, as the test generated it.
