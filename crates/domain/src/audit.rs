@@ -7,11 +7,19 @@ pub enum AuditAction {
     SignInFailed,
     SignedOut,
     UserCreated,
+    UserUpdated,
+    UserDeleted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 4] =
-        [AuditAction::SignedIn, AuditAction::SignInFailed, AuditAction::SignedOut, AuditAction::UserCreated];
+    pub const ALL: [AuditAction; 6] = [
+        AuditAction::SignedIn,
+        AuditAction::SignInFailed,
+        AuditAction::SignedOut,
+        AuditAction::UserCreated,
+        AuditAction::UserUpdated,
+        AuditAction::UserDeleted,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -19,6 +27,8 @@ impl AuditAction {
             AuditAction::SignInFailed => "session.sign_in_failed",
             AuditAction::SignedOut => "session.sign_out",
             AuditAction::UserCreated => "user.create",
+            AuditAction::UserUpdated => "user.update",
+            AuditAction::UserDeleted => "user.delete",
         }
     }
 

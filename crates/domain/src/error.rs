@@ -29,8 +29,17 @@ pub enum AppError {
     /// Sign-in failed. One message for every cause, so nobody learns which.
     #[error("Wrong login or password.")]
     InvalidCredentials,
+    /// Input that breaks a rule; each error names its field, so every one
+    /// is shown next to the field it is about.
+    #[error("{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" "))]
+    Validation(Vec<FieldError>),
+    /// The record changed since the caller read it: their save would
+    /// silently overwrite someone else's.
+    #[error("Another admin saved this user after you opened it. Reload to see their changes, then make yours again.")]
+    Conflict,
+    /// A rule forbids this action on this record; the message says which.
     #[error("{0}")]
-    Validation(FieldError),
+    Refused(String),
     #[error("Not found.")]
     NotFound,
     #[error("Something went wrong on the server. Please try again.")]
@@ -48,21 +57,33 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::Validation(_) | AppError::Transport(_) => 400,
             AppError::NotFound => 404,
+            AppError::Conflict | AppError::Refused(_) => 409,
             AppError::Internal => 500,
         }
     }
 
+    /// The first field error, if this is a validation error.
     pub fn field(&self) -> Option<&FieldError> {
+        self.fields().first()
+    }
+
+    /// Every field error (none unless this is a validation error).
+    pub fn fields(&self) -> &[FieldError] {
         match self {
-            AppError::Validation(e) => Some(e),
-            _ => None,
+            AppError::Validation(errors) => errors,
+            _ => &[],
         }
+    }
+
+    /// The message for `field`, if there is one.
+    pub fn message_for(&self, field: &str) -> Option<&str> {
+        self.fields().iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
 }
 
 impl From<FieldError> for AppError {
     fn from(e: FieldError) -> Self {
-        AppError::Validation(e)
+        AppError::Validation(vec![e])
     }
 }
 

@@ -11,8 +11,11 @@ mod email;
 mod password;
 mod role;
 mod text;
+mod ticket;
 mod time;
 mod user;
+mod user_deletion;
+mod user_details;
 mod user_search;
 
 pub use audit::AuditAction;
@@ -22,8 +25,11 @@ pub use ids::{OrganizationId, UserId};
 pub use login::Login;
 pub use password::Password;
 pub use role::{Permission, Role};
+pub use ticket::{TicketState, TicketSummary};
 pub use time::Timestamp;
 pub use user::{full_name, CurrentUser, UserRow};
+pub use user_deletion::{DeletionPreview, DELETE_CONFIRMATION, DELETION_PREVIEW_TICKETS};
+pub use user_details::{limits, EditableUser, PasswordInput, UserDetails, ValidUserDetails};
 pub use user_search::{
     group_thousands, MatchCount, PageCursor, UserFacet, UserSearch, UserSort, UsersPage, COUNT_CAP, MAX_SEARCH_CHARS,
     MAX_SEARCH_WORDS, PAGE_SIZE,

@@ -18,6 +18,9 @@ pub struct UserRow {
     pub two_factor: bool,
     pub last_login_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// The only active admin: Roster refuses to delete, demote or
+    /// deactivate them, so their row offers none of that.
+    pub sole_active_admin: bool,
 }
 
 impl UserRow {

@@ -8,12 +8,14 @@ mod seed;
 mod sessions;
 mod settings;
 mod sign_in;
+mod user_deletion;
+mod user_edit;
 mod users;
 
 pub use clock::Clock;
 pub use errors::store_error;
 pub use passwords::PasswordHasher;
-pub use seed::{demo_organization, demo_user, DEMO_ORGANIZATIONS, DEMO_PASSWORD};
+pub use seed::{demo_organization, demo_tickets, demo_user, DEMO_ORGANIZATIONS, DEMO_PASSWORD};
 pub use sessions::{SessionToken, SignedIn};
 pub use settings::Settings;
 pub use sign_in::SignInOutcome;
@@ -53,16 +55,29 @@ impl Roster {
         target: Option<UserId>,
         ip: Option<&str>,
     ) -> Result<(), AppError> {
+        self.audit_with_detail(action, actor, target, ip, String::new()).await
+    }
+
+    /// Records an audit event; `detail` holds names and counts, never
+    /// personal data or secrets.
+    async fn audit_with_detail(
+        &self,
+        action: AuditAction,
+        actor: Option<UserId>,
+        target: Option<UserId>,
+        ip: Option<&str>,
+        detail: String,
+    ) -> Result<(), AppError> {
         let record = AuditRecord {
             at: self.now(),
             actor_id: actor,
             on_behalf_of_id: None,
             action,
             target_user_id: target,
-            detail: String::new(),
+            detail,
             ip: ip.map(str::to_owned),
         };
-        tracing::info!(action = action.key(), actor = ?actor, target = ?target, ip, "audit");
+        tracing::info!(action = action.key(), actor = ?actor, target = ?target, ip, detail = record.detail, "audit");
         self.db.record_audit(&record).await.map_err(store_error)
     }
 }

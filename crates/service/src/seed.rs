@@ -1,6 +1,7 @@
 use crate::{store_error, Roster};
-use roster_domain::{AppError, Email, Login, OrganizationId, Password, Role};
-use roster_store::{NewUser, Profile};
+use roster_domain::{AppError, Email, Login, OrganizationId, Password, Role, TicketState, UserId};
+use roster_store::{NewTicket, NewUser, Profile};
+use std::collections::HashMap;
 
 /// Every demo user's password, for trying Roster out. Demo data only.
 pub const DEMO_PASSWORD: &str = "roster-demo-pass";
@@ -29,6 +30,18 @@ pub const DEMO_ORGANIZATIONS: usize = 160;
 /// Users per transaction: large enough to be fast, small enough to keep
 /// other writers waiting briefly.
 const SEED_BATCH: usize = 5_000;
+
+const TICKET_TITLES: &[&str] = &[
+    "Printer on the third floor jams",
+    "Cannot sign in to the customer portal",
+    "Invoice shows the wrong VAT rate",
+    "Delivery arrived damaged",
+    "Please update my billing address",
+    "VPN drops every few minutes",
+    "Order confirmation never arrived",
+];
+/// One demo customer in this many has tickets.
+const CUSTOMERS_PER_TICKET_HOLDER: u64 = 50;
 
 /// The `n`-th demo organization's name.
 pub fn demo_organization(n: usize) -> String {
@@ -65,10 +78,41 @@ pub fn demo_user(n: u64, password_hash: &str, organizations: &[OrganizationId]) 
             department: pick(DEPARTMENTS, 13).to_owned(),
             city: pick(CITIES, 17).to_owned(),
             note: if n % 7 == 0 { format!("Prefers email. Customer since {}.", 2010 + n % 16) } else { String::new() },
+            ..Profile::default()
         },
         password_hash: Some(password_hash.to_owned()),
         roles: vec![role],
     }
+}
+
+/// The tickets of the `n`-th demo user, given the ids of the demo users
+/// seeded alongside: every 50th customer (n = 1, 51, 101, …) has one to
+/// three tickets, opened by them and answered by the agent numbered just
+/// before them, who also logged time on them.
+pub fn demo_tickets(n: u64, ids: &HashMap<u64, UserId>) -> Vec<NewTicket> {
+    let Some(&customer) = ids.get(&n) else { return Vec::new() };
+    if n % CUSTOMERS_PER_TICKET_HOLDER != 1 {
+        return Vec::new();
+    }
+    let agent = n.checked_sub(1).and_then(|a| ids.get(&a)).copied();
+    (0..1 + n % 3)
+        .map(|k| {
+            let title = TICKET_TITLES[((n + k) % TICKET_TITLES.len() as u64) as usize];
+            let mut articles = vec![(customer, format!("{title}. Could you help, please?"))];
+            let mut time_entries = Vec::new();
+            if let Some(agent) = agent {
+                articles.push((agent, "Thanks for reporting this; we are on it.".to_owned()));
+                time_entries.push((agent, 25 * (1 + ((n + k) % 8) as i64)));
+            }
+            NewTicket {
+                customer,
+                title: title.to_owned(),
+                state: TicketState::ALL[((n + k) % TicketState::ALL.len() as u64) as usize],
+                articles,
+                time_entries,
+            }
+        })
+        .collect()
 }
 
 fn ascii(name: &str) -> String {
@@ -91,7 +135,10 @@ impl Roster {
         while n < start + count {
             let end = (n + SEED_BATCH as u64).min(start + count);
             let batch: Vec<NewUser> = (n..end).map(|i| demo_user(i, &hash, &organizations)).collect();
-            self.db.insert_users(&batch, self.now()).await.map_err(store_error)?;
+            let ids = self.db.insert_users(&batch, self.now()).await.map_err(store_error)?;
+            let ids: HashMap<u64, UserId> = (n..end).zip(ids).collect();
+            let tickets: Vec<NewTicket> = (n..end).flat_map(|i| demo_tickets(i, &ids)).collect();
+            self.db.insert_tickets(&tickets, self.now()).await.map_err(store_error)?;
             n = end;
         }
         // Bulk data arrives faster than the database's own upkeep notices it.
@@ -119,5 +166,20 @@ mod tests {
         assert_eq!(demo_organization(0), "Nordwind Logistics");
         let names: std::collections::HashSet<String> = (0..DEMO_ORGANIZATIONS).map(demo_organization).collect();
         assert_eq!(names.len(), DEMO_ORGANIZATIONS, "organization names are distinct");
+    }
+
+    #[test]
+    fn every_fiftieth_customer_has_tickets_answered_by_an_agent() {
+        let ids: HashMap<u64, UserId> = (0..200).map(|n| (n, UserId(1000 + n as i64))).collect();
+        let holders: Vec<u64> = (0..200).filter(|n| !demo_tickets(*n, &ids).is_empty()).collect();
+        assert_eq!(holders, [1, 51, 101, 151]);
+        for n in holders {
+            assert_eq!(demo_user(n, "h", &[]).roles, [Role::Customer]);
+        }
+        let tickets = demo_tickets(101, &ids);
+        assert_eq!(tickets.len(), 3);
+        assert!(tickets.iter().all(|t| t.customer == UserId(1101) && t.articles[1].0 == UserId(1100)));
+        let without_agent: HashMap<u64, UserId> = [(51, UserId(7))].into();
+        assert_eq!(demo_tickets(51, &without_agent)[0].articles.len(), 1, "the agent was seeded in another batch");
     }
 }

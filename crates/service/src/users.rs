@@ -35,7 +35,15 @@ impl Roster {
         } else {
             None
         };
-        Ok(UsersPage { rows: found.into_iter().map(|(row, _)| row).collect(), count, next })
+        let mut rows: Vec<_> = found.into_iter().map(|(row, _)| row).collect();
+        // The page marks the one active admin, if there is only one, so
+        // their row does not offer to delete or demote them.
+        if rows.iter().any(|r| r.active && r.roles.contains(&Role::Admin)) && self.active_admins().await? == 1 {
+            for row in rows.iter_mut().filter(|r| r.active && r.roles.contains(&Role::Admin)) {
+                row.sole_active_admin = true;
+            }
+        }
+        Ok(UsersPage { rows, count, next })
     }
 
     /// The exact number of users matching `search`. Needs `admin.user`.
@@ -50,20 +58,29 @@ impl Roster {
     }
 
     /// Creates an account; `actor` is the admin who did it (none from the CLI).
-    pub async fn create_account(&self, account: NewAccount, actor: Option<UserId>) -> Result<UserId, AppError> {
+    pub async fn create_account(
+        &self,
+        account: NewAccount,
+        actor: Option<UserId>,
+        ip: Option<&str>,
+    ) -> Result<UserId, AppError> {
         let password_hash = match &account.password {
             Some(p) => Some(self.hasher().hash(p).await?),
             None => None,
         };
         let user = NewUser { login: account.login, profile: account.profile, password_hash, roles: account.roles };
         let id = self.db.insert_user(&user, self.now()).await.map_err(store_error)?;
-        self.audit(AuditAction::UserCreated, actor, Some(id), None).await?;
+        self.audit(AuditAction::UserCreated, actor, Some(id), ip).await?;
         Ok(id)
     }
 
     /// Whether any active admin exists (the first-run check).
     pub async fn has_admin(&self) -> Result<bool, AppError> {
-        Ok(self.db.count_active_admins().await.map_err(store_error)? > 0)
+        Ok(self.active_admins().await? > 0)
+    }
+
+    pub(crate) async fn active_admins(&self) -> Result<i64, AppError> {
+        self.db.count_active_admins().await.map_err(store_error)
     }
 }
 

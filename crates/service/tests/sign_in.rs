@@ -22,6 +22,7 @@ async fn roster(t: &TestDb) -> (Roster, Clock) {
                 roles: vec![Role::Admin],
             },
             None,
+            None,
         )
         .await
         .unwrap();

@@ -25,21 +25,29 @@ struct AuditRow {
     ip: Option<String>,
 }
 
+/// The INSERT of one `AuditRecord`, ready to run on either engine; a macro
+/// because the query's type differs per engine.
+macro_rules! insert_audit {
+    ($record:expr) => {{
+        let e: &$crate::AuditRecord = $record;
+        sqlx::query(
+            "INSERT INTO audit_events (at, actor_id, on_behalf_of_id, action, target_user_id, detail, ip) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(e.at.0)
+        .bind(e.actor_id.map(|u| u.0))
+        .bind(e.on_behalf_of_id.map(|u| u.0))
+        .bind(e.action.key())
+        .bind(e.target_user_id.map(|u| u.0))
+        .bind(e.detail.as_str())
+        .bind(e.ip.as_deref())
+    }};
+}
+pub(crate) use insert_audit;
+
 impl Db {
     pub async fn record_audit(&self, e: &AuditRecord) -> Result<(), StoreError> {
-        let sql = "INSERT INTO audit_events (at, actor_id, on_behalf_of_id, action, target_user_id, detail, ip) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        on_pool!(self, pool => sqlx::query(sql)
-            .bind(e.at.0)
-            .bind(e.actor_id.map(|u| u.0))
-            .bind(e.on_behalf_of_id.map(|u| u.0))
-            .bind(e.action.key())
-            .bind(e.target_user_id.map(|u| u.0))
-            .bind(&e.detail)
-            .bind(e.ip.as_deref())
-            .execute(pool)
-            .await?
-            .rows_affected());
+        on_pool!(self, pool => insert_audit!(e).execute(pool).await?.rows_affected());
         Ok(())
     }
 

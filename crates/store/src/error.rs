@@ -9,6 +9,15 @@ pub enum StoreError {
     Duplicate { field: &'static str },
     #[error("not found")]
     NotFound,
+    /// The row changed since the caller read it (its version moved on).
+    #[error("changed since it was read")]
+    Conflict,
+    /// The change would leave no active admin.
+    #[error("the last active admin must remain")]
+    LastAdmin,
+    /// Every user has at least one role.
+    #[error("a user needs at least one role")]
+    NoRoles,
     /// A page cursor that no page of this order could have produced.
     #[error("page cursor does not fit the sort order")]
     BadCursor,

@@ -7,14 +7,20 @@
 mod audit;
 mod error;
 mod sessions;
+mod tickets;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod user_deletion;
+mod user_edit;
 mod user_search;
 mod users;
 
 pub use audit::AuditRecord;
 pub use error::StoreError;
 pub use sessions::SessionRecord;
+pub use tickets::NewTicket;
+pub use user_deletion::DeletionCounts;
+pub use user_edit::UserUpdate;
 pub use user_search::UserQuery;
 pub use users::{Credentials, NewUser, Profile};
 

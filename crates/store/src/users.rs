@@ -14,22 +14,57 @@ pub struct NewUser {
 }
 
 /// What an admin can read and edit about a user besides login and roles.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Profile {
     pub first_name: String,
     pub last_name: String,
     pub email: Option<Email>,
+    pub web: String,
     pub phone: String,
     pub mobile: String,
+    pub fax: String,
     pub organization_id: Option<OrganizationId>,
+    pub secondary_organization_ids: Vec<OrganizationId>,
     pub department: String,
+    pub street: String,
+    pub zip: String,
     pub city: String,
+    pub country: String,
+    pub address: String,
     pub note: String,
+    pub vip: bool,
+    /// Inactive users cannot sign in; their data stays.
+    pub active: bool,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            first_name: String::new(),
+            last_name: String::new(),
+            email: None,
+            web: String::new(),
+            phone: String::new(),
+            mobile: String::new(),
+            fax: String::new(),
+            organization_id: None,
+            secondary_organization_ids: Vec::new(),
+            department: String::new(),
+            street: String::new(),
+            zip: String::new(),
+            city: String::new(),
+            country: String::new(),
+            address: String::new(),
+            note: String::new(),
+            vip: false,
+            active: true,
+        }
+    }
 }
 
 impl Profile {
     /// The name-order sort key: "last first", lower-cased.
-    fn name_normalized(&self) -> String {
+    pub(crate) fn name_normalized(&self) -> String {
         roster_domain::full_name(&self.last_name, &self.first_name).to_lowercase()
     }
 }
@@ -88,8 +123,8 @@ impl Db {
             for chunk in users.chunks(INSERT_CHUNK) {
                 let mut insert = QueryBuilder::new(
                     "INSERT INTO users (login, login_normalized, first_name, last_name, name_normalized, email, \
-                     email_normalized, phone, mobile, organization_id, department, city, note, role_tokens, \
-                     password_hash, created_at, updated_at) ",
+                     email_normalized, web, phone, mobile, fax, organization_id, department, street, zip, city, \
+                     country, address, note, vip, active, role_tokens, password_hash, created_at, updated_at) ",
                 );
                 insert.push_values(chunk, |mut row, u| {
                     let p = &u.profile;
@@ -100,12 +135,20 @@ impl Db {
                         .push_bind(p.name_normalized())
                         .push_bind(p.email.as_ref().map(|e| e.as_str()))
                         .push_bind(p.email.as_ref().map(|e| e.normalized()))
+                        .push_bind(p.web.as_str())
                         .push_bind(p.phone.as_str())
                         .push_bind(p.mobile.as_str())
+                        .push_bind(p.fax.as_str())
                         .push_bind(p.organization_id.map(|o| o.0))
                         .push_bind(p.department.as_str())
+                        .push_bind(p.street.as_str())
+                        .push_bind(p.zip.as_str())
                         .push_bind(p.city.as_str())
+                        .push_bind(p.country.as_str())
+                        .push_bind(p.address.as_str())
                         .push_bind(p.note.as_str())
+                        .push_bind(p.vip)
+                        .push_bind(p.active)
                         .push_bind(crate::user_search::role_tokens(&u.roles, backend))
                         .push_bind(u.password_hash.as_deref())
                         .push_bind(now.0)
@@ -129,6 +172,18 @@ impl Db {
                         row.push_bind(*id).push_bind(crate::user_search::role_id(*role));
                     });
                     roles.build().execute(&mut *tx).await?;
+                }
+                let secondary: Vec<(i64, OrganizationId)> = chunk_ids
+                    .iter()
+                    .zip(chunk)
+                    .flat_map(|(id, u)| u.profile.secondary_organization_ids.iter().map(move |o| (*id, *o)))
+                    .collect();
+                for pairs in secondary.chunks(INSERT_CHUNK) {
+                    let mut insert = QueryBuilder::new("INSERT INTO user_secondary_organizations (user_id, organization_id) ");
+                    insert.push_values(pairs, |mut row, (id, organization)| {
+                        row.push_bind(*id).push_bind(organization.0);
+                    });
+                    insert.build().execute(&mut *tx).await?;
                 }
                 ids.extend(chunk_ids.into_iter().map(UserId));
             }
@@ -237,6 +292,7 @@ impl Db {
                 two_factor: r.two_factor_enabled,
                 last_login_at: r.last_login_at.map(Timestamp),
                 created_at: Timestamp(r.created_at),
+                sole_active_admin: false,
             })
             .collect())
     }

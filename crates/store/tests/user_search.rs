@@ -55,6 +55,7 @@ async fn every_searchable_attribute_is_found_by_any_substring_in_any_case() {
                 department: "Returns Desk".into(),
                 city: "Winterthur".into(),
                 note: "Speaks Romansh".into(),
+                ..Profile::default()
             },
             password_hash: None,
             roles: vec![Role::Customer],
@@ -225,6 +226,7 @@ fn population(count: usize, organizations: &[OrganizationId]) -> Vec<NewUser> {
                     department: ["Sales", "Support & Returns", "R&D", ""][i % 4].into(),
                     city: CITIES[(i / 7) % CITIES.len()].into(),
                     note: if i % 10 == 0 { format!("VIP; 50% discount #{i}") } else { String::new() },
+                    ..Profile::default()
                 },
                 password_hash: None,
                 roles,

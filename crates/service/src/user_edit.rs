@@ -1,0 +1,126 @@
+//! New User and Edit User: validation, the rules about admins, and the
+//! version check that refuses stale saves.
+
+use crate::{require, store_error, NewAccount, Roster, SignedIn};
+use roster_domain::{
+    AppError, AuditAction, EditableUser, FieldError, Permission, Role, UserDetails, UserId, ValidUserDetails,
+};
+use roster_store::{Profile, StoreError, UserUpdate};
+
+/// How many organization names the autocomplete offers.
+const ORGANIZATION_SUGGESTIONS: i64 = 10;
+
+impl Roster {
+    /// Creates a user from the New User dialog. Needs `admin.user`.
+    pub async fn create_user(
+        &self,
+        session: Option<&SignedIn>,
+        details: &UserDetails,
+        ip: Option<&str>,
+    ) -> Result<UserId, AppError> {
+        let admin = require(session, Permission::AdminUser)?;
+        let valid = details.validate().map_err(AppError::Validation)?;
+        let profile = self.profile_of(&valid).await?;
+        let account = NewAccount { login: valid.login, profile, password: valid.password, roles: valid.roles };
+        self.create_account(account, Some(admin.user.id), ip).await
+    }
+
+    /// A user as the Edit User dialog opens them. Needs `admin.user`.
+    pub async fn editable_user(&self, session: Option<&SignedIn>, id: UserId) -> Result<EditableUser, AppError> {
+        require(session, Permission::AdminUser)?;
+        self.db.editable_user(id).await.map_err(store_error)?.ok_or(AppError::NotFound)
+    }
+
+    /// Saves the Edit User dialog, made from `version`. Refused with
+    /// `Conflict` if someone saved since; an admin keeps their own Admin
+    /// role and stays active, and the last active admin stays one.
+    /// A new password ends the user's sessions. Returns the new version.
+    pub async fn update_user(
+        &self,
+        session: Option<&SignedIn>,
+        id: UserId,
+        version: i64,
+        details: &UserDetails,
+        ip: Option<&str>,
+    ) -> Result<i64, AppError> {
+        let admin = require(session, Permission::AdminUser)?;
+        let valid = details.validate().map_err(AppError::Validation)?;
+        if admin.user.id == id {
+            let mut own = Vec::new();
+            if !valid.roles.contains(&Role::Admin) {
+                own.push(FieldError::new("roles", "You cannot remove your own Admin role."));
+            }
+            if !valid.active {
+                own.push(FieldError::new("active", "You cannot deactivate your own account."));
+            }
+            if !own.is_empty() {
+                return Err(AppError::Validation(own));
+            }
+        }
+        let before = self.db.editable_user(id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
+        let changed = valid.changed_from(&before.details);
+        let profile = self.profile_of(&valid).await?;
+        let password_hash = match &valid.password {
+            Some(p) => Some(self.hasher().hash(p).await?),
+            None => None,
+        };
+        let update = UserUpdate { login: valid.login.clone(), profile, roles: valid.roles.clone(), password_hash };
+        let saved = self.db.update_user(id, version, &update, self.now()).await.map_err(|e| match e {
+            StoreError::Conflict => AppError::Conflict,
+            StoreError::LastAdmin => last_admin_error(&valid),
+            other => store_error(other),
+        })?;
+        if valid.password.is_some() {
+            self.db.delete_user_sessions(id).await.map_err(store_error)?;
+        }
+        let detail = format!("fields={}", changed.join(","));
+        self.audit_with_detail(AuditAction::UserUpdated, Some(admin.user.id), Some(id), ip, detail).await?;
+        Ok(saved)
+    }
+
+    /// Organization names containing `text`, for the dialog's autocomplete.
+    /// Needs `admin.user`.
+    pub async fn organization_names(&self, session: Option<&SignedIn>, text: &str) -> Result<Vec<String>, AppError> {
+        require(session, Permission::AdminUser)?;
+        if text.chars().count() > roster_domain::limits::ORGANIZATION {
+            return Ok(Vec::new());
+        }
+        self.db.organizations_matching(text, ORGANIZATION_SUGGESTIONS).await.map_err(store_error)
+    }
+
+    /// The stored profile for validated details; organizations named for the
+    /// first time are created.
+    async fn profile_of(&self, valid: &ValidUserDetails) -> Result<Profile, AppError> {
+        let names: Vec<&str> =
+            valid.organization.iter().chain(&valid.secondary_organizations).map(String::as_str).collect();
+        let mut ids = self.db.organizations_named(&names, self.now()).await.map_err(store_error)?;
+        let organization_id = if valid.organization.is_some() { Some(ids.remove(0)) } else { None };
+        Ok(Profile {
+            first_name: valid.first_name.clone(),
+            last_name: valid.last_name.clone(),
+            email: valid.email.clone(),
+            web: valid.web.clone(),
+            phone: valid.phone.clone(),
+            mobile: valid.mobile.clone(),
+            fax: valid.fax.clone(),
+            organization_id,
+            secondary_organization_ids: ids,
+            department: valid.department.clone(),
+            street: valid.street.clone(),
+            zip: valid.zip.clone(),
+            city: valid.city.clone(),
+            country: valid.country.clone(),
+            address: valid.address.clone(),
+            note: valid.note.clone(),
+            vip: valid.vip,
+            active: valid.active,
+        })
+    }
+}
+
+/// Why an edit that would leave no active admin was refused, next to the
+/// field that did it.
+fn last_admin_error(valid: &ValidUserDetails) -> AppError {
+    let field = if valid.roles.contains(&Role::Admin) { "active" } else { "roles" };
+    FieldError::new(field, "This is the last active admin. Make another user an admin first.").into()
+}

@@ -1,0 +1,84 @@
+//! Deleting a user: what it would destroy, and doing it in one transaction.
+
+use crate::user_edit::{COUNT_ACTIVE_ADMINS, IS_ACTIVE_ADMIN, SERIALIZE_ADMIN_CHANGES};
+use crate::user_search::role_id;
+use crate::{on_pool, AuditRecord, Db, StoreError};
+use roster_domain::{Role, UserId};
+
+/// What deleting a user destroys and keeps, counted before it happens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeletionCounts {
+    pub tickets: i64,
+    /// Articles and time entries on other people's tickets, which are kept.
+    pub kept_articles: i64,
+    pub kept_time_entries: i64,
+}
+
+const COUNT_TICKETS: &str = "SELECT COUNT(*) FROM tickets WHERE customer_id = $1";
+const COUNT_KEPT_ARTICLES: &str = "SELECT COUNT(*) FROM articles a JOIN tickets t ON t.id = a.ticket_id \
+     WHERE a.author_id = $1 AND t.customer_id <> $1";
+const COUNT_KEPT_TIME_ENTRIES: &str = "SELECT COUNT(*) FROM time_entries e JOIN tickets t ON t.id = e.ticket_id \
+     WHERE e.user_id = $1 AND t.customer_id <> $1";
+
+/// The statements of a deletion, in order. Each names the user as `$1`.
+/// Tickets go with their articles and time entries; what the user wrote on
+/// others' tickets stays, without its author; sessions end; the user row
+/// goes last, taking roles and secondary organizations with it.
+const DELETE_STEPS: [&str; 7] = [
+    "DELETE FROM time_entries WHERE ticket_id IN (SELECT id FROM tickets WHERE customer_id = $1)",
+    "DELETE FROM articles WHERE ticket_id IN (SELECT id FROM tickets WHERE customer_id = $1)",
+    "DELETE FROM tickets WHERE customer_id = $1",
+    "UPDATE articles SET author_id = NULL WHERE author_id = $1",
+    "UPDATE time_entries SET user_id = NULL WHERE user_id = $1",
+    "DELETE FROM sessions WHERE user_id = $1 OR impersonator_id = $1",
+    "DELETE FROM users WHERE id = $1",
+];
+
+impl Db {
+    /// What deleting `id` would destroy, or `NotFound`.
+    pub async fn deletion_counts(&self, id: UserId) -> Result<DeletionCounts, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1").bind(id.0).fetch_optional(&mut *tx).await?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            let tickets = sqlx::query_scalar(COUNT_TICKETS).bind(id.0).fetch_one(&mut *tx).await?;
+            let kept_articles = sqlx::query_scalar(COUNT_KEPT_ARTICLES).bind(id.0).fetch_one(&mut *tx).await?;
+            let kept_time_entries = sqlx::query_scalar(COUNT_KEPT_TIME_ENTRIES).bind(id.0).fetch_one(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(DeletionCounts { tickets, kept_articles, kept_time_entries })
+        })
+    }
+
+    /// Deletes a user with their tickets (articles and time entries
+    /// included) and sessions, and records `audit` with the number of
+    /// tickets as its detail — all in one transaction, so a failure at any
+    /// step leaves everything as it was. `LastAdmin` if they are the last
+    /// active admin. Returns the number of tickets deleted.
+    pub async fn delete_user(&self, id: UserId, audit: AuditRecord) -> Result<i64, StoreError> {
+        let admin = role_id(Role::Admin);
+        let tickets = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(SERIALIZE_ADMIN_CHANGES).bind(admin).execute(&mut *tx).await?;
+            let was_active_admin: Option<bool> =
+                sqlx::query_scalar(IS_ACTIVE_ADMIN).bind(id.0).bind(admin).fetch_optional(&mut *tx).await?;
+            let Some(was_active_admin) = was_active_admin else { return Err(StoreError::NotFound) };
+            let tickets: i64 = sqlx::query_scalar(COUNT_TICKETS).bind(id.0).fetch_one(&mut *tx).await?;
+            for step in DELETE_STEPS {
+                sqlx::query(step).bind(id.0).execute(&mut *tx).await?;
+            }
+            if was_active_admin {
+                let left: i64 = sqlx::query_scalar(COUNT_ACTIVE_ADMINS).bind(admin).fetch_one(&mut *tx).await?;
+                if left == 0 {
+                    return Err(StoreError::LastAdmin);
+                }
+            }
+            let audit = AuditRecord { detail: format!("tickets={tickets}"), ..audit };
+            crate::audit::insert_audit!(&audit).execute(&mut *tx).await?;
+            tx.commit().await?;
+            tickets
+        });
+        Ok(tickets)
+    }
+}

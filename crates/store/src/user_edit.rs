@@ -1,0 +1,209 @@
+//! Reading a user for the Edit User dialog and saving it back, with the
+//! version check that keeps two admins from overwriting each other and the
+//! rule that an active admin always remains.
+
+use crate::user_search::{role_id, role_tokens};
+use crate::users::Profile;
+use crate::{on_pool, Db, StoreError};
+use roster_domain::{EditableUser, Login, OrganizationId, PasswordInput, Role, Timestamp, UserDetails, UserId};
+use sqlx::{FromRow, QueryBuilder};
+
+/// A saved edit: everything the dialog edits. Parsed values only.
+#[derive(Clone, Debug)]
+pub struct UserUpdate {
+    pub login: Login,
+    pub profile: Profile,
+    pub roles: Vec<Role>,
+    /// A new Argon2 PHC string, or `None` to keep the current password.
+    pub password_hash: Option<String>,
+}
+
+#[derive(FromRow)]
+struct EditableRecord {
+    id: i64,
+    version: i64,
+    login: String,
+    first_name: String,
+    last_name: String,
+    email: Option<String>,
+    web: String,
+    phone: String,
+    mobile: String,
+    fax: String,
+    organization: Option<String>,
+    department: String,
+    street: String,
+    zip: String,
+    city: String,
+    country: String,
+    address: String,
+    note: String,
+    vip: bool,
+    active: bool,
+    has_password: bool,
+    created_at: i64,
+    updated_at: i64,
+}
+
+/// Makes concurrent changes that could remove an admin wait for each other:
+/// each touches the Admin role's row first, then checks what remains.
+pub(crate) const SERIALIZE_ADMIN_CHANGES: &str = "UPDATE roles SET builtin = builtin WHERE id = $1";
+/// Whether a user is an active admin right now.
+pub(crate) const IS_ACTIVE_ADMIN: &str = "SELECT u.active AND EXISTS (SELECT 1 FROM user_roles ur \
+     WHERE ur.user_id = u.id AND ur.role_id = $2) FROM users u WHERE u.id = $1";
+pub(crate) const COUNT_ACTIVE_ADMINS: &str =
+    "SELECT COUNT(*) FROM users u JOIN user_roles ur ON ur.user_id = u.id WHERE ur.role_id = $1 AND u.active";
+
+impl Db {
+    /// A user as the Edit User dialog shows them, or `None`.
+    pub async fn editable_user(&self, id: UserId) -> Result<Option<EditableUser>, StoreError> {
+        let sql = "SELECT u.id, u.version, u.login, u.first_name, u.last_name, u.email, u.web, u.phone, u.mobile, \
+                   u.fax, o.name AS organization, u.department, u.street, u.zip, u.city, u.country, u.address, \
+                   u.note, u.vip, u.active, u.password_hash IS NOT NULL AS has_password, u.created_at, u.updated_at \
+                   FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.id = $1";
+        let secondary = "SELECT o.name FROM user_secondary_organizations s JOIN organizations o \
+                         ON o.id = s.organization_id WHERE s.user_id = $1 ORDER BY o.name_normalized";
+        let roles = "SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = $1 ORDER BY r.id";
+        let (record, secondary, roles): (Option<EditableRecord>, Vec<String>, Vec<String>) = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let record = sqlx::query_as(sql).bind(id.0).fetch_optional(&mut *tx).await?;
+            let secondary = sqlx::query_scalar(secondary).bind(id.0).fetch_all(&mut *tx).await?;
+            let roles = sqlx::query_scalar(roles).bind(id.0).fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            (record, secondary, roles)
+        });
+        Ok(record.map(|r| EditableUser {
+            id: UserId(r.id),
+            version: r.version,
+            has_password: r.has_password,
+            created_at: Timestamp(r.created_at),
+            updated_at: Timestamp(r.updated_at),
+            details: UserDetails {
+                login: r.login,
+                first_name: r.first_name,
+                last_name: r.last_name,
+                email: r.email.unwrap_or_default(),
+                web: r.web,
+                phone: r.phone,
+                mobile: r.mobile,
+                fax: r.fax,
+                organization: r.organization.unwrap_or_default(),
+                secondary_organizations: secondary,
+                department: r.department,
+                street: r.street,
+                zip: r.zip,
+                city: r.city,
+                country: r.country,
+                address: r.address,
+                note: r.note,
+                vip: r.vip,
+                active: r.active,
+                roles: roles.iter().filter_map(|name| Role::from_name(name)).collect(),
+                password: PasswordInput::default(),
+            },
+        }))
+    }
+
+    /// Saves an edit made from `version`; returns the new version.
+    /// `Conflict` if the user changed since, `NotFound` if they are gone,
+    /// `LastAdmin` if no active admin would remain; nothing changes then.
+    pub async fn update_user(
+        &self,
+        id: UserId,
+        version: i64,
+        update: &UserUpdate,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let backend = self.backend();
+        let p = &update.profile;
+        let sql = "UPDATE users SET login = $1, login_normalized = $2, first_name = $3, last_name = $4, \
+                   name_normalized = $5, email = $6, email_normalized = $7, web = $8, phone = $9, mobile = $10, \
+                   fax = $11, organization_id = $12, department = $13, street = $14, zip = $15, city = $16, \
+                   country = $17, address = $18, note = $19, vip = $20, active = $21, role_tokens = $22, \
+                   password_hash = COALESCE($23, password_hash), updated_at = $24, version = version + 1 \
+                   WHERE id = $25 AND version = $26 RETURNING version";
+        let admin = role_id(Role::Admin);
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(SERIALIZE_ADMIN_CHANGES).bind(admin).execute(&mut *tx).await?;
+            let was_active_admin: Option<bool> =
+                sqlx::query_scalar(IS_ACTIVE_ADMIN).bind(id.0).bind(admin).fetch_optional(&mut *tx).await?;
+            let Some(was_active_admin) = was_active_admin else { return Err(StoreError::NotFound) };
+            let saved: Option<i64> = sqlx::query_scalar(sql)
+                .bind(update.login.as_str())
+                .bind(update.login.normalized())
+                .bind(p.first_name.as_str())
+                .bind(p.last_name.as_str())
+                .bind(p.name_normalized())
+                .bind(p.email.as_ref().map(|e| e.as_str()))
+                .bind(p.email.as_ref().map(|e| e.normalized()))
+                .bind(p.web.as_str())
+                .bind(p.phone.as_str())
+                .bind(p.mobile.as_str())
+                .bind(p.fax.as_str())
+                .bind(p.organization_id.map(|o| o.0))
+                .bind(p.department.as_str())
+                .bind(p.street.as_str())
+                .bind(p.zip.as_str())
+                .bind(p.city.as_str())
+                .bind(p.country.as_str())
+                .bind(p.address.as_str())
+                .bind(p.note.as_str())
+                .bind(p.vip)
+                .bind(p.active)
+                .bind(role_tokens(&update.roles, backend))
+                .bind(update.password_hash.as_deref())
+                .bind(now.0)
+                .bind(id.0)
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::from_write)?;
+            let Some(new_version) = saved else { return Err(StoreError::Conflict) };
+
+            sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+            if update.roles.is_empty() {
+                return Err(StoreError::NoRoles);
+            }
+            let mut roles = QueryBuilder::new("INSERT INTO user_roles (user_id, role_id) ");
+            roles.push_values(&update.roles, |mut row, role| {
+                row.push_bind(id.0).push_bind(role_id(*role));
+            });
+            roles.build().execute(&mut *tx).await?;
+
+            sqlx::query("DELETE FROM user_secondary_organizations WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+            if !p.secondary_organization_ids.is_empty() {
+                let mut secondary = QueryBuilder::new("INSERT INTO user_secondary_organizations (user_id, organization_id) ");
+                secondary.push_values(&p.secondary_organization_ids, |mut row, organization: &OrganizationId| {
+                    row.push_bind(id.0).push_bind(organization.0);
+                });
+                secondary.build().execute(&mut *tx).await?;
+            }
+
+            if was_active_admin {
+                let left: i64 = sqlx::query_scalar(COUNT_ACTIVE_ADMINS).bind(admin).fetch_one(&mut *tx).await?;
+                if left == 0 {
+                    return Err(StoreError::LastAdmin);
+                }
+            }
+            tx.commit().await?;
+            Ok(new_version)
+        })
+    }
+
+    /// Up to `limit` organization names containing `text` (any case), for
+    /// the dialog's autocomplete; those starting with it come first.
+    pub async fn organizations_matching(&self, text: &str, limit: i64) -> Result<Vec<String>, StoreError> {
+        let escaped = text.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let (pattern, prefix) = (format!("%{escaped}%"), format!("{escaped}%"));
+        let sql = "SELECT name FROM organizations WHERE name_normalized LIKE $1 ESCAPE '\\' \
+                   ORDER BY CASE WHEN name_normalized LIKE $2 ESCAPE '\\' THEN 0 ELSE 1 END, name_normalized LIMIT $3";
+        let names = on_pool!(self, pool => sqlx::query_scalar(sql)
+            .bind(&pattern)
+            .bind(&prefix)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?);
+        Ok(names)
+    }
+}

@@ -1,0 +1,301 @@
+//! Editing and deleting users, on every available engine: versions refuse
+//! stale saves, an active admin always remains, and a deletion takes the
+//! user's tickets with it in one transaction, or nothing at all.
+
+use roster_domain::{AuditAction, Email, Login, Role, TicketState, Timestamp, UserId, UserSearch};
+use roster_store::testing::{all, execute};
+use roster_store::{AuditRecord, Backend, Db, NewTicket, NewUser, Profile, StoreError, UserQuery, UserUpdate};
+
+const NOW: Timestamp = Timestamp(1_795_845_000);
+
+fn user(login: &str, roles: &[Role]) -> NewUser {
+    NewUser {
+        login: Login::parse(login).unwrap(),
+        profile: Profile { first_name: format!("First {login}"), last_name: "Last".into(), ..Profile::default() },
+        password_hash: Some("$argon2id$stand-in".into()),
+        roles: roles.to_vec(),
+    }
+}
+
+/// The update that writes back what `id` has now, with `change` applied.
+async fn update_of(db: &Db, id: UserId, change: impl FnOnce(&mut UserUpdate)) -> (i64, UserUpdate) {
+    let user = db.editable_user(id).await.unwrap().unwrap();
+    let d = user.details;
+    let mut update = UserUpdate {
+        login: Login::parse(&d.login).unwrap(),
+        profile: Profile {
+            first_name: d.first_name,
+            last_name: d.last_name,
+            email: (!d.email.is_empty()).then(|| Email::parse(&d.email).unwrap()),
+            active: d.active,
+            ..Profile::default()
+        },
+        roles: d.roles,
+        password_hash: None,
+    };
+    change(&mut update);
+    (user.version, update)
+}
+
+fn audit(actor: UserId, target: UserId) -> AuditRecord {
+    AuditRecord {
+        at: NOW,
+        actor_id: Some(actor),
+        on_behalf_of_id: None,
+        action: AuditAction::UserDeleted,
+        target_user_id: Some(target),
+        detail: String::new(),
+        ip: Some("127.0.0.1".into()),
+    }
+}
+
+#[tokio::test]
+async fn every_field_is_stored_and_read_back_for_editing() {
+    for t in all().await {
+        let orgs = t.db.organizations_named(&["Harbour Labs", "Quartz Foods", "Atlas Bakery"], NOW).await.unwrap();
+        let new = NewUser {
+            login: Login::parse("Nina.B").unwrap(),
+            profile: Profile {
+                first_name: "Nina".into(),
+                last_name: "Berg".into(),
+                email: Some(Email::parse("Nina@Example.com").unwrap()),
+                web: "https://nina.example.com".into(),
+                phone: "+47 55 01 02 03".into(),
+                mobile: "+47 900 00 000".into(),
+                fax: "+47 55 01 02 04".into(),
+                organization_id: Some(orgs[0]),
+                secondary_organization_ids: vec![orgs[2], orgs[1]],
+                department: "Support".into(),
+                street: "Bryggen 1".into(),
+                zip: "5003".into(),
+                city: "Bergen".into(),
+                country: "Norway".into(),
+                address: "Bryggen 1\n5003 Bergen".into(),
+                note: "Prefers phone.".into(),
+                vip: true,
+                active: false,
+            },
+            password_hash: None,
+            roles: vec![Role::Agent, Role::Customer],
+        };
+        let id = t.db.insert_user(&new, NOW).await.unwrap();
+        let stored = t.db.editable_user(id).await.unwrap().expect("the user exists");
+        let d = &stored.details;
+        assert_eq!(stored.version, 1, "{}", t.name);
+        assert!(!stored.has_password, "{}", t.name);
+        assert_eq!((d.login.as_str(), d.email.as_str(), d.web.as_str()), ("Nina.B", "Nina@Example.com", "https://nina.example.com"));
+        assert_eq!((d.fax.as_str(), d.street.as_str(), d.zip.as_str(), d.country.as_str()), ("+47 55 01 02 04", "Bryggen 1", "5003", "Norway"));
+        assert_eq!(d.organization, "Harbour Labs", "{}", t.name);
+        assert_eq!(d.secondary_organizations, ["Atlas Bakery", "Quartz Foods"], "{}: by name", t.name);
+        assert_eq!(d.address, "Bryggen 1\n5003 Bergen", "{}", t.name);
+        assert!(d.vip && !d.active, "{}", t.name);
+        assert_eq!(d.roles, [Role::Agent, Role::Customer], "{}", t.name);
+        assert!(d.password.0.is_empty(), "{}: never read back", t.name);
+        assert_eq!(t.db.editable_user(UserId(999_999)).await.unwrap(), None, "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn a_save_from_an_old_version_is_refused_and_the_first_save_survives() {
+    for t in all().await {
+        let id = t.db.insert_user(&user("olga", &[Role::Customer]), NOW).await.unwrap();
+        let (version, first) = update_of(&t.db, id, |u| u.profile.city = "Oslo".into()).await;
+        let (_, second) = update_of(&t.db, id, |u| u.profile.city = "Bergen".into()).await;
+
+        assert_eq!(t.db.update_user(id, version, &first, NOW).await.unwrap(), version + 1, "{}", t.name);
+        let stale = t.db.update_user(id, version, &second, NOW).await;
+        assert!(matches!(stale, Err(StoreError::Conflict)), "{}: {stale:?}", t.name);
+        let stored = t.db.editable_user(id).await.unwrap().unwrap();
+        assert_eq!((stored.details.city.as_str(), stored.version), ("Oslo", version + 1), "{}", t.name);
+
+        let gone = t.db.update_user(UserId(999_999), 1, &first, NOW).await;
+        assert!(matches!(gone, Err(StoreError::NotFound)), "{}: {gone:?}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn an_edit_changes_roles_keeps_the_password_and_updates_the_search() {
+    for t in all().await {
+        let id = t.db.insert_user(&user("pablo", &[Role::Customer]), NOW).await.unwrap();
+        let (version, update) = update_of(&t.db, id, |u| {
+            u.profile.last_name = "Quintanilla".into();
+            u.roles = vec![Role::Agent];
+        })
+        .await;
+        t.db.update_user(id, version, &update, NOW).await.unwrap();
+        assert!(t.db.credentials("pablo").await.unwrap().unwrap().password_hash.is_some(), "{}", t.name);
+
+        let search = UserSearch { text: "quintan".into(), roles: vec![Role::Agent], ..Default::default() };
+        let words = search.words().unwrap();
+        let query = UserQuery { search: &search, words: &words, lockout_threshold: 10 };
+        let found = t.db.search_users(&query, 10, false).await.unwrap();
+        assert_eq!(found.len(), 1, "{}: the index follows the edit", t.name);
+        assert_eq!(found[0].0.roles, [Role::Agent], "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn login_and_email_stay_unique_on_edit() {
+    for t in all().await {
+        t.db.insert_user(&user("taken", &[Role::Customer]), NOW).await.unwrap();
+        let id = t.db.insert_user(&user("free", &[Role::Customer]), NOW).await.unwrap();
+        let (version, update) = update_of(&t.db, id, |u| u.login = Login::parse("TAKEN").unwrap()).await;
+        let result = t.db.update_user(id, version, &update, NOW).await;
+        assert!(matches!(result, Err(StoreError::Duplicate { field: "login" })), "{}: {result:?}", t.name);
+        assert_eq!(t.db.editable_user(id).await.unwrap().unwrap().version, version, "{}: nothing saved", t.name);
+    }
+}
+
+#[tokio::test]
+async fn the_last_active_admin_stays_an_active_admin() {
+    for t in all().await {
+        let ada = t.db.insert_user(&user("ada", &[Role::Admin]), NOW).await.unwrap();
+        for change in [
+            Box::new(|u: &mut UserUpdate| u.roles = vec![Role::Agent]) as Box<dyn FnOnce(&mut UserUpdate)>,
+            Box::new(|u: &mut UserUpdate| u.profile.active = false),
+        ] {
+            let (version, update) = update_of(&t.db, ada, change).await;
+            let result = t.db.update_user(ada, version, &update, NOW).await;
+            assert!(matches!(result, Err(StoreError::LastAdmin)), "{}: {result:?}", t.name);
+        }
+        assert_eq!(t.db.count_active_admins().await.unwrap(), 1, "{}", t.name);
+        let result = t.db.delete_user(ada, audit(ada, ada)).await;
+        assert!(matches!(result, Err(StoreError::LastAdmin)), "{}: {result:?}", t.name);
+        assert!(t.db.editable_user(ada).await.unwrap().is_some(), "{}", t.name);
+
+        // With a second admin, either may step down.
+        t.db.insert_user(&user("bea", &[Role::Admin]), NOW).await.unwrap();
+        let (version, update) = update_of(&t.db, ada, |u| u.roles = vec![Role::Agent]).await;
+        t.db.update_user(ada, version, &update, NOW).await.unwrap();
+        assert_eq!(t.db.count_active_admins().await.unwrap(), 1, "{}", t.name);
+    }
+}
+
+/// A customer with two tickets answered by an agent, and a second customer
+/// whose ticket the agent and the first customer both wrote on.
+struct Helpdesk {
+    admin: UserId,
+    customer: UserId,
+    agent: UserId,
+    other: UserId,
+    customer_tickets: Vec<i64>,
+    other_ticket: i64,
+}
+
+async fn helpdesk(db: &Db) -> Helpdesk {
+    let admin = db.insert_user(&user("admin", &[Role::Admin]), NOW).await.unwrap();
+    let customer = db.insert_user(&user("carla", &[Role::Customer]), NOW).await.unwrap();
+    let agent = db.insert_user(&user("arne", &[Role::Agent]), NOW).await.unwrap();
+    let other = db.insert_user(&user("otto", &[Role::Customer]), NOW).await.unwrap();
+    let ticket = |customer: UserId, title: &str, articles: Vec<(UserId, String)>| NewTicket {
+        customer,
+        title: title.into(),
+        state: TicketState::Open,
+        articles,
+        time_entries: vec![(agent, 50)],
+    };
+    let numbers = db
+        .insert_tickets(
+            &[
+                ticket(customer, "Printer jams", vec![(customer, "It jams.".into()), (agent, "On it.".into())]),
+                ticket(customer, "VPN drops", vec![(customer, "It drops.".into())]),
+                ticket(other, "Wrong invoice", vec![(other, "Wrong VAT.".into()), (agent, "Fixed.".into()), (customer, "Same here.".into())]),
+            ],
+            NOW,
+        )
+        .await
+        .unwrap();
+    Helpdesk { admin, customer, agent, other, customer_tickets: numbers[..2].to_vec(), other_ticket: numbers[2] }
+}
+
+#[tokio::test]
+async fn deleting_a_customer_takes_their_tickets_and_keeps_what_they_wrote_elsewhere() {
+    for t in all().await {
+        let h = helpdesk(&t.db).await;
+        t.db.insert_session("customer-session", h.customer, NOW).await.unwrap();
+        let counts = t.db.deletion_counts(h.customer).await.unwrap();
+        assert_eq!((counts.tickets, counts.kept_articles, counts.kept_time_entries), (2, 1, 0), "{}", t.name);
+        let preview = t.db.tickets_of(h.customer, 5).await.unwrap();
+        assert_eq!(preview.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(), ["VPN drops", "Printer jams"]);
+        assert_eq!(preview[1].number, h.customer_tickets[0], "{}", t.name);
+
+        assert_eq!(t.db.delete_user(h.customer, audit(h.admin, h.customer)).await.unwrap(), 2, "{}", t.name);
+        assert_eq!(t.db.editable_user(h.customer).await.unwrap(), None, "{}", t.name);
+        assert_eq!(t.db.count_helpdesk_rows().await.unwrap(), (1, 3, 1), "{}: only the other ticket remains", t.name);
+        assert!(t.db.tickets_of(h.customer, 5).await.unwrap().is_empty(), "{}", t.name);
+        assert_eq!(
+            t.db.article_authors(h.other_ticket).await.unwrap(),
+            [Some(h.other), Some(h.agent), None],
+            "{}: the deleted customer's reply stays, without author",
+            t.name
+        );
+        assert!(t.db.session("customer-session").await.unwrap().is_none(), "{}", t.name);
+
+        let event = t.db.recent_audit(1).await.unwrap().remove(0);
+        assert_eq!(event.action, AuditAction::UserDeleted, "{}", t.name);
+        assert_eq!((event.actor_id, event.target_user_id), (Some(h.admin), Some(h.customer)), "{}", t.name);
+        assert_eq!(event.detail, "tickets=2", "{}: ids and counts, no personal data", t.name);
+    }
+}
+
+#[tokio::test]
+async fn deleting_an_agent_keeps_their_replies_and_hours_as_a_deleted_user() {
+    for t in all().await {
+        let h = helpdesk(&t.db).await;
+        let counts = t.db.deletion_counts(h.agent).await.unwrap();
+        assert_eq!((counts.tickets, counts.kept_articles, counts.kept_time_entries), (0, 2, 3), "{}", t.name);
+        assert_eq!(t.db.delete_user(h.agent, audit(h.admin, h.agent)).await.unwrap(), 0, "{}", t.name);
+        assert_eq!(t.db.count_helpdesk_rows().await.unwrap(), (3, 6, 3), "{}: nothing else is deleted", t.name);
+        assert_eq!(t.db.article_authors(h.customer_tickets[0]).await.unwrap(), [Some(h.customer), None], "{}", t.name);
+        assert_eq!(t.db.time_entries_of(h.other_ticket).await.unwrap(), [(None, 50)], "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn a_failure_midway_through_a_deletion_leaves_everything_in_place() {
+    for t in all().await {
+        let h = helpdesk(&t.db).await;
+        t.db.insert_session("customer-session", h.customer, NOW).await.unwrap();
+        // The user row goes last: by then tickets, articles and sessions are gone.
+        match t.db.backend() {
+            Backend::Sqlite => {
+                execute(&t.db, "CREATE TRIGGER fail BEFORE DELETE ON users BEGIN SELECT RAISE(ABORT, 'injected'); END").await;
+            }
+            Backend::Postgres => {
+                execute(&t.db, "CREATE FUNCTION fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$").await;
+                execute(&t.db, "CREATE TRIGGER fail BEFORE DELETE ON users FOR EACH ROW EXECUTE FUNCTION fail()").await;
+            }
+        }
+        let events_before = t.db.recent_audit(100).await.unwrap().len();
+        let result = t.db.delete_user(h.customer, audit(h.admin, h.customer)).await;
+        assert!(matches!(result, Err(StoreError::Database(_))), "{}: {result:?}", t.name);
+
+        assert!(t.db.editable_user(h.customer).await.unwrap().is_some(), "{}", t.name);
+        assert_eq!(t.db.count_helpdesk_rows().await.unwrap(), (3, 6, 3), "{}: every ticket row remains", t.name);
+        assert_eq!(t.db.tickets_of(h.customer, 5).await.unwrap().len(), 2, "{}", t.name);
+        assert_eq!(t.db.article_authors(h.other_ticket).await.unwrap()[2], Some(h.customer), "{}", t.name);
+        assert!(t.db.session("customer-session").await.unwrap().is_some(), "{}", t.name);
+        assert_eq!(t.db.recent_audit(100).await.unwrap().len(), events_before, "{}: no audit event", t.name);
+    }
+}
+
+#[tokio::test]
+async fn deleting_someone_who_is_gone_is_not_found() {
+    for t in all().await {
+        let admin = t.db.insert_user(&user("admin", &[Role::Admin]), NOW).await.unwrap();
+        let result = t.db.delete_user(UserId(999_999), audit(admin, UserId(999_999))).await;
+        assert!(matches!(result, Err(StoreError::NotFound)), "{}: {result:?}", t.name);
+        assert!(matches!(t.db.deletion_counts(UserId(999_999)).await, Err(StoreError::NotFound)), "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn organization_suggestions_put_prefixes_first_and_take_percent_literally() {
+    for t in all().await {
+        t.db.organizations_named(&["Harbour Labs", "Atlas Harbour", "Harbinger 100% Foods", "Quartz"], NOW).await.unwrap();
+        let found = t.db.organizations_matching("HARB", 10).await.unwrap();
+        assert_eq!(found, ["Harbinger 100% Foods", "Harbour Labs", "Atlas Harbour"], "{}", t.name);
+        assert_eq!(t.db.organizations_matching("0%", 10).await.unwrap(), ["Harbinger 100% Foods"], "{}", t.name);
+        assert_eq!(t.db.organizations_matching("harbour", 1).await.unwrap(), ["Harbour Labs"], "{}", t.name);
+    }
+}
