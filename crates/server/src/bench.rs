@@ -167,7 +167,7 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<String, String> {
         password: Some(Password::parse(&password).map_err(|e| e.message)?),
         roles: vec![Role::Admin],
     };
-    roster.create_account(admin, None).await.map_err(|e| e.to_string())?;
+    roster.create_account(admin, None, None).await.map_err(|e| e.to_string())?;
 
     let app = router(AppState { leptos_options: LeptosOptions::builder().output_name("roster").build(), roster });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;

@@ -162,7 +162,7 @@ async fn create_admin(
         password: Some(Password::parse(&password).map_err(|e| format!("ROSTER_ADMIN_PASSWORD: {}", e.message))?),
         roles: vec![Role::Admin],
     };
-    roster.create_account(account, None).await.map_err(|e| match e.field() {
+    roster.create_account(account, None, None).await.map_err(|e| match e.field() {
         Some(field) => format!("{}: {}", field.field, field.message),
         None => e.to_string(),
     })?;

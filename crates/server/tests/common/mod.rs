@@ -48,7 +48,7 @@ impl TestApp {
                 password: Some(Password::parse(password).unwrap()),
                 roles: vec![role],
             };
-            roster.create_account(account, None).await.unwrap();
+            roster.create_account(account, None, None).await.unwrap();
         }
         let leptos_options = LeptosOptions::builder().output_name("roster").site_root("target/site").build();
         let app = roster_server::router(AppState { leptos_options, roster });
