@@ -20,7 +20,53 @@ export class UsersPage {
 
   /** The line that says how many users match. */
   count() {
-    return this.page.getByRole("status");
+    return this.page.locator("#user-count");
+  }
+
+  /** What the panel confirms after a save or a deletion. */
+  notice() {
+    return this.page.locator(".notice");
+  }
+
+  newUserButton() {
+    return this.page.getByRole("button", { name: "New User" });
+  }
+
+  dialog(title: "New User" | "Edit User" | "Delete User") {
+    return this.page.getByRole("dialog", { name: title });
+  }
+
+  /** A field of the open dialog, by its label. */
+  field(label: string) {
+    return this.page.getByRole("dialog").getByLabel(label, { exact: true });
+  }
+
+  /** The error shown under a field of the open dialog. */
+  fieldError(id: string) {
+    return this.page.locator(`#user-${id}-error`);
+  }
+
+  row(login: string) {
+    return this.rows().filter({ has: this.page.getByRole("button", { name: `Edit ${login}`, exact: true }) });
+  }
+
+  actionsButton(login: string) {
+    return this.page.getByRole("button", { name: `Actions for ${login}` });
+  }
+
+  /** Opens a row's ⋮ Actions menu and returns it. */
+  async openActions(login: string) {
+    await this.actionsButton(login).click();
+    const menu = this.page.getByRole("menu", { name: `Actions for ${login}` });
+    await expect(menu).toBeVisible();
+    return menu;
+  }
+
+  /** Searches for one user and waits until their row is the only one. */
+  async findOnly(login: string) {
+    await this.search(login);
+    await expect(this.count()).toHaveText("1 user");
+    await expect(this.row(login)).toBeVisible();
   }
 
   searchBox() {

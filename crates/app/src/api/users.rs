@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 use leptos::server_fn;
-use roster_domain::{AppError, UserSearch, UsersPage};
+use roster_domain::{AppError, DeletionPreview, EditableUser, UserDetails, UserId, UserSearch, UsersPage};
 
 /// One page of the Users panel for a search (text, roles, facets, sort,
 /// cursor), with a count capped for speed. Needs `admin.user`.
@@ -24,6 +24,88 @@ pub async fn count_users(search: UserSearch) -> Result<i64, AppError> {
         async {
             let call = call()?;
             call.roster.count_users(call.signed_in(), &search).await
+        }
+        .await,
+    )
+}
+
+/// Creates a user from the New User dialog. Needs `admin.user`.
+#[server(endpoint = "create_user", input = server_fn::codec::Json)]
+pub async fn create_user(details: UserDetails) -> Result<UserId, AppError> {
+    use crate::ssr::*;
+    reply(
+        async {
+            let call = call()?;
+            call.roster.create_user(call.signed_in(), &details, call.ip()).await
+        }
+        .await,
+    )
+}
+
+/// A user as the Edit User dialog opens them, with their version.
+/// Needs `admin.user`.
+#[server(endpoint = "editable_user", input = server_fn::codec::Json)]
+pub async fn get_editable_user(id: UserId) -> Result<EditableUser, AppError> {
+    use crate::ssr::*;
+    reply(
+        async {
+            let call = call()?;
+            call.roster.editable_user(call.signed_in(), id).await
+        }
+        .await,
+    )
+}
+
+/// Saves the Edit User dialog; refused as a conflict when the user changed
+/// after `version`. Returns the new version. Needs `admin.user`.
+#[server(endpoint = "update_user", input = server_fn::codec::Json)]
+pub async fn update_user(id: UserId, version: i64, details: UserDetails) -> Result<i64, AppError> {
+    use crate::ssr::*;
+    reply(
+        async {
+            let call = call()?;
+            call.roster.update_user(call.signed_in(), id, version, &details, call.ip()).await
+        }
+        .await,
+    )
+}
+
+/// Organization names containing `text`, for autocomplete. Needs `admin.user`.
+#[server(endpoint = "organization_names", input = server_fn::codec::Json)]
+pub async fn organization_names(text: String) -> Result<Vec<String>, AppError> {
+    use crate::ssr::*;
+    reply(
+        async {
+            let call = call()?;
+            call.roster.organization_names(call.signed_in(), &text).await
+        }
+        .await,
+    )
+}
+
+/// What deleting a user would destroy, and whether it is allowed.
+/// Needs `admin.user`.
+#[server(endpoint = "preview_user_deletion", input = server_fn::codec::Json)]
+pub async fn preview_user_deletion(id: UserId) -> Result<DeletionPreview, AppError> {
+    use crate::ssr::*;
+    reply(
+        async {
+            let call = call()?;
+            call.roster.deletion_preview(call.signed_in(), id).await
+        }
+        .await,
+    )
+}
+
+/// Deletes a user with their tickets, once `confirmation` is `DELETE`.
+/// Returns how many tickets were deleted. Needs `admin.user`.
+#[server(endpoint = "delete_user", input = server_fn::codec::Json)]
+pub async fn delete_user(id: UserId, confirmation: String) -> Result<i64, AppError> {
+    use crate::ssr::*;
+    reply(
+        async {
+            let call = call()?;
+            call.roster.delete_user(call.signed_in(), id, &confirmation, call.ip()).await
         }
         .await,
     )

@@ -1,14 +1,22 @@
 //! Building blocks shared by pages, one file each.
 
+mod actions_menu;
 mod app_header;
 mod avatar_menu;
+mod delete_user_dialog;
+mod dialog;
 mod signed_in_page;
+mod user_dialog;
 mod user_table;
 
+pub use actions_menu::{ActionsMenu, MenuEntry};
 pub use app_header::AppHeader;
 pub use avatar_menu::AvatarMenu;
+pub use delete_user_dialog::DeleteUserDialog;
+pub use dialog::{focus_first, Dialog};
 pub use signed_in_page::SignedInPage;
-pub use user_table::UserTable;
+pub use user_dialog::{UserDialog, UserDialogMode};
+pub use user_table::{user_row_selector, UserRowActions, UserTable};
 
 use roster_domain::{CurrentUser, Permission};
 

@@ -1,9 +1,25 @@
+use super::{ActionsMenu, MenuEntry};
 use leptos::prelude::*;
-use roster_domain::UserRow;
+use roster_domain::{UserId, UserRow};
+
+/// What a row of the table can ask of the page around it.
+#[derive(Clone, Copy)]
+pub struct UserRowActions {
+    /// The signed-in admin: their own row offers no Delete User.
+    pub me: UserId,
+    pub edit: Callback<UserId>,
+    pub delete: Callback<UserId>,
+}
+
+/// The CSS selector of a row's Edit button, where focus returns after a dialog.
+pub fn user_row_selector(id: UserId) -> String {
+    format!("tr[data-user-id='{id}'] .row-edit")
+}
 
 /// The table of the Users panel. User text is rendered as text, never HTML.
+/// Clicking a row (or its login, by keyboard) opens the Edit User dialog.
 #[component]
-pub fn UserTable(rows: Vec<UserRow>, empty: &'static str) -> impl IntoView {
+pub fn UserTable(rows: Vec<UserRow>, empty: &'static str, actions: UserRowActions) -> impl IntoView {
     if rows.is_empty() {
         return view! { <p class="status empty">{empty}</p> }.into_any();
     }
@@ -23,31 +39,47 @@ pub fn UserTable(rows: Vec<UserRow>, empty: &'static str) -> impl IntoView {
                     <th scope="col">"Roles"</th>
                     <th scope="col">"Two-factor"</th>
                     <th scope="col">"Last sign-in"</th>
+                    <th scope="col">
+                        <span class="visually-hidden">"Actions"</span>
+                    </th>
                 </tr>
             </thead>
-            <tbody>{rows.into_iter().map(|user| view! { <UserTableRow user /> }).collect_view()}</tbody>
+            <tbody>{rows.into_iter().map(|user| view! { <UserTableRow user actions /> }).collect_view()}</tbody>
         </table>
     }
     .into_any()
 }
 
 #[component]
-fn UserTableRow(user: UserRow) -> impl IntoView {
+fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
+    let id = user.id;
     let roles = user.roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ");
     let last_sign_in = user.last_login_at.map_or_else(|| "Never".to_owned(), |t| t.to_string());
     let inactive = (!user.active).then(|| view! { <span class="badge">"Inactive"</span> });
+    let mut entries = vec![MenuEntry { label: "Edit User", on_select: Callback::new(move |_| actions.edit.run(id)) }];
+    if id != actions.me && !user.sole_active_admin {
+        entries.push(MenuEntry { label: "Delete User", on_select: Callback::new(move |_| actions.delete.run(id)) });
+    }
     view! {
-        <tr class:inactive=!user.active>
+        <tr class:inactive=!user.active data-user-id=id.to_string() on:click=move |_| actions.edit.run(id)>
             <td class="lock-column">
                 {user.locked.then(|| view! { <span role="img" aria-label="Locked" title="Locked">"🔒"</span> })}
             </td>
-            <td>{user.login.clone()} {inactive}</td>
+            <td>
+                <button type="button" class="row-edit link" aria-label=format!("Edit {}", user.login)>
+                    {user.login.clone()}
+                </button>
+                {inactive}
+            </td>
             <td>{user.full_name()}</td>
             <td>{user.email.clone().unwrap_or_default()}</td>
             <td>{user.organization.clone().unwrap_or_default()}</td>
             <td>{roles}</td>
             <td>{if user.two_factor { "On" } else { "Off" }}</td>
             <td>{last_sign_in}</td>
+            <td class="actions-column">
+                <ActionsMenu subject=user.login.clone() entries />
+            </td>
         </tr>
     }
 }

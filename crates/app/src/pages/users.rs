@@ -1,10 +1,13 @@
 use crate::api::{count_users, search_users};
-use crate::components::{SignedInPage, UserTable};
+use crate::components::{
+    focus_first, user_row_selector, DeleteUserDialog, SignedInPage, UserDialog, UserDialogMode, UserRowActions,
+    UserTable,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-use roster_domain::{MatchCount, Permission, Role, UserFacet, UserSearch, UserSort, UsersPage as Page};
+use roster_domain::{MatchCount, Permission, Role, UserFacet, UserId, UserSearch, UserSort, UsersPage as Page};
 use std::time::Duration;
 
 /// How long typing must pause before the list follows it.
@@ -16,7 +19,10 @@ const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
 pub fn UsersPage() -> impl IntoView {
     view! {
         <Title text="Users" />
-        <SignedInPage permission=Some(Permission::AdminUser) content=|_| view! { <UsersPanel /> }.into_any() />
+        <SignedInPage
+            permission=Some(Permission::AdminUser)
+            content=|admin| view! { <UsersPanel me=admin.id /> }.into_any()
+        />
     }
 }
 
@@ -38,16 +44,92 @@ impl ViewChanger {
     }
 }
 
+/// The dialog open over the panel, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PanelDialog {
+    User(UserDialogMode),
+    Delete(UserId),
+}
+
+/// Where keyboard focus goes when a dialog closes: back to what opened it,
+/// or to the New User button when that is gone (a deleted user's row).
+#[derive(Clone, Copy)]
+struct FocusReturn(StoredValue<Option<String>>);
+
+impl FocusReturn {
+    /// Focuses the remembered element once the page has redrawn.
+    fn restore(self) {
+        if let Some(selector) = self.0.get_value() {
+            set_timeout(
+                move || {
+                    if !focus_first(&selector) {
+                        focus_first("#new-user");
+                    }
+                },
+                Duration::ZERO,
+            );
+        }
+    }
+}
+
 #[component]
-fn UsersPanel() -> impl IntoView {
+fn UsersPanel(me: UserId) -> impl IntoView {
     let query = use_query_map();
     let search = Memo::new(move |_| query.with(|q| UserSearch::from_query(|key| q.get(key))));
     // A newer search supersedes an older one still in flight: its answer is dropped.
     let page = Resource::new(move || search.get(), search_users);
     let changer = ViewChanger::new();
 
+    let dialog = RwSignal::new(None::<PanelDialog>);
+    let notice = RwSignal::new(None::<String>);
+    let focus_return = FocusReturn(StoredValue::new(None));
+    let open = move |which: PanelDialog, opener: String| {
+        focus_return.0.set_value(Some(opener));
+        notice.set(None);
+        dialog.set(Some(which));
+    };
+    let actions = UserRowActions {
+        me,
+        edit: Callback::new(move |id| open(PanelDialog::User(UserDialogMode::Edit(id)), user_row_selector(id))),
+        delete: Callback::new(move |id| open(PanelDialog::Delete(id), user_row_selector(id))),
+    };
+    let on_close = Callback::new(move |_| {
+        dialog.set(None);
+        focus_return.restore();
+    });
+    // After a save the list is fetched again, so it shows the change at once.
+    let on_done = Callback::new(move |message: String| {
+        dialog.set(None);
+        notice.set(Some(message));
+        page.refetch();
+        focus_return.restore();
+    });
+
     view! {
-        <h1>"Users"</h1>
+        <div class="page-title">
+            <h1>"Users"</h1>
+            <button
+                type="button"
+                id="new-user"
+                class="primary"
+                on:click=move |_| open(PanelDialog::User(UserDialogMode::New), "#new-user".into())
+            >
+                "New User"
+            </button>
+        </div>
+        <p class="notice" aria-live="polite">{move || notice.get()}</p>
+        {move || {
+            dialog
+                .get()
+                .map(|which| match which {
+                    PanelDialog::User(mode) => {
+                        view! { <UserDialog mode on_close on_saved=on_done /> }.into_any()
+                    }
+                    PanelDialog::Delete(id) => {
+                        view! { <DeleteUserDialog id on_close on_deleted=on_done /> }.into_any()
+                    }
+                })
+        }}
         <SearchBox search changer />
         <div class="filters">
             <ToggleGroup
@@ -73,7 +155,9 @@ fn UsersPanel() -> impl IntoView {
         <Transition fallback=|| view! { <p class="status" role="status">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(found) => view! { <Results shown=search.get_untracked() current=search found /> }.into_any(),
+                    Ok(found) => {
+                        view! { <Results shown=search.get_untracked() current=search found actions /> }.into_any()
+                    }
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
@@ -208,7 +292,7 @@ fn SortChoice(search: Memo<UserSearch>, changer: ViewChanger) -> impl IntoView {
 /// The count, the table and the pager for the answer to `shown`; while the
 /// address already asks for another view, it says a search is under way.
 #[component]
-fn Results(shown: UserSearch, current: Memo<UserSearch>, found: Page) -> impl IntoView {
+fn Results(shown: UserSearch, current: Memo<UserSearch>, found: Page, actions: UserRowActions) -> impl IntoView {
     let search = shown.clone();
     let pending = Memo::new(move |_| current.with(|c| *c != shown));
     let filtered = search.first_page() != UserSearch { sort: search.sort, ..Default::default() };
@@ -216,12 +300,12 @@ fn Results(shown: UserSearch, current: Memo<UserSearch>, found: Page) -> impl In
     let first = search.after.is_some().then(|| search.first_page());
     let empty = if filtered { "No users match this search." } else { "No users yet." };
     view! {
-        <p class="status" role="status" aria-live="polite">
+        <p class="status" id="user-count" role="status" aria-live="polite">
             <Count search=search.first_page() count=found.count />
             {move || pending.get().then_some(" · Searching…")}
         </p>
         <div aria-busy=move || pending.get().to_string()>
-            <UserTable rows=found.rows empty=empty />
+            <UserTable rows=found.rows empty=empty actions />
         </div>
         <nav class="pager" aria-label="Pages">
             {first.map(|view| view! { <a href=view.href()>"← First page"</a> })}

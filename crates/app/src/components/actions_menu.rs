@@ -1,0 +1,103 @@
+use leptos::html;
+use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
+
+/// One entry of an actions menu.
+#[derive(Clone)]
+pub struct MenuEntry {
+    pub label: &'static str,
+    pub on_select: Callback<()>,
+}
+
+/// The **⋮ Actions** button and its menu. Keyboard: Enter or Space opens it
+/// and focuses the first entry, arrow keys move, Escape closes and returns
+/// focus to the button.
+#[component]
+pub fn ActionsMenu(
+    /// What the menu acts on, for its accessible name ("Actions for nina").
+    subject: String,
+    entries: Vec<MenuEntry>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let button = NodeRef::<html::Button>::new();
+    let menu = NodeRef::<html::Div>::new();
+    let items = move || -> Vec<leptos::web_sys::HtmlElement> {
+        let Some(menu) = menu.get_untracked() else { return Vec::new() };
+        let Ok(nodes) = menu.query_selector_all("[role=menuitem]") else { return Vec::new() };
+        (0..nodes.length()).filter_map(|i| nodes.item(i)?.dyn_into().ok()).collect()
+    };
+    let focus_item = move |step: i32| {
+        let items = items();
+        if items.is_empty() {
+            return;
+        }
+        let active = document().active_element();
+        let at = items.iter().position(|i| Some(i.unchecked_ref::<leptos::web_sys::Element>()) == active.as_ref());
+        let next = match at {
+            Some(at) => (at as i32 + step).rem_euclid(items.len() as i32) as usize,
+            None => 0,
+        };
+        let _ = items[next].focus();
+    };
+    Effect::new(move |_| {
+        if open.get() {
+            focus_item(0);
+        }
+    });
+    let close = move || {
+        open.set(false);
+        if let Some(button) = button.get_untracked() {
+            let _ = button.focus();
+        }
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if !open.get_untracked() {
+            return;
+        }
+        match ev.key().as_str() {
+            "Escape" => close(),
+            "ArrowDown" => focus_item(1),
+            "ArrowUp" => focus_item(-1),
+            _ => return,
+        }
+        ev.prevent_default();
+    };
+    let label = format!("Actions for {subject}");
+    view! {
+        // Clicks inside stay here: the row around it opens the Edit User dialog.
+        <div class="actions-menu" on:keydown=on_keydown on:click=|ev| ev.stop_propagation()>
+            <button
+                type="button"
+                class="icon"
+                node_ref=button
+                aria-haspopup="menu"
+                aria-expanded=move || open.get().to_string()
+                aria-label=label.clone()
+                title="Actions"
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                "⋮"
+            </button>
+            <div class="menu" role="menu" aria-label=label node_ref=menu hidden=move || !open.get()>
+                {entries
+                    .into_iter()
+                    .map(|entry| {
+                        view! {
+                            <button
+                                type="button"
+                                role="menuitem"
+                                tabindex="-1"
+                                on:click=move |_| {
+                                    open.set(false);
+                                    entry.on_select.run(());
+                                }
+                            >
+                                {entry.label}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,410 @@
+use super::{focus_first, Dialog};
+use crate::api::{create_user, get_editable_user, organization_names, update_user};
+use leptos::either::{Either, EitherOf3};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use roster_domain::{AppError, FieldError, PasswordInput, Role, UserDetails, UserId};
+
+/// Which user the dialog is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserDialogMode {
+    New,
+    Edit(UserId),
+}
+
+/// The **New User** / **Edit User** dialog. `on_saved` gets the confirmation
+/// to show once the server has accepted the save.
+#[component]
+pub fn UserDialog(mode: UserDialogMode, on_close: Callback<()>, on_saved: Callback<String>) -> impl IntoView {
+    let title = match mode {
+        UserDialogMode::New => "New User",
+        UserDialogMode::Edit(_) => "Edit User",
+    };
+    let content = match mode {
+        UserDialogMode::New => Either::Left(view! {
+            <UserForm mode initial=UserDetails::default() version=0 on_saved on_close reload=Callback::new(|_| ()) />
+        }),
+        UserDialogMode::Edit(id) => {
+            let loaded = LocalResource::new(move || get_editable_user(id));
+            let reload = Callback::new(move |_| loaded.refetch());
+            Either::Right(move || match loaded.get() {
+                None => EitherOf3::A(view! { <p class="status" role="status">"Loading user…"</p> }),
+                Some(Ok(user)) => EitherOf3::B(view! {
+                    <UserForm mode initial=user.details version=user.version on_saved on_close reload />
+                }),
+                Some(Err(e)) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+            })
+        }
+    };
+    view! { <Dialog title=title.to_owned() on_close>{content}</Dialog> }
+}
+
+/// The form's state: what is typed, what the server said, and which
+/// fields already show their errors.
+#[derive(Clone, Copy)]
+struct FormState {
+    details: RwSignal<UserDetails>,
+    /// Errors the browser cannot know (a login already used): cleared when
+    /// their field changes.
+    server_errors: RwSignal<Vec<FieldError>>,
+    /// The same rules the server runs, run as the admin types.
+    browser_errors: Memo<Vec<FieldError>>,
+    /// Fields the admin has left, or all of them after a first Save.
+    touched: RwSignal<Vec<&'static str>>,
+    submitted: RwSignal<bool>,
+}
+
+impl FormState {
+    fn new(initial: UserDetails) -> FormState {
+        let details = RwSignal::new(initial);
+        FormState {
+            details,
+            server_errors: RwSignal::new(Vec::new()),
+            browser_errors: Memo::new(move |_| details.with(|d| d.validate().err().unwrap_or_default())),
+            touched: RwSignal::new(Vec::new()),
+            submitted: RwSignal::new(false),
+        }
+    }
+
+    fn error(self, field: &'static str) -> Option<String> {
+        let from_server = self.server_errors.with(|e| e.iter().find(|e| e.field == field).map(|e| e.message.clone()));
+        let shown = self.submitted.get() || self.touched.with(|t| t.contains(&field));
+        from_server.or_else(|| {
+            shown.then(|| self.browser_errors.with(|e| e.iter().find(|e| e.field == field).map(|e| e.message.clone())))?
+        })
+    }
+
+    fn edit(self, field: &'static str, change: impl FnOnce(&mut UserDetails)) {
+        self.details.update(change);
+        self.server_errors.update(|e| e.retain(|e| e.field != field));
+    }
+
+    fn touch(self, field: &'static str) {
+        if !self.touched.with_untracked(|t| t.contains(&field)) {
+            self.touched.update(|t| t.push(field));
+        }
+    }
+}
+
+#[component]
+fn UserForm(
+    mode: UserDialogMode,
+    initial: UserDetails,
+    /// The version the edit starts from (ignored for a new user).
+    version: i64,
+    on_saved: Callback<String>,
+    on_close: Callback<()>,
+    /// Loads the user afresh, dropping what was typed.
+    reload: Callback<()>,
+) -> impl IntoView {
+    let form = FormState::new(initial);
+    let failure = RwSignal::new(None::<AppError>);
+    let saving = RwSignal::new(false);
+    // After the dialog has opened (which focuses its first button).
+    Effect::new(move |_| {
+        set_timeout(
+            || {
+                focus_first("#user-login");
+            },
+            std::time::Duration::ZERO,
+        )
+    });
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        form.submitted.set(true);
+        if let Some(first) = form.browser_errors.with_untracked(|e| e.first().map(|e| e.field.clone())) {
+            focus_field(&first);
+            return;
+        }
+        let details = form.details.get_untracked();
+        let login = details.login.trim().to_owned();
+        saving.set(true);
+        failure.set(None);
+        spawn_local(async move {
+            let result = match mode {
+                UserDialogMode::New => create_user(details).await.map(|_| format!("User {login} created.")),
+                UserDialogMode::Edit(id) => update_user(id, version, details).await.map(|_| format!("User {login} saved.")),
+            };
+            saving.set(false);
+            match result {
+                Ok(message) => on_saved.run(message),
+                Err(AppError::Validation(errors)) => {
+                    if let Some(first) = errors.first() {
+                        focus_field(&first.field);
+                    }
+                    form.server_errors.set(errors);
+                }
+                Err(other) => failure.set(Some(other)),
+            }
+        });
+    };
+    let (password_label, password_hint) = match mode {
+        UserDialogMode::New => ("Password", "Optional. Without one, the user cannot sign in until a password is set."),
+        UserDialogMode::Edit(_) => ("New password", "Leave blank to keep the current password."),
+    };
+
+    view! {
+        <form class="user-form" novalidate on:submit=on_submit>
+            {move || {
+                failure
+                    .get()
+                    .map(|e| {
+                        let conflict = e == AppError::Conflict;
+                        view! {
+                            <div class="form-error" role="alert">
+                                <p>{e.to_string()}</p>
+                                {conflict
+                                    .then(|| {
+                                        view! {
+                                            <button type="button" on:click=move |_| reload.run(())>
+                                                "Reload"
+                                            </button>
+                                        }
+                                    })}
+                            </div>
+                        }
+                    })
+            }}
+            <div class="form-grid">
+                <TextField form name="login" label="Login" get=|d| d.login.clone() set=|d, v| d.login = v />
+                <TextField form name="first_name" label="First name" get=|d| d.first_name.clone() set=|d, v| d.first_name = v />
+                <TextField form name="last_name" label="Last name" get=|d| d.last_name.clone() set=|d, v| d.last_name = v />
+                <TextField form name="email" label="Email" kind="email" get=|d| d.email.clone() set=|d, v| d.email = v />
+                <TextField form name="web" label="Web" kind="url" get=|d| d.web.clone() set=|d, v| d.web = v />
+                <TextField form name="phone" label="Phone" kind="tel" get=|d| d.phone.clone() set=|d, v| d.phone = v />
+                <TextField form name="mobile" label="Mobile" kind="tel" get=|d| d.mobile.clone() set=|d, v| d.mobile = v />
+                <TextField form name="fax" label="Fax" kind="tel" get=|d| d.fax.clone() set=|d, v| d.fax = v />
+                <OrganizationField form />
+                <TextArea
+                    form
+                    name="secondary_organizations"
+                    label="Secondary organizations"
+                    hint="One per line."
+                    get=|d| d.secondary_organizations.join("\n")
+                    set=|d, v| d.secondary_organizations = v.lines().map(str::to_owned).collect()
+                />
+                <TextField form name="department" label="Department" get=|d| d.department.clone() set=|d, v| d.department = v />
+                <TextField form name="street" label="Street" get=|d| d.street.clone() set=|d, v| d.street = v />
+                <TextField form name="zip" label="Zip" get=|d| d.zip.clone() set=|d, v| d.zip = v />
+                <TextField form name="city" label="City" get=|d| d.city.clone() set=|d, v| d.city = v />
+                <TextField form name="country" label="Country" get=|d| d.country.clone() set=|d, v| d.country = v />
+                <TextArea form name="address" label="Address" get=|d| d.address.clone() set=|d, v| d.address = v />
+                <TextField
+                    form
+                    name="password"
+                    label=password_label
+                    hint=password_hint
+                    kind="password"
+                    get=|d| d.password.0.clone()
+                    set=|d, v| d.password = PasswordInput(v)
+                />
+                <TextArea form name="note" label="Note" get=|d| d.note.clone() set=|d, v| d.note = v />
+                <RolesField form />
+                <fieldset class="flags">
+                    <legend>"Account"</legend>
+                    <CheckBox form name="vip" label="VIP" get=|d| d.vip set=|d, v| d.vip = v />
+                    <CheckBox form name="active" label="Active" get=|d| d.active set=|d, v| d.active = v />
+                </fieldset>
+            </div>
+            <footer class="modal-footer">
+                <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                <button type="submit" class="primary" disabled=move || saving.get()>
+                    {move || match (saving.get(), mode) {
+                        (true, _) => "Saving…",
+                        (false, UserDialogMode::New) => "Create",
+                        (false, UserDialogMode::Edit(_)) => "Save",
+                    }}
+                </button>
+            </footer>
+        </form>
+    }
+}
+
+/// The id of a field's input (`user-first-name`), which tests and focus use.
+fn input_id(name: &str) -> String {
+    format!("user-{}", name.replace('_', "-"))
+}
+
+/// Moves focus to a field (for a group of checkboxes, its first box).
+fn focus_field(name: &str) {
+    let id = input_id(name);
+    let _ = focus_first(&format!("input#{id}, textarea#{id}, #{id} input"));
+}
+
+/// The error line under a field, and the attributes that tie it to the input.
+fn error_line(form: FormState, name: &'static str) -> impl IntoView {
+    let id = format!("{}-error", input_id(name));
+    move || form.error(name).map(|message| view! { <p class="field-error" id=id.clone()>{message}</p> })
+}
+
+#[component]
+fn TextField(
+    form: FormState,
+    name: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    get: fn(&UserDetails) -> String,
+    set: fn(&mut UserDetails, String),
+) -> impl IntoView {
+    let id = input_id(name);
+    let described = format!("{id}-error {id}-hint");
+    let autocomplete = if kind == "password" { "new-password" } else { "off" };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id.clone()
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                prop:value=move || form.details.with(get)
+                aria-invalid=move || form.error(name).is_some().to_string()
+                aria-describedby=described
+                on:input=move |ev| form.edit(name, |d| set(d, event_target_value(&ev)))
+                on:blur=move |_| form.touch(name)
+            />
+            {(!hint.is_empty()).then(|| view! { <p class="hint" id=format!("{id}-hint")>{hint}</p> })}
+            {error_line(form, name)}
+        </div>
+    }
+}
+
+#[component]
+fn TextArea(
+    form: FormState,
+    name: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: &'static str,
+    get: fn(&UserDetails) -> String,
+    set: fn(&mut UserDetails, String),
+) -> impl IntoView {
+    let id = input_id(name);
+    let described = format!("{id}-error {id}-hint");
+    view! {
+        <div class="field wide">
+            <label for=id.clone()>{label}</label>
+            <textarea
+                id=id.clone()
+                name=name
+                rows="3"
+                prop:value=move || form.details.with(get)
+                aria-invalid=move || form.error(name).is_some().to_string()
+                aria-describedby=described
+                on:input=move |ev| form.edit(name, |d| set(d, event_target_value(&ev)))
+                on:blur=move |_| form.touch(name)
+            ></textarea>
+            {(!hint.is_empty()).then(|| view! { <p class="hint" id=format!("{id}-hint")>{hint}</p> })}
+            {error_line(form, name)}
+        </div>
+    }
+}
+
+#[component]
+fn CheckBox(
+    form: FormState,
+    name: &'static str,
+    label: &'static str,
+    get: fn(&UserDetails) -> bool,
+    set: fn(&mut UserDetails, bool),
+) -> impl IntoView {
+    let id = input_id(name);
+    view! {
+        <div class="check">
+            <input
+                type="checkbox"
+                id=id.clone()
+                name=name
+                prop:checked=move || form.details.with(get)
+                aria-describedby=format!("{id}-error")
+                on:change=move |ev| form.edit(name, |d| set(d, event_target_checked(&ev)))
+            />
+            <label for=id>{label}</label>
+            {error_line(form, name)}
+        </div>
+    }
+}
+
+/// Organization with suggestions from the existing ones; a new name is
+/// created on save, and the field says so.
+#[component]
+fn OrganizationField(form: FormState) -> impl IntoView {
+    let typed = Memo::new(move |_| form.details.with(|d| d.organization.trim().to_owned()));
+    let suggestions = LocalResource::new(move || {
+        let text = typed.get();
+        async move { if text.is_empty() { Ok(Vec::new()) } else { organization_names(text).await } }
+    });
+    let is_new = move || {
+        let text = typed.get();
+        let known = suggestions.get().and_then(Result::ok).unwrap_or_default();
+        (!text.is_empty() && suggestions.get().is_some() && !known.iter().any(|n| n.to_lowercase() == text.to_lowercase()))
+            .then(|| format!("A new organization “{text}” will be created."))
+    };
+    view! {
+        <div class="field">
+            <label for="user-organization">"Organization"</label>
+            <input
+                id="user-organization"
+                name="organization"
+                list="organization-suggestions"
+                autocomplete="off"
+                prop:value=move || form.details.with(|d| d.organization.clone())
+                aria-invalid=move || form.error("organization").is_some().to_string()
+                aria-describedby="user-organization-error user-organization-hint"
+                on:input=move |ev| form.edit("organization", |d| d.organization = event_target_value(&ev))
+                on:blur=move |_| form.touch("organization")
+            />
+            <datalist id="organization-suggestions">
+                {move || {
+                    suggestions
+                        .get()
+                        .and_then(Result::ok)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|name| view! { <option value=name></option> })
+                        .collect_view()
+                }}
+            </datalist>
+            <p class="hint" id="user-organization-hint">{is_new}</p>
+            {error_line(form, "organization")}
+        </div>
+    }
+}
+
+/// The **Roles** checkboxes: at least one.
+#[component]
+fn RolesField(form: FormState) -> impl IntoView {
+    view! {
+        <fieldset class="roles" id="user-roles" aria-describedby="user-roles-error">
+            <legend>"Roles"</legend>
+            {Role::ALL
+                .into_iter()
+                .map(|role| {
+                    let id = format!("user-role-{}", role.key());
+                    view! {
+                        <div class="check">
+                            <input
+                                type="checkbox"
+                                id=id.clone()
+                                prop:checked=move || form.details.with(|d| d.roles.contains(&role))
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    form.edit("roles", |d| {
+                                        d.roles.retain(|r| *r != role);
+                                        if on {
+                                            d.roles.push(role);
+                                        }
+                                    });
+                                    form.touch("roles");
+                                }
+                            />
+                            <label for=id>{role.name()}</label>
+                        </div>
+                    }
+                })
+                .collect_view()}
+            {error_line(form, "roles")}
+        </fieldset>
+    }
+}
