@@ -15,7 +15,7 @@ mod users;
 pub use audit::AuditRecord;
 pub use error::StoreError;
 pub use sessions::SessionRecord;
-pub use user_search::UserQuery;
+pub use user_search::{PreparedSearch, UserQuery};
 pub use users::{Credentials, NewUser, Profile};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
