@@ -38,6 +38,14 @@ pub struct SearchBench {
     /// database `roster_bench`.
     #[arg(long, env = "ROSTER_BENCH_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
     pub postgres_url: String,
+    /// Keep the seeded database afterwards (PostgreSQL: `roster_bench`;
+    /// SQLite: the file named at the end), to study query plans.
+    #[arg(long)]
+    pub keep: bool,
+    /// PostgreSQL only: measure the `roster_bench` database a `--keep` run
+    /// left, without seeding it again.
+    #[arg(long, requires = "keep")]
+    pub reuse: bool,
 }
 
 const BENCH_ADMIN: &str = "bench-admin";
@@ -80,6 +88,9 @@ async fn timed<T, F: std::future::Future<Output = T>>(samples: &mut Vec<Duration
 async fn fresh_database(bench: &SearchBench) -> Result<(Db, Option<tempfile::TempDir>), String> {
     let db = match bench.engine {
         Engine::Sqlite => {
+            if bench.reuse {
+                return Err("--reuse measures a kept PostgreSQL database; add --engine postgres".into());
+            }
             let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
             let url = format!("sqlite://{}", dir.path().join("bench.db").display());
             let db = Db::connect(&url).await.map_err(|e| e.to_string())?;
@@ -88,8 +99,12 @@ async fn fresh_database(bench: &SearchBench) -> Result<(Db, Option<tempfile::Tem
         }
         Engine::Postgres => {
             let mut server = sqlx::PgConnection::connect(&bench.postgres_url).await.map_err(|e| e.to_string())?;
-            for sql in [format!("DROP DATABASE IF EXISTS {BENCH_DATABASE}"), format!("CREATE DATABASE {BENCH_DATABASE}")] {
-                sqlx::query(&sql).execute(&mut server).await.map_err(|e| e.to_string())?;
+            if !bench.reuse {
+                for sql in
+                    [format!("DROP DATABASE IF EXISTS {BENCH_DATABASE}"), format!("CREATE DATABASE {BENCH_DATABASE}")]
+                {
+                    sqlx::query(&sql).execute(&mut server).await.map_err(|e| e.to_string())?;
+                }
             }
             let url = match bench.postgres_url.rsplit_once('/') {
                 Some((server, _)) => format!("{server}/{BENCH_DATABASE}"),
@@ -104,7 +119,7 @@ async fn fresh_database(bench: &SearchBench) -> Result<(Db, Option<tempfile::Tem
 
 async fn drop_database(bench: &SearchBench, db: Db) {
     db.close().await;
-    if bench.engine == Engine::Postgres {
+    if bench.engine == Engine::Postgres && !bench.keep {
         if let Ok(mut server) = sqlx::PgConnection::connect(&bench.postgres_url).await {
             let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {BENCH_DATABASE}")).execute(&mut server).await;
         }
@@ -115,7 +130,8 @@ async fn drop_database(bench: &SearchBench, db: Db) {
 /// attributes of random demo users; every other one also filters by role.
 fn search_mix(count: usize, users: u64) -> Vec<UserSearch> {
     let mut rng = StdRng::seed_from_u64(2026);
-    let organizations: Vec<String> = (0..roster_service::DEMO_ORGANIZATIONS).map(roster_service::demo_organization).collect();
+    let organizations: Vec<String> =
+        (0..roster_service::DEMO_ORGANIZATIONS).map(roster_service::demo_organization).collect();
     let ids: Vec<_> = (0..organizations.len()).map(|i| roster_domain::OrganizationId(i as i64)).collect();
     (0..count)
         .map(|i| {
@@ -152,17 +168,23 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<String, String> {
         println!("{line}");
         report.push(line);
     };
-    let (db, _dir) = fresh_database(&bench).await?;
+    let (db, dir) = fresh_database(&bench).await?;
     let roster = Roster::new(db.clone(), Settings::default(), PasswordHasher::owasp(), Clock::System);
 
     say(format!("Roster search bench: {} users on {:?}", bench.users, bench.engine));
-    let started = Instant::now();
-    roster.seed_demo(bench.users).await.map_err(|e| e.to_string())?;
-    say(format!("seed                               {:.1} s", started.elapsed().as_secs_f64()));
+    if bench.reuse {
+        say("seed                               (reused)".to_owned());
+    } else {
+        let started = Instant::now();
+        roster.seed_demo(bench.users).await.map_err(|e| e.to_string())?;
+        say(format!("seed                               {:.1} s", started.elapsed().as_secs_f64()));
+    }
 
+    // A reused database has the admins of earlier runs already.
+    let admin_login = format!("{BENCH_ADMIN}-{}", rand::random::<u32>());
     let password = format!("bench-{}", rand::random::<u64>());
     let admin = NewAccount {
-        login: Login::parse(BENCH_ADMIN).map_err(|e| e.message)?,
+        login: Login::parse(&admin_login).map_err(|e| e.message)?,
         profile: Profile::default(),
         password: Some(Password::parse(&password).map_err(|e| e.message)?),
         roles: vec![Role::Admin],
@@ -178,7 +200,7 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<String, String> {
     let client = reqwest::Client::builder().cookie_store(true).build().map_err(|e| e.to_string())?;
     let signed_in = client
         .post(format!("{base}/api/sign_in"))
-        .form(&[("login", BENCH_ADMIN), ("password", password.as_str())])
+        .form(&[("login", admin_login.as_str()), ("password", password.as_str())])
         .send()
         .await
         .map_err(|e| e.to_string())?;
@@ -209,8 +231,10 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<String, String> {
     }
     let indexed = Latencies::from(&samples);
     say(indexed.line("search over HTTP (indexed)"));
-    let with_role: Vec<Duration> = samples.iter().zip(&mix).filter(|(_, s)| !s.roles.is_empty()).map(|(d, _)| *d).collect();
-    let without: Vec<Duration> = samples.iter().zip(&mix).filter(|(_, s)| s.roles.is_empty()).map(|(d, _)| *d).collect();
+    let with_role: Vec<Duration> =
+        samples.iter().zip(&mix).filter(|(_, s)| !s.roles.is_empty()).map(|(d, _)| *d).collect();
+    let without: Vec<Duration> =
+        samples.iter().zip(&mix).filter(|(_, s)| s.roles.is_empty()).map(|(d, _)| *d).collect();
     say(Latencies::from(&without).line("  of which text only"));
     say(Latencies::from(&with_role).line("  of which text and a role"));
     let mut slowest: Vec<(Duration, &UserSearch)> = samples.iter().copied().zip(&mix).collect();
@@ -236,11 +260,15 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<String, String> {
     let middle = UserId((bench.users / 2).max(1) as i64);
     let name_key = {
         let view = UserSearch { sort: UserSort::Name, ..Default::default() };
-        let query = UserQuery { search: &view, words: &[], lockout_threshold: 10 };
+        let query = db.prepare_search(UserQuery { search: &view, words: &[], lockout_threshold: 10 }).await;
+        let query = query.map_err(|e| e.to_string())?;
         db.search_users(&query, 1, false).await.map_err(|e| e.to_string())?.first().map(|(_, c)| c.key.clone())
     };
     for (label, view) in [
-        ("deep page, newest first", UserSearch { after: Some(PageCursor { id: middle, key: String::new() }), ..Default::default() }),
+        (
+            "deep page, newest first",
+            UserSearch { after: Some(PageCursor { id: middle, key: String::new() }), ..Default::default() },
+        ),
         (
             "deep page, by name",
             UserSearch {
@@ -253,9 +281,12 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<String, String> {
         let mut server_side = Vec::new();
         let mut over_http = Vec::new();
         for _ in 0..50 {
-            let query = UserQuery { search: &view, words: &[], lockout_threshold: 10 };
             // Half a million users match, so the service would plan for many (`true`).
-            timed(&mut server_side, db.search_users(&query, 51, true)).await.map_err(|e| e.to_string())?;
+            let page = async {
+                let query = db.prepare_search(UserQuery { search: &view, words: &[], lockout_threshold: 10 }).await?;
+                db.search_users(&query, 51, true).await
+            };
+            timed(&mut server_side, page).await.map_err(|e| e.to_string())?;
             timed(&mut over_http, http_search(view.clone())).await?;
         }
         say(Latencies::from(&server_side).line(&format!("{label} (store)")));
@@ -268,17 +299,24 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<String, String> {
     for search in mix.iter().take(100).chain(std::iter::once(&UserSearch::default())) {
         let words = search.words().map_err(|e| e.message)?;
         let query = UserQuery { search, words: &words, lockout_threshold: 10 };
+        let query = db.prepare_search(query).await.map_err(|e| e.to_string())?;
         timed(&mut capped, db.count_matching_users(&query, Some(COUNT_CAP + 1))).await.map_err(|e| e.to_string())?;
         timed(&mut exact, db.count_matching_users(&query, None)).await.map_err(|e| e.to_string())?;
     }
     say(Latencies::from(&capped).line("count, capped at 1,001 (store)"));
     say(Latencies::from(&exact).line("count, exact (store)"));
     let everyone = UserQuery { search: &UserSearch::default(), words: &[], lockout_threshold: 10 };
+    let everyone = db.prepare_search(everyone).await.map_err(|e| e.to_string())?;
     let started = Instant::now();
     let total = db.count_matching_users(&everyone, None).await.map_err(|e| e.to_string())?;
     say(format!("exact count of all {total} users      {:.2} ms", started.elapsed().as_secs_f64() * 1000.0));
 
     server.abort();
     drop_database(&bench, db).await;
+    match (dir, bench.keep) {
+        (Some(dir), true) => println!("kept {}", dir.keep().join("bench.db").display()),
+        (None, true) => println!("kept database {BENCH_DATABASE}"),
+        _ => {}
+    }
     Ok(report.join("\n"))
 }

@@ -3,7 +3,7 @@ use roster_domain::{
     AppError, AuditAction, Login, MatchCount, Password, Permission, Role, UserId, UserSearch, UsersPage, COUNT_CAP,
     PAGE_SIZE,
 };
-use roster_store::{NewUser, Profile, UserQuery};
+use roster_store::{NewUser, PreparedSearch, Profile, UserQuery};
 
 /// An account to create from parsed input.
 #[derive(Debug)]
@@ -20,15 +20,12 @@ impl Roster {
     pub async fn search_users(&self, session: Option<&SignedIn>, search: &UserSearch) -> Result<UsersPage, AppError> {
         require(session, Permission::AdminUser)?;
         let words = search.words()?;
-        let query = self.user_query(search, &words);
+        let query = self.prepare_search(search, &words).await?;
         // The capped count is cheap and tells PostgreSQL how to plan the page.
         let capped = self.db.count_matching_users(&query, Some(COUNT_CAP + 1)).await.map_err(store_error)?;
         let count = if capped > COUNT_CAP { MatchCount::AtLeast(COUNT_CAP) } else { MatchCount::Exact(capped) };
-        let mut found = self
-            .db
-            .search_users(&query, PAGE_SIZE as i64 + 1, capped > COUNT_CAP)
-            .await
-            .map_err(store_error)?;
+        let mut found =
+            self.db.search_users(&query, PAGE_SIZE as i64 + 1, capped > COUNT_CAP).await.map_err(store_error)?;
         let next = if found.len() > PAGE_SIZE {
             found.truncate(PAGE_SIZE);
             found.last().map(|(_, cursor)| cursor.clone())
@@ -50,11 +47,17 @@ impl Roster {
     pub async fn count_users(&self, session: Option<&SignedIn>, search: &UserSearch) -> Result<i64, AppError> {
         require(session, Permission::AdminUser)?;
         let words = search.words()?;
-        self.db.count_matching_users(&self.user_query(search, &words), None).await.map_err(store_error)
+        let query = self.prepare_search(search, &words).await?;
+        self.db.count_matching_users(&query, None).await.map_err(store_error)
     }
 
-    fn user_query<'a>(&self, search: &'a UserSearch, words: &'a [String]) -> UserQuery<'a> {
-        UserQuery { search, words, lockout_threshold: self.settings.lockout_threshold.into() }
+    async fn prepare_search<'a>(
+        &self,
+        search: &'a UserSearch,
+        words: &'a [String],
+    ) -> Result<PreparedSearch<'a>, AppError> {
+        let query = UserQuery { search, words, lockout_threshold: self.settings.lockout_threshold.into() };
+        self.db.prepare_search(query).await.map_err(store_error)
     }
 
     /// Creates an account; `actor` is the admin who did it (none from the CLI).

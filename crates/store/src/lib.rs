@@ -21,7 +21,7 @@ pub use sessions::SessionRecord;
 pub use tickets::NewTicket;
 pub use user_deletion::DeletionCounts;
 pub use user_edit::UserUpdate;
-pub use user_search::UserQuery;
+pub use user_search::{PreparedSearch, UserQuery};
 pub use users::{Credentials, NewUser, Profile};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

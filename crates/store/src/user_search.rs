@@ -26,6 +26,9 @@ const TRIGRAM: usize = 3;
 const INDEXED_PREFIX: usize = 2;
 /// More trigrams than this after a two-character prefix: scan instead.
 const MAX_PREFIX_TERMS: i64 = 1_000;
+/// On PostgreSQL, how many users in the view's order a filtered page looks
+/// at before collecting its matches through the search index instead.
+const WALK_BUDGET: i64 = 50_000;
 
 #[derive(FromRow)]
 struct PageRecord {
@@ -178,7 +181,41 @@ enum SqliteWord {
     Scanned(String),
 }
 
+/// A search whose words are resolved for the engine, once, for its page and
+/// its count both.
+pub struct PreparedSearch<'a> {
+    query: UserQuery<'a>,
+    sqlite_words: Vec<SqliteWord>,
+}
+
+impl PreparedSearch<'_> {
+    /// The SQLite words that go through the index, each as its alternatives.
+    fn indexed_words(&self) -> Vec<&Vec<String>> {
+        self.sqlite_words
+            .iter()
+            .filter_map(|w| match w {
+                SqliteWord::Indexed(terms) => Some(terms),
+                SqliteWord::Scanned(_) => None,
+            })
+            .collect()
+    }
+
+    /// The column to order and page by id: on SQLite with indexed words, the
+    /// FTS5 table's rowid, so the index hands out matches already in id order
+    /// and a page stops reading after its last row.
+    fn id_column(&self) -> &'static str {
+        if self.indexed_words().is_empty() { "u.id" } else { "s.rowid" }
+    }
+}
+
 impl Db {
+    /// Resolves how the engine matches `query`'s words (on SQLite this reads
+    /// the index's vocabulary for two-character words).
+    pub async fn prepare_search<'a>(&self, query: UserQuery<'a>) -> Result<PreparedSearch<'a>, StoreError> {
+        let sqlite_words = self.sqlite_words(query.words, &query.search.roles).await?;
+        Ok(PreparedSearch { query, sqlite_words })
+    }
+
     /// Decides, word by word, how SQLite matches a search; two-character
     /// words become the list of indexed trigrams that start with them.
     /// A role filter becomes one more indexed word: any of the roles' tokens.
@@ -215,28 +252,18 @@ impl Db {
         Ok(out)
     }
 
-    /// The FROM and WHERE of a search, without keyset or order. Returns the
-    /// column to order and page by id: on SQLite with indexed words, the
-    /// FTS5 table's rowid, so the index hands out matches already in id order
-    /// and a page stops reading after its last row.
-    fn search_filter(
-        &self,
-        sql: &mut Sql,
-        query: &UserQuery<'_>,
-        sqlite_words: &[SqliteWord],
-        with_organization: bool,
-    ) -> &'static str {
+    /// The FROM and WHERE of a search over `users` (the table, or a subquery
+    /// of it), without keyset or order.
+    fn search_filter(&self, sql: &mut Sql, prepared: &PreparedSearch<'_>, users: &str, with_organization: bool) {
         let backend = self.backend();
-        let indexed: Vec<&Vec<String>> = sqlite_words
-            .iter()
-            .filter_map(|w| match w {
-                SqliteWord::Indexed(terms) => Some(terms),
-                SqliteWord::Scanned(_) => None,
-            })
-            .collect();
-        let from_index = !indexed.is_empty();
+        let (query, sqlite_words) = (&prepared.query, &prepared.sqlite_words);
+        let indexed = prepared.indexed_words();
         // CROSS JOIN keeps SQLite from reordering: the search index drives.
-        sql.push(if from_index { " FROM user_search s CROSS JOIN users u" } else { " FROM users u" });
+        if indexed.is_empty() {
+            sql.push(&format!(" FROM {users} u"));
+        } else {
+            sql.push(&format!(" FROM user_search s CROSS JOIN {users} u"));
+        }
         if with_organization {
             sql.push(" LEFT JOIN organizations o ON o.id = u.organization_id");
         }
@@ -246,7 +273,7 @@ impl Db {
                 if indexed.iter().any(|terms| terms.is_empty()) {
                     // A two-character word no trigram starts with: nobody matches.
                     sql.push(" AND FALSE");
-                } else if from_index {
+                } else if !indexed.is_empty() {
                     let p = sql.text(fts5_query(&indexed));
                     sql.push(&format!(" AND s.user_search MATCH {p} AND u.id = s.rowid"));
                 }
@@ -287,65 +314,50 @@ impl Db {
                 UserFacet::NeverSignedIn => " AND u.last_login_at IS NULL",
             });
         }
-        if from_index { "s.rowid" } else { "u.id" }
     }
 
     /// Up to `limit` matching users in the view's order, after its cursor.
     /// `many_match` says whether a capped count found the result large. On
-    /// PostgreSQL that picks the plan: walk the order's index and stop after
-    /// the page (many), or collect the few matches through the search index
-    /// and sort them (few). Left to itself, the planner cannot tell and may
-    /// walk every user looking for matches that do not exist.
+    /// PostgreSQL that picks the plan: with few matches, collect them through
+    /// the search index and sort them; with many, walk the order's index and
+    /// stop after the page. Many matches may still lie far down the order
+    /// (every `berg6…` login sits among the 600,000s), so a filtered walk
+    /// looks at no more than `WALK_BUDGET` users and, short of a full page,
+    /// the matches are collected after all. Left to itself, the planner
+    /// cannot tell and may walk every user looking for matches that are not
+    /// there.
     pub async fn search_users(
         &self,
-        query: &UserQuery<'_>,
+        prepared: &PreparedSearch<'_>,
         limit: i64,
         many_match: bool,
     ) -> Result<Vec<(UserRow, PageCursor)>, StoreError> {
-        let key = sort_key(query.search.sort);
-        let mut sql = Sql::new(query.lockout_threshold);
-        let sort_key_column = match (key.expression, key.numeric) {
-            (None, _) => "''".to_owned(),
-            (Some(e), true) => format!("CAST({e} AS TEXT)"),
-            (Some(e), false) => e.to_owned(),
-        };
-        sql.push(&format!("SELECT {USER_ROW_COLUMNS}, {sort_key_column} AS sort_key"));
-        let words = self.sqlite_words(query.words, &query.search.roles).await?;
-        let id = self.search_filter(&mut sql, query, &words, true);
-
-        let (op, direction) = if key.descending { ("<", "DESC") } else { (">", "ASC") };
-        if let Some(after) = &query.search.after {
-            let after_id = sql.int(after.id.0);
-            match key.expression {
-                None => sql.push(&format!(" AND {id} {op} {after_id}")),
-                Some(e) => {
-                    let value = if key.numeric {
-                        let n = after.key.parse::<i64>().map_err(|_| StoreError::BadCursor)?;
-                        sql.int(n)
-                    } else {
-                        sql.text(after.key.clone())
-                    };
-                    sql.push(&format!(" AND ({e}, {id}) {op} ({value}, {after_id})"));
-                }
-            }
-        }
-        let order = match key.expression {
-            None => format!(" ORDER BY {id} {direction}"),
-            Some(e) => format!(" ORDER BY {e} {direction}, {id} {direction}"),
-        };
-        sql.push(&order);
-        let limit = sql.int(limit);
-        sql.push(&format!(" LIMIT {limit}"));
-
         let records: Vec<PageRecord> = match &self.pool {
-            crate::Pool::Sqlite(pool) => run!(pool, sql, query_as, fetch_all),
+            crate::Pool::Sqlite(pool) => {
+                let sql = self.page_sql(prepared, limit, None)?;
+                run!(pool, sql, query_as, fetch_all)
+            }
             crate::Pool::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                let plan = if many_match { PostgresPlan::WalkTheOrder } else { PostgresPlan::CollectTheMatches };
-                postgres_search_settings(&mut tx, plan).await?;
-                let records = run!(&mut *tx, sql, query_as, fetch_all);
-                tx.commit().await?;
-                records
+                let filtered = !prepared.query.words.is_empty() || !prepared.query.search.roles.is_empty();
+                let mut walked = None;
+                if many_match {
+                    let budget = filtered.then_some(WALK_BUDGET);
+                    let sql = self.page_sql(prepared, limit, budget)?;
+                    let mut tx = pool.begin_with(PostgresPlan::WalkTheOrder.begin()).await?;
+                    let records: Vec<PageRecord> = run!(&mut *tx, sql, query_as, fetch_all);
+                    tx.commit().await?;
+                    walked = Some(records);
+                }
+                match walked {
+                    Some(records) if !filtered || records.len() as i64 == limit => records,
+                    _ => {
+                        let sql = self.page_sql(prepared, limit, None)?;
+                        let mut tx = pool.begin_with(PostgresPlan::CollectTheMatches.begin()).await?;
+                        let records = run!(&mut *tx, sql, query_as, fetch_all);
+                        tx.commit().await?;
+                        records
+                    }
+                }
             }
         };
         let keys: Vec<(i64, String)> = records.iter().map(|r| (r.user.id, r.sort_key.clone())).collect();
@@ -357,12 +369,66 @@ impl Db {
             .collect())
     }
 
-    /// How many users match, counting no further than `cap` when given.
-    pub async fn count_matching_users(&self, query: &UserQuery<'_>, cap: Option<i64>) -> Result<i64, StoreError> {
+    /// The query for a page. With `walk_budget`, only that many users after
+    /// the cursor, in the view's order, are looked at.
+    fn page_sql(&self, prepared: &PreparedSearch<'_>, limit: i64, walk_budget: Option<i64>) -> Result<Sql, StoreError> {
+        let query = &prepared.query;
+        let key = sort_key(query.search.sort);
         let mut sql = Sql::new(query.lockout_threshold);
+        let id = prepared.id_column();
+        let (op, direction) = if key.descending { ("<", "DESC") } else { (">", "ASC") };
+        let mut after = String::new();
+        if let Some(cursor) = &query.search.after {
+            let after_id = sql.int(cursor.id.0);
+            after = match key.expression {
+                None => format!(" AND {id} {op} {after_id}"),
+                Some(e) => {
+                    let value = if key.numeric {
+                        let n = cursor.key.parse::<i64>().map_err(|_| StoreError::BadCursor)?;
+                        sql.int(n)
+                    } else {
+                        sql.text(cursor.key.clone())
+                    };
+                    format!(" AND ({e}, {id}) {op} ({value}, {after_id})")
+                }
+            };
+        }
+        let order = match key.expression {
+            None => format!(" ORDER BY {id} {direction}"),
+            Some(e) => format!(" ORDER BY {e} {direction}, {id} {direction}"),
+        };
+        let sort_key_column = match (key.expression, key.numeric) {
+            (None, _) => "''".to_owned(),
+            (Some(e), true) => format!("CAST({e} AS TEXT)"),
+            (Some(e), false) => e.to_owned(),
+        };
+        sql.push(&format!("SELECT {USER_ROW_COLUMNS}, {sort_key_column} AS sort_key"));
+        match walk_budget {
+            None => {
+                self.search_filter(&mut sql, prepared, "users", true);
+                sql.push(&after);
+            }
+            Some(budget) => {
+                let budget = sql.int(budget);
+                let walked = format!("(SELECT * FROM users u WHERE TRUE{after}{order} LIMIT {budget})");
+                self.search_filter(&mut sql, prepared, &walked, true);
+            }
+        }
+        sql.push(&order);
+        let limit = sql.int(limit);
+        sql.push(&format!(" LIMIT {limit}"));
+        Ok(sql)
+    }
+
+    /// How many users match, counting no further than `cap` when given.
+    pub async fn count_matching_users(
+        &self,
+        prepared: &PreparedSearch<'_>,
+        cap: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let mut sql = Sql::new(prepared.query.lockout_threshold);
         sql.push("SELECT COUNT(*) FROM (SELECT 1 AS one");
-        let words = self.sqlite_words(query.words, &query.search.roles).await?;
-        self.search_filter(&mut sql, query, &words, false);
+        self.search_filter(&mut sql, prepared, "users", false);
         if let Some(cap) = cap {
             let cap = sql.int(cap);
             sql.push(&format!(" LIMIT {cap}"));
@@ -371,8 +437,7 @@ impl Db {
         let n: i64 = match &self.pool {
             crate::Pool::Sqlite(pool) => run!(pool, sql, query_scalar, fetch_one),
             crate::Pool::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                postgres_search_settings(&mut tx, PostgresPlan::Free).await?;
+                let mut tx = pool.begin_with(PostgresPlan::Free.begin()).await?;
                 let n = run!(&mut *tx, sql, query_scalar, fetch_one);
                 tx.commit().await?;
                 n
@@ -403,19 +468,20 @@ enum PostgresPlan {
     CollectTheMatches,
 }
 
-/// A search never holds a connection for long, and follows `plan`.
-async fn postgres_search_settings(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    plan: PostgresPlan,
-) -> Result<(), StoreError> {
-    sqlx::query("SET LOCAL statement_timeout = '10s'").execute(&mut **tx).await?;
-    let setting = match plan {
-        PostgresPlan::Free => return Ok(()),
-        PostgresPlan::WalkTheOrder => "SET LOCAL enable_bitmapscan = off",
-        PostgresPlan::CollectTheMatches => "SET LOCAL enable_indexscan = off",
-    };
-    sqlx::query(setting).execute(&mut **tx).await?;
-    Ok(())
+impl PostgresPlan {
+    /// Starts a search's transaction, in one round trip: a search never
+    /// holds a connection for long, and follows the plan.
+    fn begin(self) -> &'static str {
+        match self {
+            PostgresPlan::Free => "BEGIN; SET LOCAL statement_timeout = '10s'",
+            PostgresPlan::WalkTheOrder => {
+                "BEGIN; SET LOCAL statement_timeout = '10s'; SET LOCAL enable_bitmapscan = off"
+            }
+            PostgresPlan::CollectTheMatches => {
+                "BEGIN; SET LOCAL statement_timeout = '10s'; SET LOCAL enable_indexscan = off"
+            }
+        }
+    }
 }
 
 #[cfg(test)]
