@@ -128,6 +128,7 @@ async fn an_edit_changes_roles_keeps_the_password_and_updates_the_search() {
         let search = UserSearch { text: "quintan".into(), roles: vec![Role::Agent], ..Default::default() };
         let words = search.words().unwrap();
         let query = UserQuery { search: &search, words: &words, lockout_threshold: 10 };
+        let query = t.db.prepare_search(query).await.unwrap();
         let found = t.db.search_users(&query, 10, false).await.unwrap();
         assert_eq!(found.len(), 1, "{}: the index follows the edit", t.name);
         assert_eq!(found[0].0.roles, [Role::Agent], "{}", t.name);

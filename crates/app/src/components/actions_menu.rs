@@ -35,13 +35,15 @@ pub fn ActionsMenu(
         let at = items.iter().position(|i| Some(i.unchecked_ref::<leptos::web_sys::Element>()) == active.as_ref());
         let next = match at {
             Some(at) => (at as i32 + step).rem_euclid(items.len() as i32) as usize,
+            None if step < 0 => items.len() - 1,
             None => 0,
         };
         let _ = items[next].focus();
     };
+    // Once the menu is shown: a hidden element cannot take focus.
     Effect::new(move |_| {
         if open.get() {
-            focus_item(0);
+            set_timeout(move || focus_item(0), std::time::Duration::ZERO);
         }
     });
     let close = move || {

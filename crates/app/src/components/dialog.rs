@@ -12,6 +12,15 @@ pub fn Dialog(
     children: Children,
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
+    // Escape closes it wherever focus is, as the browser's own handling may
+    // not (a dialog opened while the page had no user activation).
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            on_close.run(());
+        }
+    });
+    on_cleanup(move || escape.remove());
     Effect::new(move |_| {
         if let Some(dialog) = dialog.get() {
             if !dialog.open() {
