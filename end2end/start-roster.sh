@@ -10,6 +10,8 @@ export DATABASE_URL="sqlite://$data/roster.db"
 export LEPTOS_SITE_ADDR="127.0.0.1:${ROSTER_E2E_PORT:-3419}"
 export LEPTOS_SITE_ROOT="target/site"
 export ROSTER_ADMIN_PASSWORD="e2e admin password"
+# The suite signs in from one address many times a minute.
+export ROSTER_SIGN_IN_ATTEMPTS_PER_MINUTE=600
 
 server=./target/release/roster-server
 "$server" create-admin --login admin --first-name Ada --last-name Admin

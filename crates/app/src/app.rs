@@ -1,5 +1,5 @@
 use crate::api::get_current_user;
-use crate::pages::{HomePage, LoginPage, NotFoundPage, UsersPage};
+use crate::pages::{HomePage, LoginPage, NotFoundPage, ProfilePage, UsersPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -8,6 +8,8 @@ use roster_domain::{AppError, CurrentUser};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::ssr::set_page_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -52,6 +54,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
+                <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async />
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
             </Routes>
         </Router>

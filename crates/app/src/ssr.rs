@@ -9,7 +9,7 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use roster_domain::AppError;
-use roster_service::{Roster, SessionToken, SignedIn};
+use roster_service::{PendingSignIn, Roster, SessionToken, SignedIn};
 
 /// The router's state; Leptos provides it as context to every server
 /// function and page render.
@@ -27,6 +27,8 @@ pub const SESSION_COOKIE: &str = "roster_session";
 pub struct RequestSession {
     /// The valid session the cookie names, if any.
     pub signed_in: Option<SignedIn>,
+    /// A sign-in waiting for its code: it grants nothing but the code step.
+    pub awaiting_code: Option<PendingSignIn>,
     /// The cookie's token, valid or not: sign-in ends it.
     pub cookie_token: Option<SessionToken>,
     pub ip: Option<String>,
@@ -66,6 +68,22 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         response.set_status(StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
     }
     result
+}
+
+/// A page's Content-Security-Policy: scripts only from Roster itself or
+/// inline with this response's nonce (Leptos puts it on its own inline
+/// scripts), WebAssembly allowed, no framing, no plug-ins.
+pub fn set_page_security_policy() {
+    let Some(response) = use_context::<ResponseOptions>() else { return };
+    let nonce = leptos::nonce::use_nonce().map(|n| n.to_string()).unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
 }
 
 /// The `Set-Cookie` value that hands the browser a session.

@@ -9,16 +9,35 @@ pub enum AuditAction {
     UserCreated,
     UserUpdated,
     UserDeleted,
+    /// Too many failed sign-ins in a row locked the account.
+    AccountLocked,
+    UserUnlocked,
+    /// A wrong code at the sign-in code step.
+    SignInCodeFailed,
+    PasswordChanged,
+    TwoFactorEnabled,
+    RecoveryCodesGenerated,
+    TwoFactorRemoved,
+    /// A state-changing request from another site, refused.
+    CrossSiteRefused,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 6] = [
+    pub const ALL: [AuditAction; 14] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
         AuditAction::UserCreated,
         AuditAction::UserUpdated,
         AuditAction::UserDeleted,
+        AuditAction::AccountLocked,
+        AuditAction::UserUnlocked,
+        AuditAction::SignInCodeFailed,
+        AuditAction::PasswordChanged,
+        AuditAction::TwoFactorEnabled,
+        AuditAction::RecoveryCodesGenerated,
+        AuditAction::TwoFactorRemoved,
+        AuditAction::CrossSiteRefused,
     ];
 
     pub fn key(self) -> &'static str {
@@ -29,6 +48,14 @@ impl AuditAction {
             AuditAction::UserCreated => "user.create",
             AuditAction::UserUpdated => "user.update",
             AuditAction::UserDeleted => "user.delete",
+            AuditAction::AccountLocked => "user.lock",
+            AuditAction::UserUnlocked => "user.unlock",
+            AuditAction::SignInCodeFailed => "session.code_failed",
+            AuditAction::PasswordChanged => "user.password_change",
+            AuditAction::TwoFactorEnabled => "two_factor.enable",
+            AuditAction::RecoveryCodesGenerated => "two_factor.recovery_codes",
+            AuditAction::TwoFactorRemoved => "two_factor.remove",
+            AuditAction::CrossSiteRefused => "request.cross_site_refused",
         }
     }
 

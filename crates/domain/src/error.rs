@@ -40,6 +40,13 @@ pub enum AppError {
     /// A rule forbids this action on this record; the message says which.
     #[error("{0}")]
     Refused(String),
+    /// The code at the sign-in code step (or when confirming a setup) is
+    /// wrong, malformed or already used.
+    #[error("That code is not valid. Enter the current code from your authenticator app, or an unused recovery code.")]
+    InvalidCode,
+    /// The caller's address made too many sign-in or code attempts.
+    #[error("Too many attempts. Please wait {retry_after_seconds} seconds, then try again.")]
+    TooManyAttempts { retry_after_seconds: u64 },
     #[error("Not found.")]
     NotFound,
     #[error("Something went wrong on the server. Please try again.")]
@@ -53,7 +60,8 @@ impl AppError {
     /// The HTTP status a server function answers with for this error.
     pub fn status_code(&self) -> u16 {
         match self {
-            AppError::Unauthenticated | AppError::InvalidCredentials => 401,
+            AppError::Unauthenticated | AppError::InvalidCredentials | AppError::InvalidCode => 401,
+            AppError::TooManyAttempts { .. } => 429,
             AppError::Forbidden => 403,
             AppError::Validation(_) | AppError::Transport(_) => 400,
             AppError::NotFound => 404,

@@ -13,6 +13,7 @@ mod role;
 mod text;
 mod ticket;
 mod time;
+mod two_factor;
 mod user;
 mod user_deletion;
 mod user_details;
@@ -27,6 +28,10 @@ pub use password::Password;
 pub use role::{Permission, Role};
 pub use ticket::{TicketState, TicketSummary};
 pub use time::Timestamp;
+pub use two_factor::{
+    recovery_code_from_bytes, AuthenticatorSetup, SecondFactorCode, SignInStep, TwoFactorKind, TwoFactorMethod,
+    RECOVERY_CODE_CHARS, RECOVERY_CODE_COUNT,
+};
 pub use user::{full_name, CurrentUser, UserRow};
 pub use user_deletion::{DeletionPreview, DELETE_CONFIRMATION, DELETION_PREVIEW_TICKETS};
 pub use user_details::{limits, EditableUser, PasswordInput, UserDetails, ValidUserDetails};

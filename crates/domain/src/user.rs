@@ -15,6 +15,9 @@ pub struct UserRow {
     /// Too many failed sign-ins in a row: the account cannot sign in until
     /// an admin unlocks it.
     pub locked: bool,
+    /// Failed sign-ins since the last success, and when the last one was.
+    pub failed_sign_ins: i64,
+    pub last_failed_sign_in_at: Option<Timestamp>,
     pub two_factor: bool,
     pub last_login_at: Option<Timestamp>,
     pub created_at: Timestamp,
@@ -26,6 +29,15 @@ pub struct UserRow {
 impl UserRow {
     pub fn full_name(&self) -> String {
         full_name(&self.first_name, &self.last_name)
+    }
+
+    /// The lock icon's tooltip: "Locked after 10 failed sign-ins; the last
+    /// at 2026-11-28 14:05 UTC".
+    pub fn lock_description(&self) -> String {
+        match self.last_failed_sign_in_at {
+            Some(at) => format!("Locked after {} failed sign-ins; the last at {at}", self.failed_sign_ins),
+            None => format!("Locked after {} failed sign-ins", self.failed_sign_ins),
+        }
     }
 }
 

@@ -52,21 +52,21 @@ const BENCH_ADMIN: &str = "bench-admin";
 const BENCH_DATABASE: &str = "roster_bench";
 
 /// Milliseconds, sorted, summarised as the bench prints them.
-struct Latencies(Vec<f64>);
+pub(crate) struct Latencies(Vec<f64>);
 
 impl Latencies {
-    fn from(durations: &[Duration]) -> Latencies {
+    pub(crate) fn from(durations: &[Duration]) -> Latencies {
         let mut ms: Vec<f64> = durations.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
         ms.sort_by(f64::total_cmp);
         Latencies(ms)
     }
 
-    fn percentile(&self, p: f64) -> f64 {
+    pub(crate) fn percentile(&self, p: f64) -> f64 {
         let i = ((self.0.len() as f64 * p).ceil() as usize).clamp(1, self.0.len()) - 1;
         self.0[i]
     }
 
-    fn line(&self, what: &str) -> String {
+    pub(crate) fn line(&self, what: &str) -> String {
         format!(
             "{what:<34} n={:<4} p50 {:>8.2} ms   p95 {:>8.2} ms   p99 {:>8.2} ms",
             self.0.len(),
@@ -128,7 +128,7 @@ async fn drop_database(bench: &SearchBench, db: Db) {
 
 /// A fixed mix of searches: substrings of 3 to 12 characters of real
 /// attributes of random demo users; every other one also filters by role.
-fn search_mix(count: usize, users: u64) -> Vec<UserSearch> {
+pub(crate) fn search_mix(count: usize, users: u64) -> Vec<UserSearch> {
     let mut rng = StdRng::seed_from_u64(2026);
     let organizations: Vec<String> =
         (0..roster_service::DEMO_ORGANIZATIONS).map(roster_service::demo_organization).collect();

@@ -94,6 +94,9 @@ impl Config {
         if let Some(v) = var("ROSTER_SESSION_ABSOLUTE_HOURS") {
             self.roster.session_absolute_hours = parse("ROSTER_SESSION_ABSOLUTE_HOURS", v)?;
         }
+        if let Some(v) = var("ROSTER_SIGN_IN_ATTEMPTS_PER_MINUTE") {
+            self.roster.sign_in_attempts_per_minute = parse("ROSTER_SIGN_IN_ATTEMPTS_PER_MINUTE", v)?;
+        }
         if let Some(v) = var("ROSTER_SECURE_COOKIES") {
             self.roster.secure_cookies = parse("ROSTER_SECURE_COOKIES", v)?;
         }

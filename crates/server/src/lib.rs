@@ -2,9 +2,12 @@
 //! `main.rs` adds the command line; tests start the same router.
 
 pub mod bench;
+pub mod bench_sign_in;
 pub mod config;
+mod cross_site;
 mod error_status;
 mod router;
 mod session_layer;
+mod throttle;
 
 pub use router::router;

@@ -56,6 +56,8 @@ enum Command {
 enum Bench {
     /// Search latency through the real server function, against the naive LIKE baseline.
     Search(roster_server::bench::SearchBench),
+    /// Sign-ins per second with production Argon2 settings, and search latency while they run.
+    SignIn(roster_server::bench_sign_in::SignInBench),
 }
 
 #[tokio::main]
@@ -96,6 +98,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         // The bench makes a database of its own.
         Command::Bench(Bench::Search(bench)) => roster_server::bench::run_search_bench(bench).await.map(drop),
+        Command::Bench(Bench::SignIn(bench)) => roster_server::bench_sign_in::run_sign_in_bench(bench).await.map(drop),
     }
 }
 

@@ -1,7 +1,11 @@
 use crate::error_status::status_from_error_body;
+use crate::cross_site::refuse_cross_site;
 use crate::session_layer::resolve_session;
+use crate::throttle::{throttle_sign_in, SignInThrottle};
 use axum::Router;
-use http::header::{HeaderName, HeaderValue, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use http::header::{
+    HeaderName, HeaderValue, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use roster_app::ssr::AppState;
 use roster_app::{shell, App};
@@ -13,7 +17,9 @@ use tower_http::trace::TraceLayer;
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 /// The whole HTTP application: pages, server functions and built assets,
-/// behind the session layer.
+/// behind the session layer, the cross-site check, sign-in throttling and
+/// security headers. (Pages set their own Content-Security-Policy with the
+/// nonce of their inline scripts; other responses get the strictest.)
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let render = {
@@ -23,11 +29,16 @@ pub fn router(state: AppState) -> Router {
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
+    let throttle = SignInThrottle::new(state.roster.settings.sign_in_attempts_per_minute);
     Router::new()
         .leptos_routes(&state, routes, render)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.roster.clone(), resolve_session))
+        .layer(axum::middleware::from_fn_with_state(throttle, throttle_sign_in))
+        .layer(axum::middleware::from_fn_with_state(state.roster.clone(), refuse_cross_site))
         .layer(axum::middleware::from_fn(status_from_error_body))
+        .layer(header(CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
+        .layer(header(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
         .layer(header(X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(X_FRAME_OPTIONS, "DENY"))
         .layer(header(REFERRER_POLICY, "same-origin"))

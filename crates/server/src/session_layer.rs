@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderValue, StatusCode};
 use roster_app::ssr::{expired_session_cookie, token_from_cookie_header, RequestSession};
-use roster_service::Roster;
+use roster_service::{Roster, Session};
 use std::net::SocketAddr;
 
 pub async fn resolve_session(State(roster): State<Roster>, mut request: Request, next: Next) -> Response {
@@ -23,7 +23,7 @@ pub async fn resolve_session(State(roster): State<Roster>, mut request: Request,
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find_map(token_from_cookie_header);
-    let signed_in = match &token {
+    let session = match &token {
         Some(token) => match roster.resolve_session(token).await {
             Ok(session) => session,
             Err(_) => {
@@ -33,8 +33,13 @@ pub async fn resolve_session(State(roster): State<Roster>, mut request: Request,
         },
         None => None,
     };
-    let stale_cookie = token.is_some() && signed_in.is_none();
-    request.extensions_mut().insert(RequestSession { signed_in, cookie_token: token, ip });
+    let stale_cookie = token.is_some() && session.is_none();
+    let (signed_in, awaiting_code) = match session {
+        Some(Session::SignedIn(s)) => (Some(s), None),
+        Some(Session::AwaitingCode(p)) => (None, Some(p)),
+        None => (None, None),
+    };
+    request.extensions_mut().insert(RequestSession { signed_in, awaiting_code, cookie_token: token, ip });
 
     let mut response = next.run(request).await;
     // Tell the browser to drop a cookie that no longer names a session.

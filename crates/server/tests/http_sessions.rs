@@ -4,7 +4,7 @@
 mod common;
 
 use common::{apps, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
-use roster_domain::{AppError, CurrentUser, MatchCount, Role, UsersPage};
+use roster_domain::{AppError, MatchCount, Role, SignInStep, UsersPage};
 
 fn session_cookie(response: &reqwest::Response) -> Option<String> {
     response
@@ -26,7 +26,7 @@ async fn the_admin_signs_in_with_a_hardened_cookie_and_lists_users() {
         for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
             assert!(cookie.contains(attribute), "{}: {cookie} lacks {attribute}", app.db_name);
         }
-        let user: CurrentUser = response.json().await.unwrap();
+        let SignInStep::SignedIn(user) = response.json().await.unwrap() else { panic!("no code step expected") };
         assert_eq!(user.roles, [Role::Admin]);
 
         let response = app.search(&browser, serde_json::json!({})).await;

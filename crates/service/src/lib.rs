@@ -1,6 +1,7 @@
 //! Roster's server-side behaviour, free of HTTP: server functions and the
 //! CLI are thin adapters over the methods of [`Roster`].
 
+mod account;
 mod clock;
 mod errors;
 mod passwords;
@@ -10,13 +11,15 @@ mod settings;
 mod sign_in;
 mod user_deletion;
 mod user_edit;
+mod two_factor;
+mod unlock;
 mod users;
 
 pub use clock::Clock;
 pub use errors::store_error;
 pub use passwords::PasswordHasher;
 pub use seed::{demo_organization, demo_tickets, demo_user, DEMO_ORGANIZATIONS, DEMO_PASSWORD};
-pub use sessions::{SessionToken, SignedIn};
+pub use sessions::{PendingSignIn, Session, SessionToken, SignedIn};
 pub use settings::Settings;
 pub use sign_in::SignInOutcome;
 pub use users::{require, NewAccount};
@@ -46,6 +49,17 @@ impl Roster {
 
     pub fn hasher(&self) -> &PasswordHasher {
         &self.hasher
+    }
+
+    /// Failed sign-ins in a row that lock an account.
+    pub fn lockout_threshold(&self) -> i64 {
+        i64::from(self.settings.lockout_threshold)
+    }
+
+    /// Audits a refused cross-site request (the path, never its content).
+    pub async fn record_cross_site_refusal(&self, ip: Option<&str>, path: &str) -> Result<(), AppError> {
+        let path: String = path.chars().take(200).collect();
+        self.audit_with_detail(AuditAction::CrossSiteRefused, None, None, ip, format!("path={path}")).await
     }
 
     async fn audit(

@@ -50,6 +50,17 @@ impl PasswordHasher {
         Ok(has_hash && matches)
     }
 
+    /// Whether a stored hash was made with weaker settings than today's (or
+    /// another algorithm), so it should be replaced at the next sign-in.
+    pub fn is_outdated(&self, stored: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(stored) else { return false };
+        let Ok(params) = Params::try_from(&parsed) else { return true };
+        parsed.algorithm != Algorithm::Argon2id.ident()
+            || params.m_cost() < self.params.m_cost()
+            || params.t_cost() < self.params.t_cost()
+            || params.p_cost() < self.params.p_cost()
+    }
+
     async fn blocking<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
         let _permit = self.permits.acquire().await.map_err(|_| AppError::Internal)?;
         tokio::task::spawn_blocking(work).await.map_err(|e| {
@@ -81,6 +92,16 @@ mod tests {
         assert_ne!(first, second, "equal passwords get different salts");
         assert!(hasher.verify("correct horse battery", Some(&first)).await.unwrap());
         assert!(!hasher.verify("correct horse batterY", Some(&first)).await.unwrap());
+    }
+
+    #[test]
+    fn weaker_hashes_are_outdated() {
+        let weak = PasswordHasher::with_params(Params::new(8, 1, 1, None).unwrap());
+        let weak_hash = hash_now(&weak.params, "a password");
+        let owasp = PasswordHasher::owasp();
+        assert!(owasp.is_outdated(&weak_hash));
+        assert!(!owasp.is_outdated(&hash_now(&owasp.params, "a password")));
+        assert!(!weak.is_outdated(&hash_now(&owasp.params, "a password")));
     }
 
     #[tokio::test]

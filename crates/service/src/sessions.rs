@@ -44,6 +44,25 @@ impl fmt::Debug for SessionToken {
     }
 }
 
+/// How long the code step may take after the password step.
+const CODE_STEP_SECONDS: i64 = 5 * 60;
+
+/// What a request's cookie stands for.
+#[derive(Clone, Debug)]
+pub enum Session {
+    SignedIn(SignedIn),
+    /// The password step passed; the code step is next, and nothing else
+    /// is allowed.
+    AwaitingCode(PendingSignIn),
+}
+
+/// A sign-in that still owes a code.
+#[derive(Clone, Debug)]
+pub struct PendingSignIn {
+    pub token: SessionToken,
+    pub user: UserId,
+}
+
 /// A request's valid session and the user it belongs to.
 #[derive(Clone, Debug)]
 pub struct SignedIn {
@@ -55,14 +74,25 @@ pub struct SignedIn {
 
 impl Roster {
     /// The session a cookie names, if it is still valid. Expired sessions and
-    /// sessions of users who are gone or inactive are deleted on sight.
-    pub async fn resolve_session(&self, token: &SessionToken) -> Result<Option<SignedIn>, AppError> {
+    /// sessions of users who are gone, inactive or locked are deleted on sight.
+    pub async fn resolve_session(&self, token: &SessionToken) -> Result<Option<Session>, AppError> {
         let hash = token.hash();
         let Some(record) = self.db.session(&hash).await.map_err(store_error)? else { return Ok(None) };
         let now = self.now();
+        if record.awaiting_code {
+            if now.0 - record.created_at.0 > CODE_STEP_SECONDS {
+                self.db.delete_session(&hash).await.map_err(store_error)?;
+                return Ok(None);
+            }
+            return Ok(Some(Session::AwaitingCode(PendingSignIn { token: token.clone(), user: record.user_id })));
+        }
         let idle = now.0 - record.last_seen_at.0 > self.settings.session_idle_minutes * 60;
         let too_old = now.0 - record.created_at.0 > self.settings.session_absolute_hours * 3600;
-        let user = if idle || too_old { None } else { self.db.current_user(record.user_id).await.map_err(store_error)? };
+        let user = if idle || too_old {
+            None
+        } else {
+            self.db.current_user(record.user_id, self.lockout_threshold()).await.map_err(store_error)?
+        };
         let Some(user) = user else {
             self.db.delete_session(&hash).await.map_err(store_error)?;
             return Ok(None);
@@ -70,14 +100,22 @@ impl Roster {
         if now.0 - record.last_seen_at.0 >= TOUCH_EVERY_SECONDS {
             self.db.touch_session(&hash, now).await.map_err(store_error)?;
         }
-        Ok(Some(SignedIn { token: token.clone(), user, impersonator: record.impersonator_id }))
+        let signed_in = SignedIn { token: token.clone(), user, impersonator: record.impersonator_id };
+        Ok(Some(Session::SignedIn(signed_in)))
     }
 
-    /// Starts a new session for a user who has just proved who they are.
-    pub(crate) async fn start_session(&self, user: UserId) -> Result<SessionToken, AppError> {
+    /// Starts a new session for a user who has just proved who they are
+    /// (`awaiting_code`: by password, with a code still to come).
+    pub(crate) async fn start_session(&self, user: UserId, awaiting_code: bool) -> Result<SessionToken, AppError> {
         let token = SessionToken::generate();
-        self.db.insert_session(&token.hash(), user, self.now()).await.map_err(store_error)?;
+        self.db.insert_session(&token.hash(), user, self.now(), awaiting_code).await.map_err(store_error)?;
         Ok(token)
+    }
+
+    /// Drops a sign-in that was waiting for its code.
+    pub async fn abandon_sign_in(&self, pending: &PendingSignIn) -> Result<(), AppError> {
+        self.db.delete_session(&pending.token.hash()).await.map_err(store_error)?;
+        Ok(())
     }
 
     /// Ends this session on the server: its cookie is worthless afterwards.

@@ -15,6 +15,9 @@ pub struct Settings {
     pub session_absolute_hours: i64,
     /// Mark the session cookie `Secure` (serve Roster over HTTPS).
     pub secure_cookies: bool,
+    /// Sign-in and code attempts one address may make per minute (in a
+    /// burst, then one every 60/N seconds); 0 turns throttling off.
+    pub sign_in_attempts_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -25,6 +28,7 @@ impl Default for Settings {
             session_idle_minutes: 120,
             session_absolute_hours: 24,
             secure_cookies: false,
+            sign_in_attempts_per_minute: 20,
         }
     }
 }

@@ -1,18 +1,22 @@
-use crate::{store_error, Roster, SessionToken};
-use roster_domain::{AppError, AuditAction, CurrentUser, Password};
+use crate::two_factor::recovery_code_hash;
+use crate::{store_error, PendingSignIn, Roster, SessionToken};
+use roster_domain::{AppError, AuditAction, Password, SecondFactorCode, SignInStep, TwoFactorKind, UserId};
 
-/// A successful sign-in: the new session's token and who it belongs to.
+/// A sign-in step that passed: the new session's token (the id changes at
+/// every step) and where the sign-in stands.
 #[derive(Debug)]
 pub struct SignInOutcome {
     pub token: SessionToken,
-    pub user: CurrentUser,
+    pub step: SignInStep,
 }
 
 impl Roster {
-    /// Checks a login (or email) and password. Every failure — unknown user,
-    /// wrong password, no password set, inactive account — gives the same
-    /// `InvalidCredentials` after the same Argon2 work. A session the browser
-    /// already had is ended, so the session id changes at sign-in.
+    /// The password step. Every failure — unknown user, wrong password, no
+    /// password set, inactive or locked account — gives the same
+    /// `InvalidCredentials` after the same Argon2 work. A wrong password
+    /// counts toward lockout. A session the browser already had is ended,
+    /// so the session id changes. Users with a second factor get a session
+    /// that only allows the code step.
     #[tracing::instrument(skip_all)]
     pub async fn sign_in(
         &self,
@@ -27,24 +31,108 @@ impl Roster {
             return Err(AppError::InvalidCredentials);
         }
         let credentials = self.db.credentials(login_or_email).await.map_err(store_error)?;
-        let stored_hash = credentials.as_ref().and_then(|c| c.password_hash.as_deref());
-        let password_ok = self.hasher().verify(password, stored_hash).await?;
-        let target = credentials.as_ref().map(|c| c.id);
-        let user = match credentials {
-            Some(c) if password_ok && c.active => self.db.current_user(c.id).await.map_err(store_error)?,
-            _ => None,
-        };
-        let Some(user) = user else {
-            self.audit(AuditAction::SignInFailed, None, target, ip).await?;
+        let stored_hash = credentials.as_ref().and_then(|c| c.password_hash.clone());
+        let password_ok = self.hasher().verify(password, stored_hash.as_deref()).await?;
+        let Some(credentials) = credentials else {
+            self.audit(AuditAction::SignInFailed, None, None, ip).await?;
             return Err(AppError::InvalidCredentials);
         };
-
+        let user = credentials.id;
+        if !password_ok {
+            self.count_failure(user, AuditAction::SignInFailed, ip).await?;
+            return Err(AppError::InvalidCredentials);
+        }
+        if !credentials.active || credentials.failed_logins >= self.lockout_threshold() {
+            self.audit(AuditAction::SignInFailed, None, Some(user), ip).await?;
+            return Err(AppError::InvalidCredentials);
+        }
+        if let Some(stored) = stored_hash.filter(|h| self.hasher().is_outdated(h)) {
+            self.upgrade_hash(user, password, &stored).await?;
+        }
         if let Some(previous) = previous {
             self.db.delete_session(&previous.hash()).await.map_err(store_error)?;
         }
-        let token = self.start_session(user.id).await?;
-        self.db.record_sign_in(user.id, self.now()).await.map_err(store_error)?;
-        self.audit(AuditAction::SignedIn, Some(user.id), Some(user.id), ip).await?;
-        Ok(SignInOutcome { token, user })
+        if credentials.two_factor {
+            let token = self.start_session(user, true).await?;
+            return Ok(SignInOutcome { token, step: SignInStep::CodeRequired });
+        }
+        self.complete_sign_in(user, None, ip).await
+    }
+
+    /// The code step: an authenticator code or an unused recovery code. A
+    /// wrong code counts toward lockout like a wrong password. The pending
+    /// session is replaced by a full one with a new id.
+    #[tracing::instrument(skip_all)]
+    pub async fn verify_sign_in_code(
+        &self,
+        pending: &PendingSignIn,
+        code: &str,
+        ip: Option<&str>,
+    ) -> Result<SignInOutcome, AppError> {
+        let user = pending.user;
+        let locked = self.db.failed_sign_ins(user).await.map_err(store_error)?.is_none_or(|n| n >= self.lockout_threshold());
+        if locked {
+            self.db.delete_session(&pending.token.hash()).await.map_err(store_error)?;
+            return Err(AppError::InvalidCode);
+        }
+        let accepted = match SecondFactorCode::parse(code) {
+            Some(SecondFactorCode::Authenticator(code)) => {
+                self.accept_authenticator_code(user, &code).await?.then_some(TwoFactorKind::AuthenticatorApp)
+            }
+            Some(SecondFactorCode::Recovery(code)) => {
+                let used = self.db.use_recovery_code(user, &recovery_code_hash(&code), self.now()).await;
+                used.map_err(store_error)?.then_some(TwoFactorKind::RecoveryCodes)
+            }
+            None => None,
+        };
+        let Some(method) = accepted else {
+            if self.count_failure(user, AuditAction::SignInCodeFailed, ip).await? {
+                self.db.delete_session(&pending.token.hash()).await.map_err(store_error)?;
+            }
+            return Err(AppError::InvalidCode);
+        };
+        self.db.delete_session(&pending.token.hash()).await.map_err(store_error)?;
+        self.complete_sign_in(user, Some(method), ip).await
+    }
+
+    /// Resets the failure count and starts a full session, unless the
+    /// account locked or was deactivated a moment ago.
+    async fn complete_sign_in(
+        &self,
+        user: UserId,
+        method: Option<TwoFactorKind>,
+        ip: Option<&str>,
+    ) -> Result<SignInOutcome, AppError> {
+        let threshold = self.lockout_threshold();
+        let unlocked = self.db.record_sign_in(user, self.now(), threshold).await.map_err(store_error)?;
+        let current = if unlocked { self.db.current_user(user, threshold).await.map_err(store_error)? } else { None };
+        let Some(current) = current else {
+            self.audit(AuditAction::SignInFailed, None, Some(user), ip).await?;
+            return Err(AppError::InvalidCredentials);
+        };
+        let token = self.start_session(user, false).await?;
+        let detail = method.map(|m| format!("second_factor={}", m.key())).unwrap_or_default();
+        self.audit_with_detail(AuditAction::SignedIn, Some(user), Some(user), ip, detail).await?;
+        Ok(SignInOutcome { token, step: SignInStep::SignedIn(current) })
+    }
+
+    /// Counts a failed attempt; returns whether this one locked the account
+    /// (then that is audited too).
+    pub(crate) async fn count_failure(&self, user: UserId, action: AuditAction, ip: Option<&str>) -> Result<bool, AppError> {
+        let count = self.db.record_failed_sign_in(user, self.now()).await.map_err(store_error)?;
+        self.audit(action, None, Some(user), ip).await?;
+        let locked_now = count == self.lockout_threshold();
+        if locked_now {
+            self.audit_with_detail(AuditAction::AccountLocked, None, Some(user), ip, format!("failures={count}")).await?;
+        }
+        Ok(locked_now)
+    }
+
+    /// Re-hashes a password stored with weaker parameters than today's.
+    async fn upgrade_hash(&self, user: UserId, password: &str, stored: &str) -> Result<(), AppError> {
+        let Ok(password) = Password::parse(password) else { return Ok(()) };
+        let hash = self.hasher().hash(&password).await?;
+        self.db.replace_password_hash(user, stored, &hash).await.map_err(store_error)?;
+        Ok(())
     }
 }

@@ -6,8 +6,10 @@
 
 mod audit;
 mod error;
+mod lockout;
 mod sessions;
 mod tickets;
+mod two_factor;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod user_deletion;
@@ -19,6 +21,7 @@ pub use audit::AuditRecord;
 pub use error::StoreError;
 pub use sessions::SessionRecord;
 pub use tickets::NewTicket;
+pub use two_factor::AuthenticatorSecret;
 pub use user_deletion::DeletionCounts;
 pub use user_edit::UserUpdate;
 pub use user_search::{PreparedSearch, UserQuery};

@@ -7,6 +7,8 @@ use sqlx::FromRow;
 pub struct SessionRecord {
     pub user_id: UserId,
     pub impersonator_id: Option<UserId>,
+    /// Signed in with a password, but a code is still owed.
+    pub awaiting_code: bool,
     pub created_at: Timestamp,
     pub last_seen_at: Timestamp,
 }
@@ -15,23 +17,35 @@ pub struct SessionRecord {
 struct SessionRow {
     user_id: i64,
     impersonator_id: Option<i64>,
+    awaiting_code: bool,
     created_at: i64,
     last_seen_at: i64,
 }
 
 impl Db {
-    pub async fn insert_session(&self, token_hash: &str, user_id: UserId, now: Timestamp) -> Result<(), StoreError> {
-        let sql = "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)";
-        on_pool!(self, pool => sqlx::query(sql).bind(token_hash).bind(user_id.0).bind(now.0).execute(pool).await?.rows_affected());
+    /// Stores a new session; `awaiting_code` for one that still owes a code.
+    pub async fn insert_session(
+        &self,
+        token_hash: &str,
+        user_id: UserId,
+        now: Timestamp,
+        awaiting_code: bool,
+    ) -> Result<(), StoreError> {
+        let sql = "INSERT INTO sessions (token_hash, user_id, awaiting_code, created_at, last_seen_at) \
+                   VALUES ($1, $2, $3, $4, $4)";
+        on_pool!(self, pool => {
+            sqlx::query(sql).bind(token_hash).bind(user_id.0).bind(awaiting_code).bind(now.0).execute(pool).await?.rows_affected()
+        });
         Ok(())
     }
 
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
-        let sql = "SELECT user_id, impersonator_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1";
+        let sql = "SELECT user_id, impersonator_id, awaiting_code, created_at, last_seen_at FROM sessions WHERE token_hash = $1";
         let row: Option<SessionRow> = on_pool!(self, pool => sqlx::query_as(sql).bind(token_hash).fetch_optional(pool).await?);
         Ok(row.map(|r| SessionRecord {
             user_id: UserId(r.user_id),
             impersonator_id: r.impersonator_id.map(UserId),
+            awaiting_code: r.awaiting_code,
             created_at: Timestamp(r.created_at),
             last_seen_at: Timestamp(r.last_seen_at),
         }))

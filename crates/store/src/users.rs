@@ -75,12 +75,18 @@ pub struct Credentials {
     pub id: UserId,
     pub password_hash: Option<String>,
     pub active: bool,
+    /// Failed sign-ins since the last success: at the threshold the
+    /// account is locked.
+    pub failed_logins: i64,
+    /// Whether a code must follow the password.
+    pub two_factor: bool,
 }
 
 /// The columns of a `UserRow`, selected from `users u LEFT JOIN organizations o`
 /// with the lockout threshold bound to `$1`.
 pub(crate) const USER_ROW_COLUMNS: &str = "u.id, u.login, u.first_name, u.last_name, u.email, o.name AS organization, \
-     u.active, u.failed_logins >= $1 AS locked, u.two_factor_enabled, u.last_login_at, u.created_at";
+     u.active, u.failed_logins >= $1 AS locked, u.failed_logins, u.last_failed_login_at, u.two_factor_enabled, \
+     u.last_login_at, u.created_at";
 
 #[derive(FromRow)]
 pub(crate) struct UserRowRecord {
@@ -92,6 +98,8 @@ pub(crate) struct UserRowRecord {
     organization: Option<String>,
     active: bool,
     locked: bool,
+    failed_logins: i32,
+    last_failed_login_at: Option<i64>,
     two_factor_enabled: bool,
     last_login_at: Option<i64>,
     created_at: i64,
@@ -208,17 +216,20 @@ impl Db {
     /// Looks a user up by login or email, case-insensitively.
     pub async fn credentials(&self, login_or_email: &str) -> Result<Option<Credentials>, StoreError> {
         let key = login_or_email.trim().to_lowercase();
-        let sql = "SELECT id, password_hash, active FROM users WHERE login_normalized = $1 \
-                   UNION ALL SELECT id, password_hash, active FROM users WHERE email_normalized = $1 LIMIT 1";
-        let row: Option<(i64, Option<String>, bool)> =
-            on_pool!(self, pool => sqlx::query_as(sql).bind(&key).fetch_optional(pool).await?);
-        Ok(row.map(|(id, password_hash, active)| Credentials { id: UserId(id), password_hash, active }))
-    }
-
-    pub async fn record_sign_in(&self, id: UserId, now: Timestamp) -> Result<(), StoreError> {
-        let sql = "UPDATE users SET last_login_at = $1, failed_logins = 0 WHERE id = $2";
-        on_pool!(self, pool => sqlx::query(sql).bind(now.0).bind(id.0).execute(pool).await?.rows_affected());
-        Ok(())
+        let columns = "id, password_hash, active, failed_logins, two_factor_enabled";
+        let sql = format!(
+            "SELECT {columns} FROM users WHERE login_normalized = $1 \
+             UNION ALL SELECT {columns} FROM users WHERE email_normalized = $1 LIMIT 1"
+        );
+        let row: Option<(i64, Option<String>, bool, i32, bool)> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(&key).fetch_optional(pool).await?);
+        Ok(row.map(|(id, password_hash, active, failed, two_factor)| Credentials {
+            id: UserId(id),
+            password_hash,
+            active,
+            failed_logins: i64::from(failed),
+            two_factor,
+        }))
     }
 
     /// The ids of the organizations with these names, in input order,
@@ -241,14 +252,15 @@ impl Db {
         })
     }
 
-    /// The user a session belongs to, if they exist and are active.
-    pub async fn current_user(&self, id: UserId) -> Result<Option<CurrentUser>, StoreError> {
+    /// The user a session belongs to, if they exist, are active and are not
+    /// locked (`lockout_threshold` failed sign-ins in a row).
+    pub async fn current_user(&self, id: UserId, lockout_threshold: i64) -> Result<Option<CurrentUser>, StoreError> {
         let sql = format!(
             "SELECT {USER_ROW_COLUMNS} FROM users u LEFT JOIN organizations o ON o.id = u.organization_id \
-             WHERE u.id = $2 AND u.active"
+             WHERE u.id = $2 AND u.active AND u.failed_logins < $1"
         );
         let row: Option<UserRowRecord> = on_pool!(self, pool => {
-            sqlx::query_as(&sql).bind(i64::MAX).bind(id.0).fetch_optional(pool).await?
+            sqlx::query_as(&sql).bind(lockout_threshold).bind(id.0).fetch_optional(pool).await?
         });
         let Some(row) = row else { return Ok(None) };
         let user = self.with_roles(vec![row]).await?.remove(0);
@@ -289,11 +301,44 @@ impl Db {
                 organization: r.organization,
                 active: r.active,
                 locked: r.locked,
+                failed_sign_ins: i64::from(r.failed_logins),
+                last_failed_sign_in_at: r.last_failed_login_at.map(Timestamp),
                 two_factor: r.two_factor_enabled,
                 last_login_at: r.last_login_at.map(Timestamp),
                 created_at: Timestamp(r.created_at),
                 sole_active_admin: false,
             })
             .collect())
+    }
+}
+
+impl Db {
+    /// The user's password hash (`None`: no password, or no such user).
+    pub async fn password_hash(&self, id: UserId) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT password_hash FROM users WHERE id = $1";
+        let hash: Option<Option<String>> = on_pool!(self, pool => sqlx::query_scalar(sql).bind(id.0).fetch_optional(pool).await?);
+        Ok(hash.flatten())
+    }
+
+    /// Swaps a hash for a stronger one of the same password, unless the
+    /// password changed meanwhile.
+    pub async fn replace_password_hash(&self, id: UserId, old: &str, new: &str) -> Result<(), StoreError> {
+        let sql = "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2";
+        on_pool!(self, pool => sqlx::query(sql).bind(id.0).bind(old).bind(new).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Sets a new password and ends every session of the user except the one
+    /// whose token hash is `keep_session`, in one transaction.
+    pub async fn change_password(&self, id: UserId, hash: &str, keep_session: &str, now: Timestamp) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+                .bind(id.0).bind(hash).bind(now.0).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                .bind(id.0).bind(keep_session).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 }

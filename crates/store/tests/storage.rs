@@ -94,8 +94,8 @@ async fn bulk_insert_keeps_input_order_across_chunks() {
 async fn sessions_are_stored_touched_and_ended() {
     for t in all().await {
         let id = t.db.insert_user(&user("erin", None, &[Role::Customer]), NOW).await.unwrap();
-        t.db.insert_session("hash-1", id, NOW).await.unwrap();
-        t.db.insert_session("hash-2", id, NOW).await.unwrap();
+        t.db.insert_session("hash-1", id, NOW, false).await.unwrap();
+        t.db.insert_session("hash-2", id, NOW, false).await.unwrap();
         let s = t.db.session("hash-1").await.unwrap().unwrap();
         assert_eq!((s.user_id, s.impersonator_id, s.created_at), (id, None, NOW), "{}", t.name);
 
@@ -113,10 +113,10 @@ async fn sessions_are_stored_touched_and_ended() {
 async fn current_user_carries_name_and_roles_of_existing_users() {
     for t in all().await {
         let id = t.db.insert_user(&user("frank", None, &[Role::Admin]), NOW).await.unwrap();
-        let current = t.db.current_user(id).await.unwrap().unwrap();
+        let current = t.db.current_user(id, 10).await.unwrap().unwrap();
         assert_eq!(current.display_name, "First frank Last");
         assert_eq!(current.roles, [Role::Admin]);
-        assert!(t.db.current_user(UserId(id.0 + 1000)).await.unwrap().is_none(), "{}", t.name);
+        assert!(t.db.current_user(UserId(id.0 + 1000), 10).await.unwrap().is_none(), "{}", t.name);
     }
 }
 

@@ -213,7 +213,7 @@ async fn helpdesk(db: &Db) -> Helpdesk {
 async fn deleting_a_customer_takes_their_tickets_and_keeps_what_they_wrote_elsewhere() {
     for t in all().await {
         let h = helpdesk(&t.db).await;
-        t.db.insert_session("customer-session", h.customer, NOW).await.unwrap();
+        t.db.insert_session("customer-session", h.customer, NOW, false).await.unwrap();
         let counts = t.db.deletion_counts(h.customer).await.unwrap();
         assert_eq!((counts.tickets, counts.kept_articles, counts.kept_time_entries), (2, 1, 0), "{}", t.name);
         let preview = t.db.tickets_of(h.customer, 5).await.unwrap();
@@ -256,7 +256,7 @@ async fn deleting_an_agent_keeps_their_replies_and_hours_as_a_deleted_user() {
 async fn a_failure_midway_through_a_deletion_leaves_everything_in_place() {
     for t in all().await {
         let h = helpdesk(&t.db).await;
-        t.db.insert_session("customer-session", h.customer, NOW).await.unwrap();
+        t.db.insert_session("customer-session", h.customer, NOW, false).await.unwrap();
         // The user row goes last: by then tickets, articles and sessions are gone.
         match t.db.backend() {
             Backend::Sqlite => {

@@ -16,6 +16,12 @@ export class LoginPage {
     await this.page.getByRole("button", { name: "Sign in" }).click();
   }
 
+  /** The code step that follows the password for users with two-factor. */
+  async enterCode(code: string) {
+    await this.page.getByLabel("Code", { exact: true }).fill(code);
+    await this.page.getByRole("button", { name: "Verify" }).click();
+  }
+
   error() {
     return this.page.getByRole("alert");
   }

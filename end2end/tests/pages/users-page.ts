@@ -32,7 +32,7 @@ export class UsersPage {
     return this.page.getByRole("button", { name: "New User" });
   }
 
-  dialog(title: "New User" | "Edit User" | "Delete User") {
+  dialog(title: "New User" | "Edit User" | "Delete User" | "Manage Two-Factor Authentication") {
     return this.page.getByRole("dialog", { name: title });
   }
 

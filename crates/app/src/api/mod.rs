@@ -1,8 +1,10 @@
 //! Server functions, one file per resource. Each is a public HTTP endpoint:
 //! it finds the caller's session and checks the permission itself.
 
+mod account;
 mod session;
 mod users;
 
+pub use account::*;
 pub use session::*;
 pub use users::*;

@@ -1,9 +1,11 @@
 use leptos::prelude::*;
-use roster_domain::{AppError, CurrentUser};
+use roster_domain::{AppError, CurrentUser, SignInStep};
 
-/// Signs in with a login (or email) and password, and sets the session cookie.
+/// The password step: a login (or email) and password. Sets the session
+/// cookie; when the user has a second factor, that session only allows
+/// the code step.
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(login: String, password: String) -> Result<CurrentUser, AppError> {
+pub async fn sign_in(login: String, password: String) -> Result<SignInStep, AppError> {
     use crate::ssr::*;
     reply(
         async {
@@ -11,21 +13,55 @@ pub async fn sign_in(login: String, password: String) -> Result<CurrentUser, App
             let outcome =
                 call.roster.sign_in(&login, &password, call.session.cookie_token.as_ref(), call.ip()).await?;
             set_cookie(session_cookie(&outcome.token, &call.roster));
-            Ok(outcome.user)
+            Ok(outcome.step)
         }
         .await,
     )
 }
 
-/// Ends the caller's session on the server and clears the cookie.
+/// The code step: an authenticator code or a recovery code. Replaces the
+/// pending session with a signed-in one (a new id).
+#[server(endpoint = "verify_sign_in_code")]
+pub async fn verify_sign_in_code(code: String) -> Result<SignInStep, AppError> {
+    use crate::ssr::*;
+    reply(
+        async {
+            let call = call()?;
+            let pending = call.session.awaiting_code.as_ref().ok_or(AppError::Unauthenticated)?;
+            let outcome = call.roster.verify_sign_in_code(pending, &code, call.ip()).await;
+            if let Err(AppError::Unauthenticated | AppError::InvalidCredentials) = &outcome {
+                set_cookie(expired_session_cookie(&call.roster));
+            }
+            let outcome = outcome?;
+            set_cookie(session_cookie(&outcome.token, &call.roster));
+            Ok(outcome.step)
+        }
+        .await,
+    )
+}
+
+/// Whether this browser is between the password step and the code step.
+/// Open to everyone: it reveals nothing but that.
+#[server(endpoint = "awaiting_code")]
+pub async fn get_awaiting_code() -> Result<bool, AppError> {
+    use crate::ssr::*;
+    reply(call().map(|call| call.session.awaiting_code.is_some()))
+}
+
+/// Ends the caller's session on the server (or abandons a sign-in waiting
+/// for its code) and clears the cookie.
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::ssr::*;
     reply(
         async {
             let call = call()?;
-            let session = call.signed_in().ok_or(AppError::Unauthenticated)?;
-            call.roster.sign_out(session, call.ip()).await?;
+            if let Some(pending) = &call.session.awaiting_code {
+                call.roster.abandon_sign_in(pending).await?;
+            } else {
+                let session = call.signed_in().ok_or(AppError::Unauthenticated)?;
+                call.roster.sign_out(session, call.ip()).await?;
+            }
             set_cookie(expired_session_cookie(&call.roster));
             Ok(())
         }

@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 use leptos::server_fn;
-use roster_domain::{AppError, DeletionPreview, EditableUser, UserDetails, UserId, UserSearch, UsersPage};
+use roster_domain::{
+    AppError, DeletionPreview, EditableUser, TwoFactorKind, TwoFactorMethod, UserDetails, UserId, UserSearch, UsersPage,
+};
 
 /// One page of the Users panel for a search (text, roles, facets, sort,
 /// cursor), with a count capped for speed. Needs `admin.user`.
@@ -106,6 +108,48 @@ pub async fn delete_user(id: UserId, confirmation: String) -> Result<i64, AppErr
         async {
             let call = call()?;
             call.roster.delete_user(call.signed_in(), id, &confirmation, call.ip()).await
+        }
+        .await,
+    )
+}
+
+/// ⋮ Actions → Unlock: resets a locked user's failed sign-ins.
+/// Needs `admin.user`.
+#[server(endpoint = "unlock_user", input = server_fn::codec::Json)]
+pub async fn unlock_user(id: UserId) -> Result<(), AppError> {
+    use crate::ssr::*;
+    reply(
+        async {
+            let call = call()?;
+            call.roster.unlock_user(call.signed_in(), id, call.ip()).await
+        }
+        .await,
+    )
+}
+
+/// A user's second factors, for Manage Two-Factor Authentication.
+/// Needs `admin.user`.
+#[server(endpoint = "user_two_factor_methods", input = server_fn::codec::Json)]
+pub async fn user_two_factor_methods(id: UserId) -> Result<Vec<TwoFactorMethod>, AppError> {
+    use crate::ssr::*;
+    reply(
+        async {
+            let call = call()?;
+            call.roster.two_factor_methods_of(call.signed_in(), id).await
+        }
+        .await,
+    )
+}
+
+/// Removes a user's method (`kind`), or all of them (`None`); the user's
+/// sessions end. Needs `admin.user`.
+#[server(endpoint = "remove_user_two_factor", input = server_fn::codec::Json)]
+pub async fn remove_user_two_factor(id: UserId, kind: Option<TwoFactorKind>) -> Result<Vec<TwoFactorKind>, AppError> {
+    use crate::ssr::*;
+    reply(
+        async {
+            let call = call()?;
+            call.roster.remove_user_two_factor(call.signed_in(), id, kind, call.ip()).await
         }
         .await,
     )

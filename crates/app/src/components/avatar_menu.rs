@@ -4,13 +4,13 @@ use leptos::html;
 use leptos::prelude::*;
 use roster_domain::CurrentUser;
 
-/// The avatar button and its menu: who is signed in, and Sign out.
+/// The avatar button and its menu: who is signed in, Profile, and Sign out.
 /// Keyboard: Enter or Space opens it, focus moves into it, Escape closes it.
 #[component]
 pub fn AvatarMenu(user: CurrentUser) -> impl IntoView {
     let open = RwSignal::new(false);
     let sign_out = ServerAction::<SignOut>::new();
-    let first_item = NodeRef::<html::Button>::new();
+    let first_item = NodeRef::<html::A>::new();
     let button = NodeRef::<html::Button>::new();
 
     Effect::new(move |_| {
@@ -51,10 +51,12 @@ pub fn AvatarMenu(user: CurrentUser) -> impl IntoView {
                     {user.display_name.clone()}
                     <small>{user.login.clone()}</small>
                 </p>
+                <a role="menuitem" href="/profile" node_ref=first_item>
+                    "Profile"
+                </a>
                 <button
                     type="button"
                     role="menuitem"
-                    node_ref=first_item
                     disabled=move || sign_out.pending().get()
                     on:click=move |_| {
                         sign_out.dispatch(SignOut {});

@@ -3,18 +3,26 @@
 mod actions_menu;
 mod app_header;
 mod avatar_menu;
+mod change_password_form;
 mod delete_user_dialog;
 mod dialog;
+mod secret_field;
 mod signed_in_page;
+mod two_factor_dialog;
+mod two_factor_settings;
 mod user_dialog;
 mod user_table;
 
 pub use actions_menu::{ActionsMenu, MenuEntry};
 pub use app_header::AppHeader;
 pub use avatar_menu::AvatarMenu;
+pub use change_password_form::ChangePasswordForm;
 pub use delete_user_dialog::DeleteUserDialog;
 pub use dialog::{focus_first, Dialog};
+pub use secret_field::{form_failure, SecretField};
 pub use signed_in_page::SignedInPage;
+pub use two_factor_dialog::TwoFactorDialog;
+pub use two_factor_settings::TwoFactorSettings;
 pub use user_dialog::{UserDialog, UserDialogMode};
 pub use user_table::{user_row_selector, UserRowActions, UserTable};
 

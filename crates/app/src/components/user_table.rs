@@ -9,6 +9,9 @@ pub struct UserRowActions {
     pub me: UserId,
     pub edit: Callback<UserId>,
     pub delete: Callback<UserId>,
+    pub unlock: Callback<UserId>,
+    /// Manage Two-Factor Authentication, with the user's login for its messages.
+    pub two_factor: Callback<(UserId, String)>,
 }
 
 /// The CSS selector of a row's Edit button, where focus returns after a dialog.
@@ -57,13 +60,27 @@ fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
     let last_sign_in = user.last_login_at.map_or_else(|| "Never".to_owned(), |t| t.to_string());
     let inactive = (!user.active).then(|| view! { <span class="badge">"Inactive"</span> });
     let mut entries = vec![MenuEntry { label: "Edit User", on_select: Callback::new(move |_| actions.edit.run(id)) }];
+    if user.locked {
+        entries.push(MenuEntry { label: "Unlock", on_select: Callback::new(move |_| actions.unlock.run(id)) });
+    }
+    if user.two_factor && id != actions.me {
+        let login = user.login.clone();
+        entries.push(MenuEntry {
+            label: "Manage Two-Factor Authentication",
+            on_select: Callback::new(move |_| actions.two_factor.run((id, login.clone()))),
+        });
+    }
     if id != actions.me && !user.sole_active_admin {
         entries.push(MenuEntry { label: "Delete User", on_select: Callback::new(move |_| actions.delete.run(id)) });
     }
+    let lock = user.locked.then(|| {
+        let description = user.lock_description();
+        view! { <span role="img" aria-label=description.clone() title=description>"🔒"</span> }
+    });
     view! {
         <tr class:inactive=!user.active data-user-id=id.to_string() on:click=move |_| actions.edit.run(id)>
             <td class="lock-column">
-                {user.locked.then(|| view! { <span role="img" aria-label="Locked" title="Locked">"🔒"</span> })}
+                {lock}
             </td>
             <td>
                 <button type="button" class="row-edit link" aria-label=format!("Edit {}", user.login)>

@@ -1,8 +1,9 @@
-use crate::api::{count_users, search_users};
+use crate::api::{count_users, search_users, unlock_user};
 use crate::components::{
-    focus_first, user_row_selector, DeleteUserDialog, SignedInPage, UserDialog, UserDialogMode, UserRowActions,
-    UserTable,
+    focus_first, user_row_selector, DeleteUserDialog, SignedInPage, TwoFactorDialog, UserDialog, UserDialogMode,
+    UserRowActions, UserTable,
 };
+use leptos::task::spawn_local;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -45,10 +46,12 @@ impl ViewChanger {
 }
 
 /// The dialog open over the panel, if any.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum PanelDialog {
     User(UserDialogMode),
     Delete(UserId),
+    /// Manage Two-Factor Authentication for this user (id, login).
+    TwoFactor(UserId, String),
 }
 
 /// Where keyboard focus goes when a dialog closes: back to what opened it,
@@ -92,6 +95,19 @@ fn UsersPanel(me: UserId) -> impl IntoView {
         me,
         edit: Callback::new(move |id| open(PanelDialog::User(UserDialogMode::Edit(id)), user_row_selector(id))),
         delete: Callback::new(move |id| open(PanelDialog::Delete(id), user_row_selector(id))),
+        unlock: Callback::new(move |id| {
+            focus_return.0.set_value(Some(user_row_selector(id)));
+            notice.set(None);
+            spawn_local(async move {
+                match unlock_user(id).await {
+                    Ok(()) => notice.set(Some("User unlocked".to_owned())),
+                    Err(e) => notice.set(Some(e.to_string())),
+                }
+                page.refetch();
+                focus_return.restore();
+            });
+        }),
+        two_factor: Callback::new(move |(id, login)| open(PanelDialog::TwoFactor(id, login), user_row_selector(id))),
     };
     let on_close = Callback::new(move |_| {
         dialog.set(None);
@@ -127,6 +143,9 @@ fn UsersPanel(me: UserId) -> impl IntoView {
                     }
                     PanelDialog::Delete(id) => {
                         view! { <DeleteUserDialog id on_close on_deleted=on_done /> }.into_any()
+                    }
+                    PanelDialog::TwoFactor(id, login) => {
+                        view! { <TwoFactorDialog id login on_close on_changed=on_done /> }.into_any()
                     }
                 })
         }}

@@ -6,7 +6,7 @@
 
 use leptos::config::LeptosOptions;
 use roster_app::ssr::AppState;
-use roster_domain::{Login, Password, Role};
+use roster_domain::{Login, Password, Role, Timestamp};
 use roster_service::{Clock, NewAccount, PasswordHasher, Roster, Settings};
 use roster_store::Profile;
 use roster_store::testing::TestDb;
@@ -18,17 +18,27 @@ pub const CUSTOMER_PASSWORD: &str = "customer password 1";
 pub struct TestApp {
     pub base: String,
     pub db_name: &'static str,
+    /// Roster's clock: manual, so tests can step past timeouts and codes.
+    pub clock: Clock,
     _db: TestDb,
 }
 
 /// A running Roster on every available engine.
 pub async fn apps() -> Vec<TestApp> {
+    apps_with(Settings::default()).await
+}
+
+/// A running Roster on every available engine, with these settings.
+pub async fn apps_with(settings: Settings) -> Vec<TestApp> {
     let mut apps = Vec::new();
     for db in roster_store::testing::all().await {
-        apps.push(TestApp::start(db).await);
+        apps.push(TestApp::start_with(db, settings.clone()).await);
     }
     apps
 }
+
+/// When the tests' clock starts (late 2026).
+pub const START: Timestamp = Timestamp(1_795_845_000);
 
 impl TestApp {
     /// The database behind the app, for arranging what a test needs.
@@ -37,7 +47,12 @@ impl TestApp {
     }
 
     pub async fn start(db: TestDb) -> TestApp {
-        let roster = Roster::new(db.db.clone(), Settings::default(), PasswordHasher::owasp(), Clock::System);
+        Self::start_with(db, Settings::default()).await
+    }
+
+    pub async fn start_with(db: TestDb, settings: Settings) -> TestApp {
+        let clock = Clock::manual(START);
+        let roster = Roster::new(db.db.clone(), settings, PasswordHasher::owasp(), clock.clone());
         for (login, first, last, password, role) in [
             ("admin", "Ada", "Admin", ADMIN_PASSWORD, Role::Admin),
             ("customer", "Carl", "<img src=x onerror=alert(1)>", CUSTOMER_PASSWORD, Role::Customer),
@@ -57,7 +72,7 @@ impl TestApp {
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
         });
-        TestApp { base: format!("http://{addr}"), db_name: db.name, _db: db }
+        TestApp { base: format!("http://{addr}"), db_name: db.name, clock, _db: db }
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects.
@@ -104,4 +119,20 @@ impl TestApp {
     pub async fn sign_in(&self, client: &reqwest::Client, login: &str, password: &str) -> reqwest::Response {
         self.call(client, "sign_in", &[("login", login), ("password", password)]).await
     }
+
+    /// The id of the user with this login.
+    pub async fn user_id(&self, login: &str) -> roster_domain::UserId {
+        self.db().credentials(login).await.unwrap().expect("user exists").id
+    }
+}
+
+/// The session cookie a response sets, if any (`name=value`).
+pub fn session_cookie_pair(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("roster_session=") && !v.starts_with("roster_session=;"))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
 }

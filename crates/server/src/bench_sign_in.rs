@@ -1,0 +1,149 @@
+//! `roster-server bench sign-in`: sign-ins per second with the production
+//! Argon2id parameters, and what they do to search latency, measured over
+//! HTTP against a freshly seeded SQLite database.
+
+use crate::bench::{search_mix, Latencies};
+use crate::router;
+use leptos::config::LeptosOptions;
+use rand::Rng;
+use roster_app::ssr::AppState;
+use roster_domain::{Login, Password, Role, UserSearch};
+use roster_service::{demo_user, Clock, NewAccount, PasswordHasher, Roster, Settings, DEMO_PASSWORD};
+use roster_store::{Db, Profile};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct SignInBench {
+    /// Demo users to seed (they sign in, and are searched).
+    #[arg(long, default_value_t = 100_000)]
+    pub users: u64,
+    /// How long sign-ins run.
+    #[arg(long, default_value_t = 15)]
+    pub seconds: u64,
+    /// Sign-ins in flight at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Searches measured alone, and again while sign-ins run.
+    #[arg(long, default_value_t = 200)]
+    pub searches: usize,
+}
+
+pub async fn run_sign_in_bench(bench: SignInBench) -> Result<String, String> {
+    let mut report = Vec::new();
+    let mut say = |line: String| {
+        println!("{line}");
+        report.push(line);
+    };
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let db = Db::connect(&format!("sqlite://{}", dir.path().join("bench.db").display())).await.map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    // Throttling is per address and every request here comes from one.
+    let settings = Settings { sign_in_attempts_per_minute: 0, ..Settings::default() };
+    let roster = Roster::new(db.clone(), settings, PasswordHasher::owasp(), Clock::System);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    say(format!("Roster sign-in bench: {} users on SQLite, {cores} cores, Argon2id m=19456 KiB t=2 p=1", bench.users));
+    roster.seed_demo(bench.users).await.map_err(|e| e.to_string())?;
+
+    let admin_password = format!("bench-{}", rand::random::<u64>());
+    let admin = NewAccount {
+        login: Login::parse("bench-admin").map_err(|e| e.message)?,
+        profile: Profile::default(),
+        password: Some(Password::parse(&admin_password).map_err(|e| e.message)?),
+        roles: vec![Role::Admin],
+    };
+    roster.create_account(admin, None, None).await.map_err(|e| e.to_string())?;
+    let app = router(AppState { leptos_options: LeptosOptions::builder().output_name("roster").build(), roster });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+    let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
+    });
+
+    let admin_client = reqwest::Client::builder().cookie_store(true).build().map_err(|e| e.to_string())?;
+    sign_in(&admin_client, &base, "bench-admin", &admin_password).await?;
+    let mix = search_mix(bench.searches, bench.users);
+    for search in mix.iter().take(30) {
+        search_once(&admin_client, &base, search).await?;
+    }
+    let mut alone = Vec::new();
+    for search in &mix {
+        alone.push(search_once(&admin_client, &base, search).await?);
+    }
+    let alone = Latencies::from(&alone);
+
+    // Sign-ins of random demo users, `concurrency` at a time, until time is up.
+    let done = Arc::new(AtomicBool::new(false));
+    let signed_in = Arc::new(AtomicU64::new(0));
+    let mut workers = Vec::new();
+    for _ in 0..bench.concurrency {
+        let (done, signed_in, base, users) = (done.clone(), signed_in.clone(), base.clone(), bench.users);
+        workers.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            while !done.load(Ordering::Relaxed) {
+                let n = rand::thread_rng().gen_range(0..users);
+                let login = demo_user(n, "", &[]).login.as_str().to_owned();
+                if sign_in(&client, &base, &login, DEMO_PASSWORD).await.is_ok() && !done.load(Ordering::Relaxed) {
+                    signed_in.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    let started = Instant::now();
+    let mut during = Vec::new();
+    let deadline = started + Duration::from_secs(bench.seconds);
+    let mut i = 0;
+    while Instant::now() < deadline {
+        during.push(search_once(&admin_client, &base, &mix[i % mix.len()]).await?);
+        i += 1;
+    }
+    done.store(true, Ordering::Relaxed);
+    let elapsed = started.elapsed().as_secs_f64();
+    for worker in workers {
+        let _ = worker.await;
+    }
+    let count = signed_in.load(Ordering::Relaxed);
+    let during = Latencies::from(&during);
+    say(format!(
+        "sign-ins per second               {:.1}  ({count} in {elapsed:.1} s, {} at a time)",
+        count as f64 / elapsed,
+        bench.concurrency
+    ));
+    say(alone.line("search alone (HTTP)"));
+    say(during.line("search during sign-ins (HTTP)"));
+    say(format!("  search p95 during / alone        ×{:.2}", during.percentile(0.95) / alone.percentile(0.95)));
+    server.abort();
+    db.close().await;
+    Ok(report.join("\n"))
+}
+
+async fn sign_in(client: &reqwest::Client, base: &str, login: &str, password: &str) -> Result<(), String> {
+    let response = client
+        .post(format!("{base}/api/sign_in"))
+        .form(&[("login", login), ("password", password)])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("sign-in of {login} failed: {}", response.status()))
+    }
+}
+
+async fn search_once(client: &reqwest::Client, base: &str, search: &UserSearch) -> Result<Duration, String> {
+    let started = Instant::now();
+    let response = client
+        .post(format!("{base}/api/search_users"))
+        .json(&serde_json::json!({ "search": search }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("search failed: {}", response.status()));
+    }
+    response.bytes().await.map_err(|e| e.to_string())?;
+    Ok(started.elapsed())
+}

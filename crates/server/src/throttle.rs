@@ -1,0 +1,55 @@
+//! Per-address throttling of the sign-in and code steps: a burst of
+//! attempts, then one every 60/N seconds; beyond that 429 with
+//! `Retry-After`. Lockout protects each account; this slows one address
+//! trying many accounts. The counts live in this process (several
+//! instances each allow the rate).
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use http::header::{CONTENT_TYPE, RETRY_AFTER};
+use http::StatusCode;
+use roster_domain::AppError;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+/// The server functions an attacker would hammer.
+const THROTTLED_PATHS: [&str; 2] = ["/api/sign_in", "/api/verify_sign_in_code"];
+/// Forget idle addresses once this many are tracked.
+const TRACKED_ADDRESSES: usize = 10_000;
+
+#[derive(Clone)]
+pub struct SignInThrottle(Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>);
+
+impl SignInThrottle {
+    /// `per_minute` attempts per address; 0 turns throttling off.
+    pub fn new(per_minute: u32) -> Self {
+        SignInThrottle(NonZeroU32::new(per_minute).map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))))
+    }
+}
+
+pub async fn throttle_sign_in(State(throttle): State<SignInThrottle>, request: Request, next: Next) -> Response {
+    let (Some(limiter), true) = (&throttle.0, THROTTLED_PATHS.contains(&request.uri().path())) else {
+        return next.run(request).await;
+    };
+    let Some(ip) = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) else {
+        return next.run(request).await;
+    };
+    if limiter.len() > TRACKED_ADDRESSES {
+        limiter.retain_recent();
+    }
+    match limiter.check_key(&ip) {
+        Ok(()) => next.run(request).await,
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let retry_after_seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            tracing::warn!(%ip, retry_after_seconds, "sign-in attempts throttled");
+            let body = serde_json::to_string(&AppError::TooManyAttempts { retry_after_seconds }).unwrap_or_default();
+            let headers = [(RETRY_AFTER, retry_after_seconds.to_string()), (CONTENT_TYPE, "application/json".into())];
+            (StatusCode::TOO_MANY_REQUESTS, headers, body).into_response()
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! Lockout, two-factor sign-in, throttling, cross-site refusal and security
+//! headers over real HTTP, on every available database engine. Codes are
+//! made with totp-rs from the enrolled secret at Roster's (manual) clock.
+
+mod common;
+
+use futures::future::join_all;
+use common::{apps, apps_with, session_cookie_pair, TestApp, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
+use roster_domain::{AppError, AuditAction, AuthenticatorSetup, SignInStep, TwoFactorKind, TwoFactorMethod};
+use roster_service::Settings;
+use serde_json::json;
+use totp_rs::{Algorithm, Secret, TOTP};
+
+/// Settings without throttling, for tests that sign in many times at once.
+fn unthrottled() -> Settings {
+    Settings { sign_in_attempts_per_minute: 0, ..Settings::default() }
+}
+
+/// The authenticator app a user sets up, making codes at the app's clock.
+struct App(TOTP);
+
+impl App {
+    fn from_setup(setup: &AuthenticatorSetup) -> App {
+        let secret = Secret::Encoded(setup.secret.replace(' ', "")).to_bytes().unwrap();
+        App(TOTP::new(Algorithm::SHA1, 6, 1, 30, secret, None, "test".into()).unwrap())
+    }
+
+    fn code(&self, app: &TestApp) -> String {
+        self.0.generate(app.clock.now().0 as u64)
+    }
+}
+
+async fn signed_in(app: &TestApp, login: &str, password: &str) -> reqwest::Client {
+    let browser = app.browser();
+    let response = app.sign_in(&browser, login, password).await;
+    assert_eq!(response.status(), 200, "{}: {login} signs in", app.db_name);
+    browser
+}
+
+/// Sets up an authenticator app for the signed-in `browser`, and returns it.
+async fn enroll(app: &TestApp, browser: &reqwest::Client) -> App {
+    let response = app.call(browser, "start_authenticator_setup", &[]).await;
+    assert_eq!(response.status(), 200, "{}", app.db_name);
+    let setup: AuthenticatorSetup = response.json().await.unwrap();
+    assert!(setup.otpauth_url.starts_with("otpauth://totp/"), "{}", setup.otpauth_url);
+    assert!(!setup.qr_png_base64.is_empty());
+    let authenticator = App::from_setup(&setup);
+    let wrong = app.call(browser, "confirm_authenticator", &[("code", "000000")]).await;
+    assert_eq!(wrong.status(), 400, "{}: a wrong code does not enable it", app.db_name);
+    let response = app.call(browser, "confirm_authenticator", &[("code", &authenticator.code(app))]).await;
+    assert_eq!(response.status(), 200, "{}: {}", app.db_name, response.text().await.unwrap());
+    authenticator
+}
+
+async fn failed_sign_ins(app: &TestApp, login: &str) -> i64 {
+    let id = app.user_id(login).await;
+    app.db().failed_sign_ins(id).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_wrong_passwords_are_all_counted_and_the_lock_holds() {
+    for app in apps_with(unthrottled()).await {
+        let wrong: Vec<_> = (0..200)
+            .map(|_| {
+                let (app, browser) = (&app, app.browser());
+                async move { app.sign_in(&browser, "customer", "not the password").await.status() }
+            })
+            .collect();
+        let statuses = join_all(wrong).await;
+        assert!(statuses.iter().all(|s| *s == 401), "{}", app.db_name);
+        assert_eq!(failed_sign_ins(&app, "customer").await, 200, "{}: no count lost", app.db_name);
+
+        let right: Vec<_> = (0..20)
+            .map(|_| {
+                let (app, browser) = (&app, app.browser());
+                async move {
+                    let response = app.sign_in(&browser, "customer", CUSTOMER_PASSWORD).await;
+                    (response.status(), response.json::<AppError>().await.ok())
+                }
+            })
+            .collect();
+        for (status, error) in join_all(right).await {
+            assert_eq!(status, 401, "{}: the right password is refused while locked", app.db_name);
+            assert_eq!(error, Some(AppError::InvalidCredentials), "{}: the same message as any failure", app.db_name);
+        }
+        let locks = app.db().recent_audit(500).await.unwrap();
+        assert_eq!(locks.iter().filter(|e| e.action == AuditAction::AccountLocked).count(), 1, "{}", app.db_name);
+    }
+}
+
+#[tokio::test]
+async fn a_lock_signs_the_user_out_and_unlock_lets_them_back_in() {
+    for app in apps_with(unthrottled()).await {
+        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let id = app.user_id("customer").await;
+        let refused = app.call_json(&admin, "unlock_user", json!({ "id": id })).await;
+        assert_eq!(refused.status(), 409, "{}: not locked yet", app.db_name);
+
+        for _ in 0..Settings::default().lockout_threshold {
+            app.sign_in(&app.browser(), "customer", "guessing wrong").await;
+        }
+        let response = app.call(&customer, "current_user", &[]).await;
+        assert_eq!(response.json::<Option<serde_json::Value>>().await.unwrap(), None, "{}: locked out at once", app.db_name);
+
+        let page = app.search(&admin, json!({ "facets": ["Locked"] })).await;
+        let page: serde_json::Value = page.json().await.unwrap();
+        assert_eq!(page["rows"][0]["login"], "customer", "{}", app.db_name);
+        assert_eq!(page["rows"][0]["failed_sign_ins"], 10, "{}", app.db_name);
+
+        let unlocked = app.call_json(&admin, "unlock_user", json!({ "id": id })).await;
+        assert_eq!(unlocked.status(), 200, "{}", app.db_name);
+        assert_eq!(failed_sign_ins(&app, "customer").await, 0, "{}", app.db_name);
+        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let forbidden = app.call_json(&customer, "unlock_user", json!({ "id": id })).await;
+        assert_eq!(forbidden.status(), 403, "{}: only admins unlock", app.db_name);
+        let audit = app.db().recent_audit(5).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == AuditAction::UserUnlocked && e.target_user_id == Some(id)));
+    }
+}
+
+#[tokio::test]
+async fn a_success_resets_the_count() {
+    for app in apps_with(unthrottled()).await {
+        for _ in 0..9 {
+            app.sign_in(&app.browser(), "customer", "guessing wrong").await;
+        }
+        signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        assert_eq!(failed_sign_ins(&app, "customer").await, 0, "{}", app.db_name);
+    }
+}
+
+#[tokio::test]
+async fn an_authenticator_app_adds_a_code_step_that_accepts_each_code_once() {
+    for app in apps_with(unthrottled()).await {
+        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let authenticator = enroll(&app, &customer).await;
+        let again = app.call(&customer, "start_authenticator_setup", &[]).await;
+        assert_eq!(again.status(), 409, "{}: one app at a time", app.db_name);
+
+        // The password step: a new session id that allows nothing but the code step.
+        let browser = app.browser();
+        let password_step = app.sign_in(&browser, "customer", CUSTOMER_PASSWORD).await;
+        let pending_cookie = session_cookie_pair(&password_step).expect("a pending session");
+        assert_eq!(password_step.json::<SignInStep>().await.unwrap(), SignInStep::CodeRequired);
+        let current = app.call(&browser, "current_user", &[]).await;
+        assert_eq!(current.json::<Option<serde_json::Value>>().await.unwrap(), None, "{}", app.db_name);
+        let profile = app.call(&browser, "my_two_factor_methods", &[]).await;
+        assert_eq!(profile.status(), 401, "{}: nothing else while the code is pending", app.db_name);
+
+        // The code of the step that enabled the app was used up by enabling it.
+        let reused = app.call(&browser, "verify_sign_in_code", &[("code", &authenticator.code(&app))]).await;
+        assert_eq!(reused.json::<AppError>().await.unwrap(), AppError::InvalidCode, "{}", app.db_name);
+
+        app.clock.advance(30);
+        let code = authenticator.code(&app);
+        // The same code sent twice at once: exactly one is accepted.
+        let other = app.browser();
+        let form = [("code", code.as_str())];
+        let (first, second) = tokio::join!(
+            app.call(&browser, "verify_sign_in_code", &form),
+            send_with_cookie(&app, &other, &pending_cookie, &code),
+        );
+        let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [200, 401], "{}", app.db_name);
+        let full_cookie = session_cookie_pair(&first).or(session_cookie_pair(&second)).expect("a new session");
+        assert_ne!(full_cookie, pending_cookie, "{}: the id changes again after the code step", app.db_name);
+
+        // Replaying the code for a new sign-in fails, and counts toward lockout.
+        let replay = app.browser();
+        app.sign_in(&replay, "customer", CUSTOMER_PASSWORD).await;
+        let before = failed_sign_ins(&app, "customer").await;
+        let response = app.call(&replay, "verify_sign_in_code", &[("code", &code)]).await;
+        assert_eq!(response.status(), 401, "{}", app.db_name);
+        assert_eq!(failed_sign_ins(&app, "customer").await, before + 1, "{}", app.db_name);
+    }
+}
+
+/// Sends a code with a hand-made cookie header (a second copy of a session).
+async fn send_with_cookie(app: &TestApp, client: &reqwest::Client, cookie: &str, code: &str) -> reqwest::Response {
+    client
+        .post(app.url("/api/verify_sign_in_code"))
+        .header("cookie", cookie)
+        .form(&[("code", code)])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn recovery_codes_work_once_each() {
+    for app in apps_with(unthrottled()).await {
+        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let codes: Vec<String> = app.call(&customer, "generate_recovery_codes", &[]).await.json().await.unwrap();
+        assert_eq!(codes.len(), 10);
+        let methods: Vec<TwoFactorMethod> = app.call(&customer, "my_two_factor_methods", &[]).await.json().await.unwrap();
+        assert_eq!(methods[0].unused_codes, Some(10), "{}", app.db_name);
+
+        for (attempt, expected) in [(&codes[3], 200), (&codes[3], 401)] {
+            let browser = app.browser();
+            app.sign_in(&browser, "customer", CUSTOMER_PASSWORD).await;
+            let response = app.call(&browser, "verify_sign_in_code", &[("code", &attempt.to_uppercase())]).await;
+            assert_eq!(response.status(), expected, "{}", app.db_name);
+        }
+        let methods: Vec<TwoFactorMethod> = app.call(&customer, "my_two_factor_methods", &[]).await.json().await.unwrap();
+        assert_eq!(methods[0].unused_codes, Some(9), "{}", app.db_name);
+    }
+}
+
+#[tokio::test]
+async fn an_admin_removes_a_users_methods_and_the_user_is_signed_out() {
+    for app in apps_with(unthrottled()).await {
+        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        enroll(&app, &customer).await;
+        app.call(&customer, "generate_recovery_codes", &[]).await;
+        let id = app.user_id("customer").await;
+
+        let forbidden = app.call_json(&customer, "remove_user_two_factor", json!({ "id": id, "kind": null })).await;
+        assert_eq!(forbidden.status(), 403, "{}: customers manage only their own", app.db_name);
+
+        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let listed = app.call_json(&admin, "user_two_factor_methods", json!({ "id": id })).await;
+        let listed: Vec<TwoFactorMethod> = listed.json().await.unwrap();
+        assert_eq!(listed.len(), 2, "{}", app.db_name);
+        let removed = app.call_json(&admin, "remove_user_two_factor", json!({ "id": id, "kind": "AuthenticatorApp" })).await;
+        assert_eq!(removed.json::<Vec<TwoFactorKind>>().await.unwrap(), [TwoFactorKind::AuthenticatorApp]);
+        let current = app.call(&customer, "current_user", &[]).await;
+        assert_eq!(current.json::<Option<serde_json::Value>>().await.unwrap(), None, "{}: signed out", app.db_name);
+
+        let removed = app.call_json(&admin, "remove_user_two_factor", json!({ "id": id, "kind": null })).await;
+        assert_eq!(removed.json::<Vec<TwoFactorKind>>().await.unwrap(), [TwoFactorKind::RecoveryCodes]);
+        let browser = app.browser();
+        let response = app.sign_in(&browser, "customer", CUSTOMER_PASSWORD).await;
+        assert!(matches!(response.json::<SignInStep>().await.unwrap(), SignInStep::SignedIn(_)), "{}", app.db_name);
+        let audit = app.db().recent_audit(10).await.unwrap();
+        let removal = audit.iter().find(|e| e.action == AuditAction::TwoFactorRemoved).expect("audited");
+        assert_eq!(removal.detail, "methods=recovery_codes", "{}: names, never secrets", app.db_name);
+    }
+}
+
+#[tokio::test]
+async fn users_remove_their_own_method_only_with_their_password() {
+    for app in apps_with(unthrottled()).await {
+        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        enroll(&app, &customer).await;
+        let body = |password: &str| json!({ "kind": "AuthenticatorApp", "password": password });
+        let wrong = app.call_json(&customer, "remove_my_two_factor", body("not it")).await;
+        let error = wrong.json::<AppError>().await.unwrap();
+        assert_eq!(error.message_for("password"), Some("That is not your current password."), "{}", app.db_name);
+        let right = app.call_json(&customer, "remove_my_two_factor", body(CUSTOMER_PASSWORD)).await;
+        assert_eq!(right.status(), 200, "{}", app.db_name);
+        let methods: Vec<TwoFactorMethod> = app.call(&customer, "my_two_factor_methods", &[]).await.json().await.unwrap();
+        assert!(methods.is_empty(), "{}", app.db_name);
+    }
+}
+
+#[tokio::test]
+async fn changing_your_password_needs_the_current_one_and_ends_other_sessions() {
+    for app in apps().await {
+        let here = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let elsewhere = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let form = |current: &'static str, new: &'static str| [("current_password", current), ("new_password", new)];
+        let wrong = app.call(&here, "change_password", &form("not it", "short")).await;
+        let error = wrong.json::<AppError>().await.unwrap();
+        assert!(error.message_for("current_password").is_some(), "{}", app.db_name);
+        assert!(error.message_for("new_password").is_some(), "{}: every problem at once", app.db_name);
+
+        let response = app.call(&here, "change_password", &form(CUSTOMER_PASSWORD, "a brand new passphrase")).await;
+        assert_eq!(response.status(), 200, "{}", app.db_name);
+        let still = app.call(&here, "current_user", &[]).await.json::<Option<serde_json::Value>>().await.unwrap();
+        assert!(still.is_some(), "{}: this session stays", app.db_name);
+        let gone = app.call(&elsewhere, "current_user", &[]).await.json::<Option<serde_json::Value>>().await.unwrap();
+        assert!(gone.is_none(), "{}: the other one ends", app.db_name);
+        signed_in(&app, "customer", "a brand new passphrase").await;
+    }
+}
+
+#[tokio::test]
+async fn sign_in_attempts_from_one_address_are_throttled() {
+    let settings = Settings { sign_in_attempts_per_minute: 3, ..Settings::default() };
+    for app in apps_with(settings.clone()).await {
+        for _ in 0..3 {
+            assert_eq!(app.sign_in(&app.browser(), "nobody", "whatever it is").await.status(), 401);
+        }
+        let response = app.sign_in(&app.browser(), "admin", ADMIN_PASSWORD).await;
+        assert_eq!(response.status(), 429, "{}", app.db_name);
+        let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=20).contains(&retry_after), "{retry_after}");
+        assert!(matches!(response.json::<AppError>().await.unwrap(), AppError::TooManyAttempts { .. }));
+        let code_step = app.call(&app.browser(), "verify_sign_in_code", &[("code", "123456")]).await;
+        assert_eq!(code_step.status(), 429, "{}: the code step shares the budget", app.db_name);
+        let other = app.page(&app.browser(), "/login").await;
+        assert_eq!(other.status(), 200, "{}: other requests are not throttled", app.db_name);
+    }
+}
+
+#[tokio::test]
+async fn cross_site_requests_that_change_state_are_refused() {
+    for app in apps().await {
+        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let forged = admin
+            .post(app.url("/api/sign_out"))
+            .header("origin", "https://evil.example")
+            .header("sec-fetch-site", "cross-site")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 403, "{}", app.db_name);
+        let still = app.call(&admin, "current_user", &[]).await.json::<Option<serde_json::Value>>().await.unwrap();
+        assert!(still.is_some(), "{}: nothing changed", app.db_name);
+
+        let old_browser = admin.post(app.url("/api/sign_out")).header("origin", "https://evil.example").send().await;
+        assert_eq!(old_browser.unwrap().status(), 403, "{}: Origin alone is checked too", app.db_name);
+        let same_site = admin
+            .post(app.url("/api/sign_out"))
+            .header("origin", app.base.as_str())
+            .header("sec-fetch-site", "same-origin")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(same_site.status(), 200, "{}: Roster's own pages may", app.db_name);
+        let audit = app.db().recent_audit(5).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == AuditAction::CrossSiteRefused), "{}", app.db_name);
+    }
+}
+
+#[tokio::test]
+async fn every_response_carries_security_headers() {
+    for app in apps().await {
+        let page = app.page(&app.browser(), "/login").await;
+        let headers = page.headers().clone();
+        let policy = headers["content-security-policy"].to_str().unwrap().to_owned();
+        let body = page.text().await.unwrap();
+        let nonce = policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce");
+        assert!(body.contains(&format!("nonce=\"{nonce}\"")), "{}: the page's scripts carry the nonce", app.db_name);
+        assert!(policy.contains("frame-ancestors 'none'") && !policy.contains("unsafe-inline"), "{policy}");
+        let second = app.page(&app.browser(), "/login").await;
+        assert!(!second.headers()["content-security-policy"].to_str().unwrap().contains(nonce), "a fresh nonce");
+
+        let api = app.call(&app.browser(), "current_user", &[]).await;
+        for response_headers in [&headers, api.headers()] {
+            assert_eq!(response_headers["x-content-type-options"], "nosniff");
+            assert_eq!(response_headers["x-frame-options"], "DENY");
+            assert_eq!(response_headers["referrer-policy"], "same-origin");
+            assert!(response_headers.contains_key("content-security-policy"));
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! What signed-in users do to their own account.
+
+use crate::{store_error, Roster, SignedIn};
+use roster_domain::{AppError, AuditAction, FieldError, Password, UserId};
+
+impl Roster {
+    /// Checks the user's current password, answering with an error on
+    /// `field` when it is wrong.
+    pub(crate) async fn confirm_password(&self, user: UserId, password: &str, field: &str) -> Result<(), AppError> {
+        let stored = self.db.password_hash(user).await.map_err(store_error)?;
+        let ok = password.len() <= Password::MAX_BYTES && self.hasher().verify(password, stored.as_deref()).await?;
+        if ok {
+            Ok(())
+        } else {
+            Err(FieldError::new(field, "That is not your current password.").into())
+        }
+    }
+
+    /// Changes your own password; your other sessions end, this one stays.
+    pub async fn change_password(
+        &self,
+        session: Option<&SignedIn>,
+        current: &str,
+        new: &str,
+        ip: Option<&str>,
+    ) -> Result<(), AppError> {
+        let me = session.ok_or(AppError::Unauthenticated)?;
+        let new = Password::parse(new).map_err(|e| FieldError::new("new_password", e.message));
+        let checked = self.confirm_password(me.user.id, current, "current_password").await;
+        let new = match (checked, new) {
+            (Ok(()), Ok(new)) => new,
+            (Err(AppError::Validation(mut errors)), new) => {
+                errors.extend(new.err());
+                return Err(AppError::Validation(errors));
+            }
+            (Err(other), _) => return Err(other),
+            (Ok(()), Err(e)) => return Err(e.into()),
+        };
+        let hash = self.hasher().hash(&new).await?;
+        self.db.change_password(me.user.id, &hash, &me.token.hash(), self.now()).await.map_err(store_error)?;
+        self.audit(AuditAction::PasswordChanged, Some(me.user.id), Some(me.user.id), ip).await
+    }
+}

@@ -1,0 +1,195 @@
+//! Second factors: setting up an authenticator app, recovery codes, and
+//! removing methods (by their owner, or by an admin).
+
+use crate::{require, store_error, Roster, SignedIn};
+use rand::RngCore;
+use roster_domain::{
+    recovery_code_from_bytes, AppError, AuditAction, AuthenticatorSetup, FieldError, Permission, SecondFactorCode,
+    TwoFactorKind, TwoFactorMethod, UserId, RECOVERY_CODE_COUNT,
+};
+use sha2::{Digest, Sha256};
+use totp_rs::{Algorithm, Secret, TOTP};
+
+/// Seconds per authenticator code (RFC 6238's default, which every app uses).
+const STEP_SECONDS: i64 = 30;
+const ISSUER: &str = "Roster";
+
+/// SHA-256 of a recovery code as the code step normalises it.
+pub(crate) fn recovery_code_hash(normalized: &str) -> String {
+    Sha256::digest(normalized.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn totp(secret_base32: &str, account: &str) -> Result<TOTP, AppError> {
+    let bytes = Secret::Encoded(secret_base32.to_owned()).to_bytes().map_err(|_| AppError::Internal)?;
+    TOTP::new(Algorithm::SHA1, 6, 1, STEP_SECONDS as u64, bytes, Some(ISSUER.to_owned()), account.to_owned())
+        .map_err(|_| AppError::Internal)
+}
+
+/// The time step (±1 around now, for clock drift) whose code this is.
+fn matching_step(totp: &TOTP, code: &str, now: i64) -> Option<i64> {
+    let current = now.div_euclid(STEP_SECONDS);
+    [current - 1, current, current + 1].into_iter().find(|step| {
+        let expected = totp.generate((*step * STEP_SECONDS) as u64);
+        // Compare every byte whatever the first difference, so timing tells nothing.
+        expected.len() == code.len() && expected.bytes().zip(code.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    })
+}
+
+/// Groups a base32 secret by four for reading aloud or typing.
+fn grouped(secret: &str) -> String {
+    secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
+}
+
+fn signed_in(session: Option<&SignedIn>) -> Result<&SignedIn, AppError> {
+    session.ok_or(AppError::Unauthenticated)
+}
+
+impl Roster {
+    /// Accepts an authenticator code for the user's enabled app, once.
+    pub(crate) async fn accept_authenticator_code(&self, user: UserId, code: &str) -> Result<bool, AppError> {
+        let Some(app) = self.db.authenticator_secret(user).await.map_err(store_error)? else { return Ok(false) };
+        let Some(step) = matching_step(&totp(&app.secret, "")?, code, self.now().0) else { return Ok(false) };
+        if step <= app.last_step {
+            return Ok(false);
+        }
+        self.db.accept_authenticator_step(user, step).await.map_err(store_error)
+    }
+
+    /// Your own second factors (Profile → Password & Authentication).
+    pub async fn my_two_factor_methods(&self, session: Option<&SignedIn>) -> Result<Vec<TwoFactorMethod>, AppError> {
+        let me = signed_in(session)?;
+        self.db.two_factor_methods(me.user.id).await.map_err(store_error)
+    }
+
+    /// Starts setting up an authenticator app: a new 160-bit secret, shown
+    /// now as a QR code and text, enabled only once a code confirms it.
+    pub async fn start_authenticator_setup(&self, session: Option<&SignedIn>) -> Result<AuthenticatorSetup, AppError> {
+        let me = signed_in(session)?;
+        if self.db.authenticator_secret(me.user.id).await.map_err(store_error)?.is_some() {
+            return Err(AppError::Refused(
+                "An authenticator app is already set up. Remove it first to set up another.".into(),
+            ));
+        }
+        let Secret::Encoded(secret) = Secret::generate_secret().to_encoded() else { return Err(AppError::Internal) };
+        let totp = totp(&secret, &me.user.login)?;
+        let qr_png_base64 = totp.get_qr_base64().map_err(|e| {
+            tracing::error!(error = %e, "QR code rendering failed");
+            AppError::Internal
+        })?;
+        self.db.set_pending_authenticator(me.user.id, &secret).await.map_err(store_error)?;
+        Ok(AuthenticatorSetup { secret: grouped(&secret), otpauth_url: totp.get_url(), qr_png_base64 })
+    }
+
+    /// Enables the app being set up once the user types a valid code from it.
+    pub async fn confirm_authenticator(&self, session: Option<&SignedIn>, code: &str, ip: Option<&str>) -> Result<(), AppError> {
+        let me = signed_in(session)?;
+        let wrong = || AppError::from(FieldError::new("code", "That code does not match. Enter the 6 digits your app shows now."));
+        let Some(SecondFactorCode::Authenticator(code)) = SecondFactorCode::parse(code) else { return Err(wrong()) };
+        let Some(secret) = self.db.pending_authenticator_secret(me.user.id).await.map_err(store_error)? else {
+            return Err(AppError::Refused("No setup is in progress. Start again with Set up authenticator app.".into()));
+        };
+        let Some(step) = matching_step(&totp(&secret, "")?, &code, self.now().0) else { return Err(wrong()) };
+        if !self.db.enable_authenticator(me.user.id, &secret, step, self.now()).await.map_err(store_error)? {
+            return Err(AppError::Refused("This setup was replaced by a newer one. Start again.".into()));
+        }
+        let detail = format!("method={}", TwoFactorKind::AuthenticatorApp.key());
+        self.audit_with_detail(AuditAction::TwoFactorEnabled, Some(me.user.id), Some(me.user.id), ip, detail).await
+    }
+
+    /// Ten new single-use recovery codes, replacing any earlier ones. They
+    /// are shown this once; only their hashes are kept.
+    pub async fn generate_recovery_codes(&self, session: Option<&SignedIn>, ip: Option<&str>) -> Result<Vec<String>, AppError> {
+        let me = signed_in(session)?;
+        let codes: Vec<String> = (0..RECOVERY_CODE_COUNT)
+            .map(|_| {
+                let mut bytes = [0u8; 10];
+                rand::rngs::OsRng.fill_bytes(&mut bytes);
+                recovery_code_from_bytes(bytes)
+            })
+            .collect();
+        let hashes: Vec<String> = codes
+            .iter()
+            .map(|c| match SecondFactorCode::parse(c) {
+                Some(SecondFactorCode::Recovery(normalized)) => recovery_code_hash(&normalized),
+                _ => unreachable!("generated recovery codes always parse"),
+            })
+            .collect();
+        self.db.replace_recovery_codes(me.user.id, &hashes, self.now()).await.map_err(store_error)?;
+        self.audit(AuditAction::RecoveryCodesGenerated, Some(me.user.id), Some(me.user.id), ip).await?;
+        Ok(codes)
+    }
+
+    /// Removes one of your own methods; your password confirms it's you.
+    pub async fn remove_my_two_factor(
+        &self,
+        session: Option<&SignedIn>,
+        kind: TwoFactorKind,
+        password: &str,
+        ip: Option<&str>,
+    ) -> Result<(), AppError> {
+        let me = signed_in(session)?;
+        self.confirm_password(me.user.id, password, "password").await?;
+        let removed = self.db.remove_two_factor(me.user.id, &[kind], false).await.map_err(store_error)?;
+        if removed.is_empty() {
+            return Err(AppError::NotFound);
+        }
+        let detail = format!("methods={}", kind.key());
+        self.audit_with_detail(AuditAction::TwoFactorRemoved, Some(me.user.id), Some(me.user.id), ip, detail).await
+    }
+
+    /// A user's methods, for the Manage Two-Factor Authentication dialog.
+    /// Needs `admin.user`.
+    pub async fn two_factor_methods_of(&self, session: Option<&SignedIn>, user: UserId) -> Result<Vec<TwoFactorMethod>, AppError> {
+        require(session, Permission::AdminUser)?;
+        self.db.two_factor_methods(user).await.map_err(store_error)
+    }
+
+    /// An admin removes a user's methods (`kind`, or all of them with
+    /// `None`); the user's sessions end at once. Needs `admin.user`.
+    pub async fn remove_user_two_factor(
+        &self,
+        session: Option<&SignedIn>,
+        user: UserId,
+        kind: Option<TwoFactorKind>,
+        ip: Option<&str>,
+    ) -> Result<Vec<TwoFactorKind>, AppError> {
+        let admin = require(session, Permission::AdminUser)?;
+        if admin.user.id == user {
+            return Err(AppError::Refused(
+                "Manage your own two-factor methods in Profile → Password & Authentication.".into(),
+            ));
+        }
+        let kinds = kind.map_or_else(|| TwoFactorKind::ALL.to_vec(), |k| vec![k]);
+        let removed = self.db.remove_two_factor(user, &kinds, true).await.map_err(store_error)?;
+        if removed.is_empty() {
+            return Err(AppError::NotFound);
+        }
+        let detail = format!("methods={}", removed.iter().map(|k| k.key()).collect::<Vec<_>>().join(","));
+        self.audit_with_detail(AuditAction::TwoFactorRemoved, Some(admin.user.id), Some(user), ip, detail).await?;
+        Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_match_their_own_step_and_its_neighbours_only() {
+        let Secret::Encoded(secret) = Secret::generate_secret().to_encoded() else { unreachable!() };
+        let totp = totp(&secret, "ann").unwrap();
+        let now = 1_800_000_015;
+        let step = now / STEP_SECONDS;
+        let code_at = |s: i64| totp.generate((s * STEP_SECONDS) as u64);
+        assert_eq!(matching_step(&totp, &code_at(step), now), Some(step));
+        assert_eq!(matching_step(&totp, &code_at(step - 1), now), Some(step - 1));
+        assert_eq!(matching_step(&totp, &code_at(step + 1), now), Some(step + 1));
+        assert_eq!(matching_step(&totp, &code_at(step - 3), now), None);
+        assert!(secret.len() >= 32, "at least 160 bits");
+    }
+
+    #[test]
+    fn secrets_are_grouped_for_typing() {
+        assert_eq!(grouped("ABCDEFGHIJ"), "ABCD EFGH IJ");
+    }
+}

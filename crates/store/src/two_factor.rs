@@ -1,0 +1,168 @@
+//! Authenticator apps and recovery codes. Accepting a code is one
+//! compare-and-set statement, so a code is never accepted twice, however
+//! many requests race with it. `users.two_factor_enabled` follows every
+//! change in the same transaction.
+
+use crate::{on_pool, Db, StoreError};
+use roster_domain::{Timestamp, TwoFactorKind, TwoFactorMethod, UserId};
+
+/// Sets the user's two-factor flag from what they have now.
+const REFRESH_FLAG: &str = "UPDATE users SET two_factor_enabled = (\
+       EXISTS (SELECT 1 FROM authenticator_apps a WHERE a.user_id = $1 AND a.secret IS NOT NULL) \
+    OR EXISTS (SELECT 1 FROM recovery_codes c WHERE c.user_id = $1 AND c.used_at IS NULL)) WHERE id = $1";
+
+/// An enabled authenticator app: its secret and the last step accepted.
+#[derive(Clone)]
+pub struct AuthenticatorSecret {
+    pub secret: String,
+    pub last_step: i64,
+}
+
+impl std::fmt::Debug for AuthenticatorSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AuthenticatorSecret {{ secret: <redacted>, last_step: {} }}", self.last_step)
+    }
+}
+
+impl Db {
+    /// Starts (or restarts) setting up an authenticator app: the secret
+    /// waits, unused, until a code confirms it. An enabled app stays enabled.
+    pub async fn set_pending_authenticator(&self, user: UserId, secret: &str) -> Result<(), StoreError> {
+        let sql = "INSERT INTO authenticator_apps (user_id, pending_secret) VALUES ($1, $2) \
+                   ON CONFLICT (user_id) DO UPDATE SET pending_secret = excluded.pending_secret";
+        on_pool!(self, pool => sqlx::query(sql).bind(user.0).bind(secret).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    pub async fn pending_authenticator_secret(&self, user: UserId) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT pending_secret FROM authenticator_apps WHERE user_id = $1";
+        let secret: Option<Option<String>> =
+            on_pool!(self, pool => sqlx::query_scalar(sql).bind(user.0).fetch_optional(pool).await?);
+        Ok(secret.flatten())
+    }
+
+    /// Makes the pending secret the user's app, if it is still `secret`,
+    /// with `step` as its first accepted code. False if it was not pending.
+    pub async fn enable_authenticator(
+        &self,
+        user: UserId,
+        secret: &str,
+        step: i64,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let sql = "UPDATE authenticator_apps SET secret = pending_secret, pending_secret = NULL, last_step = $3, \
+                   enabled_at = $4 WHERE user_id = $1 AND pending_secret = $2";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(sql).bind(user.0).bind(secret).bind(step).bind(now.0).execute(&mut *tx).await?.rows_affected();
+            sqlx::query(REFRESH_FLAG).bind(user.0).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(n == 1)
+        })
+    }
+
+    /// The user's enabled authenticator app, if any.
+    pub async fn authenticator_secret(&self, user: UserId) -> Result<Option<AuthenticatorSecret>, StoreError> {
+        let sql = "SELECT secret, last_step FROM authenticator_apps WHERE user_id = $1 AND secret IS NOT NULL";
+        let row: Option<(String, i64)> = on_pool!(self, pool => sqlx::query_as(sql).bind(user.0).fetch_optional(pool).await?);
+        Ok(row.map(|(secret, last_step)| AuthenticatorSecret { secret, last_step }))
+    }
+
+    /// Accepts the code of time step `step` if no code of that step or a
+    /// later one was accepted before. Exactly one of any number of
+    /// concurrent calls with the same step gets true.
+    pub async fn accept_authenticator_step(&self, user: UserId, step: i64) -> Result<bool, StoreError> {
+        let sql = "UPDATE authenticator_apps SET last_step = $2 \
+                   WHERE user_id = $1 AND secret IS NOT NULL AND last_step < $2";
+        let n = on_pool!(self, pool => sqlx::query(sql).bind(user.0).bind(step).execute(pool).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Replaces the user's recovery codes with these (SHA-256 hashes).
+    pub async fn replace_recovery_codes(&self, user: UserId, hashes: &[String], now: Timestamp) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
+            for hash in hashes {
+                sqlx::query("INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)")
+                    .bind(user.0)
+                    .bind(hash)
+                    .bind(now.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query(REFRESH_FLAG).bind(user.0).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Spends the recovery code with this hash; false if it is unknown or
+    /// already spent. Concurrent uses of one code: exactly one succeeds.
+    pub async fn use_recovery_code(&self, user: UserId, hash: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let spend = "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(spend).bind(user.0).bind(hash).bind(now.0).execute(&mut *tx).await?.rows_affected();
+            sqlx::query(REFRESH_FLAG).bind(user.0).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(n == 1)
+        })
+    }
+
+    /// The user's second factors: an enabled app, and recovery codes while
+    /// some are unused.
+    pub async fn two_factor_methods(&self, user: UserId) -> Result<Vec<TwoFactorMethod>, StoreError> {
+        let app = "SELECT enabled_at FROM authenticator_apps WHERE user_id = $1 AND secret IS NOT NULL";
+        let codes = "SELECT MIN(created_at), COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL";
+        let (app, codes): (Option<Option<i64>>, (Option<i64>, i64)) = on_pool!(self, pool => {
+            let app = sqlx::query_scalar(app).bind(user.0).fetch_optional(pool).await?;
+            let codes = sqlx::query_as(codes).bind(user.0).fetch_one(pool).await?;
+            (app, codes)
+        });
+        let mut methods = Vec::new();
+        if let Some(enabled_at) = app {
+            let since = Timestamp(enabled_at.unwrap_or_default());
+            methods.push(TwoFactorMethod { kind: TwoFactorKind::AuthenticatorApp, since, unused_codes: None });
+        }
+        if let (Some(created_at), n) = codes {
+            if n > 0 {
+                methods.push(TwoFactorMethod {
+                    kind: TwoFactorKind::RecoveryCodes,
+                    since: Timestamp(created_at),
+                    unused_codes: Some(u32::try_from(n).unwrap_or(u32::MAX)),
+                });
+            }
+        }
+        Ok(methods)
+    }
+
+    /// Removes the user's methods of these kinds; with `end_sessions`, their
+    /// sessions end in the same transaction. Returns the kinds that existed.
+    pub async fn remove_two_factor(
+        &self,
+        user: UserId,
+        kinds: &[TwoFactorKind],
+        end_sessions: bool,
+    ) -> Result<Vec<TwoFactorKind>, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut removed = Vec::new();
+            for kind in kinds {
+                let sql = match kind {
+                    TwoFactorKind::AuthenticatorApp => "DELETE FROM authenticator_apps WHERE user_id = $1 AND secret IS NOT NULL",
+                    TwoFactorKind::RecoveryCodes => "DELETE FROM recovery_codes WHERE user_id = $1",
+                };
+                if sqlx::query(sql).bind(user.0).execute(&mut *tx).await?.rows_affected() > 0 {
+                    removed.push(*kind);
+                }
+            }
+            sqlx::query(REFRESH_FLAG).bind(user.0).execute(&mut *tx).await?;
+            if end_sessions {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(removed)
+        })
+    }
+}

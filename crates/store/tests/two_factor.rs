@@ -1,0 +1,82 @@
+//! Lockout counters and second factors under concurrency, on every
+//! available engine: each change is one atomic statement.
+
+use roster_domain::{Login, Role, Timestamp, TwoFactorKind, UserId};
+use roster_store::testing::all;
+use roster_store::{Db, NewUser, Profile};
+
+const NOW: Timestamp = Timestamp(1_795_845_000);
+const THRESHOLD: i64 = 10;
+
+async fn user(db: &Db, login: &str) -> UserId {
+    let user = NewUser {
+        login: Login::parse(login).unwrap(),
+        profile: Profile { first_name: login.into(), ..Profile::default() },
+        password_hash: Some("$argon2id$stand-in".into()),
+        roles: vec![Role::Customer],
+    };
+    db.insert_user(&user, NOW).await.unwrap()
+}
+
+async fn two_factor_flag(db: &Db, id: UserId) -> bool {
+    db.credentials(&db.editable_user(id).await.unwrap().unwrap().details.login).await.unwrap().unwrap().two_factor
+}
+
+#[tokio::test]
+async fn concurrent_failures_are_all_counted_and_a_lock_beats_a_late_success() {
+    for t in all().await {
+        let id = user(&t.db, "nina").await;
+        let failures = (0..50).map(|_| t.db.record_failed_sign_in(id, NOW));
+        let mut counts: Vec<i64> = futures::future::join_all(failures).await.into_iter().map(Result::unwrap).collect();
+        counts.sort();
+        assert_eq!(counts, (1..=50).collect::<Vec<_>>(), "{}: every attempt saw its own count", t.name);
+        assert!(!t.db.record_sign_in(id, NOW, THRESHOLD).await.unwrap(), "{}: locked, so no success", t.name);
+        assert_eq!(t.db.failed_sign_ins(id).await.unwrap(), Some(50), "{}", t.name);
+        assert!(t.db.current_user(id, THRESHOLD).await.unwrap().is_none(), "{}: locked users have no session", t.name);
+
+        assert!(t.db.unlock_user(id, THRESHOLD).await.unwrap(), "{}", t.name);
+        assert!(!t.db.unlock_user(id, THRESHOLD).await.unwrap(), "{}: not locked any more", t.name);
+        assert!(t.db.record_sign_in(id, NOW, THRESHOLD).await.unwrap(), "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn an_authenticator_step_is_accepted_once_however_many_race() {
+    for t in all().await {
+        let id = user(&t.db, "omar").await;
+        t.db.set_pending_authenticator(id, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").await.unwrap();
+        assert!(!two_factor_flag(&t.db, id).await, "{}: pending is not enabled", t.name);
+        assert!(!t.db.enable_authenticator(id, "ANOTHERSECRET", 100, NOW).await.unwrap(), "{}", t.name);
+        assert!(t.db.enable_authenticator(id, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", 100, NOW).await.unwrap());
+        assert!(two_factor_flag(&t.db, id).await, "{}", t.name);
+
+        let races = (0..20).map(|_| t.db.accept_authenticator_step(id, 101));
+        let wins = futures::future::join_all(races).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+        assert_eq!(wins, 1, "{}", t.name);
+        assert!(!t.db.accept_authenticator_step(id, 100).await.unwrap(), "{}: no going back", t.name);
+        assert_eq!(t.db.authenticator_secret(id).await.unwrap().unwrap().last_step, 101, "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn recovery_codes_are_spent_once_and_removal_takes_everything() {
+    for t in all().await {
+        let id = user(&t.db, "pia").await;
+        let hashes: Vec<String> = (0..10).map(|i| format!("hash-{i}")).collect();
+        t.db.replace_recovery_codes(id, &hashes, NOW).await.unwrap();
+        assert!(two_factor_flag(&t.db, id).await, "{}", t.name);
+        let races = (0..10).map(|_| t.db.use_recovery_code(id, "hash-3", NOW));
+        let wins = futures::future::join_all(races).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+        assert_eq!(wins, 1, "{}", t.name);
+        let methods = t.db.two_factor_methods(id).await.unwrap();
+        assert_eq!(methods.len(), 1);
+        assert_eq!((methods[0].kind, methods[0].unused_codes), (TwoFactorKind::RecoveryCodes, Some(9)), "{}", t.name);
+
+        t.db.insert_session("pia-session", id, NOW, false).await.unwrap();
+        let removed = t.db.remove_two_factor(id, &TwoFactorKind::ALL, true).await.unwrap();
+        assert_eq!(removed, [TwoFactorKind::RecoveryCodes], "{}: only what existed", t.name);
+        assert!(t.db.two_factor_methods(id).await.unwrap().is_empty(), "{}", t.name);
+        assert!(!two_factor_flag(&t.db, id).await, "{}", t.name);
+        assert!(t.db.session("pia-session").await.unwrap().is_none(), "{}: sessions ended with it", t.name);
+    }
+}
