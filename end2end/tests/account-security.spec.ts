@@ -1,29 +1,38 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Browser } from "@playwright/test";
 import { LoginPage } from "./pages/login-page";
 import { UsersPage } from "./pages/users-page";
-import { waitForHydration } from "./pages/hydration";
+import { collectPageErrors, waitForHydration } from "./pages/hydration";
 import { ADMIN, DEMO_PASSWORD } from "./accounts";
 import { authenticatorCode } from "./authenticator";
+
+/** The admin, signed in in a browser context of their own, on the Users panel. */
+async function adminOnUsersPanel(browser: Browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const login = new LoginPage(page);
+  await login.open();
+  await login.signIn(ADMIN.login, ADMIN.password);
+  const users = new UsersPage(page);
+  await users.expectShown();
+  return { context, users };
+}
 
 test("ten wrong passwords lock an account; the admin sees 🔒 and unlocks it", async ({ page, browser }) => {
   const login = new LoginPage(page);
   await login.open();
+  const signInButton = page.getByRole("button", { name: "Sign in" });
   for (let attempt = 1; attempt <= 10; attempt++) {
     await login.signIn("david.schmidt3", `wrong guess ${attempt}`);
+    // The button is disabled while the attempt is under way.
+    await expect(signInButton).toBeEnabled();
     await expect(login.error()).toHaveText("Wrong login or password.");
-    await page.getByLabel("Login or email").fill("");
   }
   await login.signIn("david.schmidt3", DEMO_PASSWORD);
+  await expect(signInButton).toBeEnabled();
   await expect(login.error()).toHaveText("Wrong login or password.");
   await expect(page).toHaveURL(/\/login$/);
 
-  const adminContext = await browser.newContext();
-  const adminPage = await adminContext.newPage();
-  const adminLogin = new LoginPage(adminPage);
-  await adminLogin.open();
-  await adminLogin.signIn(ADMIN.login, ADMIN.password);
-  const users = new UsersPage(adminPage);
-  await users.expectShown();
+  const { context: adminContext, users } = await adminOnUsersPanel(browser);
   await users.findOnly("david.schmidt3");
   const lock = users.row("david.schmidt3").getByRole("img", { name: /^Locked after 10 failed sign-ins; the last at / });
   await expect(lock).toBeVisible();
@@ -44,6 +53,7 @@ test("a user sets up an authenticator app, signs in with a code, and an admin re
   page,
   browser,
 }) => {
+  const errors = collectPageErrors(page);
   const login = new LoginPage(page);
   await login.open();
   await login.signIn("farid.schmidt5", DEMO_PASSWORD);
@@ -56,6 +66,8 @@ test("a user sets up an authenticator app, signs in with a code, and an admin re
 
   await page.getByRole("button", { name: "Set up authenticator app" }).click();
   await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
+  // The profile page and the QR code (a data: image) pass the page's Content-Security-Policy.
+  expect(errors).toEqual([]);
   const key = (await page.locator("#authenticator-secret").textContent()) ?? "";
   expect(key.replace(/\s/g, "")).toMatch(/^[A-Z2-7]{32}$/);
   await page.getByLabel("Code from the app").fill("000000");
@@ -87,13 +99,7 @@ test("a user sets up an authenticator app, signs in with a code, and an admin re
   await expect(userPage.getByRole("heading", { name: "Welcome, Farid Schmidt" })).toBeVisible();
 
   // The admin removes the method; the user is signed out at once.
-  const adminContext = await browser.newContext();
-  const adminPage = await adminContext.newPage();
-  const adminLogin = new LoginPage(adminPage);
-  await adminLogin.open();
-  await adminLogin.signIn(ADMIN.login, ADMIN.password);
-  const users = new UsersPage(adminPage);
-  await users.expectShown();
+  const { context: adminContext, users } = await adminOnUsersPanel(browser);
   await users.findOnly("farid.schmidt5");
   await expect(users.row("farid.schmidt5").getByRole("cell", { name: "On", exact: true })).toBeVisible();
   const menu = await users.openActions("farid.schmidt5");

@@ -1,18 +1,8 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { LoginPage } from "./pages/login-page";
 import { UsersPage } from "./pages/users-page";
-import { waitForHydration } from "./pages/hydration";
+import { collectPageErrors, waitForHydration } from "./pages/hydration";
 import { ADMIN, DEMO_PASSWORD } from "./accounts";
-
-/** Fails the test on any error the page logs: a broken bundle shows up here. */
-function collectPageErrors(page: Page) {
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(m.text());
-  });
-  return errors;
-}
 
 test("the sign-in page hydrates without errors", async ({ page }) => {
   const errors = collectPageErrors(page);
@@ -71,6 +61,8 @@ test("the account menu works from the keyboard", async ({ page }) => {
   const avatar = page.getByRole("button", { name: /Account menu for Ada Admin/ });
   await avatar.focus();
   await page.keyboard.press("Enter");
+  await expect(page.getByRole("menuitem", { name: "Profile" })).toBeFocused();
+  await page.keyboard.press("Tab");
   await expect(page.getByRole("menuitem", { name: "Sign out" })).toBeFocused();
   await page.keyboard.press("Escape");
   await expect(page.getByRole("menu", { name: "Account" })).toBeHidden();

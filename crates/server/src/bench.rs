@@ -161,6 +161,32 @@ pub(crate) fn search_mix(count: usize, users: u64) -> Vec<UserSearch> {
         .collect()
 }
 
+/// Serves Roster on a free loopback port; returns its address and the task.
+pub(crate) async fn serve(roster: Roster) -> Result<(String, tokio::task::JoinHandle<()>), String> {
+    let app = router(AppState { leptos_options: LeptosOptions::builder().output_name("roster").build(), roster });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+    let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
+    });
+    Ok((base, server))
+}
+
+/// Signs `client` in through the sign-in server function.
+pub(crate) async fn sign_in(client: &reqwest::Client, base: &str, login: &str, password: &str) -> Result<(), String> {
+    let response = client
+        .post(format!("{base}/api/sign_in"))
+        .form(&[("login", login), ("password", password)])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("signing in {login} failed: {}", response.status()))
+    }
+}
+
 /// Seeds, serves, measures and prints. Returns the printed report.
 pub async fn run_search_bench(bench: SearchBench) -> Result<String, String> {
     let mut report = Vec::new();
@@ -191,22 +217,9 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<String, String> {
     };
     roster.create_account(admin, None, None).await.map_err(|e| e.to_string())?;
 
-    let app = router(AppState { leptos_options: LeptosOptions::builder().output_name("roster").build(), roster });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
-    let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
-    });
+    let (base, server) = serve(roster).await?;
     let client = reqwest::Client::builder().cookie_store(true).build().map_err(|e| e.to_string())?;
-    let signed_in = client
-        .post(format!("{base}/api/sign_in"))
-        .form(&[("login", admin_login.as_str()), ("password", password.as_str())])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !signed_in.status().is_success() {
-        return Err(format!("signing in the bench admin failed: {}", signed_in.status()));
-    }
+    sign_in(&client, &base, &admin_login, &password).await?;
     let http_search = |search: UserSearch| {
         let request = client.post(format!("{base}/api/search_users")).json(&serde_json::json!({ "search": search }));
         async move {

@@ -2,15 +2,11 @@
 //! Argon2id parameters, and what they do to search latency, measured over
 //! HTTP against a freshly seeded SQLite database.
 
-use crate::bench::{search_mix, Latencies};
-use crate::router;
-use leptos::config::LeptosOptions;
+use crate::bench::{search_mix, serve, sign_in, Latencies};
 use rand::Rng;
-use roster_app::ssr::AppState;
 use roster_domain::{Login, Password, Role, UserSearch};
 use roster_service::{demo_user, Clock, NewAccount, PasswordHasher, Roster, Settings, DEMO_PASSWORD};
 use roster_store::{Db, Profile};
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -45,6 +41,17 @@ pub async fn run_sign_in_bench(bench: SignInBench) -> Result<String, String> {
     let roster = Roster::new(db.clone(), settings, PasswordHasher::owasp(), Clock::System);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     say(format!("Roster sign-in bench: {} users on SQLite, {cores} cores, Argon2id m=19456 KiB t=2 p=1", bench.users));
+    // The floor: one hash at a time, nothing else running.
+    let mut hashes = Vec::new();
+    let sample = Password::parse("a sample password").map_err(|e| e.message)?;
+    for _ in 0..20 {
+        let started = Instant::now();
+        roster.hasher().hash(&sample).await.map_err(|e| e.to_string())?;
+        hashes.push(started.elapsed());
+    }
+    let hash = Latencies::from(&hashes);
+    say(hash.line("one Argon2id hash"));
+    say(format!("  at most {:.0} sign-ins/s on {cores} cores", cores as f64 * 1000.0 / hash.percentile(0.5)));
     roster.seed_demo(bench.users).await.map_err(|e| e.to_string())?;
 
     let admin_password = format!("bench-{}", rand::random::<u64>());
@@ -55,12 +62,7 @@ pub async fn run_sign_in_bench(bench: SignInBench) -> Result<String, String> {
         roles: vec![Role::Admin],
     };
     roster.create_account(admin, None, None).await.map_err(|e| e.to_string())?;
-    let app = router(AppState { leptos_options: LeptosOptions::builder().output_name("roster").build(), roster });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
-    let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
-    });
+    let (base, server) = serve(roster).await?;
 
     let admin_client = reqwest::Client::builder().cookie_store(true).build().map_err(|e| e.to_string())?;
     sign_in(&admin_client, &base, "bench-admin", &admin_password).await?;
@@ -117,20 +119,6 @@ pub async fn run_sign_in_bench(bench: SignInBench) -> Result<String, String> {
     server.abort();
     db.close().await;
     Ok(report.join("\n"))
-}
-
-async fn sign_in(client: &reqwest::Client, base: &str, login: &str, password: &str) -> Result<(), String> {
-    let response = client
-        .post(format!("{base}/api/sign_in"))
-        .form(&[("login", login), ("password", password)])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if response.status().is_success() {
-        Ok(())
-    } else {
-        Err(format!("sign-in of {login} failed: {}", response.status()))
-    }
 }
 
 async fn search_once(client: &reqwest::Client, base: &str, search: &UserSearch) -> Result<Duration, String> {

@@ -347,3 +347,45 @@ async fn every_response_carries_security_headers() {
         }
     }
 }
+
+#[tokio::test]
+async fn idle_and_absolute_timeouts_end_sessions() {
+    for app in apps().await {
+        let settings = Settings::default();
+        let idle = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        app.clock.advance(settings.session_idle_minutes * 60 + 61);
+        let response = app.call(&idle, "current_user", &[]).await;
+        assert_eq!(response.json::<Option<serde_json::Value>>().await.unwrap(), None, "{}: idle too long", app.db_name);
+
+        let busy = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        for _ in 0..settings.session_absolute_hours {
+            app.clock.advance(3600);
+            let response = app.call(&busy, "current_user", &[]).await;
+            assert!(response.json::<Option<serde_json::Value>>().await.unwrap().is_some(), "{}: in use", app.db_name);
+        }
+        app.clock.advance(120);
+        let response = app.call(&busy, "current_user", &[]).await;
+        assert_eq!(response.json::<Option<serde_json::Value>>().await.unwrap(), None, "{}: too old", app.db_name);
+    }
+}
+
+#[tokio::test]
+async fn a_hash_made_with_weaker_settings_is_upgraded_at_sign_in() {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher as _, SaltString};
+    for app in apps().await {
+        let weak = argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(1024, 1, 1, None).unwrap(),
+        );
+        let hash = weak.hash_password(b"an old password", &SaltString::generate(&mut OsRng)).unwrap().to_string();
+        let id = app.user_id("customer").await;
+        let old = app.db().password_hash(id).await.unwrap().unwrap();
+        app.db().replace_password_hash(id, &old, &hash).await.unwrap();
+
+        signed_in(&app, "customer", "an old password").await;
+        let upgraded = app.db().password_hash(id).await.unwrap().unwrap();
+        assert!(upgraded.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}: {upgraded}", app.db_name);
+        signed_in(&app, "customer", "an old password").await;
+    }
+}
