@@ -76,49 +76,81 @@ pub async fn run_sign_in_bench(bench: SignInBench) -> Result<String, String> {
     }
     let alone = Latencies::from(&alone);
 
-    // Sign-ins of random demo users, `concurrency` at a time, until time is up.
-    let done = Arc::new(AtomicBool::new(false));
-    let signed_in = Arc::new(AtomicU64::new(0));
-    let mut workers = Vec::new();
-    for _ in 0..bench.concurrency {
-        let (done, signed_in, base, users) = (done.clone(), signed_in.clone(), base.clone(), bench.users);
-        workers.push(tokio::spawn(async move {
-            let client = reqwest::Client::new();
-            while !done.load(Ordering::Relaxed) {
-                let n = rand::thread_rng().gen_range(0..users);
-                let login = demo_user(n, "", &[]).login.as_str().to_owned();
-                if sign_in(&client, &base, &login, DEMO_PASSWORD).await.is_ok() && !done.load(Ordering::Relaxed) {
-                    signed_in.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }));
-    }
-    let started = Instant::now();
-    let mut during = Vec::new();
-    let deadline = started + Duration::from_secs(bench.seconds);
-    let mut i = 0;
-    while Instant::now() < deadline {
-        during.push(search_once(&admin_client, &base, &mix[i % mix.len()]).await?);
-        i += 1;
-    }
-    done.store(true, Ordering::Relaxed);
-    let elapsed = started.elapsed().as_secs_f64();
-    for worker in workers {
-        let _ = worker.await;
-    }
-    let count = signed_in.load(Ordering::Relaxed);
-    let during = Latencies::from(&during);
+    let alone_load = SignInLoad::start(&base, bench.users, bench.concurrency);
+    tokio::time::sleep(Duration::from_secs(bench.seconds)).await;
+    let (count, elapsed) = alone_load.stop().await;
     say(format!(
         "sign-ins per second               {:.1}  ({count} in {elapsed:.1} s, {} at a time)",
         count as f64 / elapsed,
         bench.concurrency
     ));
+
+    // Searches at an admin's typing pace (every 50 ms) while sign-ins run flat out.
+    let load = SignInLoad::start(&base, bench.users, bench.concurrency);
+    let deadline = Instant::now() + Duration::from_secs(bench.seconds);
+    let mut pace = tokio::time::interval(SEARCH_EVERY);
+    let mut during = Vec::new();
+    for search in mix.iter().cycle() {
+        if Instant::now() >= deadline {
+            break;
+        }
+        pace.tick().await;
+        during.push(search_once(&admin_client, &base, search).await?);
+    }
+    let (count, elapsed) = load.stop().await;
+    let during = Latencies::from(&during);
     say(alone.line("search alone (HTTP)"));
     say(during.line("search during sign-ins (HTTP)"));
     say(format!("  search p95 during / alone        ×{:.2}", during.percentile(0.95) / alone.percentile(0.95)));
+    say(format!("  sign-ins per second meanwhile    {:.1}", count as f64 / elapsed));
     server.abort();
     db.close().await;
     Ok(report.join("\n"))
+}
+
+/// Searches one admin makes while typing: one every 50 ms.
+const SEARCH_EVERY: Duration = Duration::from_millis(50);
+
+/// Sign-ins of random demo users, `concurrency` at a time, until stopped.
+struct SignInLoad {
+    done: Arc<AtomicBool>,
+    signed_in: Arc<AtomicU64>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+    started: Instant,
+}
+
+impl SignInLoad {
+    fn start(base: &str, users: u64, concurrency: usize) -> SignInLoad {
+        let done = Arc::new(AtomicBool::new(false));
+        let signed_in = Arc::new(AtomicU64::new(0));
+        let workers = (0..concurrency)
+            .map(|_| {
+                let (done, signed_in, base) = (done.clone(), signed_in.clone(), base.to_owned());
+                tokio::spawn(async move {
+                    let client = reqwest::Client::new();
+                    while !done.load(Ordering::Relaxed) {
+                        let n = rand::thread_rng().gen_range(0..users);
+                        let login = demo_user(n, "", &[]).login.as_str().to_owned();
+                        let ok = sign_in(&client, &base, &login, DEMO_PASSWORD).await.is_ok();
+                        if ok && !done.load(Ordering::Relaxed) {
+                            signed_in.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                })
+            })
+            .collect();
+        SignInLoad { done, signed_in, workers, started: Instant::now() }
+    }
+
+    /// Stops the load; returns the sign-ins completed and the seconds taken.
+    async fn stop(self) -> (u64, f64) {
+        self.done.store(true, Ordering::Relaxed);
+        let elapsed = self.started.elapsed().as_secs_f64();
+        for worker in self.workers {
+            let _ = worker.await;
+        }
+        (self.signed_in.load(Ordering::Relaxed), elapsed)
+    }
 }
 
 async fn search_once(client: &reqwest::Client, base: &str, search: &UserSearch) -> Result<Duration, String> {
