@@ -1,5 +1,5 @@
 use crate::api::get_current_user;
-use crate::pages::{HomePage, LoginPage, NotFoundPage, ProfilePage, UsersPage};
+use crate::pages::{AuditLogPage, HomePage, LoginPage, NotFoundPage, ProfilePage, UsersPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
                 <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async />
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
             </Routes>

@@ -59,6 +59,26 @@ impl AuditAction {
         }
     }
 
+    /// How the audit log names the event.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditAction::SignedIn => "Signed in",
+            AuditAction::SignInFailed => "Sign-in failed",
+            AuditAction::SignedOut => "Signed out",
+            AuditAction::UserCreated => "User created",
+            AuditAction::UserUpdated => "User updated",
+            AuditAction::UserDeleted => "User deleted",
+            AuditAction::AccountLocked => "Account locked",
+            AuditAction::UserUnlocked => "User unlocked",
+            AuditAction::SignInCodeFailed => "Wrong sign-in code",
+            AuditAction::PasswordChanged => "Password changed",
+            AuditAction::TwoFactorEnabled => "Two-factor enabled",
+            AuditAction::RecoveryCodesGenerated => "Recovery codes generated",
+            AuditAction::TwoFactorRemoved => "Two-factor removed",
+            AuditAction::CrossSiteRefused => "Cross-site request refused",
+        }
+    }
+
     pub fn from_key(key: &str) -> Option<AuditAction> {
         AuditAction::ALL.into_iter().find(|a| a.key() == key)
     }
@@ -72,6 +92,7 @@ mod tests {
     fn keys_are_unique_and_round_trip() {
         for a in AuditAction::ALL {
             assert_eq!(AuditAction::from_key(a.key()), Some(a));
+            assert_eq!(AuditAction::ALL.iter().filter(|b| b.label() == a.label()).count(), 1);
         }
     }
 }

@@ -4,6 +4,7 @@
 //! through its `parse` function, so holding one means it is valid.
 
 mod audit;
+mod audit_log;
 mod error;
 mod ids;
 mod login;
@@ -20,6 +21,7 @@ mod user_details;
 mod user_search;
 
 pub use audit::AuditAction;
+pub use audit_log::{AuditEntry, AuditPage, AuditQuery, UserRef, AUDIT_PAGE_SIZE, MAX_AUDIT_SEARCH_CHARS};
 pub use email::Email;
 pub use error::{AppError, FieldError};
 pub use ids::{OrganizationId, UserId};

@@ -1,5 +1,5 @@
 use crate::{on_pool, Db, StoreError};
-use roster_domain::{AuditAction, Timestamp, UserId};
+use roster_domain::{AuditAction, AuditEntry, Timestamp, UserId, UserRef};
 use sqlx::FromRow;
 
 /// One line of the audit trail. Holds ids and counts, never secrets.
@@ -65,6 +65,83 @@ impl Db {
                     on_behalf_of_id: r.on_behalf_of_id.map(UserId),
                     action: AuditAction::from_key(&r.action)?,
                     target_user_id: r.target_user_id.map(UserId),
+                    detail: r.detail,
+                    ip: r.ip,
+                })
+            })
+            .collect())
+    }
+}
+
+#[derive(FromRow)]
+struct AuditEntryRow {
+    id: i64,
+    at: i64,
+    action: String,
+    actor_id: Option<i64>,
+    actor_login: Option<String>,
+    on_behalf_of_id: Option<i64>,
+    behalf_login: Option<String>,
+    target_user_id: Option<i64>,
+    target_login: Option<String>,
+    detail: String,
+    ip: Option<String>,
+}
+
+fn user_ref(id: Option<i64>, login: Option<String>) -> Option<UserRef> {
+    id.map(|id| UserRef { id: UserId(id), login })
+}
+
+/// `%text%` for LIKE, with the text's own `%`, `_` and `\` taken literally.
+fn contains_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+impl Db {
+    /// Up to `limit` events older than `before`, newest first: of `action`
+    /// if given, and, when `needle` (lower-case) is not empty, naming a
+    /// login, address or detail that contains it.
+    pub async fn audit_page(
+        &self,
+        needle: &str,
+        action: Option<AuditAction>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let sql = "SELECT e.id, e.at, e.action, e.actor_id, a.login AS actor_login, e.on_behalf_of_id, \
+                   b.login AS behalf_login, e.target_user_id, t.login AS target_login, e.detail, e.ip \
+                   FROM audit_events e \
+                   LEFT JOIN users a ON a.id = e.actor_id \
+                   LEFT JOIN users b ON b.id = e.on_behalf_of_id \
+                   LEFT JOIN users t ON t.id = e.target_user_id \
+                   WHERE e.id < $1 AND ($2 = '' OR e.action = $2) \
+                   AND ($3 = '' OR a.login_normalized LIKE $4 ESCAPE '\\' OR b.login_normalized LIKE $4 ESCAPE '\\' \
+                        OR t.login_normalized LIKE $4 ESCAPE '\\' OR LOWER(COALESCE(e.ip, '')) LIKE $4 ESCAPE '\\' \
+                        OR LOWER(e.detail) LIKE $4 ESCAPE '\\') \
+                   ORDER BY e.id DESC LIMIT $5";
+        let action = action.map_or("", AuditAction::key);
+        let pattern = contains_pattern(needle);
+        let rows: Vec<AuditEntryRow> = on_pool!(self, pool => {
+            sqlx::query_as(sql)
+                .bind(before.unwrap_or(i64::MAX))
+                .bind(action)
+                .bind(needle)
+                .bind(&pattern)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(AuditEntry {
+                    id: r.id,
+                    at: Timestamp(r.at),
+                    action: AuditAction::from_key(&r.action)?,
+                    actor: user_ref(r.actor_id, r.actor_login),
+                    on_behalf_of: user_ref(r.on_behalf_of_id, r.behalf_login),
+                    target: user_ref(r.target_user_id, r.target_login),
                     detail: r.detail,
                     ip: r.ip,
                 })

@@ -2,9 +2,11 @@
 //! it finds the caller's session and checks the permission itself.
 
 mod account;
+mod audit;
 mod session;
 mod users;
 
 pub use account::*;
+pub use audit::*;
 pub use session::*;
 pub use users::*;

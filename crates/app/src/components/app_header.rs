@@ -10,7 +10,13 @@ pub fn AppHeader(user: CurrentUser) -> impl IntoView {
         <header class="app-header">
             <a class="brand" href="/">"Roster"</a>
             <nav aria-label="Main">
-                {admin.then(|| view! { <a href="/admin/users">"Users"</a> })}
+                {admin
+                    .then(|| {
+                        view! {
+                            <a href="/admin/users">"Users"</a>
+                            <a href="/admin/audit">"Audit log"</a>
+                        }
+                    })}
             </nav>
             <AvatarMenu user />
         </header>
