@@ -20,10 +20,13 @@ pub enum AuditAction {
     TwoFactorRemoved,
     /// A state-changing request from another site, refused.
     CrossSiteRefused,
+    /// An admin started viewing Roster as a user.
+    ImpersonationStarted,
+    ImpersonationEnded,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 16] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
@@ -38,6 +41,8 @@ impl AuditAction {
         AuditAction::RecoveryCodesGenerated,
         AuditAction::TwoFactorRemoved,
         AuditAction::CrossSiteRefused,
+        AuditAction::ImpersonationStarted,
+        AuditAction::ImpersonationEnded,
     ];
 
     pub fn key(self) -> &'static str {
@@ -56,6 +61,8 @@ impl AuditAction {
             AuditAction::RecoveryCodesGenerated => "two_factor.recovery_codes",
             AuditAction::TwoFactorRemoved => "two_factor.remove",
             AuditAction::CrossSiteRefused => "request.cross_site_refused",
+            AuditAction::ImpersonationStarted => "impersonation.start",
+            AuditAction::ImpersonationEnded => "impersonation.end",
         }
     }
 
@@ -76,6 +83,8 @@ impl AuditAction {
             AuditAction::RecoveryCodesGenerated => "Recovery codes generated",
             AuditAction::TwoFactorRemoved => "Two-factor removed",
             AuditAction::CrossSiteRefused => "Cross-site request refused",
+            AuditAction::ImpersonationStarted => "Viewing as user started",
+            AuditAction::ImpersonationEnded => "Viewing as user ended",
         }
     }
 

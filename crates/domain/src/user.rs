@@ -48,6 +48,10 @@ pub struct CurrentUser {
     pub login: String,
     pub display_name: String,
     pub roles: Vec<Role>,
+    /// While an admin views Roster from this user's perspective: who the
+    /// admin is ("Ada Admin (admin)"), for the banner on every page.
+    #[serde(default)]
+    pub impersonator: Option<String>,
 }
 
 impl CurrentUser {
@@ -72,7 +76,7 @@ mod tests {
     use super::*;
 
     fn user(display_name: &str, roles: Vec<Role>) -> CurrentUser {
-        CurrentUser { id: UserId(1), login: "jdoe".into(), display_name: display_name.into(), roles }
+        CurrentUser { id: UserId(1), login: "jdoe".into(), display_name: display_name.into(), roles, impersonator: None }
     }
 
     #[test]

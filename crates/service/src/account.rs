@@ -38,6 +38,6 @@ impl Roster {
         };
         let hash = self.hasher().hash(&new).await?;
         self.db.change_password(me.user.id, &hash, &me.token.hash(), self.now()).await.map_err(store_error)?;
-        self.audit(AuditAction::PasswordChanged, Some(me.user.id), Some(me.user.id), ip).await
+        self.audit_session(me, AuditAction::PasswordChanged, String::new(), ip).await
     }
 }

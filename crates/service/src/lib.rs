@@ -5,6 +5,7 @@ mod account;
 mod audit_log;
 mod clock;
 mod errors;
+mod impersonation;
 mod passwords;
 mod seed;
 mod sessions;
@@ -63,6 +64,19 @@ impl Roster {
         self.audit_with_detail(AuditAction::CrossSiteRefused, None, None, ip, format!("path={path}")).await
     }
 
+    /// Audits something a signed-in user did, naming the admin behind it
+    /// when they act from the user's perspective.
+    async fn audit_session(
+        &self,
+        session: &SignedIn,
+        action: AuditAction,
+        detail: String,
+        ip: Option<&str>,
+    ) -> Result<(), AppError> {
+        let user = Some(session.user.id);
+        self.audit_full(action, user, session.impersonator, user, ip, detail).await
+    }
+
     async fn audit(
         &self,
         action: AuditAction,
@@ -83,10 +97,22 @@ impl Roster {
         ip: Option<&str>,
         detail: String,
     ) -> Result<(), AppError> {
+        self.audit_full(action, actor, None, target, ip, detail).await
+    }
+
+    async fn audit_full(
+        &self,
+        action: AuditAction,
+        actor: Option<UserId>,
+        on_behalf_of: Option<UserId>,
+        target: Option<UserId>,
+        ip: Option<&str>,
+        detail: String,
+    ) -> Result<(), AppError> {
         let record = AuditRecord {
             at: self.now(),
             actor_id: actor,
-            on_behalf_of_id: None,
+            on_behalf_of_id: on_behalf_of,
             action,
             target_user_id: target,
             detail,

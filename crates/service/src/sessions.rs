@@ -100,6 +100,17 @@ impl Roster {
         if now.0 - record.last_seen_at.0 >= TOUCH_EVERY_SECONDS {
             self.db.touch_session(&hash, now).await.map_err(store_error)?;
         }
+        let mut user = user;
+        if let Some(admin) = record.impersonator_id {
+            // The admin's rights are checked on every request; losing them ends the view.
+            match self.impersonator_label(admin, user.id).await? {
+                Some(label) => user.impersonator = Some(label),
+                None => {
+                    self.end_impersonations_by(admin, "admin_lost_access").await?;
+                    return Ok(None);
+                }
+            }
+        }
         let signed_in = SignedIn { token: token.clone(), user, impersonator: record.impersonator_id };
         Ok(Some(Session::SignedIn(signed_in)))
     }
@@ -121,7 +132,7 @@ impl Roster {
     /// Ends this session on the server: its cookie is worthless afterwards.
     pub async fn sign_out(&self, session: &SignedIn, ip: Option<&str>) -> Result<(), AppError> {
         self.db.delete_session(&session.token.hash()).await.map_err(store_error)?;
-        self.audit(AuditAction::SignedOut, Some(session.user.id), Some(session.user.id), ip).await
+        self.audit_session(session, AuditAction::SignedOut, String::new(), ip).await
     }
 }
 

@@ -110,9 +110,15 @@ impl Roster {
             self.audit(AuditAction::SignInFailed, None, Some(user), ip).await?;
             return Err(AppError::InvalidCredentials);
         };
-        let token = self.start_session(user, false).await?;
         let detail = method.map(|m| format!("second_factor={}", m.key())).unwrap_or_default();
         self.audit_with_detail(AuditAction::SignedIn, Some(user), Some(user), ip, detail).await?;
+        // Signing in yourself ends any admin's view of Roster as you.
+        self.end_impersonations_of(user, ip).await?;
+        // An admin who signed out while viewing as someone comes back to that view.
+        if let Some((token, viewed)) = self.resume_impersonation(user).await? {
+            return Ok(SignInOutcome { token, step: SignInStep::SignedIn(viewed) });
+        }
+        let token = self.start_session(user, false).await?;
         Ok(SignInOutcome { token, step: SignInStep::SignedIn(current) })
     }
 

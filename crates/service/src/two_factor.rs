@@ -93,7 +93,7 @@ impl Roster {
             return Err(AppError::Refused("This setup was replaced by a newer one. Start again.".into()));
         }
         let detail = format!("method={}", TwoFactorKind::AuthenticatorApp.key());
-        self.audit_with_detail(AuditAction::TwoFactorEnabled, Some(me.user.id), Some(me.user.id), ip, detail).await
+        self.audit_session(me, AuditAction::TwoFactorEnabled, detail, ip).await
     }
 
     /// Ten new single-use recovery codes, replacing any earlier ones. They
@@ -115,7 +115,7 @@ impl Roster {
             })
             .collect();
         self.db.replace_recovery_codes(me.user.id, &hashes, self.now()).await.map_err(store_error)?;
-        self.audit(AuditAction::RecoveryCodesGenerated, Some(me.user.id), Some(me.user.id), ip).await?;
+        self.audit_session(me, AuditAction::RecoveryCodesGenerated, String::new(), ip).await?;
         Ok(codes)
     }
 
@@ -134,7 +134,7 @@ impl Roster {
             return Err(AppError::NotFound);
         }
         let detail = format!("methods={}", kind.key());
-        self.audit_with_detail(AuditAction::TwoFactorRemoved, Some(me.user.id), Some(me.user.id), ip, detail).await
+        self.audit_session(me, AuditAction::TwoFactorRemoved, detail, ip).await
     }
 
     /// A user's methods, for the Manage Two-Factor Authentication dialog.

@@ -6,6 +6,7 @@
 
 mod audit;
 mod error;
+mod impersonation;
 mod lockout;
 mod sessions;
 mod tickets;

@@ -265,7 +265,7 @@ impl Db {
         let Some(row) = row else { return Ok(None) };
         let user = self.with_roles(vec![row]).await?.remove(0);
         let display_name = user.full_name();
-        Ok(Some(CurrentUser { id: user.id, login: user.login, display_name, roles: user.roles }))
+        Ok(Some(CurrentUser { id: user.id, login: user.login, display_name, roles: user.roles, impersonator: None }))
     }
 
     /// Attaches each row's roles with one query for the whole page.

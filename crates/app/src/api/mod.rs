@@ -3,10 +3,12 @@
 
 mod account;
 mod audit;
+mod impersonation;
 mod session;
 mod users;
 
 pub use account::*;
 pub use audit::*;
+pub use impersonation::*;
 pub use session::*;
 pub use users::*;

@@ -1,4 +1,4 @@
-use super::AppHeader;
+use super::{AppHeader, ImpersonationBanner};
 use crate::app::CurrentUserResource;
 use leptos::either::EitherOf4;
 use leptos::prelude::*;
@@ -19,6 +19,7 @@ pub fn SignedInPage(
             {move || Suspend::new(async move {
                 match current_user.await {
                     Ok(Some(user)) if permission.is_none_or(|p| user.can(p)) => EitherOf4::A(view! {
+                        {user.impersonator.clone().map(|admin| view! { <ImpersonationBanner user=user.clone() admin /> })}
                         <AppHeader user=user.clone() />
                         <main>{content(user)}</main>
                     }),

@@ -1,6 +1,6 @@
 use super::{ActionsMenu, MenuEntry};
 use leptos::prelude::*;
-use roster_domain::{UserId, UserRow};
+use roster_domain::{Role, UserId, UserRow};
 
 /// What a row of the table can ask of the page around it.
 #[derive(Clone, Copy)]
@@ -10,6 +10,7 @@ pub struct UserRowActions {
     pub edit: Callback<UserId>,
     pub delete: Callback<UserId>,
     pub unlock: Callback<UserId>,
+    pub impersonate: Callback<UserId>,
     /// Manage Two-Factor Authentication, with the user's login for its messages.
     pub two_factor: Callback<(UserId, String)>,
 }
@@ -62,6 +63,12 @@ fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
     let mut entries = vec![MenuEntry { label: "Edit User", on_select: Callback::new(move |_| actions.edit.run(id)) }];
     if user.locked {
         entries.push(MenuEntry { label: "Unlock", on_select: Callback::new(move |_| actions.unlock.run(id)) });
+    }
+    if id != actions.me && user.active && !user.locked && !user.roles.contains(&Role::Admin) {
+        entries.push(MenuEntry {
+            label: "View from user's perspective",
+            on_select: Callback::new(move |_| actions.impersonate.run(id)),
+        });
     }
     if user.two_factor && id != actions.me {
         let login = user.login.clone();

@@ -1,6 +1,6 @@
-use crate::api::{count_users, search_users, unlock_user};
+use crate::api::{count_users, search_users, start_impersonation, unlock_user};
 use crate::components::{
-    focus_first, user_row_selector, DeleteUserDialog, SignedInPage, TwoFactorDialog, UserDialog, UserDialogMode,
+    focus_first, go_to, landing_page, user_row_selector, DeleteUserDialog, SignedInPage, TwoFactorDialog, UserDialog, UserDialogMode,
     UserRowActions, UserTable,
 };
 use leptos::task::spawn_local;
@@ -105,6 +105,15 @@ fn UsersPanel(me: UserId) -> impl IntoView {
                 }
                 page.refetch();
                 focus_return.restore();
+            });
+        }),
+        impersonate: Callback::new(move |id| {
+            notice.set(None);
+            spawn_local(async move {
+                match start_impersonation(id).await {
+                    Ok(user) => go_to(landing_page(&user)),
+                    Err(e) => notice.set(Some(e.to_string())),
+                }
             });
         }),
         two_factor: Callback::new(move |(id, login)| open(PanelDialog::TwoFactor(id, login), user_row_selector(id))),

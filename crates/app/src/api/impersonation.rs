@@ -1,0 +1,34 @@
+use leptos::prelude::*;
+use leptos::server_fn;
+use roster_domain::{AppError, CurrentUser, UserId};
+
+/// ⋮ Actions → View from user's perspective: this browser becomes the
+/// user's session (a POST, like every server function). Needs `admin.user`.
+#[server(endpoint = "start_impersonation", input = server_fn::codec::Json)]
+pub async fn start_impersonation(id: UserId) -> Result<CurrentUser, AppError> {
+    use crate::ssr::*;
+    reply(
+        async {
+            let call = call()?;
+            let (token, user) = call.roster.start_impersonation(call.signed_in(), id, call.ip()).await?;
+            set_cookie(session_cookie(&token, &call.roster));
+            Ok(user)
+        }
+        .await,
+    )
+}
+
+/// **Back to my view ✕**: the admin's own session again.
+#[server(endpoint = "end_impersonation")]
+pub async fn end_impersonation() -> Result<CurrentUser, AppError> {
+    use crate::ssr::*;
+    reply(
+        async {
+            let call = call()?;
+            let (token, admin) = call.roster.end_impersonation(call.signed_in(), call.ip()).await?;
+            set_cookie(session_cookie(&token, &call.roster));
+            Ok(admin)
+        }
+        .await,
+    )
+}

@@ -1,0 +1,131 @@
+//! View from user's perspective over HTTP, on every available engine: the
+//! admin's browser really becomes the user's session.
+
+mod common;
+
+use common::{apps, session_cookie_pair, TestApp, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
+use roster_domain::{AppError, AuditAction, CurrentUser, Login, Password, Role};
+use roster_service::PasswordHasher;
+use roster_store::{NewUser, Profile};
+use serde_json::json;
+
+const OTHER_PASSWORD: &str = "another password 1";
+
+async fn signed_in(app: &TestApp, login: &str, password: &str) -> reqwest::Client {
+    let browser = app.browser();
+    assert_eq!(app.sign_in(&browser, login, password).await.status(), 200, "{}: {login}", app.db_name);
+    browser
+}
+
+async fn current(app: &TestApp, browser: &reqwest::Client) -> Option<CurrentUser> {
+    app.call(browser, "current_user", &[]).await.json().await.unwrap()
+}
+
+async fn add_user(app: &TestApp, login: &str, role: Role, active: bool) {
+    let hash = PasswordHasher::owasp().hash(&Password::parse(OTHER_PASSWORD).unwrap()).await.unwrap();
+    let user = NewUser {
+        login: Login::parse(login).unwrap(),
+        profile: Profile { first_name: login.into(), active, ..Profile::default() },
+        password_hash: Some(hash),
+        roles: vec![role],
+    };
+    app.db().insert_user(&user, app.clock.now()).await.unwrap();
+}
+
+async fn view_as(app: &TestApp, admin: &reqwest::Client, login: &str) -> reqwest::Response {
+    let id = app.user_id(login).await;
+    app.call_json(admin, "start_impersonation", json!({ "id": id })).await
+}
+
+#[tokio::test]
+async fn refused_for_yourself_other_admins_inactive_users_non_admins_and_get() {
+    for app in apps().await {
+        add_user(&app, "second_admin", Role::Admin, true).await;
+        add_user(&app, "gone", Role::Customer, false).await;
+        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        for (login, message) in [
+            ("admin", "You cannot view Roster from your own perspective."),
+            ("second_admin", "Other admins cannot be viewed from their perspective."),
+            ("gone", "Only active, unlocked users can be viewed from their perspective."),
+        ] {
+            let response = view_as(&app, &admin, login).await;
+            assert_eq!(response.status(), 409, "{}: {login}", app.db_name);
+            assert_eq!(response.json::<AppError>().await.unwrap(), AppError::Refused(message.into()));
+        }
+        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        assert_eq!(view_as(&app, &customer, "gone").await.status(), 403, "{}", app.db_name);
+        let id = app.user_id("customer").await;
+        let by_get = admin.get(app.url(&format!("/api/start_impersonation?id={id}"))).send().await.unwrap();
+        assert!(!by_get.status().is_success(), "{}: only by POST", app.db_name);
+        assert_eq!(current(&app, &admin).await.unwrap().login, "admin", "{}: nothing changed", app.db_name);
+    }
+}
+
+#[tokio::test]
+async fn the_admin_becomes_the_user_until_back_to_my_view_and_sign_out_does_not_end_it() {
+    for app in apps().await {
+        let user = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let response = view_as(&app, &admin, "customer").await;
+        assert_eq!(response.status(), 200, "{}", app.db_name);
+        assert!(session_cookie_pair(&response).is_some(), "{}: a new session id", app.db_name);
+        assert!(current(&app, &user).await.is_none(), "{}: the user was signed out", app.db_name);
+
+        let me = current(&app, &admin).await.unwrap();
+        assert_eq!(me.login, "customer", "{}", app.db_name);
+        assert_eq!(me.impersonator.as_deref(), Some("Ada Admin (admin)"), "{}", app.db_name);
+        let users_panel = app.search(&admin, json!({})).await;
+        assert_eq!(users_panel.status(), 403, "{}: with the user's rights only", app.db_name);
+        let nested = view_as(&app, &admin, "customer").await;
+        assert_eq!(nested.status(), 403, "{}: no nesting", app.db_name);
+
+        // A real change, done as the user and recorded with the admin behind it.
+        let form = [("current_password", CUSTOMER_PASSWORD), ("new_password", "changed by the admin")];
+        assert_eq!(app.call(&admin, "change_password", &form).await.status(), 200, "{}", app.db_name);
+        let audit = app.db().recent_audit(5).await.unwrap();
+        let change = audit.iter().find(|e| e.action == AuditAction::PasswordChanged).unwrap();
+        let (customer_id, admin_id) = (app.user_id("customer").await, app.user_id("admin").await);
+        assert_eq!((change.actor_id, change.on_behalf_of_id), (Some(customer_id), Some(admin_id)), "{}", app.db_name);
+
+        // Signing out and in again comes back to the user's view.
+        assert_eq!(app.call(&admin, "sign_out", &[]).await.status(), 200, "{}", app.db_name);
+        assert!(current(&app, &admin).await.is_none());
+        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let again = current(&app, &admin).await.unwrap();
+        assert_eq!((again.login.as_str(), again.impersonator.is_some()), ("customer", true), "{}", app.db_name);
+
+        let back = app.call(&admin, "end_impersonation", &[]).await;
+        assert_eq!(back.status(), 200, "{}", app.db_name);
+        assert!(session_cookie_pair(&back).is_some(), "{}: a new session id", app.db_name);
+        let me = current(&app, &admin).await.unwrap();
+        assert_eq!((me.login.as_str(), me.impersonator.is_none()), ("admin", true), "{}", app.db_name);
+        let audit = app.db().recent_audit(20).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == AuditAction::ImpersonationStarted && e.target_user_id == Some(customer_id)));
+        assert!(audit.iter().any(|e| e.action == AuditAction::ImpersonationEnded && e.detail == "reason=back_to_own_view"));
+    }
+}
+
+#[tokio::test]
+async fn the_user_signing_in_ends_the_view_and_signs_the_admin_out() {
+    for app in apps().await {
+        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        assert_eq!(view_as(&app, &admin, "customer").await.status(), 200);
+        signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        assert!(current(&app, &admin).await.is_none(), "{}: the admin's browser is signed out", app.db_name);
+        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        assert_eq!(current(&app, &admin).await.unwrap().login, "admin", "{}: back in their own view", app.db_name);
+    }
+}
+
+#[tokio::test]
+async fn losing_admin_rights_ends_the_view_on_the_next_request() {
+    for app in apps().await {
+        add_user(&app, "agent_smith", Role::Agent, true).await;
+        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        assert_eq!(view_as(&app, &admin, "agent_smith").await.status(), 200);
+        let admin_id = app.user_id("admin").await;
+        roster_store::testing::execute(app.db(), &format!("UPDATE users SET active = FALSE WHERE id = {}", admin_id.0)).await;
+        assert!(current(&app, &admin).await.is_none(), "{}", app.db_name);
+        assert!(app.db().impersonation_by(admin_id).await.unwrap().is_none(), "{}: the view ended", app.db_name);
+    }
+}

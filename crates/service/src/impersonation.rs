@@ -1,0 +1,116 @@
+//! View from user's perspective: the admin's browser becomes the user's
+//! session — really, not as a simulation — until Back to my view, and
+//! survives the admin signing out and in again. Everything done meanwhile
+//! is audited with the admin behind it.
+
+use crate::{require, store_error, Roster, SessionToken, SignedIn};
+use roster_domain::{AppError, AuditAction, CurrentUser, Permission, UserId};
+
+fn refused(message: &str) -> AppError {
+    AppError::Refused(message.to_owned())
+}
+
+impl Roster {
+    /// Starts viewing Roster as `user`: their sessions end, the admin's
+    /// session is replaced by one of theirs (a new id). Returns its token
+    /// and the user as the pages will see them. Needs `admin.user`; refused
+    /// for yourself, while already viewing as someone, for inactive or
+    /// locked users and for other admins.
+    pub async fn start_impersonation(
+        &self,
+        session: Option<&SignedIn>,
+        user: UserId,
+        ip: Option<&str>,
+    ) -> Result<(SessionToken, CurrentUser), AppError> {
+        let admin = require(session, Permission::AdminUser)?;
+        if admin.impersonator.is_some() {
+            return Err(refused("You are already viewing Roster as another user. Go back to your view first."));
+        }
+        if admin.user.id == user {
+            return Err(refused("You cannot view Roster from your own perspective."));
+        }
+        let Some(mut target) = self.db.current_user(user, self.lockout_threshold()).await.map_err(store_error)? else {
+            return Err(refused("Only active, unlocked users can be viewed from their perspective."));
+        };
+        if target.can(Permission::AdminUser) {
+            return Err(refused("Other admins cannot be viewed from their perspective."));
+        }
+        let token = SessionToken::generate();
+        let (old, new) = (admin.token.hash(), token.hash());
+        self.db.start_impersonation(admin.user.id, user, &old, &new, self.now()).await.map_err(store_error)?;
+        self.audit_full(AuditAction::ImpersonationStarted, Some(admin.user.id), None, Some(user), ip, String::new())
+            .await?;
+        target.impersonator = Some(label(&admin.user));
+        Ok((token, target))
+    }
+
+    /// Back to my view: the admin's own session again (a new id).
+    pub async fn end_impersonation(
+        &self,
+        session: Option<&SignedIn>,
+        ip: Option<&str>,
+    ) -> Result<(SessionToken, CurrentUser), AppError> {
+        let session = session.ok_or(AppError::Unauthenticated)?;
+        let Some(admin) = session.impersonator else {
+            return Err(refused("You are not viewing Roster as another user."));
+        };
+        let Some(me) = self.db.current_user(admin, self.lockout_threshold()).await.map_err(store_error)? else {
+            return Err(AppError::Unauthenticated);
+        };
+        let token = SessionToken::generate();
+        let (old, new) = (session.token.hash(), token.hash());
+        let user = self.db.end_impersonation(admin, &old, &new, self.now()).await.map_err(store_error)?;
+        self.audit_full(AuditAction::ImpersonationEnded, Some(admin), None, user, ip, "reason=back_to_own_view".into())
+            .await?;
+        Ok((token, me))
+    }
+
+    /// "Ada Admin (admin)" while `admin` may still view Roster as `user`;
+    /// `None` once they lost the right (or the view ended elsewhere).
+    pub(crate) async fn impersonator_label(&self, admin: UserId, user: UserId) -> Result<Option<String>, AppError> {
+        if self.db.impersonation_by(admin).await.map_err(store_error)? != Some(user) {
+            return Ok(None);
+        }
+        let admin = self.db.current_user(admin, self.lockout_threshold()).await.map_err(store_error)?;
+        Ok(admin.filter(|a| a.can(Permission::AdminUser)).map(|a| label(&a)))
+    }
+
+    /// Ends the admin's view (and its sessions), audited with the reason.
+    pub(crate) async fn end_impersonations_by(&self, admin: UserId, reason: &str) -> Result<(), AppError> {
+        for (admin, user) in self.db.end_impersonations(None, Some(admin)).await.map_err(store_error)? {
+            let detail = format!("reason={reason}");
+            self.audit_full(AuditAction::ImpersonationEnded, Some(admin), None, Some(user), None, detail).await?;
+        }
+        Ok(())
+    }
+
+    /// When `user` signs in themselves, every view of Roster as them ends
+    /// and those admins' browsers are signed out.
+    pub(crate) async fn end_impersonations_of(&self, user: UserId, ip: Option<&str>) -> Result<(), AppError> {
+        for (admin, user) in self.db.end_impersonations(Some(user), None).await.map_err(store_error)? {
+            let detail = "reason=user_signed_in".to_owned();
+            self.audit_full(AuditAction::ImpersonationEnded, Some(admin), None, Some(user), ip, detail).await?;
+        }
+        Ok(())
+    }
+
+    /// At the admin's sign-in: the view they left by signing out, if it
+    /// still may go on. Returns the session token and the user.
+    pub(crate) async fn resume_impersonation(&self, admin: UserId) -> Result<Option<(SessionToken, CurrentUser)>, AppError> {
+        let Some(user) = self.db.impersonation_by(admin).await.map_err(store_error)? else { return Ok(None) };
+        let Some(label) = self.impersonator_label(admin, user).await? else { return Ok(None) };
+        let target = self.db.current_user(user, self.lockout_threshold()).await.map_err(store_error)?;
+        let Some(mut target) = target.filter(|t| !t.can(Permission::AdminUser)) else {
+            self.end_impersonations_by(admin, "user_no_longer_eligible").await?;
+            return Ok(None);
+        };
+        let token = SessionToken::generate();
+        self.db.resume_impersonation(admin, user, &token.hash(), self.now()).await.map_err(store_error)?;
+        target.impersonator = Some(label);
+        Ok(Some((token, target)))
+    }
+}
+
+fn label(admin: &CurrentUser) -> String {
+    format!("{} ({})", admin.display_name, admin.login)
+}

@@ -1,0 +1,86 @@
+//! Admins viewing Roster as a user. Each change of who a browser is, and
+//! the sessions it ends, happens in one transaction.
+
+use crate::{on_pool, Db, StoreError};
+use roster_domain::{Timestamp, UserId};
+
+const INSERT_SESSION: &str = "INSERT INTO sessions (token_hash, user_id, impersonator_id, created_at, last_seen_at) \
+                              VALUES ($1, $2, $3, $4, $4)";
+
+impl Db {
+    /// The admin's browser becomes `user`'s session: the user's own
+    /// sessions end, the admin's session `old_session` is replaced by
+    /// `new_session`, and the impersonation is recorded.
+    pub async fn start_impersonation(
+        &self,
+        admin: UserId,
+        user: UserId,
+        old_session: &str,
+        new_session: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let record = "INSERT INTO impersonations (admin_id, user_id, started_at) VALUES ($1, $2, $3) \
+                      ON CONFLICT (admin_id) DO UPDATE SET user_id = excluded.user_id, started_at = excluded.started_at";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM impersonations WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(old_session).execute(&mut *tx).await?;
+            sqlx::query(record).bind(admin.0).bind(user.0).bind(now.0).execute(&mut *tx).await?;
+            sqlx::query(INSERT_SESSION).bind(new_session).bind(user.0).bind(admin.0).bind(now.0).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Back to my view: the impersonation ends and `old_session` is replaced
+    /// by the admin's own `new_session`. Returns the user who was viewed.
+    pub async fn end_impersonation(
+        &self,
+        admin: UserId,
+        old_session: &str,
+        new_session: &str,
+        now: Timestamp,
+    ) -> Result<Option<UserId>, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let user: Option<i64> = sqlx::query_scalar("DELETE FROM impersonations WHERE admin_id = $1 RETURNING user_id")
+                .bind(admin.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(old_session).execute(&mut *tx).await?;
+            sqlx::query(INSERT_SESSION).bind(new_session).bind(admin.0).bind(None::<i64>).bind(now.0).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(user.map(UserId))
+        })
+    }
+
+    /// The user an admin is viewing Roster as, if any.
+    pub async fn impersonation_by(&self, admin: UserId) -> Result<Option<UserId>, StoreError> {
+        let sql = "SELECT user_id FROM impersonations WHERE admin_id = $1";
+        let user: Option<i64> = on_pool!(self, pool => sqlx::query_scalar(sql).bind(admin.0).fetch_optional(pool).await?);
+        Ok(user.map(UserId))
+    }
+
+    /// Starts a session of `user` for the admin behind an impersonation
+    /// that outlived their sign-out.
+    pub async fn resume_impersonation(&self, admin: UserId, user: UserId, session: &str, now: Timestamp) -> Result<(), StoreError> {
+        on_pool!(self, pool => sqlx::query(INSERT_SESSION).bind(session).bind(user.0).bind(admin.0).bind(now.0).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Ends every impersonation of `user` (or, with `as_admin`, by that
+    /// admin) and the sessions it gave; returns the (admin, user) pairs ended.
+    pub async fn end_impersonations(&self, user: Option<UserId>, as_admin: Option<UserId>) -> Result<Vec<(UserId, UserId)>, StoreError> {
+        let ended = "DELETE FROM impersonations WHERE user_id = $1 OR admin_id = $2 RETURNING admin_id, user_id";
+        let sessions = "DELETE FROM sessions WHERE impersonator_id IS NOT NULL AND (user_id = $1 OR impersonator_id = $2)";
+        let (user, admin) = (user.map_or(-1, |u| u.0), as_admin.map_or(-1, |a| a.0));
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let pairs: Vec<(i64, i64)> = sqlx::query_as(ended).bind(user).bind(admin).fetch_all(&mut *tx).await?;
+            sqlx::query(sessions).bind(user).bind(admin).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(pairs.into_iter().map(|(a, u)| (UserId(a), UserId(u))).collect())
+        })
+    }
+}

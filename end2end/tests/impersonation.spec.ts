@@ -1,0 +1,70 @@
+import { expect, test, type Page } from "@playwright/test";
+import { LoginPage } from "./pages/login-page";
+import { UsersPage } from "./pages/users-page";
+import { ADMIN, DEMO_PASSWORD } from "./accounts";
+
+const USER = { login: "hiro.schmidt7", name: "Hiro Schmidt" };
+
+async function signIn(page: Page, login: string, password: string) {
+  const form = new LoginPage(page);
+  await form.open();
+  await form.signIn(login, password);
+}
+
+function banner(page: Page) {
+  return page.getByRole("region", { name: "Viewing as another user" });
+}
+
+test("an admin views Roster from a user's perspective, across sign-out, until Back to my view or the user returns", async ({
+  browser,
+}) => {
+  const userContext = await browser.newContext();
+  const userPage = await userContext.newPage();
+  await signIn(userPage, USER.login, DEMO_PASSWORD);
+  await expect(userPage.getByRole("heading", { name: `Welcome, ${USER.name}` })).toBeVisible();
+
+  const adminContext = await browser.newContext();
+  const adminPage = await adminContext.newPage();
+  await signIn(adminPage, ADMIN.login, ADMIN.password);
+  const users = new UsersPage(adminPage);
+  await users.expectShown();
+
+  const enter = async () => {
+    await users.findOnly(USER.login);
+    const menu = await users.openActions(USER.login);
+    await menu.getByRole("menuitem", { name: "View from user's perspective" }).click();
+    await expect(adminPage.getByRole("heading", { name: `Welcome, ${USER.name}` })).toBeVisible();
+    await expect(banner(adminPage)).toContainText(`You are viewing Roster as ${USER.name} (${USER.login})`);
+  };
+  await enter();
+
+  // Entering signed the user out everywhere.
+  await userPage.reload();
+  await expect(userPage).toHaveURL(/\/login$/);
+
+  // The banner stays after a reload, and after signing out and in again.
+  await adminPage.reload();
+  await expect(banner(adminPage)).toBeVisible();
+  await users.signOut();
+  await expect(adminPage).toHaveURL(/\/login$/);
+  await signIn(adminPage, ADMIN.login, ADMIN.password);
+  await expect(adminPage.getByRole("heading", { name: `Welcome, ${USER.name}` })).toBeVisible();
+  await expect(banner(adminPage)).toBeVisible();
+
+  await banner(adminPage).getByRole("button", { name: "Back to my view ✕" }).click();
+  await users.expectShown();
+  await expect(banner(adminPage)).toHaveCount(0);
+
+  // When the user signs in again, the admin's browser is signed out and
+  // their next sign-in lands in their own view.
+  await enter();
+  await signIn(userPage, USER.login, DEMO_PASSWORD);
+  await expect(userPage.getByRole("heading", { name: `Welcome, ${USER.name}` })).toBeVisible();
+  await adminPage.reload();
+  await expect(adminPage).toHaveURL(/\/login$/);
+  await signIn(adminPage, ADMIN.login, ADMIN.password);
+  await users.expectShown();
+
+  await userContext.close();
+  await adminContext.close();
+});
