@@ -1,4 +1,4 @@
-use crate::{on_pool, Db, StoreError};
+use crate::{escape_like, on_pool, Db, StoreError};
 use roster_domain::{AuditAction, AuditEntry, Timestamp, UserId, UserRef};
 use sqlx::FromRow;
 
@@ -92,12 +92,6 @@ fn user_ref(id: Option<i64>, login: Option<String>) -> Option<UserRef> {
     id.map(|id| UserRef { id: UserId(id), login })
 }
 
-/// `%text%` for LIKE, with the text's own `%`, `_` and `\` taken literally.
-fn contains_pattern(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 impl Db {
     /// Up to `limit` events older than `before`, newest first: of `action`
     /// if given, and, when `needle` (lower-case) is not empty, naming a
@@ -121,7 +115,7 @@ impl Db {
                         OR LOWER(e.detail) LIKE $4 ESCAPE '\\') \
                    ORDER BY e.id DESC LIMIT $5";
         let action = action.map_or("", AuditAction::key);
-        let pattern = contains_pattern(needle);
+        let pattern = format!("%{}%", escape_like(needle));
         let rows: Vec<AuditEntryRow> = on_pool!(self, pool => {
             sqlx::query_as(sql)
                 .bind(before.unwrap_or(i64::MAX))

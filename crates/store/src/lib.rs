@@ -64,6 +64,12 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// `text` for a LIKE pattern with `ESCAPE '\\'`: its own `%`, `_` and `\\`
+/// match literally.
+pub(crate) fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 impl Db {
     /// Connects to `sqlite://path` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Db, StoreError> {

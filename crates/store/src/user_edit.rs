@@ -4,7 +4,7 @@
 
 use crate::user_search::{role_id, role_tokens};
 use crate::users::Profile;
-use crate::{on_pool, Db, StoreError};
+use crate::{escape_like, on_pool, Db, StoreError};
 use roster_domain::{EditableUser, Login, OrganizationId, PasswordInput, Role, Timestamp, UserDetails, UserId};
 use sqlx::{FromRow, QueryBuilder};
 
@@ -194,7 +194,7 @@ impl Db {
     /// Up to `limit` organization names containing `text` (any case), for
     /// the dialog's autocomplete; those starting with it come first.
     pub async fn organizations_matching(&self, text: &str, limit: i64) -> Result<Vec<String>, StoreError> {
-        let escaped = text.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = escape_like(&text.trim().to_lowercase());
         let (pattern, prefix) = (format!("%{escaped}%"), format!("{escaped}%"));
         let sql = "SELECT name FROM organizations WHERE name_normalized LIKE $1 ESCAPE '\\' \
                    ORDER BY CASE WHEN name_normalized LIKE $2 ESCAPE '\\' THEN 0 ELSE 1 END, name_normalized LIMIT $3";
