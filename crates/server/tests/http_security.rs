@@ -57,7 +57,7 @@ async fn failed_sign_ins(app: &TestApp, login: &str) -> i64 {
     app.db().failed_sign_ins(id).await.unwrap().unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_concurrent_wrong_passwords_are_all_counted_and_the_lock_holds() {
     for app in apps_with(unthrottled()).await {
         let wrong: Vec<_> = (0..200)
@@ -88,7 +88,7 @@ async fn two_hundred_concurrent_wrong_passwords_are_all_counted_and_the_lock_hol
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lock_signs_the_user_out_and_unlock_lets_them_back_in() {
     for app in apps_with(unthrottled()).await {
         let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
@@ -119,7 +119,7 @@ async fn a_lock_signs_the_user_out_and_unlock_lets_them_back_in() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_success_resets_the_count() {
     for app in apps_with(unthrottled()).await {
         for _ in 0..9 {
@@ -130,7 +130,7 @@ async fn a_success_resets_the_count() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authenticator_app_adds_a_code_step_that_accepts_each_code_once() {
     for app in apps_with(unthrottled()).await {
         let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
@@ -188,7 +188,7 @@ async fn send_with_cookie(app: &TestApp, client: &reqwest::Client, cookie: &str,
         .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recovery_codes_work_once_each() {
     for app in apps_with(unthrottled()).await {
         let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
@@ -208,7 +208,7 @@ async fn recovery_codes_work_once_each() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_removes_a_users_methods_and_the_user_is_signed_out() {
     for app in apps_with(unthrottled()).await {
         let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
@@ -239,7 +239,7 @@ async fn an_admin_removes_a_users_methods_and_the_user_is_signed_out() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_remove_their_own_method_only_with_their_password() {
     for app in apps_with(unthrottled()).await {
         let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
@@ -255,7 +255,7 @@ async fn users_remove_their_own_method_only_with_their_password() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changing_your_password_needs_the_current_one_and_ends_other_sessions() {
     for app in apps().await {
         let here = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
@@ -276,7 +276,7 @@ async fn changing_your_password_needs_the_current_one_and_ends_other_sessions() 
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_attempts_from_one_address_are_throttled() {
     let settings = Settings { sign_in_attempts_per_minute: 3, ..Settings::default() };
     for app in apps_with(settings.clone()).await {
@@ -295,7 +295,7 @@ async fn sign_in_attempts_from_one_address_are_throttled() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_site_requests_that_change_state_are_refused() {
     for app in apps().await {
         let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
@@ -325,7 +325,7 @@ async fn cross_site_requests_that_change_state_are_refused() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_carries_security_headers() {
     for app in apps().await {
         let page = app.page(&app.browser(), "/login").await;
@@ -348,7 +348,7 @@ async fn every_response_carries_security_headers() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_and_absolute_timeouts_end_sessions() {
     for app in apps().await {
         let settings = Settings::default();
@@ -369,7 +369,7 @@ async fn idle_and_absolute_timeouts_end_sessions() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hash_made_with_weaker_settings_is_upgraded_at_sign_in() {
     use argon2::password_hash::{rand_core::OsRng, PasswordHasher as _, SaltString};
     for app in apps().await {
