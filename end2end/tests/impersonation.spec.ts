@@ -1,19 +1,10 @@
-import { expect, test, type Page } from "@playwright/test";
-import { LoginPage } from "./pages/login-page";
+import { expect, test } from "@playwright/test";
+import { signIn } from "./pages/login-page";
+import { impersonationBanner as banner } from "./pages/impersonation-banner";
 import { UsersPage } from "./pages/users-page";
 import { ADMIN, DEMO_PASSWORD } from "./accounts";
 
 const USER = { login: "hiro.schmidt7", name: "Hiro Schmidt" };
-
-async function signIn(page: Page, login: string, password: string) {
-  const form = new LoginPage(page);
-  await form.open();
-  await form.signIn(login, password);
-}
-
-function banner(page: Page) {
-  return page.getByRole("region", { name: "Viewing as another user" });
-}
 
 test("an admin views Roster from a user's perspective, across sign-out, until Back to my view or the user returns", async ({
   browser,

@@ -1,5 +1,8 @@
 use crate::api::get_current_user;
-use crate::pages::{AuditLogPage, HomePage, LoginPage, NotFoundPage, ProfilePage, UsersPage};
+use crate::pages::{
+    AuditLogPage, HomePage, LoginPage, NewTicketPage, NotFoundPage, ProfilePage, RolesPage, TicketPage, TicketsPage,
+    UsersPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -55,6 +58,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/roles") view=RolesPage ssr=SsrMode::Async />
+                <Route path=path!("/tickets") view=TicketsPage ssr=SsrMode::Async />
+                <Route path=path!("/tickets/new") view=NewTicketPage ssr=SsrMode::Async />
+                <Route path=path!("/tickets/:number") view=TicketPage ssr=SsrMode::Async />
                 <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async />
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
             </Routes>

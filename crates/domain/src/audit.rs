@@ -23,10 +23,17 @@ pub enum AuditAction {
     /// An admin started viewing Roster as a user.
     ImpersonationStarted,
     ImpersonationEnded,
+    RoleCreated,
+    RoleUpdated,
+    RoleDeleted,
+    TicketCreated,
+    TicketReplied,
+    TicketTimeLogged,
+    TicketStateChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
@@ -43,6 +50,13 @@ impl AuditAction {
         AuditAction::CrossSiteRefused,
         AuditAction::ImpersonationStarted,
         AuditAction::ImpersonationEnded,
+        AuditAction::RoleCreated,
+        AuditAction::RoleUpdated,
+        AuditAction::RoleDeleted,
+        AuditAction::TicketCreated,
+        AuditAction::TicketReplied,
+        AuditAction::TicketTimeLogged,
+        AuditAction::TicketStateChanged,
     ];
 
     pub fn key(self) -> &'static str {
@@ -63,6 +77,13 @@ impl AuditAction {
             AuditAction::CrossSiteRefused => "request.cross_site_refused",
             AuditAction::ImpersonationStarted => "impersonation.start",
             AuditAction::ImpersonationEnded => "impersonation.end",
+            AuditAction::RoleCreated => "role.create",
+            AuditAction::RoleUpdated => "role.update",
+            AuditAction::RoleDeleted => "role.delete",
+            AuditAction::TicketCreated => "ticket.create",
+            AuditAction::TicketReplied => "ticket.reply",
+            AuditAction::TicketTimeLogged => "ticket.log_time",
+            AuditAction::TicketStateChanged => "ticket.state",
         }
     }
 
@@ -85,6 +106,13 @@ impl AuditAction {
             AuditAction::CrossSiteRefused => "Cross-site request refused",
             AuditAction::ImpersonationStarted => "Viewing as user started",
             AuditAction::ImpersonationEnded => "Viewing as user ended",
+            AuditAction::RoleCreated => "Role created",
+            AuditAction::RoleUpdated => "Role changed",
+            AuditAction::RoleDeleted => "Role deleted",
+            AuditAction::TicketCreated => "Ticket opened",
+            AuditAction::TicketReplied => "Ticket reply",
+            AuditAction::TicketTimeLogged => "Hours logged",
+            AuditAction::TicketStateChanged => "Ticket state changed",
         }
     }
 

@@ -27,8 +27,11 @@ pub use error::{AppError, FieldError};
 pub use ids::{OrganizationId, UserId};
 pub use login::Login;
 pub use password::Password;
-pub use role::{Permission, Role};
-pub use ticket::{TicketState, TicketSummary};
+pub use role::{holds, role_ids, role_names, Permission, Role, RoleDefinition, RoleDraft, RoleId, ValidRoleDraft, MAX_ROLE_NAME_CHARS};
+pub use ticket::{
+    valid_new_ticket, valid_reply, ArticleView, Hours, TicketListItem, TicketState, TicketSummary, TicketView, TicketsPage,
+    TimeEntryView, MAX_ARTICLE_CHARS, MAX_HOURS_PER_ENTRY, MAX_TICKET_TITLE_CHARS, TICKETS_PAGE_SIZE,
+};
 pub use time::Timestamp;
 pub use two_factor::{
     recovery_code_from_bytes, AuthenticatorSetup, SecondFactorCode, SignInStep, TwoFactorKind, TwoFactorMethod,

@@ -2,7 +2,7 @@
 //! The browser runs the same rules for instant feedback; the server runs
 //! them again, because the browser can be bypassed.
 
-use crate::{Email, FieldError, Login, Password, Role, Timestamp, UserId};
+use crate::{Email, FieldError, Login, Password, RoleId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -30,7 +30,7 @@ pub struct UserDetails {
     pub note: String,
     pub vip: bool,
     pub active: bool,
-    pub roles: Vec<Role>,
+    pub roles: Vec<RoleId>,
     /// Blank: no password on create (the user cannot sign in until one is
     /// set), unchanged on edit.
     pub password: PasswordInput,
@@ -58,7 +58,7 @@ impl Default for UserDetails {
             note: String::new(),
             vip: false,
             active: true,
-            roles: vec![Role::Customer],
+            roles: vec![RoleId::CUSTOMER],
             password: PasswordInput::default(),
         }
     }
@@ -115,7 +115,7 @@ pub struct ValidUserDetails {
     pub vip: bool,
     pub active: bool,
     /// Sorted, without repeats, never empty.
-    pub roles: Vec<Role>,
+    pub roles: Vec<RoleId>,
     pub password: Option<Password>,
 }
 
@@ -323,7 +323,7 @@ mod tests {
             organization: "Harbour Labs".into(),
             secondary_organizations: vec!["Quartz Foods".into(), "harbour labs".into(), "".into(), "Quartz foods".into()],
             address: "Line 1\nLine 2".into(),
-            roles: vec![Role::Customer, Role::Agent, Role::Customer],
+            roles: vec![RoleId::CUSTOMER, RoleId::AGENT, RoleId::CUSTOMER],
             password: PasswordInput("a long enough password".into()),
             ..valid()
         };
@@ -333,7 +333,7 @@ mod tests {
         assert_eq!(ok.email.unwrap().as_str(), "Nina@Example.com");
         assert_eq!(ok.organization.as_deref(), Some("Harbour Labs"));
         assert_eq!(ok.secondary_organizations, ["Quartz Foods"], "repeats and the primary are dropped");
-        assert_eq!(ok.roles, [Role::Agent, Role::Customer]);
+        assert_eq!(ok.roles, [RoleId::AGENT, RoleId::CUSTOMER]);
         assert!(ok.password.is_some());
     }
 
@@ -383,12 +383,12 @@ mod tests {
 
     #[test]
     fn changes_are_named_by_field() {
-        let before = UserDetails { organization: "Harbour Labs".into(), roles: vec![Role::Customer], ..valid() };
+        let before = UserDetails { organization: "Harbour Labs".into(), roles: vec![RoleId::CUSTOMER], ..valid() };
         let same = UserDetails { organization: " harbour labs ".into(), ..before.clone() };
         assert!(same.validate().unwrap().changed_from(&before).is_empty());
         let edited = UserDetails {
             email: "nina@example.com".into(),
-            roles: vec![Role::Customer, Role::Agent],
+            roles: vec![RoleId::CUSTOMER, RoleId::AGENT],
             active: false,
             password: PasswordInput("a brand new password".into()),
             ..before.clone()

@@ -2,7 +2,7 @@
 //! and page. The same value is the URL's query string, the server function's
 //! argument and the store's input, so a link restores exactly one view.
 
-use crate::{FieldError, Role, UserId, UserRow};
+use crate::{FieldError, RoleId, UserId, UserRow};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -129,7 +129,7 @@ pub struct UserSearch {
     /// substring (ignoring case) of one of their searchable attributes.
     pub text: String,
     /// Users holding any of these roles; empty means every role.
-    pub roles: Vec<Role>,
+    pub roles: Vec<RoleId>,
     /// Users having every one of these properties.
     pub facets: Vec<UserFacet>,
     pub sort: UserSort,
@@ -158,7 +158,7 @@ impl UserSearch {
         UserSearch { after: None, ..self.clone() }
     }
 
-    pub fn has_role(&self, role: Role) -> bool {
+    pub fn has_role(&self, role: RoleId) -> bool {
         self.roles.contains(&role)
     }
 
@@ -167,7 +167,7 @@ impl UserSearch {
     }
 
     /// This view with `role` switched on or off, from the first page.
-    pub fn toggle_role(&self, role: Role) -> UserSearch {
+    pub fn toggle_role(&self, role: RoleId) -> UserSearch {
         let mut next = self.first_page();
         toggle(&mut next.roles, role);
         next
@@ -186,7 +186,7 @@ impl UserSearch {
         let list = |name: &str| -> Vec<String> {
             get(name).map(|v| v.split(',').map(str::to_owned).collect()).unwrap_or_default()
         };
-        let mut roles: Vec<Role> = list("roles").iter().filter_map(|k| Role::from_key(k)).collect();
+        let mut roles: Vec<RoleId> = list("roles").iter().filter_map(|k| RoleId::from_key(k)).collect();
         roles.sort();
         roles.dedup();
         let mut facets: Vec<UserFacet> = list("only").iter().filter_map(|k| UserFacet::from_key(k)).collect();
@@ -302,7 +302,7 @@ mod tests {
     fn a_view_survives_the_round_trip_through_its_url() {
         let view = UserSearch {
             text: "anna  @corp.example 50%".into(),
-            roles: vec![Role::Admin, Role::Customer],
+            roles: vec![RoleId::ADMIN, RoleId::CUSTOMER],
             facets: vec![UserFacet::Locked, UserFacet::NeverSignedIn],
             sort: UserSort::Name,
             after: Some(PageCursor { id: UserId(42), key: "schmidt anna.b".into() }),
@@ -314,7 +314,7 @@ mod tests {
     #[test]
     fn unknown_values_in_a_link_are_dropped() {
         let view = parse("roles=admin,wizard,admin&only=locked,bogus&sort=sideways&after=-3");
-        assert_eq!(view.roles, [Role::Admin]);
+        assert_eq!(view.roles, [RoleId::ADMIN]);
         assert_eq!(view.facets, [UserFacet::Locked]);
         assert_eq!(view.sort, UserSort::Newest);
         assert_eq!(view.after, None);
@@ -323,9 +323,9 @@ mod tests {
     #[test]
     fn toggling_starts_again_from_the_first_page() {
         let view = UserSearch { after: PageCursor::parse("7"), ..Default::default() };
-        let agents = view.toggle_role(Role::Agent);
-        assert_eq!((agents.roles.as_slice(), agents.after.as_ref()), ([Role::Agent].as_slice(), None));
-        assert!(agents.toggle_role(Role::Agent).roles.is_empty());
+        let agents = view.toggle_role(RoleId::AGENT);
+        assert_eq!((agents.roles.as_slice(), agents.after.as_ref()), ([RoleId::AGENT].as_slice(), None));
+        assert!(agents.toggle_role(RoleId::AGENT).roles.is_empty());
         assert_eq!(view.toggle_facet(UserFacet::Inactive).facets, [UserFacet::Inactive]);
     }
 

@@ -7,7 +7,7 @@ use leptos::config::LeptosOptions;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use roster_app::ssr::AppState;
-use roster_domain::{Login, PageCursor, Password, Role, UserId, UserSearch, UserSort, UsersPage, COUNT_CAP};
+use roster_domain::{Login, PageCursor, Password, RoleId, UserId, UserSearch, UserSort, UsersPage, COUNT_CAP};
 use roster_service::{Clock, NewAccount, PasswordHasher, Roster, Settings};
 use roster_store::{Db, Profile, UserQuery};
 use sqlx::Connection;
@@ -155,7 +155,7 @@ pub(crate) fn search_mix(count: usize, users: u64) -> Vec<UserSearch> {
                     break text.trim().to_owned();
                 }
             };
-            let roles = if i % 2 == 1 { vec![Role::ALL[rng.gen_range(0..Role::ALL.len())]] } else { vec![] };
+            let roles = if i % 2 == 1 { vec![[RoleId::ADMIN, RoleId::AGENT, RoleId::CUSTOMER][rng.gen_range(0..3)]] } else { vec![] };
             UserSearch { text, roles, ..Default::default() }
         })
         .collect()
@@ -213,7 +213,7 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<String, String> {
         login: Login::parse(&admin_login).map_err(|e| e.message)?,
         profile: Profile::default(),
         password: Some(Password::parse(&password).map_err(|e| e.message)?),
-        roles: vec![Role::Admin],
+        roles: vec![RoleId::ADMIN],
     };
     roster.create_account(admin, None, None).await.map_err(|e| e.to_string())?;
 

@@ -4,7 +4,7 @@
 
 use crate::bench::{search_mix, serve, sign_in, Latencies};
 use rand::Rng;
-use roster_domain::{Login, Password, Role, UserSearch};
+use roster_domain::{Login, Password, RoleId, UserSearch};
 use roster_service::{demo_user, Clock, NewAccount, PasswordHasher, Roster, Settings, DEMO_PASSWORD};
 use roster_store::{Db, Profile};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -59,7 +59,7 @@ pub async fn run_sign_in_bench(bench: SignInBench) -> Result<String, String> {
         login: Login::parse("bench-admin").map_err(|e| e.message)?,
         profile: Profile::default(),
         password: Some(Password::parse(&admin_password).map_err(|e| e.message)?),
-        roles: vec![Role::Admin],
+        roles: vec![RoleId::ADMIN],
     };
     roster.create_account(admin, None, None).await.map_err(|e| e.to_string())?;
     let (base, server) = serve(roster).await?;

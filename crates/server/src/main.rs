@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use rand::distributions::{Alphanumeric, DistString};
 use roster_app::ssr::AppState;
-use roster_domain::{Email, Login, Password, Role};
+use roster_domain::{Email, Login, Password, RoleId};
 use roster_server::config::Config;
 use roster_service::{Clock, NewAccount, PasswordHasher, Roster};
 use roster_store::Profile;
@@ -163,7 +163,7 @@ async fn create_admin(
             ..Profile::default()
         },
         password: Some(Password::parse(&password).map_err(|e| format!("ROSTER_ADMIN_PASSWORD: {}", e.message))?),
-        roles: vec![Role::Admin],
+        roles: vec![RoleId::ADMIN],
     };
     roster.create_account(account, None, None).await.map_err(|e| match e.field() {
         Some(field) => format!("{}: {}", field.field, field.message),

@@ -3,6 +3,8 @@ use crate::cross_site::refuse_cross_site;
 use crate::session_layer::resolve_session;
 use crate::throttle::{throttle_sign_in, SignInThrottle};
 use axum::Router;
+use http::StatusCode;
+use std::time::Duration;
 use http::header::{
     HeaderName, HeaderValue, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
@@ -11,10 +13,14 @@ use roster_app::ssr::AppState;
 use roster_app::{shell, App};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// Largest request body Roster accepts; larger ones get 413.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
+/// Longest a request may take; a stuck one gets 503 instead of holding
+/// the browser (and a connection) forever.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The whole HTTP application: pages, server functions and built assets,
 /// behind the session layer, the cross-site check, sign-in throttling and
@@ -37,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(throttle, throttle_sign_in))
         .layer(axum::middleware::from_fn_with_state(state.roster.clone(), refuse_cross_site))
         .layer(axum::middleware::from_fn(status_from_error_body))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(header(CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
         .layer(header(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
         .layer(header(X_CONTENT_TYPE_OPTIONS, "nosniff"))

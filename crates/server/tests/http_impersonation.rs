@@ -4,7 +4,7 @@
 mod common;
 
 use common::{apps, session_cookie_pair, TestApp, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
-use roster_domain::{AppError, AuditAction, CurrentUser, Login, Password, Role};
+use roster_domain::{AppError, AuditAction, CurrentUser, Login, Password, RoleId};
 use roster_service::PasswordHasher;
 use roster_store::{NewUser, Profile};
 use serde_json::json;
@@ -21,7 +21,7 @@ async fn current(app: &TestApp, browser: &reqwest::Client) -> Option<CurrentUser
     app.call(browser, "current_user", &[]).await.json().await.unwrap()
 }
 
-async fn add_user(app: &TestApp, login: &str, role: Role, active: bool) {
+async fn add_user(app: &TestApp, login: &str, role: RoleId, active: bool) {
     let hash = PasswordHasher::owasp().hash(&Password::parse(OTHER_PASSWORD).unwrap()).await.unwrap();
     let user = NewUser {
         login: Login::parse(login).unwrap(),
@@ -40,8 +40,8 @@ async fn view_as(app: &TestApp, admin: &reqwest::Client, login: &str) -> reqwest
 #[tokio::test]
 async fn refused_for_yourself_other_admins_inactive_users_non_admins_and_get() {
     for app in apps().await {
-        add_user(&app, "second_admin", Role::Admin, true).await;
-        add_user(&app, "gone", Role::Customer, false).await;
+        add_user(&app, "second_admin", RoleId::ADMIN, true).await;
+        add_user(&app, "gone", RoleId::CUSTOMER, false).await;
         let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
         for (login, message) in [
             ("admin", "You cannot view Roster from your own perspective."),
@@ -120,7 +120,7 @@ async fn the_user_signing_in_ends_the_view_and_signs_the_admin_out() {
 #[tokio::test]
 async fn losing_admin_rights_ends_the_view_on_the_next_request() {
     for app in apps().await {
-        add_user(&app, "agent_smith", Role::Agent, true).await;
+        add_user(&app, "agent_smith", RoleId::AGENT, true).await;
         let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
         assert_eq!(view_as(&app, &admin, "agent_smith").await.status(), 200);
         let admin_id = app.user_id("admin").await;

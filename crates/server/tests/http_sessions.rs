@@ -4,7 +4,7 @@
 mod common;
 
 use common::{apps, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
-use roster_domain::{AppError, MatchCount, Role, SignInStep, UsersPage};
+use roster_domain::{role_ids, AppError, MatchCount, RoleId, SignInStep, UsersPage};
 
 fn session_cookie(response: &reqwest::Response) -> Option<String> {
     response
@@ -27,7 +27,7 @@ async fn the_admin_signs_in_with_a_hardened_cookie_and_lists_users() {
             assert!(cookie.contains(attribute), "{}: {cookie} lacks {attribute}", app.db_name);
         }
         let SignInStep::SignedIn(user) = response.json().await.unwrap() else { panic!("no code step expected") };
-        assert_eq!(user.roles, [Role::Admin]);
+        assert_eq!(role_ids(&user.roles), [RoleId::ADMIN]);
 
         let response = app.search(&browser, serde_json::json!({})).await;
         assert_eq!(response.status(), 200, "{}", app.db_name);

@@ -42,18 +42,18 @@ async fn admins_get_matches_a_capped_count_and_then_the_exact_one() {
         assert_eq!(page.count, MatchCount::Exact(1), "{}", app.db_name);
         assert_eq!(page.rows[0].login, "customer");
 
-        let response = app.search(&admin, json!({ "roles": ["Customer"] })).await;
+        let response = app.search(&admin, json!({ "roles": [3] })).await;
         let page: UsersPage = response.json().await.unwrap();
         assert_eq!(page.count, MatchCount::AtLeast(COUNT_CAP), "{}", app.db_name);
         assert_eq!(page.rows.len(), 50);
         let next = page.next.expect("a next page");
 
-        let response = app.call_json(&admin, "count_users", json!({ "search": { "roles": ["Customer"] } })).await;
+        let response = app.call_json(&admin, "count_users", json!({ "search": { "roles": [3] } })).await;
         let exact: i64 = response.json().await.unwrap();
         // 1,200 demo users: one in ten is an agent, one in 500 an admin; plus "customer".
         assert_eq!(exact, 1_200 - 120 + 1, "{}", app.db_name);
 
-        let response = app.search(&admin, json!({ "roles": ["Customer"], "after": next })).await;
+        let response = app.search(&admin, json!({ "roles": [3], "after": next })).await;
         let second: UsersPage = response.json().await.unwrap();
         assert!(second.rows.iter().all(|r| r.id < next.id), "{}: the next page starts after the first", app.db_name);
     }

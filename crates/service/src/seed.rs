@@ -1,5 +1,5 @@
 use crate::{store_error, Roster};
-use roster_domain::{AppError, Email, Login, OrganizationId, Password, Role, TicketState, UserId};
+use roster_domain::{AppError, Email, Login, OrganizationId, Password, RoleId, TicketState, UserId};
 use roster_store::{NewTicket, NewUser, Profile};
 use std::collections::HashMap;
 
@@ -59,9 +59,9 @@ pub fn demo_user(n: u64, password_hash: &str, organizations: &[OrganizationId]) 
     let last = LAST_NAMES[((n / FIRST_NAMES.len() as u64) % LAST_NAMES.len() as u64) as usize];
     let login = format!("{}.{}{n}", ascii(first), ascii(last));
     let role = match n {
-        n if n % 500 == 0 => Role::Admin,
-        n if n % 10 == 0 => Role::Agent,
-        _ => Role::Customer,
+        n if n % 500 == 0 => RoleId::ADMIN,
+        n if n % 10 == 0 => RoleId::AGENT,
+        _ => RoleId::CUSTOMER,
     };
     let organization = (n % 5 != 4 && !organizations.is_empty())
         .then(|| organizations[(n.wrapping_mul(31) % organizations.len() as u64) as usize]);
@@ -156,9 +156,9 @@ mod tests {
         let a = demo_user(1, "h", &orgs);
         assert_eq!(a.login.as_str(), "ben.schmidt1");
         assert_eq!(demo_user(1, "h", &orgs).profile, a.profile);
-        assert_eq!(demo_user(500, "h", &orgs).roles, [Role::Admin]);
-        assert_eq!(demo_user(20, "h", &orgs).roles, [Role::Agent]);
-        assert_eq!(demo_user(21, "h", &orgs).roles, [Role::Customer]);
+        assert_eq!(demo_user(500, "h", &orgs).roles, [RoleId::ADMIN]);
+        assert_eq!(demo_user(20, "h", &orgs).roles, [RoleId::AGENT]);
+        assert_eq!(demo_user(21, "h", &orgs).roles, [RoleId::CUSTOMER]);
         assert_eq!(demo_user(2, "h", &orgs).profile.first_name, "Chloé");
         assert_eq!(demo_user(2, "h", &orgs).login.as_str(), "chloe.schmidt2");
         assert_eq!(demo_user(4, "h", &orgs).profile.organization_id, None, "every fifth has no organization");
@@ -174,7 +174,7 @@ mod tests {
         let holders: Vec<u64> = (0..200).filter(|n| !demo_tickets(*n, &ids).is_empty()).collect();
         assert_eq!(holders, [1, 51, 101, 151]);
         for n in holders {
-            assert_eq!(demo_user(n, "h", &[]).roles, [Role::Customer]);
+            assert_eq!(demo_user(n, "h", &[]).roles, [RoleId::CUSTOMER]);
         }
         let tickets = demo_tickets(101, &ids);
         assert_eq!(tickets.len(), 3);

@@ -3,7 +3,7 @@
 
 use crate::{require, store_error, Roster, SignedIn};
 use roster_domain::{
-    AppError, AuditAction, DeletionPreview, FieldError, Permission, Role, UserId, DELETE_CONFIRMATION,
+    AppError, AuditAction, DeletionPreview, FieldError, Permission, RoleId, UserId, DELETE_CONFIRMATION,
     DELETION_PREVIEW_TICKETS,
 };
 use roster_store::{AuditRecord, StoreError};
@@ -22,7 +22,7 @@ impl Roster {
         let details = &user.details;
         let refusal = if admin.user.id == id {
             Some(DELETE_YOURSELF)
-        } else if details.active && details.roles.contains(&Role::Admin) && self.active_admins().await? == 1 {
+        } else if details.active && details.roles.contains(&RoleId::ADMIN) && self.active_admins().await? == 1 {
             Some(DELETE_LAST_ADMIN)
         } else {
             None

@@ -3,7 +3,7 @@
 
 use crate::{require, store_error, NewAccount, Roster, SignedIn};
 use roster_domain::{
-    AppError, AuditAction, EditableUser, FieldError, Permission, Role, UserDetails, UserId, ValidUserDetails,
+    AppError, AuditAction, EditableUser, FieldError, Permission, RoleId, UserDetails, UserId, ValidUserDetails,
 };
 use roster_store::{Profile, StoreError, UserUpdate};
 
@@ -20,6 +20,7 @@ impl Roster {
     ) -> Result<UserId, AppError> {
         let admin = require(session, Permission::AdminUser)?;
         let valid = details.validate().map_err(AppError::Validation)?;
+        self.refuse_unknown_roles(&valid.roles).await?;
         let profile = self.profile_of(&valid).await?;
         let account = NewAccount { login: valid.login, profile, password: valid.password, roles: valid.roles };
         self.create_account(account, Some(admin.user.id), ip).await
@@ -47,7 +48,7 @@ impl Roster {
         let valid = details.validate().map_err(AppError::Validation)?;
         if admin.user.id == id {
             let mut own = Vec::new();
-            if !valid.roles.contains(&Role::Admin) {
+            if !valid.roles.contains(&RoleId::ADMIN) {
                 own.push(FieldError::new("roles", "You cannot remove your own Admin role."));
             }
             if !valid.active {
@@ -59,6 +60,7 @@ impl Roster {
         }
         let before = self.db.editable_user(id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
         let changed = valid.changed_from(&before.details);
+        self.refuse_unknown_roles(&valid.roles).await?;
         let profile = self.profile_of(&valid).await?;
         let password_hash = match &valid.password {
             Some(p) => Some(self.hasher().hash(p).await?),
@@ -86,6 +88,16 @@ impl Roster {
             return Ok(Vec::new());
         }
         self.db.organizations_matching(text, ORGANIZATION_SUGGESTIONS).await.map_err(store_error)
+    }
+
+    /// A role deleted while the dialog was open cannot be given.
+    async fn refuse_unknown_roles(&self, roles: &[RoleId]) -> Result<(), AppError> {
+        let known = self.db.roles().await.map_err(store_error)?;
+        if roles.iter().all(|id| known.iter().any(|r| r.id == *id)) {
+            Ok(())
+        } else {
+            Err(FieldError::new("roles", "One of these roles no longer exists. Reload and choose again.").into())
+        }
     }
 
     /// The stored profile for validated details; organizations named for the
@@ -121,6 +133,6 @@ impl Roster {
 /// Why an edit that would leave no active admin was refused, next to the
 /// field that did it.
 fn last_admin_error(valid: &ValidUserDetails) -> AppError {
-    let field = if valid.roles.contains(&Role::Admin) { "active" } else { "roles" };
+    let field = if valid.roles.contains(&RoleId::ADMIN) { "active" } else { "roles" };
     FieldError::new(field, "This is the last active admin. Make another user an admin first.").into()
 }

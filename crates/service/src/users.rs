@@ -1,6 +1,6 @@
 use crate::{store_error, Roster, SignedIn};
 use roster_domain::{
-    AppError, AuditAction, Login, MatchCount, Password, Permission, Role, UserId, UserSearch, UsersPage, COUNT_CAP,
+    AppError, AuditAction, Login, MatchCount, Password, Permission, RoleId, UserId, UserSearch, UsersPage, COUNT_CAP,
     PAGE_SIZE,
 };
 use roster_store::{NewUser, PreparedSearch, Profile, UserQuery};
@@ -11,7 +11,7 @@ pub struct NewAccount {
     pub login: Login,
     pub profile: Profile,
     pub password: Option<Password>,
-    pub roles: Vec<Role>,
+    pub roles: Vec<RoleId>,
 }
 
 impl Roster {
@@ -35,8 +35,8 @@ impl Roster {
         let mut rows: Vec<_> = found.into_iter().map(|(row, _)| row).collect();
         // The page marks the one active admin, if there is only one, so
         // their row does not offer to delete or demote them.
-        if rows.iter().any(|r| r.active && r.roles.contains(&Role::Admin)) && self.active_admins().await? == 1 {
-            for row in rows.iter_mut().filter(|r| r.active && r.roles.contains(&Role::Admin)) {
+        if rows.iter().any(|r| r.active && r.has_role(RoleId::ADMIN)) && self.active_admins().await? == 1 {
+            for row in rows.iter_mut().filter(|r| r.active && r.has_role(RoleId::ADMIN)) {
                 row.sole_active_admin = true;
             }
         }

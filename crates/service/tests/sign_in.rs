@@ -1,6 +1,6 @@
 //! Sign-in and sessions against real databases with real Argon2 hashing.
 
-use roster_domain::{AppError, AuditAction, CurrentUser, Email, Login, Password, Permission, Role, SignInStep, Timestamp};
+use roster_domain::{role_ids, AppError, AuditAction, CurrentUser, Email, Login, Password, Permission, RoleId, SignInStep, Timestamp};
 use roster_service::{
     require, Clock, NewAccount, PasswordHasher, Roster, Session, SessionToken, Settings, SignInOutcome, SignedIn,
 };
@@ -21,7 +21,7 @@ async fn roster(t: &TestDb) -> (Roster, Clock) {
                     ..Profile::default()
                 },
                 password: Some(Password::parse("compilers rock").unwrap()),
-                roles: vec![Role::Admin],
+                roles: vec![RoleId::ADMIN],
             },
             None,
             None,
@@ -137,6 +137,6 @@ async fn demo_seed_adds_users_that_can_sign_in() {
         roster.seed_demo(10).await.unwrap();
         assert_eq!(t.db.count_users().await.unwrap(), 1_211, "{}: seeding again adds more", t.name);
         let outcome = roster.sign_in("ben.schmidt1", roster_service::DEMO_PASSWORD, None, None).await.unwrap();
-        assert_eq!(user_of(&outcome).roles, [Role::Customer], "{}", t.name);
+        assert_eq!(role_ids(&user_of(&outcome).roles), [RoleId::CUSTOMER], "{}", t.name);
     }
 }

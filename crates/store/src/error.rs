@@ -18,6 +18,12 @@ pub enum StoreError {
     /// Every user has at least one role.
     #[error("a user needs at least one role")]
     NoRoles,
+    /// Built-in roles cannot be changed or deleted.
+    #[error("built-in roles cannot be changed")]
+    BuiltInRole,
+    /// Users still hold the role: how many.
+    #[error("{0} users hold the role")]
+    RoleInUse(i64),
     /// A page cursor that no page of this order could have produced.
     #[error("page cursor does not fit the sort order")]
     BadCursor,

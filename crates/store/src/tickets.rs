@@ -1,9 +1,10 @@
-//! Tickets with their articles and time entries: enough helpdesk data for
-//! the Users panel to show what deleting a customer destroys.
+//! Tickets with their articles (replies) and time entries.
 
 use crate::{on_pool, Db, StoreError};
-use roster_domain::{TicketState, TicketSummary, Timestamp, UserId};
-use sqlx::QueryBuilder;
+use roster_domain::{
+    full_name, ArticleView, Hours, TicketListItem, TicketState, TicketSummary, TimeEntryView, Timestamp, UserId,
+};
+use sqlx::{FromRow, QueryBuilder};
 use std::collections::HashMap;
 
 /// A ticket to insert, with what has happened on it so far.
@@ -16,6 +17,20 @@ pub struct NewTicket {
     pub articles: Vec<(UserId, String)>,
     /// Work logged: by whom, in hundredths of an hour.
     pub time_entries: Vec<(UserId, i64)>,
+}
+
+/// Marks a ticket updated inside a transaction; `NotFound` if it is gone.
+macro_rules! touch {
+    ($tx:expr, $ticket:expr, $now:expr) => {{
+        let touched = sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
+            .bind($now.0)
+            .bind($ticket)
+            .execute(&mut *$tx)
+            .await?;
+        if touched.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+    }};
 }
 
 /// The first ticket's number; numbers then count up.
@@ -81,15 +96,7 @@ impl Db {
         let sql = "SELECT number, title, state FROM tickets WHERE customer_id = $1 ORDER BY id DESC LIMIT $2";
         let rows: Vec<(i64, String, String)> =
             on_pool!(self, pool => sqlx::query_as(sql).bind(customer.0).bind(limit).fetch_all(pool).await?);
-        Ok(rows
-            .into_iter()
-            .map(|(number, title, state)| TicketSummary {
-                number,
-                title,
-                // Only Roster writes states, always through `key`.
-                state: TicketState::from_key(&state).unwrap_or(TicketState::Open),
-            })
-            .collect())
+        Ok(rows.into_iter().map(|(number, title, state)| TicketSummary { number, title, state: state_of(&state) }).collect())
     }
 
     /// Who wrote each article of a ticket, in order (`None`: a deleted user).
@@ -113,5 +120,232 @@ impl Db {
         let sql = "SELECT (SELECT COUNT(*) FROM tickets), (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM time_entries)";
         let counts = on_pool!(self, pool => sqlx::query_as(sql).fetch_one(pool).await?);
         Ok(counts)
+    }
+
+    /// A page of tickets, newest first, before the number `before`:
+    /// every ticket, or only `customer`'s.
+    pub async fn tickets_page(
+        &self,
+        customer: Option<UserId>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<TicketListItem>, StoreError> {
+        // Two statements, so each engine walks the index that fits: the
+        // customer's tickets, or all tickets by number.
+        let filter = if customer.is_some() { "t.customer_id = $1" } else { "$1 = 0" };
+        let sql = format!(
+            "SELECT t.number, t.title, t.state, t.updated_at, u.first_name, u.last_name, u.login \
+             FROM tickets t JOIN users u ON u.id = t.customer_id \
+             WHERE {filter} AND t.number < $2 ORDER BY t.number DESC LIMIT $3"
+        );
+        let rows: Vec<TicketListRecord> = on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(customer.map_or(0, |c| c.0))
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| TicketListItem {
+                number: r.number,
+                title: r.title,
+                state: state_of(&r.state),
+                customer: person(&r.first_name, &r.last_name, &r.login),
+                updated_at: Timestamp(r.updated_at),
+            })
+            .collect())
+    }
+
+    /// The ticket numbered `number`, without its articles.
+    pub async fn ticket(&self, number: i64) -> Result<Option<TicketRecord>, StoreError> {
+        let sql = "SELECT t.id, t.number, t.title, t.state, t.customer_id, t.created_at, u.first_name, u.last_name, u.login \
+                   FROM tickets t JOIN users u ON u.id = t.customer_id WHERE t.number = $1";
+        let row: Option<TicketRow> = on_pool!(self, pool => sqlx::query_as(sql).bind(number).fetch_optional(pool).await?);
+        Ok(row.map(|r| TicketRecord {
+            id: r.id,
+            number: r.number,
+            title: r.title,
+            state: state_of(&r.state),
+            customer_id: UserId(r.customer_id),
+            customer: person(&r.first_name, &r.last_name, &r.login),
+            created_at: Timestamp(r.created_at),
+        }))
+    }
+
+    /// A ticket's replies in order, with their authors' names.
+    pub async fn articles(&self, ticket: i64) -> Result<Vec<ArticleView>, StoreError> {
+        let sql = "SELECT a.body, a.created_at, u.first_name, u.last_name, u.login FROM articles a \
+                   LEFT JOIN users u ON u.id = a.author_id WHERE a.ticket_id = $1 ORDER BY a.id";
+        let rows: Vec<(String, i64, Option<String>, Option<String>, Option<String>)> =
+            on_pool!(self, pool => sqlx::query_as(sql).bind(ticket).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(body, at, first, last, login)| ArticleView {
+                author: maybe_person(first, last, login),
+                body,
+                created_at: Timestamp(at),
+            })
+            .collect())
+    }
+
+    /// The hours logged on a ticket in order, with who logged them.
+    pub async fn time_entries(&self, ticket: i64) -> Result<Vec<TimeEntryView>, StoreError> {
+        let sql = "SELECT e.centihours, e.created_at, u.first_name, u.last_name, u.login FROM time_entries e \
+                   LEFT JOIN users u ON u.id = e.user_id WHERE e.ticket_id = $1 ORDER BY e.id";
+        let rows: Vec<(i64, i64, Option<String>, Option<String>, Option<String>)> =
+            on_pool!(self, pool => sqlx::query_as(sql).bind(ticket).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(centihours, at, first, last, login)| TimeEntryView {
+                user: maybe_person(first, last, login),
+                hours: Hours(centihours),
+                created_at: Timestamp(at),
+            })
+            .collect())
+    }
+
+    /// Opens a ticket for `customer` with its first message; returns its number.
+    pub async fn open_ticket(&self, customer: UserId, title: &str, body: &str, now: Timestamp) -> Result<i64, StoreError> {
+        // One statement picks the number and inserts, so SQLite takes its
+        // write lock at once; on PostgreSQL two tickets opened at the same
+        // moment may still pick one number, and the loser tries again.
+        let insert = "INSERT INTO tickets (number, title, state, customer_id, created_at, updated_at) \
+                      SELECT COALESCE(MAX(number) + 1, $1), $2, $3, $4, $5, $5 FROM tickets RETURNING id, number";
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let opened: Result<i64, sqlx::Error> = on_pool!(self, pool => async {
+                let mut tx = pool.begin().await?;
+                let (id, number): (i64, i64) = sqlx::query_as(insert)
+                    .bind(FIRST_TICKET_NUMBER)
+                    .bind(title)
+                    .bind(TicketState::New.key())
+                    .bind(customer.0)
+                    .bind(now.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO articles (ticket_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(customer.0)
+                    .bind(body)
+                    .bind(now.0)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(number)
+            }
+            .await);
+            match opened {
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() && attempt < 10 => continue,
+                other => return Ok(other?),
+            }
+        }
+    }
+
+    /// Adds a reply by `author` and marks the ticket updated.
+    pub async fn add_article(&self, ticket: i64, author: UserId, body: &str, now: Timestamp) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            touch!(tx, ticket, now);
+            sqlx::query("INSERT INTO articles (ticket_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(ticket)
+                .bind(author.0)
+                .bind(body)
+                .bind(now.0)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Logs `hours` worked by `user` and marks the ticket updated.
+    pub async fn log_time(&self, ticket: i64, user: UserId, hours: Hours, now: Timestamp) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            touch!(tx, ticket, now);
+            sqlx::query("INSERT INTO time_entries (ticket_id, user_id, centihours, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(ticket)
+                .bind(user.0)
+                .bind(hours.0)
+                .bind(now.0)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Sets a ticket's state; returns the state it had.
+    pub async fn set_ticket_state(&self, ticket: i64, state: TicketState, now: Timestamp) -> Result<TicketState, StoreError> {
+        let before: Option<String> = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let before: Option<String> =
+                sqlx::query_scalar("SELECT state FROM tickets WHERE id = $1").bind(ticket).fetch_optional(&mut *tx).await?;
+            sqlx::query("UPDATE tickets SET state = $1, updated_at = $2 WHERE id = $3")
+                .bind(state.key())
+                .bind(now.0)
+                .bind(ticket)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            before
+        });
+        before.map(|s| state_of(&s)).ok_or(StoreError::NotFound)
+    }
+}
+
+/// A ticket as its page starts from.
+#[derive(Clone, Debug)]
+pub struct TicketRecord {
+    pub id: i64,
+    pub number: i64,
+    pub title: String,
+    pub state: TicketState,
+    pub customer_id: UserId,
+    pub customer: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(FromRow)]
+struct TicketRow {
+    id: i64,
+    number: i64,
+    title: String,
+    state: String,
+    customer_id: i64,
+    created_at: i64,
+    first_name: String,
+    last_name: String,
+    login: String,
+}
+
+#[derive(FromRow)]
+struct TicketListRecord {
+    number: i64,
+    title: String,
+    state: String,
+    updated_at: i64,
+    first_name: String,
+    last_name: String,
+    login: String,
+}
+
+fn state_of(key: &str) -> TicketState {
+    // Only Roster writes states, always through `key`.
+    TicketState::from_key(key).unwrap_or(TicketState::Open)
+}
+
+/// A person's name, or their login when they have none.
+fn person(first: &str, last: &str, login: &str) -> String {
+    let name = full_name(first, last);
+    if name.is_empty() { login.to_owned() } else { name }
+}
+
+/// Like [`person`], for authors who may have been deleted.
+fn maybe_person(first: Option<String>, last: Option<String>, login: Option<String>) -> String {
+    match login {
+        Some(login) => person(&first.unwrap_or_default(), &last.unwrap_or_default(), &login),
+        None => "Deleted user".to_owned(),
     }
 }

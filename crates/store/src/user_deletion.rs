@@ -1,9 +1,8 @@
 //! Deleting a user: what it would destroy, and doing it in one transaction.
 
 use crate::user_edit::{COUNT_ACTIVE_ADMINS, IS_ACTIVE_ADMIN, SERIALIZE_ADMIN_CHANGES};
-use crate::user_search::role_id;
 use crate::{on_pool, AuditRecord, Db, StoreError};
-use roster_domain::{Role, UserId};
+use roster_domain::{RoleId, UserId};
 
 /// What deleting a user destroys and keeps, counted before it happens.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,7 +56,7 @@ impl Db {
     /// step leaves everything as it was. `LastAdmin` if they are the last
     /// active admin. Returns the number of tickets deleted.
     pub async fn delete_user(&self, id: UserId, audit: AuditRecord) -> Result<i64, StoreError> {
-        let admin = role_id(Role::Admin);
+        let admin = RoleId::ADMIN.0;
         let tickets = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(SERIALIZE_ADMIN_CHANGES).bind(admin).execute(&mut *tx).await?;

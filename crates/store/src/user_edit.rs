@@ -2,10 +2,10 @@
 //! version check that keeps two admins from overwriting each other and the
 //! rule that an active admin always remains.
 
-use crate::user_search::{role_id, role_tokens};
+use crate::user_search::role_tokens;
 use crate::users::Profile;
 use crate::{escape_like, on_pool, Db, StoreError};
-use roster_domain::{EditableUser, Login, OrganizationId, PasswordInput, Role, Timestamp, UserDetails, UserId};
+use roster_domain::{EditableUser, Login, OrganizationId, PasswordInput, RoleId, Timestamp, UserDetails, UserId};
 use sqlx::{FromRow, QueryBuilder};
 
 /// A saved edit: everything the dialog edits. Parsed values only.
@@ -13,7 +13,7 @@ use sqlx::{FromRow, QueryBuilder};
 pub struct UserUpdate {
     pub login: Login,
     pub profile: Profile,
-    pub roles: Vec<Role>,
+    pub roles: Vec<RoleId>,
     /// A new Argon2 PHC string, or `None` to keep the current password.
     pub password_hash: Option<String>,
 }
@@ -63,8 +63,8 @@ impl Db {
                    FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.id = $1";
         let secondary = "SELECT o.name FROM user_secondary_organizations s JOIN organizations o \
                          ON o.id = s.organization_id WHERE s.user_id = $1 ORDER BY o.name_normalized";
-        let roles = "SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = $1 ORDER BY r.id";
-        let (record, secondary, roles): (Option<EditableRecord>, Vec<String>, Vec<String>) = on_pool!(self, pool => {
+        let roles = "SELECT role_id FROM user_roles WHERE user_id = $1 ORDER BY role_id";
+        let (record, secondary, roles): (Option<EditableRecord>, Vec<String>, Vec<i64>) = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let record = sqlx::query_as(sql).bind(id.0).fetch_optional(&mut *tx).await?;
             let secondary = sqlx::query_scalar(secondary).bind(id.0).fetch_all(&mut *tx).await?;
@@ -98,7 +98,7 @@ impl Db {
                 note: r.note,
                 vip: r.vip,
                 active: r.active,
-                roles: roles.iter().filter_map(|name| Role::from_name(name)).collect(),
+                roles: roles.into_iter().map(RoleId).collect(),
                 password: PasswordInput::default(),
             },
         }))
@@ -122,7 +122,7 @@ impl Db {
                    country = $17, address = $18, note = $19, vip = $20, active = $21, role_tokens = $22, \
                    password_hash = COALESCE($23, password_hash), updated_at = $24, version = version + 1 \
                    WHERE id = $25 AND version = $26 RETURNING version";
-        let admin = role_id(Role::Admin);
+        let admin = RoleId::ADMIN.0;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(SERIALIZE_ADMIN_CHANGES).bind(admin).execute(&mut *tx).await?;
@@ -167,7 +167,7 @@ impl Db {
             }
             let mut roles = QueryBuilder::new("INSERT INTO user_roles (user_id, role_id) ");
             roles.push_values(&update.roles, |mut row, role| {
-                row.push_bind(id.0).push_bind(role_id(*role));
+                row.push_bind(id.0).push_bind(role.0);
             });
             roles.build().execute(&mut *tx).await?;
 

@@ -5,7 +5,7 @@
 
 use crate::users::{UserRowRecord, USER_ROW_COLUMNS};
 use crate::{on_pool, Backend, Db, StoreError};
-use roster_domain::{PageCursor, Role, UserFacet, UserRow, UserSearch, UserSort};
+use roster_domain::{PageCursor, RoleId, UserFacet, UserRow, UserSearch, UserSort};
 use sqlx::FromRow;
 
 /// A search the store can run: the admin's view, its lower-cased words, and
@@ -140,21 +140,12 @@ fn fts5_query(words: &[&Vec<String>]) -> String {
         .join(" AND ")
 }
 
-/// The ids the first migration gives the built-in roles.
-pub(crate) fn role_id(role: Role) -> i64 {
-    match role {
-        Role::Admin => 1,
-        Role::Agent => 2,
-        Role::Customer => 3,
-    }
-}
-
 /// A role as the search document holds it, in a form no typed word contains:
 /// on SQLite its id between two private-use characters; on PostgreSQL (whose
 /// trigram index only sees letters and digits) its digits as upper-case
 /// Greek letters between two upper-case Zhe.
-fn role_token(role: Role, backend: Backend) -> String {
-    let id = role_id(role).to_string();
+fn role_token(role: RoleId, backend: Backend) -> String {
+    let id = role.0.to_string();
     match backend {
         Backend::Sqlite => format!("\u{E000}{id}\u{E000}"),
         Backend::Postgres => {
@@ -166,9 +157,9 @@ fn role_token(role: Role, backend: Backend) -> String {
 }
 
 /// `users.role_tokens` for these roles, as the migrations' triggers write it.
-pub(crate) fn role_tokens(roles: &[Role], backend: Backend) -> String {
+pub(crate) fn role_tokens(roles: &[RoleId], backend: Backend) -> String {
     let mut roles = roles.to_vec();
-    roles.sort_by_key(|r| role_id(*r));
+    roles.sort();
     roles.dedup();
     roles.into_iter().map(|r| role_token(r, backend)).collect()
 }
@@ -219,7 +210,7 @@ impl Db {
     /// Decides, word by word, how SQLite matches a search; two-character
     /// words become the list of indexed trigrams that start with them.
     /// A role filter becomes one more indexed word: any of the roles' tokens.
-    async fn sqlite_words(&self, words: &[String], roles: &[Role]) -> Result<Vec<SqliteWord>, StoreError> {
+    async fn sqlite_words(&self, words: &[String], roles: &[RoleId]) -> Result<Vec<SqliteWord>, StoreError> {
         let crate::Pool::Sqlite(pool) = &self.pool else { return Ok(Vec::new()) };
         let sql = "SELECT term FROM user_search_terms WHERE term >= $1 AND term < $2 LIMIT $3";
         let mut out = Vec::with_capacity(words.len());
@@ -490,7 +481,7 @@ mod tests {
 
     #[test]
     fn role_tokens_are_in_id_order_and_never_typed() {
-        let roles = [Role::Customer, Role::Admin, Role::Customer];
+        let roles = [RoleId::CUSTOMER, RoleId::ADMIN, RoleId::CUSTOMER];
         assert_eq!(role_tokens(&roles, Backend::Sqlite), "\u{E000}1\u{E000}\u{E000}3\u{E000}");
         assert_eq!(role_tokens(&roles, Backend::Postgres), "ЖΒЖЖΔЖ");
         let typed = postgres_search_text(&role_tokens(&roles, Backend::Postgres));

@@ -1,5 +1,5 @@
 use crate::{on_pool, Db, StoreError};
-use roster_domain::{CurrentUser, Email, Login, OrganizationId, Role, Timestamp, UserId, UserRow};
+use roster_domain::{CurrentUser, Email, Login, OrganizationId, Role, RoleId, Timestamp, UserId, UserRow};
 use sqlx::{FromRow, QueryBuilder};
 use std::collections::HashMap;
 
@@ -10,7 +10,7 @@ pub struct NewUser {
     pub profile: Profile,
     /// An Argon2 PHC string; `None` means the user cannot sign in yet.
     pub password_hash: Option<String>,
-    pub roles: Vec<Role>,
+    pub roles: Vec<RoleId>,
 }
 
 /// What an admin can read and edit about a user besides login and roles.
@@ -108,6 +108,7 @@ pub(crate) struct UserRowRecord {
 #[derive(FromRow)]
 struct RoleOfUser {
     user_id: i64,
+    role_id: i64,
     name: String,
 }
 
@@ -169,7 +170,7 @@ impl Db {
                 let by_login: HashMap<String, i64> = returned.into_iter().map(|(id, l)| (l, id)).collect();
                 let chunk_ids: Vec<i64> = chunk.iter().map(|u| by_login[&u.login.normalized()]).collect();
 
-                let pairs: Vec<(i64, Role)> = chunk_ids
+                let pairs: Vec<(i64, RoleId)> = chunk_ids
                     .iter()
                     .zip(chunk)
                     .flat_map(|(id, u)| u.roles.iter().map(move |r| (*id, *r)))
@@ -177,7 +178,7 @@ impl Db {
                 for pairs in pairs.chunks(INSERT_CHUNK) {
                     let mut roles = QueryBuilder::new("INSERT INTO user_roles (user_id, role_id) ");
                     roles.push_values(pairs, |mut row, (id, role)| {
-                        row.push_bind(*id).push_bind(crate::user_search::role_id(*role));
+                        row.push_bind(*id).push_bind(role.0);
                     });
                     roles.build().execute(&mut *tx).await?;
                 }
@@ -207,9 +208,10 @@ impl Db {
 
     /// Active users holding the Admin role.
     pub async fn count_active_admins(&self) -> Result<i64, StoreError> {
-        let sql = "SELECT COUNT(*) FROM users u JOIN user_roles ur ON ur.user_id = u.id \
-                   JOIN roles r ON r.id = ur.role_id WHERE r.name = $1 AND u.active";
-        let n = on_pool!(self, pool => sqlx::query_scalar(sql).bind(Role::Admin.name()).fetch_one(pool).await?);
+        let n = on_pool!(self, pool => sqlx::query_scalar(crate::user_edit::COUNT_ACTIVE_ADMINS)
+            .bind(RoleId::ADMIN.0)
+            .fetch_one(pool)
+            .await?);
         Ok(n)
     }
 
@@ -265,7 +267,8 @@ impl Db {
         let Some(row) = row else { return Ok(None) };
         let user = self.with_roles(vec![row]).await?.remove(0);
         let display_name = user.full_name();
-        Ok(Some(CurrentUser { id: user.id, login: user.login, display_name, roles: user.roles, impersonator: None }))
+        let permissions = self.permissions_of(user.id).await?;
+        Ok(Some(CurrentUser { id: user.id, login: user.login, display_name, roles: user.roles, permissions, impersonator: None }))
     }
 
     /// Attaches each row's roles with one query for the whole page.
@@ -274,7 +277,7 @@ impl Db {
         if !rows.is_empty() {
             let found: Vec<RoleOfUser> = on_pool!(self, pool => {
                 let mut q = QueryBuilder::new(
-                    "SELECT ur.user_id, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id IN (",
+                    "SELECT ur.user_id, ur.role_id, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id IN (",
                 );
                 let mut ids = q.separated(", ");
                 for row in &rows {
@@ -284,9 +287,7 @@ impl Db {
                 q.build_query_as().fetch_all(pool).await?
             });
             for r in found {
-                if let Some(role) = Role::from_name(&r.name) {
-                    roles.entry(r.user_id).or_default().push(role);
-                }
+                roles.entry(r.user_id).or_default().push(Role { id: RoleId(r.role_id), name: r.name });
             }
         }
         Ok(rows

@@ -1,6 +1,6 @@
 //! The audit log's search and paging, on every available engine.
 
-use roster_domain::{AuditAction, Login, Role, Timestamp, UserId};
+use roster_domain::{AuditAction, Login, RoleId, Timestamp, UserId};
 use roster_store::testing::all;
 use roster_store::{AuditRecord, Db, NewUser, Profile};
 
@@ -11,7 +11,7 @@ async fn user(db: &Db, login: &str) -> UserId {
         login: Login::parse(login).unwrap(),
         profile: Profile { first_name: login.into(), ..Profile::default() },
         password_hash: None,
-        roles: vec![Role::Admin],
+        roles: vec![RoleId::ADMIN],
     };
     db.insert_user(&user, NOW).await.unwrap()
 }

@@ -1,7 +1,7 @@
 //! Lockout counters and second factors under concurrency, on every
 //! available engine: each change is one atomic statement.
 
-use roster_domain::{Login, Role, Timestamp, TwoFactorKind, UserId};
+use roster_domain::{Login, RoleId, Timestamp, TwoFactorKind, UserId};
 use roster_store::testing::all;
 use roster_store::{Db, NewUser, Profile};
 
@@ -13,7 +13,7 @@ async fn user(db: &Db, login: &str) -> UserId {
         login: Login::parse(login).unwrap(),
         profile: Profile { first_name: login.into(), ..Profile::default() },
         password_hash: Some("$argon2id$stand-in".into()),
-        roles: vec![Role::Customer],
+        roles: vec![RoleId::CUSTOMER],
     };
     db.insert_user(&user, NOW).await.unwrap()
 }

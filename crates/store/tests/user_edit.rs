@@ -2,13 +2,13 @@
 //! stale saves, an active admin always remains, and a deletion takes the
 //! user's tickets with it in one transaction, or nothing at all.
 
-use roster_domain::{AuditAction, Email, Login, Role, TicketState, Timestamp, UserId, UserSearch};
+use roster_domain::{role_ids, AuditAction, Email, Login, RoleId, TicketState, Timestamp, UserId, UserSearch};
 use roster_store::testing::{all, execute};
 use roster_store::{AuditRecord, Backend, Db, NewTicket, NewUser, Profile, StoreError, UserQuery, UserUpdate};
 
 const NOW: Timestamp = Timestamp(1_795_845_000);
 
-fn user(login: &str, roles: &[Role]) -> NewUser {
+fn user(login: &str, roles: &[RoleId]) -> NewUser {
     NewUser {
         login: Login::parse(login).unwrap(),
         profile: Profile { first_name: format!("First {login}"), last_name: "Last".into(), ..Profile::default() },
@@ -76,7 +76,7 @@ async fn every_field_is_stored_and_read_back_for_editing() {
                 active: false,
             },
             password_hash: None,
-            roles: vec![Role::Agent, Role::Customer],
+            roles: vec![RoleId::AGENT, RoleId::CUSTOMER],
         };
         let id = t.db.insert_user(&new, NOW).await.unwrap();
         let stored = t.db.editable_user(id).await.unwrap().expect("the user exists");
@@ -89,7 +89,7 @@ async fn every_field_is_stored_and_read_back_for_editing() {
         assert_eq!(d.secondary_organizations, ["Atlas Bakery", "Quartz Foods"], "{}: by name", t.name);
         assert_eq!(d.address, "Bryggen 1\n5003 Bergen", "{}", t.name);
         assert!(d.vip && !d.active, "{}", t.name);
-        assert_eq!(d.roles, [Role::Agent, Role::Customer], "{}", t.name);
+        assert_eq!(d.roles, [RoleId::AGENT, RoleId::CUSTOMER], "{}", t.name);
         assert!(d.password.0.is_empty(), "{}: never read back", t.name);
         assert_eq!(t.db.editable_user(UserId(999_999)).await.unwrap(), None, "{}", t.name);
     }
@@ -98,7 +98,7 @@ async fn every_field_is_stored_and_read_back_for_editing() {
 #[tokio::test]
 async fn a_save_from_an_old_version_is_refused_and_the_first_save_survives() {
     for t in all().await {
-        let id = t.db.insert_user(&user("olga", &[Role::Customer]), NOW).await.unwrap();
+        let id = t.db.insert_user(&user("olga", &[RoleId::CUSTOMER]), NOW).await.unwrap();
         let (version, first) = update_of(&t.db, id, |u| u.profile.city = "Oslo".into()).await;
         let (_, second) = update_of(&t.db, id, |u| u.profile.city = "Bergen".into()).await;
 
@@ -116,30 +116,30 @@ async fn a_save_from_an_old_version_is_refused_and_the_first_save_survives() {
 #[tokio::test]
 async fn an_edit_changes_roles_keeps_the_password_and_updates_the_search() {
     for t in all().await {
-        let id = t.db.insert_user(&user("pablo", &[Role::Customer]), NOW).await.unwrap();
+        let id = t.db.insert_user(&user("pablo", &[RoleId::CUSTOMER]), NOW).await.unwrap();
         let (version, update) = update_of(&t.db, id, |u| {
             u.profile.last_name = "Quintanilla".into();
-            u.roles = vec![Role::Agent];
+            u.roles = vec![RoleId::AGENT];
         })
         .await;
         t.db.update_user(id, version, &update, NOW).await.unwrap();
         assert!(t.db.credentials("pablo").await.unwrap().unwrap().password_hash.is_some(), "{}", t.name);
 
-        let search = UserSearch { text: "quintan".into(), roles: vec![Role::Agent], ..Default::default() };
+        let search = UserSearch { text: "quintan".into(), roles: vec![RoleId::AGENT], ..Default::default() };
         let words = search.words().unwrap();
         let query = UserQuery { search: &search, words: &words, lockout_threshold: 10 };
         let query = t.db.prepare_search(query).await.unwrap();
         let found = t.db.search_users(&query, 10, false).await.unwrap();
         assert_eq!(found.len(), 1, "{}: the index follows the edit", t.name);
-        assert_eq!(found[0].0.roles, [Role::Agent], "{}", t.name);
+        assert_eq!(role_ids(&found[0].0.roles), [RoleId::AGENT], "{}", t.name);
     }
 }
 
 #[tokio::test]
 async fn login_and_email_stay_unique_on_edit() {
     for t in all().await {
-        t.db.insert_user(&user("taken", &[Role::Customer]), NOW).await.unwrap();
-        let id = t.db.insert_user(&user("free", &[Role::Customer]), NOW).await.unwrap();
+        t.db.insert_user(&user("taken", &[RoleId::CUSTOMER]), NOW).await.unwrap();
+        let id = t.db.insert_user(&user("free", &[RoleId::CUSTOMER]), NOW).await.unwrap();
         let (version, update) = update_of(&t.db, id, |u| u.login = Login::parse("TAKEN").unwrap()).await;
         let result = t.db.update_user(id, version, &update, NOW).await;
         assert!(matches!(result, Err(StoreError::Duplicate { field: "login" })), "{}: {result:?}", t.name);
@@ -150,9 +150,9 @@ async fn login_and_email_stay_unique_on_edit() {
 #[tokio::test]
 async fn the_last_active_admin_stays_an_active_admin() {
     for t in all().await {
-        let ada = t.db.insert_user(&user("ada", &[Role::Admin]), NOW).await.unwrap();
+        let ada = t.db.insert_user(&user("ada", &[RoleId::ADMIN]), NOW).await.unwrap();
         for change in [
-            Box::new(|u: &mut UserUpdate| u.roles = vec![Role::Agent]) as Box<dyn FnOnce(&mut UserUpdate)>,
+            Box::new(|u: &mut UserUpdate| u.roles = vec![RoleId::AGENT]) as Box<dyn FnOnce(&mut UserUpdate)>,
             Box::new(|u: &mut UserUpdate| u.profile.active = false),
         ] {
             let (version, update) = update_of(&t.db, ada, change).await;
@@ -165,8 +165,8 @@ async fn the_last_active_admin_stays_an_active_admin() {
         assert!(t.db.editable_user(ada).await.unwrap().is_some(), "{}", t.name);
 
         // With a second admin, either may step down.
-        t.db.insert_user(&user("bea", &[Role::Admin]), NOW).await.unwrap();
-        let (version, update) = update_of(&t.db, ada, |u| u.roles = vec![Role::Agent]).await;
+        t.db.insert_user(&user("bea", &[RoleId::ADMIN]), NOW).await.unwrap();
+        let (version, update) = update_of(&t.db, ada, |u| u.roles = vec![RoleId::AGENT]).await;
         t.db.update_user(ada, version, &update, NOW).await.unwrap();
         assert_eq!(t.db.count_active_admins().await.unwrap(), 1, "{}", t.name);
     }
@@ -184,10 +184,10 @@ struct Helpdesk {
 }
 
 async fn helpdesk(db: &Db) -> Helpdesk {
-    let admin = db.insert_user(&user("admin", &[Role::Admin]), NOW).await.unwrap();
-    let customer = db.insert_user(&user("carla", &[Role::Customer]), NOW).await.unwrap();
-    let agent = db.insert_user(&user("arne", &[Role::Agent]), NOW).await.unwrap();
-    let other = db.insert_user(&user("otto", &[Role::Customer]), NOW).await.unwrap();
+    let admin = db.insert_user(&user("admin", &[RoleId::ADMIN]), NOW).await.unwrap();
+    let customer = db.insert_user(&user("carla", &[RoleId::CUSTOMER]), NOW).await.unwrap();
+    let agent = db.insert_user(&user("arne", &[RoleId::AGENT]), NOW).await.unwrap();
+    let other = db.insert_user(&user("otto", &[RoleId::CUSTOMER]), NOW).await.unwrap();
     let ticket = |customer: UserId, title: &str, articles: Vec<(UserId, String)>| NewTicket {
         customer,
         title: title.into(),
@@ -283,7 +283,7 @@ async fn a_failure_midway_through_a_deletion_leaves_everything_in_place() {
 #[tokio::test]
 async fn deleting_someone_who_is_gone_is_not_found() {
     for t in all().await {
-        let admin = t.db.insert_user(&user("admin", &[Role::Admin]), NOW).await.unwrap();
+        let admin = t.db.insert_user(&user("admin", &[RoleId::ADMIN]), NOW).await.unwrap();
         let result = t.db.delete_user(UserId(999_999), audit(admin, UserId(999_999))).await;
         assert!(matches!(result, Err(StoreError::NotFound)), "{}: {result:?}", t.name);
         assert!(matches!(t.db.deletion_counts(UserId(999_999)).await, Err(StoreError::NotFound)), "{}", t.name);

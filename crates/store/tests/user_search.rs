@@ -2,7 +2,7 @@
 //! brute-force search over the same users held in memory.
 
 use roster_domain::{
-    Email, Login, OrganizationId, PageCursor, Role, Timestamp, UserFacet, UserId, UserRow, UserSearch, UserSort,
+    Email, Login, OrganizationId, PageCursor, RoleId, Timestamp, UserFacet, UserId, UserRow, UserSearch, UserSort,
 };
 use roster_store::testing::{all, execute, TestDb};
 use roster_store::{Db, NewUser, Profile, UserQuery};
@@ -61,13 +61,13 @@ async fn every_searchable_attribute_is_found_by_any_substring_in_any_case() {
                 ..Profile::default()
             },
             password_hash: None,
-            roles: vec![Role::Customer],
+            roles: vec![RoleId::CUSTOMER],
         };
         let other = NewUser {
             login: Login::parse("other").unwrap(),
             profile: Profile { first_name: "Olive".into(), ..Profile::default() },
             password_hash: None,
-            roles: vec![Role::Agent],
+            roles: vec![RoleId::AGENT],
         };
         let id = t.db.insert_user(&target, NOW).await.unwrap();
         t.db.insert_user(&other, NOW).await.unwrap();
@@ -105,7 +105,7 @@ async fn every_searchable_attribute_is_found_by_any_substring_in_any_case() {
 async fn roles_and_facets_narrow_the_list() {
     for t in all().await {
         let mut created = Vec::new();
-        for (i, roles) in [vec![Role::Admin], vec![Role::Agent], vec![Role::Customer], vec![Role::Agent, Role::Customer]]
+        for (i, roles) in [vec![RoleId::ADMIN], vec![RoleId::AGENT], vec![RoleId::CUSTOMER], vec![RoleId::AGENT, RoleId::CUSTOMER]]
             .into_iter()
             .enumerate()
         {
@@ -124,15 +124,15 @@ async fn roles_and_facets_narrow_the_list() {
         execute(&t.db, &format!("UPDATE users SET two_factor_enabled = TRUE WHERE id = {admin}")).await;
         execute(&t.db, &format!("UPDATE users SET last_login_at = 1 WHERE id IN ({admin}, {both})")).await;
 
-        let view = |roles: Vec<Role>, facets: Vec<UserFacet>| UserSearch { roles, facets, ..Default::default() };
+        let view = |roles: Vec<RoleId>, facets: Vec<UserFacet>| UserSearch { roles, facets, ..Default::default() };
         let cases = [
-            (view(vec![Role::Agent], vec![]), vec![both, agent]),
-            (view(vec![Role::Admin, Role::Customer], vec![]), vec![both, customer, admin]),
+            (view(vec![RoleId::AGENT], vec![]), vec![both, agent]),
+            (view(vec![RoleId::ADMIN, RoleId::CUSTOMER], vec![]), vec![both, customer, admin]),
             (view(vec![], vec![UserFacet::Locked]), vec![agent]),
             (view(vec![], vec![UserFacet::NoTwoFactor]), vec![both, customer, agent]),
             (view(vec![], vec![UserFacet::Inactive]), vec![customer]),
             (view(vec![], vec![UserFacet::NeverSignedIn]), vec![customer, agent]),
-            (view(vec![Role::Customer], vec![UserFacet::NeverSignedIn, UserFacet::NoTwoFactor]), vec![customer]),
+            (view(vec![RoleId::CUSTOMER], vec![UserFacet::NeverSignedIn, UserFacet::NoTwoFactor]), vec![customer]),
         ];
         for (view, expected) in cases {
             assert_eq!(ids(&walk(&t.db, &view, 50).await), expected, "{}: {view:?}", t.name);
@@ -145,9 +145,9 @@ async fn roles_and_facets_narrow_the_list() {
         // Roles changed after creation are found under their new role only.
         execute(&t.db, &format!("DELETE FROM user_roles WHERE user_id = {agent}")).await;
         execute(&t.db, &format!("INSERT INTO user_roles (user_id, role_id) VALUES ({agent}, 1)")).await;
-        assert_eq!(ids(&walk(&t.db, &view(vec![Role::Agent], vec![]), 50).await), [both], "{}", t.name);
-        assert_eq!(ids(&walk(&t.db, &view(vec![Role::Admin], vec![]), 50).await), [agent, admin], "{}", t.name);
-        let text_and_role = UserSearch { text: "user2".into(), roles: vec![Role::Customer], ..Default::default() };
+        assert_eq!(ids(&walk(&t.db, &view(vec![RoleId::AGENT], vec![]), 50).await), [both], "{}", t.name);
+        assert_eq!(ids(&walk(&t.db, &view(vec![RoleId::ADMIN], vec![]), 50).await), [agent, admin], "{}", t.name);
+        let text_and_role = UserSearch { text: "user2".into(), roles: vec![RoleId::CUSTOMER], ..Default::default() };
         assert_eq!(ids(&walk(&t.db, &text_and_role, 50).await), [customer], "{}", t.name);
     }
 }
@@ -211,10 +211,10 @@ fn population(count: usize, organizations: &[OrganizationId]) -> Vec<NewUser> {
             let last = LAST[(i / 3) % LAST.len()];
             let login = format!("{}_{i}", first.to_lowercase().replace(['é', 'ö', 'ë', '\''], ""));
             let roles = match i % 11 {
-                0 => vec![Role::Admin],
-                1 | 2 => vec![Role::Agent],
-                3 => vec![Role::Agent, Role::Customer],
-                _ => vec![Role::Customer],
+                0 => vec![RoleId::ADMIN],
+                1 | 2 => vec![RoleId::AGENT],
+                3 => vec![RoleId::AGENT, RoleId::CUSTOMER],
+                _ => vec![RoleId::CUSTOMER],
             };
             NewUser {
                 login: Login::parse(&login).unwrap(),
@@ -272,7 +272,7 @@ async fn search_agrees_with_brute_force_in_every_order_and_page() {
             "+49", "(30)", "-4", "harbour", "kestrel-l", "&", "& sons", "corp.", "zürich", "s.e", "r&d", "returns",
             "são", "st. g", "kraków", "50%", "vip #1", "_1", "_10", "nothing-matches-this", "anna schmidt sales",
         ];
-        let roles = [vec![], vec![Role::Agent], vec![Role::Admin, Role::Customer]];
+        let roles = [vec![], vec![RoleId::AGENT], vec![RoleId::ADMIN, RoleId::CUSTOMER]];
         for (i, text) in texts.iter().enumerate() {
             let sort = UserSort::ALL[i % UserSort::ALL.len()];
             let view = UserSearch { text: text.to_string(), roles: roles[i % roles.len()].clone(), sort, after: None, facets: vec![] };
@@ -316,7 +316,7 @@ async fn users_created_during_a_walk_cause_no_gap_or_duplicate() {
                     login: Login::parse(&login).unwrap(),
                     profile: Profile { first_name: "Late".into(), last_name: "Comer".into(), ..Profile::default() },
                     password_hash: None,
-                    roles: vec![Role::Customer],
+                    roles: vec![RoleId::CUSTOMER],
                 };
                 t.db.insert_user(&late, NOW).await.unwrap();
             }

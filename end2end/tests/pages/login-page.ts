@@ -26,3 +26,10 @@ export class LoginPage {
     return this.page.getByRole("alert");
   }
 }
+
+/** Opens the sign-in page and signs in with a password. */
+export async function signIn(page: Page, login: string, password: string) {
+  const form = new LoginPage(page);
+  await form.open();
+  await form.signIn(login, password);
+}

@@ -80,7 +80,7 @@ export class UsersPage {
   }
 
   roleToggle(role: string) {
-    return this.page.getByRole("group", { name: "Roles" }).getByRole("button", { name: role });
+    return this.page.getByRole("group", { name: "Roles" }).getByRole("button", { name: role, exact: true });
   }
 
   facetToggle(facet: string) {

@@ -4,11 +4,15 @@
 mod account;
 mod audit;
 mod impersonation;
+mod roles;
 mod session;
+mod tickets;
 mod users;
 
 pub use account::*;
 pub use audit::*;
 pub use impersonation::*;
+pub use roles::*;
 pub use session::*;
+pub use tickets::*;
 pub use users::*;

@@ -1,4 +1,4 @@
-use super::{form_failure, SecretField};
+use super::{form_failure, InputField};
 use crate::api::change_password;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -40,20 +40,29 @@ pub fn ChangePasswordForm() -> impl IntoView {
     view! {
         <form class="profile-form" aria-labelledby="change-password-heading" on:submit=on_submit>
             <h3 id="change-password-heading">"Change password"</h3>
-            <SecretField name="current_password" label="Current password" value=current failure />
-            <SecretField
+            <InputField
+                name="current_password"
+                label="Current password"
+                value=current
+                failure
+                autocomplete="current-password"
+                kind="password"
+            />
+            <InputField
                 name="new_password"
                 label="New password"
                 value=new
                 failure
                 autocomplete="new-password"
+                kind="password"
             />
-            <SecretField
+            <InputField
                 name="repeat_password"
                 label="Repeat the new password"
                 value=repeated
                 failure
                 autocomplete="new-password"
+                kind="password"
             />
             {form_failure(failure)}
             <p class="notice" role="status">{move || done.get()}</p>

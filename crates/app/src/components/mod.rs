@@ -6,8 +6,9 @@ mod avatar_menu;
 mod change_password_form;
 mod delete_user_dialog;
 mod dialog;
+mod form_fields;
 mod impersonation_banner;
-mod secret_field;
+mod role_dialog;
 mod signed_in_page;
 mod two_factor_dialog;
 mod two_factor_settings;
@@ -21,7 +22,8 @@ pub use change_password_form::ChangePasswordForm;
 pub use delete_user_dialog::DeleteUserDialog;
 pub use dialog::{focus_first, Dialog};
 pub use impersonation_banner::ImpersonationBanner;
-pub use secret_field::{form_failure, SecretField};
+pub use role_dialog::RoleDialog;
+pub use form_fields::{form_failure, InputField};
 pub use signed_in_page::SignedInPage;
 pub use two_factor_dialog::TwoFactorDialog;
 pub use two_factor_settings::TwoFactorSettings;
@@ -37,6 +39,12 @@ pub fn landing_page(user: &CurrentUser) -> &'static str {
     } else {
         "/"
     }
+}
+
+/// What a user's ticket list is called: agents see every ticket,
+/// customers their own.
+pub fn tickets_heading(user: &CurrentUser) -> &'static str {
+    if user.can(Permission::TicketRead) { "Tickets" } else { "My tickets" }
 }
 
 /// Loads `path` as a new page (browser only), so that everything on it is

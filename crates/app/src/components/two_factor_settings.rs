@@ -1,4 +1,4 @@
-use super::{form_failure, SecretField};
+use super::{form_failure, InputField};
 use crate::api::{
     confirm_authenticator, generate_recovery_codes, my_two_factor_methods, remove_my_two_factor,
     start_authenticator_setup,
@@ -93,13 +93,12 @@ fn AuthenticatorApp(method: Option<TwoFactorMethod>, changed: Callback<String>) 
                         </li>
                         <li>
                             <form on:submit=confirm>
-                                <SecretField
+                                <InputField
                                     name="code"
                                     label="Code from the app"
                                     value=code
                                     failure
                                     autocomplete="one-time-code"
-                                    kind="text"
                                 />
                                 <button type="submit" class="primary">"Enable"</button>
                             </form>
@@ -194,7 +193,14 @@ fn RemoveMethod(kind: TwoFactorKind, changed: Callback<String>) -> impl IntoView
         {move || if asking.get() {
             view! {
                 <form class="remove-method" on:submit=remove>
-                    <SecretField name="password" label="Your password, to confirm" value=password failure />
+                    <InputField
+                        name="password"
+                        label="Your password, to confirm"
+                        value=password
+                        failure
+                        autocomplete="current-password"
+                        kind="password"
+                    />
                     {form_failure(failure)}
                     <button type="button" on:click=move |_| asking.set(false)>"Cancel"</button>
                     <button type="submit" class="danger">{format!("Remove {}", kind.label())}</button>

@@ -1,5 +1,5 @@
 use super::{focus_first, Dialog};
-use crate::api::{create_user, get_editable_user, organization_names, update_user};
+use crate::api::{create_user, get_editable_user, list_roles, organization_names, update_user};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -372,38 +372,45 @@ fn OrganizationField(form: FormState) -> impl IntoView {
     }
 }
 
-/// The **Roles** checkboxes: at least one.
+/// The **Roles** checkboxes, one per role (built-in and created): at least one.
 #[component]
 fn RolesField(form: FormState) -> impl IntoView {
+    // A signal, not a resource: a resource read here would suspend the page
+    // around the dialog, which would then be drawn anew (losing focus).
+    let roles = RwSignal::new(None);
+    spawn_local(async move { roles.set(Some(list_roles().await)) });
+    let checkbox = move |role: Role| {
+        let id = format!("user-role-{}", role.id.key());
+        let role_id = role.id;
+        view! {
+            <div class="check">
+                <input
+                    type="checkbox"
+                    id=id.clone()
+                    prop:checked=move || form.details.with(|d| d.roles.contains(&role_id))
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        form.edit("roles", |d| {
+                            d.roles.retain(|r| *r != role_id);
+                            if on {
+                                d.roles.push(role_id);
+                            }
+                        });
+                        form.touch("roles");
+                    }
+                />
+                <label for=id>{role.name}</label>
+            </div>
+        }
+    };
     view! {
         <fieldset class="roles" id="user-roles" aria-describedby="user-roles-error">
             <legend>"Roles"</legend>
-            {Role::ALL
-                .into_iter()
-                .map(|role| {
-                    let id = format!("user-role-{}", role.key());
-                    view! {
-                        <div class="check">
-                            <input
-                                type="checkbox"
-                                id=id.clone()
-                                prop:checked=move || form.details.with(|d| d.roles.contains(&role))
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    form.edit("roles", |d| {
-                                        d.roles.retain(|r| *r != role);
-                                        if on {
-                                            d.roles.push(role);
-                                        }
-                                    });
-                                    form.touch("roles");
-                                }
-                            />
-                            <label for=id>{role.name()}</label>
-                        </div>
-                    }
-                })
-                .collect_view()}
+            {move || match roles.get() {
+                None => EitherOf3::A(view! { <p class="status">"Loading roles…"</p> }),
+                Some(Ok(roles)) => EitherOf3::B(roles.into_iter().map(checkbox).collect_view()),
+                Some(Err(e)) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+            }}
             {error_line(form, "roles")}
         </fieldset>
     }

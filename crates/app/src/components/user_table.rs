@@ -1,6 +1,6 @@
 use super::{ActionsMenu, MenuEntry};
 use leptos::prelude::*;
-use roster_domain::{Role, UserId, UserRow};
+use roster_domain::{role_names, RoleId, UserId, UserRow};
 
 /// What a row of the table can ask of the page around it.
 #[derive(Clone, Copy)]
@@ -57,14 +57,14 @@ pub fn UserTable(rows: Vec<UserRow>, empty: &'static str, actions: UserRowAction
 #[component]
 fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
     let id = user.id;
-    let roles = user.roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ");
+    let roles = role_names(&user.roles);
     let last_sign_in = user.last_login_at.map_or_else(|| "Never".to_owned(), |t| t.to_string());
     let inactive = (!user.active).then(|| view! { <span class="badge">"Inactive"</span> });
     let mut entries = vec![MenuEntry { label: "Edit User", on_select: Callback::new(move |_| actions.edit.run(id)) }];
     if user.locked {
         entries.push(MenuEntry { label: "Unlock", on_select: Callback::new(move |_| actions.unlock.run(id)) });
     }
-    if id != actions.me && user.active && !user.locked && !user.roles.contains(&Role::Admin) {
+    if id != actions.me && user.active && !user.locked && !user.has_role(RoleId::ADMIN) {
         entries.push(MenuEntry {
             label: "View from user's perspective",
             on_select: Callback::new(move |_| actions.impersonate.run(id)),

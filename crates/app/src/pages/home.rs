@@ -1,8 +1,8 @@
-use crate::components::{landing_page, SignedInPage};
+use crate::components::{landing_page, tickets_heading, SignedInPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
-use roster_domain::{CurrentUser, Permission};
+use roster_domain::{role_names, CurrentUser, Permission};
 
 /// The start page: admins go on to the Users panel, everyone else sees
 /// their own account.
@@ -22,7 +22,7 @@ pub fn HomePage() -> impl IntoView {
 
 #[component]
 fn AccountSummary(user: CurrentUser) -> impl IntoView {
-    let roles = user.roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ");
+    let roles = role_names(&user.roles);
     view! {
         <h1>"Welcome, " {user.display_name.clone()}</h1>
         <dl class="account-summary">
@@ -31,5 +31,7 @@ fn AccountSummary(user: CurrentUser) -> impl IntoView {
             <dt>"Roles"</dt>
             <dd>{roles}</dd>
         </dl>
+        {(user.can(Permission::TicketRead) || user.can(Permission::TicketCustomer))
+            .then(|| view! { <p><a href="/tickets">{tickets_heading(&user)} " →"</a></p> })}
     }
 }

@@ -1,6 +1,7 @@
 use crate::api::{get_awaiting_code, SignIn, SignOut, VerifySignInCode};
 use crate::app::CurrentUserResource;
 use crate::components::{go_to, landing_page};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -25,17 +26,18 @@ pub fn LoginPage() -> impl IntoView {
 
     view! {
         <Title text="Sign in" />
-        <Suspense>
-            {move || Suspend::new(async move {
-                current_user.await.ok().flatten().map(|user| view! { <Redirect path=landing_page(&user) /> })
-            })}
-        </Suspense>
         <main class="centered sign-in">
             <h1>"Sign in to Roster"</h1>
+            // One suspense over both answers: who is signed in, and whether a
+            // sign-in waits for its code.
             <Suspense>
                 {move || Suspend::new(async move {
-                    let pending = awaiting_code.await.unwrap_or(false);
-                    view! {
+                    let (user, pending) = (current_user.await, awaiting_code.await);
+                    if let Some(user) = user.ok().flatten() {
+                        return Either::Left(view! { <Redirect path=landing_page(&user) /> });
+                    }
+                    let pending = pending.unwrap_or(false);
+                    Either::Right(view! {
                         <Show when=move || pending || code_step.get() fallback=move || view! {
                             <ActionForm action=sign_in attr:aria-label="Sign in">
                                 <label for="login">"Login or email"</label>
@@ -54,7 +56,7 @@ pub fn LoginPage() -> impl IntoView {
                         }>
                             <CodeStep />
                         </Show>
-                    }
+                    })
                 })}
             </Suspense>
         </main>

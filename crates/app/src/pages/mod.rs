@@ -3,13 +3,21 @@
 mod audit;
 mod home;
 mod login;
+mod new_ticket;
 mod not_found;
 mod profile;
+mod roles;
+mod ticket;
+mod tickets;
 mod users;
 
 pub use audit::AuditLogPage;
 pub use home::HomePage;
 pub use login::LoginPage;
+pub use new_ticket::NewTicketPage;
 pub use not_found::NotFoundPage;
 pub use profile::ProfilePage;
+pub use roles::RolesPage;
+pub use ticket::TicketPage;
+pub use tickets::TicketsPage;
 pub use users::UsersPage;

@@ -1,4 +1,4 @@
-use crate::api::{count_users, search_users, start_impersonation, unlock_user};
+use crate::api::{count_users, list_roles, search_users, start_impersonation, unlock_user};
 use crate::components::{
     focus_first, go_to, landing_page, user_row_selector, DeleteUserDialog, SignedInPage, TwoFactorDialog, UserDialog, UserDialogMode,
     UserRowActions, UserTable,
@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-use roster_domain::{MatchCount, Permission, Role, UserFacet, UserId, UserSearch, UserSort, UsersPage as Page};
+use roster_domain::{MatchCount, Permission, RoleId, UserFacet, UserId, UserSearch, UserSort, UsersPage as Page};
 use std::time::Duration;
 
 /// How long typing must pause before the list follows it.
@@ -81,6 +81,7 @@ fn UsersPanel(me: UserId) -> impl IntoView {
     let search = Memo::new(move |_| query.with(|q| UserSearch::from_query(|key| q.get(key))));
     // A newer search supersedes an older one still in flight: its answer is dropped.
     let page = Resource::new(move || search.get(), search_users);
+    let roles = Resource::new(|| (), |_| list_roles());
     let changer = ViewChanger::new();
 
     let dialog = RwSignal::new(None::<PanelDialog>);
@@ -160,19 +161,26 @@ fn UsersPanel(me: UserId) -> impl IntoView {
         }}
         <SearchBox search changer />
         <div class="filters">
-            <ToggleGroup
-                label="Roles"
-                items=Role::ALL.to_vec()
-                name=Role::name
-                is_on=UserSearch::has_role
-                toggled=UserSearch::toggle_role
-                search
-                changer
-            />
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    // Without the list (an error), the panel works without this filter.
+                    let items: Vec<(RoleId, String)> =
+                        roles.await.unwrap_or_default().into_iter().map(|r| (r.id, r.name)).collect();
+                    view! {
+                        <ToggleGroup
+                            label="Roles"
+                            items
+                            is_on=UserSearch::has_role
+                            toggled=UserSearch::toggle_role
+                            search
+                            changer
+                        />
+                    }
+                })}
+            </Transition>
             <ToggleGroup
                 label="Show only"
-                items=UserFacet::ALL.to_vec()
-                name=UserFacet::label
+                items=UserFacet::ALL.into_iter().map(|f| (f, f.label().to_owned())).collect()
                 is_on=UserSearch::has_facet
                 toggled=UserSearch::toggle_facet
                 search
@@ -260,8 +268,8 @@ fn SearchBox(search: Memo<UserSearch>, changer: ViewChanger) -> impl IntoView {
 #[component]
 fn ToggleGroup<T: Copy + Send + Sync + 'static>(
     label: &'static str,
-    items: Vec<T>,
-    name: fn(T) -> &'static str,
+    /// Each item with its name on the button.
+    items: Vec<(T, String)>,
     is_on: fn(&UserSearch, T) -> bool,
     toggled: fn(&UserSearch, T) -> UserSearch,
     search: Memo<UserSearch>,
@@ -274,7 +282,7 @@ fn ToggleGroup<T: Copy + Send + Sync + 'static>(
             <span id=label_id class="toggles-label">{label}</span>
             {items
                 .into_iter()
-                .map(|item| {
+                .map(|(item, name)| {
                     view! {
                         <button
                             type="button"
@@ -282,7 +290,7 @@ fn ToggleGroup<T: Copy + Send + Sync + 'static>(
                             aria-pressed=move || search.with(|s| is_on(s, item)).to_string()
                             on:click=move |_| changer.show(&toggled(&search.get_untracked(), item), false)
                         >
-                            {name(item)}
+                            {name}
                         </button>
                     }
                 })

@@ -6,7 +6,7 @@
 
 use leptos::config::LeptosOptions;
 use roster_app::ssr::AppState;
-use roster_domain::{Login, Password, Role, Timestamp};
+use roster_domain::{Login, Password, RoleId, Timestamp};
 use roster_service::{Clock, NewAccount, PasswordHasher, Roster, Settings};
 use roster_store::Profile;
 use roster_store::testing::TestDb;
@@ -54,8 +54,8 @@ impl TestApp {
         let clock = Clock::manual(START);
         let roster = Roster::new(db.db.clone(), settings, PasswordHasher::owasp(), clock.clone());
         for (login, first, last, password, role) in [
-            ("admin", "Ada", "Admin", ADMIN_PASSWORD, Role::Admin),
-            ("customer", "Carl", "<img src=x onerror=alert(1)>", CUSTOMER_PASSWORD, Role::Customer),
+            ("admin", "Ada", "Admin", ADMIN_PASSWORD, RoleId::ADMIN),
+            ("customer", "Carl", "<img src=x onerror=alert(1)>", CUSTOMER_PASSWORD, RoleId::CUSTOMER),
         ] {
             let account = NewAccount {
                 login: Login::parse(login).unwrap(),

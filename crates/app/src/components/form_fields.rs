@@ -1,0 +1,68 @@
+//! Labelled inputs for forms that send everything at once and show the
+//! server's verdict on each field below it.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+use roster_domain::AppError;
+
+/// An input with its label and, below it, the error the server gave for
+/// `name` (linked by `aria-describedby`). With `rows` it is a multi-line
+/// text area.
+#[component]
+pub fn InputField(
+    name: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    failure: RwSignal<Option<AppError>>,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] rows: Option<u32>,
+) -> impl IntoView {
+    let id = format!("field-{}", name.replace('_', "-"));
+    let error_id = format!("{id}-error");
+    let message = move || failure.with(|f| f.as_ref().and_then(|e| e.message_for(name)).map(str::to_owned));
+    let invalid = move || message().is_some().to_string();
+    let on_input = move |ev| value.set(event_target_value(&ev));
+    let control = match rows {
+        None => Either::Left(view! {
+            <input
+                id=id.clone()
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                prop:value=move || value.get()
+                aria-invalid=invalid
+                aria-describedby=error_id.clone()
+                on:input=on_input
+            />
+        }),
+        Some(rows) => Either::Right(view! {
+            <textarea
+                id=id.clone()
+                name=name
+                rows=rows
+                prop:value=move || value.get()
+                aria-invalid=invalid
+                aria-describedby=error_id.clone()
+                on:input=on_input
+            ></textarea>
+        }),
+    };
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            {control}
+            {move || message().map(|m| view! { <p class="field-error" id=error_id.clone()>{m}</p> })}
+        </div>
+    }
+}
+
+/// The error that belongs to no field, if any, as an alert.
+pub fn form_failure(failure: RwSignal<Option<AppError>>) -> impl IntoView {
+    move || {
+        failure
+            .get()
+            .filter(|e| e.fields().is_empty())
+            .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
+    }
+}

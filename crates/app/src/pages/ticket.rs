@@ -1,0 +1,191 @@
+use crate::api::{change_ticket_state, get_ticket, log_ticket_time, reply_to_ticket};
+use crate::components::{form_failure, InputField, SignedInPage};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use roster_domain::{AppError, TicketState, TicketView};
+
+/// `/tickets/:number`: a ticket's conversation, and — as the viewer's
+/// permissions allow — a reply box, hours worked and the state. A ticket
+/// the viewer may not see is "not found", as if it did not exist.
+#[component]
+pub fn TicketPage() -> impl IntoView {
+    view! {
+        <Title text="Ticket" />
+        <SignedInPage permission=None content=|_| view! { <Ticket /> }.into_any() />
+    }
+}
+
+#[component]
+fn Ticket() -> impl IntoView {
+    let params = use_params_map();
+    let number = Memo::new(move |_| params.with(|p| p.get("number").and_then(|n| n.parse::<i64>().ok())));
+    let ticket = Resource::new(move || number.get(), |number| async move {
+        match number {
+            Some(n) => get_ticket(n).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    let changed = Callback::new(move |_| ticket.refetch());
+    view! {
+        <p class="breadcrumb"><a href="/tickets">"← Tickets"</a></p>
+        <Transition fallback=|| view! { <p class="status" role="status">"Loading ticket…"</p> }>
+            {move || Suspend::new(async move {
+                match ticket.await {
+                    Ok(t) => view! { <TicketDetails ticket=t changed /> }.into_any(),
+                    Err(AppError::NotFound) => view! {
+                        <h1>"Ticket not found"</h1>
+                        <p class="status">"There is no such ticket, or it is not yours to see."</p>
+                    }
+                    .into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn TicketDetails(ticket: TicketView, changed: Callback<()>) -> impl IntoView {
+    let number = ticket.number;
+    let total = ticket.total_hours();
+    view! {
+        <div class="page-title">
+            <h1>{format!("#{} {}", ticket.number, ticket.title)}</h1>
+        </div>
+        <dl class="ticket-facts">
+            <dt>"State"</dt>
+            <dd><span class=format!("state state-{}", ticket.state.key())>{ticket.state.label()}</span></dd>
+            <dt>"Customer"</dt>
+            <dd>{ticket.customer.clone()}</dd>
+            <dt>"Opened"</dt>
+            <dd>{ticket.created_at.to_string()}</dd>
+        </dl>
+        <section class="articles" aria-label="Conversation">
+            {ticket
+                .articles
+                .into_iter()
+                .map(|a| {
+                    view! {
+                        <article class="article">
+                            <header>
+                                <strong class="author">{a.author}</strong>
+                                " · "
+                                <time>{a.created_at.to_string()}</time>
+                            </header>
+                            <p class="article-body">{a.body}</p>
+                        </article>
+                    }
+                })
+                .collect_view()}
+        </section>
+        {ticket.can_reply.then(|| view! { <ReplyForm number changed /> })}
+        {ticket.can_change_state.then(|| view! { <StateForm number state=ticket.state changed /> })}
+        {ticket.can_log_time.then(|| view! {
+            <section class="time-entries" aria-labelledby="time-heading">
+                <h2 id="time-heading">"Time logged: " {total.to_string()}</h2>
+                <ul>
+                    {ticket
+                        .time_entries
+                        .into_iter()
+                        .map(|e| view! { <li>{format!("{} · {} · {}", e.hours, e.user, e.created_at)}</li> })
+                        .collect_view()}
+                </ul>
+                <LogTimeForm number changed />
+            </section>
+        })}
+    }
+}
+
+/// Runs `action`; on success clears the form via `done` and reloads the
+/// ticket, on failure shows why.
+fn submit<F>(failure: RwSignal<Option<AppError>>, saving: RwSignal<bool>, changed: Callback<()>, action: F)
+where
+    F: std::future::Future<Output = Result<(), AppError>> + 'static,
+{
+    saving.set(true);
+    spawn_local(async move {
+        let result = action.await;
+        saving.set(false);
+        match result {
+            Ok(()) => {
+                failure.set(None);
+                changed.run(());
+            }
+            Err(e) => failure.set(Some(e)),
+        }
+    });
+}
+
+#[component]
+fn ReplyForm(number: i64, changed: Callback<()>) -> impl IntoView {
+    let body = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<AppError>);
+    let saving = RwSignal::new(false);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = body.get_untracked();
+        submit(failure, saving, changed, async move { reply_to_ticket(number, text).await });
+    };
+    view! {
+        <form class="ticket-form reply" on:submit=on_submit>
+            <InputField name="body" label="Your reply" value=body failure rows=5 />
+            {form_failure(failure)}
+            <button type="submit" class="primary" disabled=move || saving.get()>"Send reply"</button>
+        </form>
+    }
+}
+
+#[component]
+fn LogTimeForm(number: i64, changed: Callback<()>) -> impl IntoView {
+    let hours = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<AppError>);
+    let saving = RwSignal::new(false);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let typed = hours.get_untracked();
+        submit(failure, saving, changed, async move { log_ticket_time(number, typed).await });
+    };
+    view! {
+        <form class="ticket-form inline" on:submit=on_submit>
+            <InputField name="hours" label="Hours worked" value=hours failure />
+            {form_failure(failure)}
+            <button type="submit" disabled=move || saving.get()>"Log hours"</button>
+        </form>
+    }
+}
+
+#[component]
+fn StateForm(number: i64, state: TicketState, changed: Callback<()>) -> impl IntoView {
+    let chosen = RwSignal::new(state);
+    let failure = RwSignal::new(None::<AppError>);
+    let saving = RwSignal::new(false);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let to = chosen.get_untracked();
+        submit(failure, saving, changed, async move { change_ticket_state(number, to).await });
+    };
+    view! {
+        <form class="ticket-form inline" on:submit=on_submit>
+            <div class="field">
+                <label for="ticket-state">"State"</label>
+                <select
+                    id="ticket-state"
+                    on:change=move |ev| {
+                        if let Some(s) = TicketState::from_key(&event_target_value(&ev)) {
+                            chosen.set(s);
+                        }
+                    }
+                >
+                    {TicketState::ALL
+                        .into_iter()
+                        .map(|s| view! { <option value=s.key() selected=s == state>{s.label()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            {form_failure(failure)}
+            <button type="submit" disabled=move || saving.get()>"Change state"</button>
+        </form>
+    }
+}

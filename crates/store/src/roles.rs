@@ -1,0 +1,173 @@
+//! Roles and the permissions they grant. The built-in roles (ids 1–3) are
+//! fixed; the rest are the admins' own.
+
+use crate::{on_pool, Db, StoreError};
+use roster_domain::{Permission, Role, RoleDefinition, RoleId, ValidRoleDraft};
+use sqlx::{FromRow, QueryBuilder};
+use std::collections::HashMap;
+
+/// Fails with `Duplicate { field: "name" }` when another role has this
+/// name in any case. A macro, as its body must compile for each engine.
+macro_rules! refuse_taken_name {
+    ($tx:expr, $name:expr, $except:expr) => {{
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM roles WHERE LOWER(name) = LOWER($1) AND id <> $2")
+            .bind($name)
+            .bind($except.map_or(0, |r: RoleId| r.0))
+            .fetch_optional(&mut *$tx)
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::Duplicate { field: "name" });
+        }
+    }};
+}
+
+/// Grants `permissions` to the role `role`.
+macro_rules! grant {
+    ($tx:expr, $role:expr, $permissions:expr) => {{
+        let mut insert = QueryBuilder::new("INSERT INTO role_permissions (role_id, permission) ");
+        insert.push_values($permissions, |mut row, p: &Permission| {
+            row.push_bind($role).push_bind(p.key());
+        });
+        insert.build().execute(&mut *$tx).await?;
+    }};
+}
+
+#[derive(FromRow)]
+struct RoleRecord {
+    id: i64,
+    name: String,
+    builtin: bool,
+    version: i64,
+}
+
+impl Db {
+    /// Every role, built-in first, then in creation order.
+    pub async fn roles(&self) -> Result<Vec<Role>, StoreError> {
+        let rows: Vec<(i64, String)> =
+            on_pool!(self, pool => sqlx::query_as("SELECT id, name FROM roles ORDER BY id").fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|(id, name)| Role { id: RoleId(id), name }).collect())
+    }
+
+    /// Every role with its permissions and how many users hold it.
+    pub async fn role_definitions(&self) -> Result<Vec<RoleDefinition>, StoreError> {
+        let (records, grants, holders): (Vec<RoleRecord>, Vec<(i64, String)>, Vec<(i64, i64)>) = on_pool!(self, pool => {
+            let records = sqlx::query_as("SELECT id, name, builtin, version FROM roles ORDER BY id").fetch_all(pool).await?;
+            let grants = sqlx::query_as("SELECT role_id, permission FROM role_permissions").fetch_all(pool).await?;
+            let holders = sqlx::query_as("SELECT role_id, COUNT(*) FROM user_roles GROUP BY role_id").fetch_all(pool).await?;
+            (records, grants, holders)
+        });
+        let mut permissions: HashMap<i64, Vec<Permission>> = HashMap::new();
+        for (role, key) in grants {
+            // Keys come only from `Permission::key`; an unknown one grants nothing.
+            if let Some(p) = Permission::from_key(&key) {
+                permissions.entry(role).or_default().push(p);
+            }
+        }
+        let holders: HashMap<i64, i64> = holders.into_iter().collect();
+        Ok(records
+            .into_iter()
+            .map(|r| {
+                let mut granted = permissions.remove(&r.id).unwrap_or_default();
+                granted.sort();
+                RoleDefinition {
+                    role: Role { id: RoleId(r.id), name: r.name },
+                    built_in: r.builtin,
+                    permissions: granted,
+                    holders: holders.get(&r.id).copied().unwrap_or(0),
+                    version: r.version,
+                }
+            })
+            .collect())
+    }
+
+    /// What a user's roles grant, sorted.
+    pub async fn permissions_of(&self, user: roster_domain::UserId) -> Result<Vec<Permission>, StoreError> {
+        let sql = "SELECT DISTINCT rp.permission FROM user_roles ur JOIN role_permissions rp ON rp.role_id = ur.role_id \
+                   WHERE ur.user_id = $1";
+        let keys: Vec<String> = on_pool!(self, pool => sqlx::query_scalar(sql).bind(user.0).fetch_all(pool).await?);
+        let mut permissions: Vec<Permission> = keys.iter().filter_map(|k| Permission::from_key(k)).collect();
+        permissions.sort();
+        Ok(permissions)
+    }
+
+    /// Creates a role; `Duplicate { field: "name" }` if the name (in any
+    /// case) is taken.
+    pub async fn create_role(&self, draft: &ValidRoleDraft) -> Result<RoleId, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            refuse_taken_name!(tx, &draft.name, None::<RoleId>);
+            let id: i64 = sqlx::query_scalar("INSERT INTO roles (name, builtin) VALUES ($1, FALSE) RETURNING id")
+                .bind(&draft.name)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(name_taken)?;
+            grant!(tx, id, &draft.permissions);
+            tx.commit().await?;
+            Ok(RoleId(id))
+        })
+    }
+
+    /// Saves a role edited from `version`; returns the new version.
+    /// `Conflict` if it changed since, `BuiltInRole` for the built-in ones.
+    pub async fn update_role(&self, id: RoleId, version: i64, draft: &ValidRoleDraft) -> Result<i64, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let builtin: Option<bool> =
+                sqlx::query_scalar("SELECT builtin FROM roles WHERE id = $1").bind(id.0).fetch_optional(&mut *tx).await?;
+            match builtin {
+                None => return Err(StoreError::NotFound),
+                Some(true) => return Err(StoreError::BuiltInRole),
+                Some(false) => {}
+            }
+            refuse_taken_name!(tx, &draft.name, Some(id));
+            let saved: Option<i64> = sqlx::query_scalar(
+                "UPDATE roles SET name = $1, version = version + 1 WHERE id = $2 AND version = $3 RETURNING version",
+            )
+            .bind(&draft.name)
+            .bind(id.0)
+            .bind(version)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(name_taken)?;
+            let Some(new_version) = saved else { return Err(StoreError::Conflict) };
+            sqlx::query("DELETE FROM role_permissions WHERE role_id = $1").bind(id.0).execute(&mut *tx).await?;
+            grant!(tx, id.0, &draft.permissions);
+            tx.commit().await?;
+            Ok(new_version)
+        })
+    }
+
+    /// Deletes a role nobody holds; returns its name. `RoleInUse(n)` while
+    /// `n` users hold it.
+    pub async fn delete_role(&self, id: RoleId) -> Result<String, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // Touching the row first makes a concurrent assignment wait or fail.
+            let role: Option<(String, bool)> =
+                sqlx::query_as("UPDATE roles SET version = version + 1 WHERE id = $1 RETURNING name, builtin")
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((name, builtin)) = role else { return Err(StoreError::NotFound) };
+            if builtin {
+                return Err(StoreError::BuiltInRole);
+            }
+            let holders: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM user_roles WHERE role_id = $1").bind(id.0).fetch_one(&mut *tx).await?;
+            if holders > 0 {
+                return Err(StoreError::RoleInUse(holders));
+            }
+            sqlx::query("DELETE FROM roles WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(name)
+        })
+    }
+}
+
+/// The unique index on `roles.name` caught a race the check above missed.
+fn name_taken(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate { field: "name" },
+        _ => StoreError::Database(e),
+    }
+}

@@ -1,0 +1,109 @@
+//! Roles as data, on every available engine: created roles grant exactly
+//! their permissions, built-in roles stay as they are, and a role in use
+//! cannot be deleted.
+
+use roster_domain::{AuditAction, Login, Permission, RoleDraft, RoleId, Timestamp, UserId};
+use roster_store::testing::all;
+use roster_store::{AuditRecord, Db, NewUser, Profile, StoreError};
+
+const NOW: Timestamp = Timestamp(1_795_845_000);
+
+async fn user(db: &Db, login: &str, roles: Vec<RoleId>) -> UserId {
+    let user = NewUser {
+        login: Login::parse(login).unwrap(),
+        profile: Profile { first_name: login.into(), ..Profile::default() },
+        password_hash: None,
+        roles,
+    };
+    db.insert_user(&user, NOW).await.unwrap()
+}
+
+fn draft(name: &str, permissions: &[Permission]) -> roster_domain::ValidRoleDraft {
+    RoleDraft { name: name.into(), permissions: permissions.to_vec() }.validate().unwrap()
+}
+
+#[tokio::test]
+async fn built_in_roles_grant_their_permissions() {
+    for t in all().await {
+        let admin = user(&t.db, "ada", vec![RoleId::ADMIN]).await;
+        let customer = user(&t.db, "carl", vec![RoleId::CUSTOMER]).await;
+        let admin_can = t.db.permissions_of(admin).await.unwrap();
+        assert!(admin_can.contains(&Permission::AdminUser) && admin_can.contains(&Permission::TicketReply), "{}", t.name);
+        assert!(!admin_can.contains(&Permission::TicketCustomer), "{}", t.name);
+        assert_eq!(t.db.permissions_of(customer).await.unwrap(), [Permission::TicketCustomer], "{}", t.name);
+        let names: Vec<String> = t.db.roles().await.unwrap().into_iter().map(|r| r.name).collect();
+        assert_eq!(names, ["Admin", "Agent", "Customer"], "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn a_created_role_grants_exactly_its_permissions_and_follows_edits() {
+    for t in all().await {
+        let reader = draft("Read-only agent", &[Permission::TicketRead, Permission::TicketLogTime]);
+        let role = t.db.create_role(&reader).await.unwrap();
+        assert!(!role.is_built_in(), "{}: created roles get new ids", t.name);
+        let nora = user(&t.db, "nora", vec![role]).await;
+        assert_eq!(t.db.permissions_of(nora).await.unwrap(), [Permission::TicketRead, Permission::TicketLogTime]);
+        let current = t.db.current_user(nora, 10).await.unwrap().unwrap();
+        assert!(current.can(Permission::TicketRead) && !current.can(Permission::TicketReply), "{}", t.name);
+        assert_eq!(current.roles[0].name, "Read-only agent", "{}", t.name);
+
+        let definitions = t.db.role_definitions().await.unwrap();
+        let mine = definitions.iter().find(|d| d.role.id == role).unwrap();
+        assert_eq!((mine.holders, mine.built_in, mine.version), (1, false, 1), "{}", t.name);
+
+        let replier = draft("Replying agent", &[Permission::TicketRead, Permission::TicketReply]);
+        let version = t.db.update_role(role, 1, &replier).await.unwrap();
+        assert_eq!(version, 2, "{}", t.name);
+        assert_eq!(t.db.permissions_of(nora).await.unwrap(), [Permission::TicketRead, Permission::TicketReply]);
+        assert!(
+            matches!(t.db.update_role(role, 1, &reader).await, Err(StoreError::Conflict)),
+            "{}: a save from an old version is refused",
+            t.name
+        );
+        assert_eq!(t.db.permissions_of(nora).await.unwrap(), [Permission::TicketRead, Permission::TicketReply]);
+    }
+}
+
+#[tokio::test]
+async fn role_names_are_unique_in_any_case() {
+    for t in all().await {
+        let first = t.db.create_role(&draft("Night shift", &[Permission::TicketRead])).await.unwrap();
+        for taken in ["night shift", "Agent"] {
+            let refused = t.db.create_role(&draft(taken, &[Permission::TicketRead])).await;
+            assert!(matches!(refused, Err(StoreError::Duplicate { field: "name" })), "{}: {taken}", t.name);
+        }
+        let other = t.db.create_role(&draft("Day shift", &[Permission::TicketRead])).await.unwrap();
+        let renamed = t.db.update_role(other, 1, &draft("NIGHT SHIFT", &[Permission::TicketRead])).await;
+        assert!(matches!(renamed, Err(StoreError::Duplicate { field: "name" })), "{}", t.name);
+        t.db.update_role(first, 1, &draft("Night Shift", &[Permission::TicketRead])).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn built_in_roles_cannot_change_and_held_roles_cannot_go() {
+    for t in all().await {
+        let anything = draft("Admin", &[Permission::TicketRead]);
+        assert!(matches!(t.db.update_role(RoleId::ADMIN, 1, &anything).await, Err(StoreError::BuiltInRole)));
+        assert!(matches!(t.db.delete_role(RoleId::CUSTOMER).await, Err(StoreError::BuiltInRole)), "{}", t.name);
+
+        let role = t.db.create_role(&draft("Auditor", &[Permission::TicketRead])).await.unwrap();
+        let holder = user(&t.db, "olga", vec![role, RoleId::CUSTOMER]).await;
+        assert!(matches!(t.db.delete_role(role).await, Err(StoreError::RoleInUse(1))), "{}", t.name);
+        assert_eq!(t.db.permissions_of(holder).await.unwrap(), [Permission::TicketRead, Permission::TicketCustomer]);
+
+        let audit = AuditRecord {
+            at: NOW,
+            actor_id: None,
+            on_behalf_of_id: None,
+            action: AuditAction::UserDeleted,
+            target_user_id: Some(holder),
+            detail: String::new(),
+            ip: None,
+        };
+        t.db.delete_user(holder, audit).await.unwrap();
+        assert_eq!(t.db.delete_role(role).await.unwrap(), "Auditor", "{}", t.name);
+        assert!(matches!(t.db.delete_role(role).await, Err(StoreError::NotFound)), "{}", t.name);
+        assert_eq!(t.db.roles().await.unwrap().len(), 3, "{}", t.name);
+    }
+}

@@ -1,0 +1,145 @@
+import { expect, test } from "@playwright/test";
+import { signIn } from "./pages/login-page";
+import { impersonationBanner as banner } from "./pages/impersonation-banner";
+import { TicketPages } from "./pages/ticket-page";
+import { UsersPage } from "./pages/users-page";
+import { waitForHydration } from "./pages/hydration";
+import { ADMIN, DEMO_PASSWORD } from "./accounts";
+
+// Demo users from `seed-demo`: Zoe has a ticket; Yusuf and Emma are agents.
+// Runs after user-search.spec.ts, whose counts assume no agent has signed
+// in and every agent still holds the Agent role.
+const CUSTOMER = { login: "zoe.novak51", name: "Zoe Novak" };
+const AGENT = { login: "yusuf.novak50", name: "Yusuf Novak" };
+const READER = { login: "emma.novak30", name: "Emma Novak" };
+
+test("a customer opens a ticket and an agent answers, logs hours and changes its state", async ({ browser }) => {
+  const customer = await (await browser.newContext()).newPage();
+  await signIn(customer, CUSTOMER.login, DEMO_PASSWORD);
+  await expect(customer.getByRole("heading", { name: `Welcome, ${CUSTOMER.name}` })).toBeVisible();
+  const mine = new TicketPages(customer);
+  await mine.openList("My tickets");
+  await customer.getByRole("link", { name: "New ticket" }).click();
+  await waitForHydration(customer);
+  await customer.getByRole("button", { name: "Open ticket" }).click();
+  await expect(customer.locator("#field-title-error")).toHaveText("Enter a title.");
+  await customer.getByLabel("Title").fill("Scanner jams on every page");
+  await customer.getByLabel("What happened?").fill("It started this morning.");
+  await customer.getByRole("button", { name: "Open ticket" }).click();
+  await expect(customer.getByRole("heading", { level: 1 })).toContainText("Scanner jams on every page");
+  await expect(customer.getByLabel("Hours worked")).toHaveCount(0);
+
+  const agent = await (await browser.newContext()).newPage();
+  await signIn(agent, AGENT.login, DEMO_PASSWORD);
+  const tickets = new TicketPages(agent);
+  await tickets.openList("Tickets");
+  await expect(agent.getByRole("table", { name: "Tickets" }).getByRole("row").nth(1)).toContainText(CUSTOMER.name);
+  await tickets.open("Scanner jams on every page");
+  await tickets.reply("Please send us the scanner's model.");
+  await expect(tickets.articles().last()).toContainText(AGENT.name);
+  await agent.getByLabel("Hours worked").fill("lots");
+  await agent.getByRole("button", { name: "Log hours" }).click();
+  await expect(agent.locator("#field-hours-error")).toContainText("Enter hours like 1.5");
+  await agent.getByLabel("Hours worked").fill("0:45");
+  await agent.getByRole("button", { name: "Log hours" }).click();
+  await expect(agent.getByRole("heading", { name: "Time logged: 0.75 h" })).toBeVisible();
+  await agent.getByLabel("State").selectOption({ label: "Pending" });
+  await agent.getByRole("button", { name: "Change state" }).click();
+  await expect(agent.locator(".ticket-facts")).toContainText("Pending");
+
+  await customer.reload();
+  await expect(mine.articles().last()).toContainText("Please send us the scanner's model.");
+  await expect(customer.locator(".ticket-facts")).toContainText("Pending");
+  // Another customer's ticket (#10001 is Ben's, the first one seeded) is
+  // not there for Zoe, even by its number.
+  await customer.goto("/tickets/10001");
+  await expect(customer.getByRole("heading", { name: "Ticket not found" })).toBeVisible();
+});
+
+test("an admin replies from a customer's perspective: the reply is the customer's, the audit log names the admin", async ({
+  page,
+}) => {
+  await signIn(page, ADMIN.login, ADMIN.password);
+  const users = new UsersPage(page);
+  await users.expectShown();
+  await users.findOnly(CUSTOMER.login);
+  const menu = await users.openActions(CUSTOMER.login);
+  await menu.getByRole("menuitem", { name: "View from user's perspective" }).click();
+  await expect(banner(page)).toContainText(`You are viewing Roster as ${CUSTOMER.name}`);
+
+  const tickets = new TicketPages(page);
+  await tickets.openList("My tickets");
+  await tickets.open("Scanner jams on every page");
+  await tickets.reply("It is a ScanMaster 3000, sent by the admin for Zoe.");
+  await expect(tickets.articles().last().locator(".author")).toHaveText(CUSTOMER.name);
+
+  await banner(page).getByRole("button", { name: "Back to my view ✕" }).click();
+  await users.expectShown();
+  await page.goto("/admin/audit?action=ticket.reply");
+  const row = page.getByRole("table", { name: "Audit events" }).getByRole("row").nth(1);
+  await expect(row).toContainText("Ticket reply");
+  await expect(row.getByRole("cell").nth(2)).toHaveText(CUSTOMER.login);
+  await expect(row.getByRole("cell").nth(3)).toHaveText(ADMIN.login);
+});
+
+test("a custom role that may read but not reply: from that user's perspective the reply box is absent and a direct reply is refused", async ({
+  page,
+}) => {
+  await signIn(page, ADMIN.login, ADMIN.password);
+  const users = new UsersPage(page);
+  await users.expectShown();
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Roles" }).click();
+  await expect(page.getByRole("heading", { name: "Roles", level: 1 })).toBeVisible();
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "New role" }).click();
+  const dialog = page.getByRole("dialog", { name: "New role" });
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog.locator("#field-name-error")).toHaveText("Enter a name for the role.");
+  await expect(dialog.locator("#role-permissions-error")).toHaveText("Choose at least one permission.");
+  await dialog.getByLabel("Name").fill("Read-only agent");
+  await dialog.getByLabel("See every ticket").check();
+  await dialog.getByLabel("Log hours worked on tickets").check();
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(page.locator(".notice")).toHaveText("Role “Read-only agent” saved");
+  const role = page.getByRole("row").filter({ hasText: "Read-only agent" });
+  await expect(role).toContainText("See every ticket");
+  await expect(role.getByRole("cell").nth(1)).toHaveText("0");
+
+  // The role is given in the user dialog, instead of Agent.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).click();
+  await users.expectShown();
+  await users.findOnly(READER.login);
+  await page.getByRole("button", { name: `Edit ${READER.login}`, exact: true }).click();
+  await expect(users.field("Read-only agent")).toBeVisible();
+  await users.field("Agent").uncheck();
+  await users.field("Read-only agent").check();
+  await users.dialog("Edit User").getByRole("button", { name: "Save" }).click();
+  await expect(users.row(READER.login)).toContainText("Read-only agent");
+  await page.getByRole("group", { name: "Roles" }).getByRole("button", { name: "Read-only agent" }).click();
+  await expect(page).toHaveURL(/roles=\d+/);
+  await expect(users.count()).toHaveText("1 user");
+
+  const menu = await users.openActions(READER.login);
+  await menu.getByRole("menuitem", { name: "View from user's perspective" }).click();
+  await expect(banner(page)).toContainText(READER.name);
+  const tickets = new TicketPages(page);
+  await tickets.openList("Tickets");
+  await tickets.open("Scanner jams on every page");
+  await expect(tickets.articles().first()).toBeVisible();
+  await expect(tickets.replyBox()).toHaveCount(0);
+  await expect(page.getByLabel("Hours worked")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Change state" })).toHaveCount(0);
+
+  // A reply sent straight to the server from this browser is refused too.
+  const number = Number((await page.getByRole("heading", { level: 1 }).textContent())!.match(/#(\d+)/)![1]);
+  const direct = await page.request.post("/api/reply_to_ticket", {
+    data: { number, body: "Sneaking a reply in" },
+    headers: { Origin: new URL(page.url()).origin },
+  });
+  expect(direct.status()).toBe(403);
+  await page.reload();
+  await expect(tickets.articles().filter({ hasText: "Sneaking a reply in" })).toHaveCount(0);
+  await banner(page).getByRole("button", { name: "Back to my view ✕" }).click();
+  await users.expectShown();
+});
