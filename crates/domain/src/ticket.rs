@@ -179,12 +179,16 @@ pub fn valid_new_ticket(title: &str, body: &str) -> Result<(String, String), Vec
         errors.push(FieldError::new("title", format!("Use at most {MAX_TICKET_TITLE_CHARS} characters.")));
     }
     let body = match body.trim() {
-        "" => Err(errors.push(FieldError::new("body", "Describe what happened."))),
-        _ => valid_reply(body).map_err(|e| errors.push(e)),
+        "" => Err(FieldError::new("body", "Describe what happened.")),
+        _ => valid_reply(body),
     };
     match body {
         Ok(body) if errors.is_empty() => Ok((title, body)),
-        _ => Err(errors),
+        Ok(_) => Err(errors),
+        Err(e) => {
+            errors.push(e);
+            Err(errors)
+        }
     }
 }
 

@@ -32,6 +32,9 @@ macro_rules! grant {
     }};
 }
 
+/// Roles, their grants (role, permission) and holder counts (role, count).
+type RoleTables = (Vec<RoleRecord>, Vec<(i64, String)>, Vec<(i64, i64)>);
+
 #[derive(FromRow)]
 struct RoleRecord {
     id: i64,
@@ -50,7 +53,7 @@ impl Db {
 
     /// Every role with its permissions and how many users hold it.
     pub async fn role_definitions(&self) -> Result<Vec<RoleDefinition>, StoreError> {
-        let (records, grants, holders): (Vec<RoleRecord>, Vec<(i64, String)>, Vec<(i64, i64)>) = on_pool!(self, pool => {
+        let (records, grants, holders): RoleTables = on_pool!(self, pool => {
             let records = sqlx::query_as("SELECT id, name, builtin, version FROM roles ORDER BY id").fetch_all(pool).await?;
             let grants = sqlx::query_as("SELECT role_id, permission FROM role_permissions").fetch_all(pool).await?;
             let holders = sqlx::query_as("SELECT role_id, COUNT(*) FROM user_roles GROUP BY role_id").fetch_all(pool).await?;

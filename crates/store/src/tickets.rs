@@ -176,7 +176,7 @@ impl Db {
     pub async fn articles(&self, ticket: i64) -> Result<Vec<ArticleView>, StoreError> {
         let sql = "SELECT a.body, a.created_at, u.first_name, u.last_name, u.login FROM articles a \
                    LEFT JOIN users u ON u.id = a.author_id WHERE a.ticket_id = $1 ORDER BY a.id";
-        let rows: Vec<(String, i64, Option<String>, Option<String>, Option<String>)> =
+        let rows: Vec<(String, i64, PersonColumn, PersonColumn, PersonColumn)> =
             on_pool!(self, pool => sqlx::query_as(sql).bind(ticket).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
@@ -192,7 +192,7 @@ impl Db {
     pub async fn time_entries(&self, ticket: i64) -> Result<Vec<TimeEntryView>, StoreError> {
         let sql = "SELECT e.centihours, e.created_at, u.first_name, u.last_name, u.login FROM time_entries e \
                    LEFT JOIN users u ON u.id = e.user_id WHERE e.ticket_id = $1 ORDER BY e.id";
-        let rows: Vec<(i64, i64, Option<String>, Option<String>, Option<String>)> =
+        let rows: Vec<(i64, i64, PersonColumn, PersonColumn, PersonColumn)> =
             on_pool!(self, pool => sqlx::query_as(sql).bind(ticket).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
@@ -294,6 +294,9 @@ impl Db {
         before.map(|s| state_of(&s)).ok_or(StoreError::NotFound)
     }
 }
+
+/// First name, last name or login of someone who may have been deleted.
+type PersonColumn = Option<String>;
 
 /// A ticket as its page starts from.
 #[derive(Clone, Debug)]
