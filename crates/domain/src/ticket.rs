@@ -125,7 +125,7 @@ impl Hours {
                 return Err(error());
             }
             // Minutes to hundredths, rounded to the nearest.
-            h * 100 + (m * 100 + 30) / 60
+            h.checked_mul(100).and_then(|h| h.checked_add((m * 100 + 30) / 60)).ok_or_else(error)?
         } else {
             let (whole, fraction) = typed.split_once(['.', ',']).unwrap_or((typed, ""));
             if whole.is_empty() && fraction.is_empty() || fraction.len() > 2 || !fraction.chars().all(|c| c.is_ascii_digit()) {
@@ -209,7 +209,7 @@ mod tests {
         for (typed, centihours) in [("1.5", 150), ("1,5", 150), ("0.25", 25), ("2", 200), (".5", 50), ("1:30", 150), ("0:20", 33), (" 24 ", 2400)] {
             assert_eq!(Hours::parse(typed), Ok(Hours(centihours)), "{typed:?}");
         }
-        for bad in ["", "0", "-1", "24.01", "1.234", "abc", "1:60", "1:5x", "99999999999999999999", "1.-5"] {
+        for bad in ["", "0", "-1", "24.01", "1.234", "abc", "1:60", "1:5x", "99999999999999999999", "1.-5", "184467440737095517:00"] {
             assert!(Hours::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -129,3 +129,21 @@ async fn losing_admin_rights_ends_the_view_on_the_next_request() {
         assert!(app.db().impersonation_by(admin_id).await.unwrap().is_none(), "{}: the view ended", app.db_name);
     }
 }
+
+#[tokio::test]
+async fn the_user_becoming_an_admin_ends_the_view() {
+    for app in apps().await {
+        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        assert_eq!(view_as(&app, &admin, "customer").await.status(), 200);
+        assert_eq!(current(&app, &admin).await.unwrap().login, "customer", "{}", app.db_name);
+        // Another admin gives the user a role that grants `admin.user`.
+        let customer = app.user_id("customer").await;
+        let grant = format!("INSERT INTO user_roles (user_id, role_id) VALUES ({}, {})", customer.0, RoleId::ADMIN.0);
+        roster_store::testing::execute(app.db(), &grant).await;
+        assert!(current(&app, &admin).await.is_none(), "{}: nobody acts as another admin", app.db_name);
+        let admin_id = app.user_id("admin").await;
+        assert!(app.db().impersonation_by(admin_id).await.unwrap().is_none(), "{}: the view ended", app.db_name);
+        let audit = app.db().recent_audit(5).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == AuditAction::ImpersonationEnded && e.detail == "reason=user_became_admin"));
+    }
+}

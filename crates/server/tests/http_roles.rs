@@ -101,3 +101,37 @@ async fn admins_create_edit_and_delete_roles_and_give_them_in_the_user_dialog() 
         }
     }
 }
+
+#[tokio::test]
+async fn an_admin_through_a_custom_role_edits_their_own_account_but_keeps_an_admin_role() {
+    for app in apps().await {
+        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let lead = draft("Helpdesk lead", &[Permission::AdminUser, Permission::TicketRead]);
+        app.call_json(&admin, "save_role", json!({ "id": null, "version": 0, "draft": lead })).await;
+        let role = app.db().roles().await.unwrap().into_iter().find(|r| r.name == "Helpdesk lead").unwrap();
+        let hash = roster_service::PasswordHasher::owasp()
+            .hash(&roster_domain::Password::parse("lead password 1").unwrap())
+            .await
+            .unwrap();
+        let user = roster_store::NewUser {
+            login: roster_domain::Login::parse("lena").unwrap(),
+            profile: roster_store::Profile { first_name: "Lena".into(), ..Default::default() },
+            password_hash: Some(hash),
+            roles: vec![role.id],
+        };
+        let lena = app.db().insert_user(&user, app.clock.now()).await.unwrap();
+        let browser = signed_in(&app, "lena", "lead password 1").await;
+
+        let editable: serde_json::Value = app.call_json(&browser, "editable_user", json!({ "id": lena })).await.json().await.unwrap();
+        let mut details: UserDetails = serde_json::from_value(editable["details"].clone()).unwrap();
+        let version = editable["version"].as_i64().unwrap();
+        details.city = "Bergen".into();
+        let saved = app.call_json(&browser, "update_user", json!({ "id": lena, "version": version, "details": details })).await;
+        assert_eq!(saved.status(), 200, "{}: keeping the role that makes them an admin", app.db_name);
+
+        details.roles = vec![RoleId::AGENT];
+        let demoted = app.call_json(&browser, "update_user", json!({ "id": lena, "version": version + 1, "details": details })).await;
+        let error: AppError = demoted.json().await.unwrap();
+        assert_eq!(error.message_for("roles"), Some("You cannot remove your own Admin role."), "{}", app.db_name);
+    }
+}

@@ -2,7 +2,7 @@ use crate::{store_error, Roster};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
-use roster_domain::{AppError, AuditAction, CurrentUser, UserId};
+use roster_domain::{AppError, AuditAction, CurrentUser, Permission, UserId};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -103,6 +103,12 @@ impl Roster {
         let mut user = user;
         if let Some(admin) = record.impersonator_id {
             // The admin's rights are checked on every request; losing them ends the view.
+            // So does the user becoming an admin (a role of theirs now grants
+            // `admin.user`): admins are never viewed from their perspective.
+            if user.can(Permission::AdminUser) {
+                self.end_impersonations_by(admin, "user_became_admin").await?;
+                return Ok(None);
+            }
             match self.impersonator_label(admin, user.id).await? {
                 Some(label) => user.impersonator = Some(label),
                 None => {

@@ -48,7 +48,12 @@ impl Roster {
         let valid = details.validate().map_err(AppError::Validation)?;
         if admin.user.id == id {
             let mut own = Vec::new();
-            if !valid.roles.contains(&RoleId::ADMIN) {
+            // Whatever role makes them an admin (Admin or one of the admins' own), they keep one.
+            let definitions = self.db.role_definitions().await.map_err(store_error)?;
+            let stays_admin = definitions
+                .iter()
+                .any(|d| valid.roles.contains(&d.role.id) && d.grants(Permission::AdminUser));
+            if !stays_admin {
                 own.push(FieldError::new("roles", "You cannot remove your own Admin role."));
             }
             if !valid.active {

@@ -21,6 +21,15 @@ macro_rules! refuse_taken_name {
     }};
 }
 
+/// Makes role saves wait for each other (a write first, so SQLite takes its
+/// write lock at once and PostgreSQL a row lock): two saves can then not
+/// both find a name free.
+macro_rules! serialize_role_saves {
+    ($tx:expr) => {{
+        sqlx::query(crate::user_edit::SERIALIZE_ADMIN_CHANGES).bind(RoleId::ADMIN.0).execute(&mut *$tx).await?;
+    }};
+}
+
 /// Grants `permissions` to the role `role`.
 macro_rules! grant {
     ($tx:expr, $role:expr, $permissions:expr) => {{
@@ -98,6 +107,7 @@ impl Db {
     pub async fn create_role(&self, draft: &ValidRoleDraft) -> Result<RoleId, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            serialize_role_saves!(tx);
             refuse_taken_name!(tx, &draft.name, None::<RoleId>);
             let id: i64 = sqlx::query_scalar("INSERT INTO roles (name, builtin) VALUES ($1, FALSE) RETURNING id")
                 .bind(&draft.name)
@@ -115,6 +125,7 @@ impl Db {
     pub async fn update_role(&self, id: RoleId, version: i64, draft: &ValidRoleDraft) -> Result<i64, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            serialize_role_saves!(tx);
             let builtin: Option<bool> =
                 sqlx::query_scalar("SELECT builtin FROM roles WHERE id = $1").bind(id.0).fetch_optional(&mut *tx).await?;
             match builtin {
@@ -145,7 +156,7 @@ impl Db {
     pub async fn delete_role(&self, id: RoleId) -> Result<String, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            // Touching the row first makes a concurrent assignment wait or fail.
+            // A write first, so SQLite takes its write lock at once.
             let role: Option<(String, bool)> =
                 sqlx::query_as("UPDATE roles SET version = version + 1 WHERE id = $1 RETURNING name, builtin")
                     .bind(id.0)
@@ -160,7 +171,11 @@ impl Db {
             if holders > 0 {
                 return Err(StoreError::RoleInUse(holders));
             }
-            sqlx::query("DELETE FROM roles WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
+            // A user given the role meanwhile makes the delete fail on its foreign key.
+            sqlx::query("DELETE FROM roles WHERE id = $1").bind(id.0).execute(&mut *tx).await.map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::RoleInUse(1),
+                _ => StoreError::Database(e),
+            })?;
             tx.commit().await?;
             Ok(name)
         })

@@ -280,11 +280,13 @@ impl Db {
     pub async fn set_ticket_state(&self, ticket: i64, state: TicketState, now: Timestamp) -> Result<TicketState, StoreError> {
         let before: Option<String> = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            // Writing first takes SQLite's write lock and PostgreSQL's row
+            // lock, so the state read next is the one being replaced.
+            touch!(tx, ticket, now);
             let before: Option<String> =
                 sqlx::query_scalar("SELECT state FROM tickets WHERE id = $1").bind(ticket).fetch_optional(&mut *tx).await?;
-            sqlx::query("UPDATE tickets SET state = $1, updated_at = $2 WHERE id = $3")
+            sqlx::query("UPDATE tickets SET state = $1 WHERE id = $2")
                 .bind(state.key())
-                .bind(now.0)
                 .bind(ticket)
                 .execute(&mut *tx)
                 .await?;

@@ -82,7 +82,7 @@ fn TicketDetails(ticket: TicketView, changed: Callback<()>) -> impl IntoView {
         </section>
         {ticket.can_reply.then(|| view! { <ReplyForm number changed /> })}
         {ticket.can_change_state.then(|| view! { <StateForm number state=ticket.state changed /> })}
-        {ticket.can_log_time.then(|| view! {
+        {(ticket.can_log_time || !ticket.time_entries.is_empty()).then(|| view! {
             <section class="time-entries" aria-labelledby="time-heading">
                 <h2 id="time-heading">"Time logged: " {total.to_string()}</h2>
                 <ul>
@@ -92,14 +92,14 @@ fn TicketDetails(ticket: TicketView, changed: Callback<()>) -> impl IntoView {
                         .map(|e| view! { <li>{format!("{} · {} · {}", e.hours, e.user, e.created_at)}</li> })
                         .collect_view()}
                 </ul>
-                <LogTimeForm number changed />
+                {ticket.can_log_time.then(|| view! { <LogTimeForm number changed /> })}
             </section>
         })}
     }
 }
 
-/// Runs `action`; on success clears the form via `done` and reloads the
-/// ticket, on failure shows why.
+/// Runs `action`; on success reloads the ticket (which draws the forms
+/// anew, empty), on failure shows why.
 fn submit<F>(failure: RwSignal<Option<AppError>>, saving: RwSignal<bool>, changed: Callback<()>, action: F)
 where
     F: std::future::Future<Output = Result<(), AppError>> + 'static,
