@@ -49,10 +49,8 @@ impl Roster {
         if admin.user.id == id {
             let mut own = Vec::new();
             // Whatever role makes them an admin (Admin or one of the admins' own), they keep one.
-            let definitions = self.db.role_definitions().await.map_err(store_error)?;
-            let stays_admin = definitions
-                .iter()
-                .any(|d| valid.roles.contains(&d.role.id) && d.grants(Permission::AdminUser));
+            let admin_roles = self.db.roles_granting(Permission::AdminUser).await.map_err(store_error)?;
+            let stays_admin = valid.roles.iter().any(|r| admin_roles.contains(r));
             if !stays_admin {
                 own.push(FieldError::new("roles", "You cannot remove your own Admin role."));
             }

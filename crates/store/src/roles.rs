@@ -92,6 +92,13 @@ impl Db {
             .collect())
     }
 
+    /// The roles that grant `permission`.
+    pub async fn roles_granting(&self, permission: Permission) -> Result<Vec<RoleId>, StoreError> {
+        let sql = "SELECT role_id FROM role_permissions WHERE permission = $1 ORDER BY role_id";
+        let ids: Vec<i64> = on_pool!(self, pool => sqlx::query_scalar(sql).bind(permission.key()).fetch_all(pool).await?);
+        Ok(ids.into_iter().map(RoleId).collect())
+    }
+
     /// What a user's roles grant, sorted.
     pub async fn permissions_of(&self, user: roster_domain::UserId) -> Result<Vec<Permission>, StoreError> {
         let sql = "SELECT DISTINCT rp.permission FROM user_roles ur JOIN role_permissions rp ON rp.role_id = ur.role_id \
