@@ -253,7 +253,8 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<String, String> {
     let mut slowest: Vec<(Duration, &UserSearch)> = samples.iter().copied().zip(&mix).collect();
     slowest.sort_by(|a, b| b.0.cmp(&a.0));
     for (took, search) in slowest.iter().take(3) {
-        say(format!("  slow: {:>7.2} ms  {:?} {:?}", took.as_secs_f64() * 1000.0, search.text, search.roles));
+        let roles: Vec<String> = search.roles.iter().map(|r| r.key()).collect();
+        say(format!("  slow: {:>7.2} ms  {:?} {:?}", took.as_secs_f64() * 1000.0, search.text, roles));
     }
     say(format!("  searches with no match            {empty} of {}", mix.len()));
 

@@ -132,6 +132,7 @@ impl Roster {
         let organizations = self.db.organizations_named(&names, self.now()).await.map_err(store_error)?;
         let hash = self.hasher().hash(&Password::parse(DEMO_PASSWORD)?).await?;
         let mut n = start;
+        let mut refresh_statistics_at = start + SEED_BATCH as u64;
         while n < start + count {
             let end = (n + SEED_BATCH as u64).min(start + count);
             let batch: Vec<NewUser> = (n..end).map(|i| demo_user(i, &hash, &organizations)).collect();
@@ -139,6 +140,11 @@ impl Roster {
             let ids: HashMap<u64, UserId> = (n..end).zip(ids).collect();
             let tickets: Vec<NewTicket> = (n..end).flat_map(|i| demo_tickets(i, &ids)).collect();
             self.db.insert_tickets(&tickets, self.now()).await.map_err(store_error)?;
+            // After the first batch, then each time the table has doubled.
+            if end >= refresh_statistics_at {
+                self.db.refresh_statistics_during_load().await.map_err(store_error)?;
+                refresh_statistics_at = end * 2;
+            }
             n = end;
         }
         // Bulk data arrives faster than the database's own upkeep notices it.

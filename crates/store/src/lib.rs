@@ -99,8 +99,6 @@ impl Db {
     }
 
     async fn connect_postgres(options: PgConnectOptions) -> Result<Db, StoreError> {
-        // Searches bind their words; a generic plan would ignore how selective they are.
-        let options = options.options([("plan_cache_mode", "force_custom_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(15))
@@ -134,6 +132,18 @@ impl Db {
             // VACUUM also marks pages all-visible, so index-only scans skip the heap.
             Pool::Postgres(pool) => sqlx::query("VACUUM (ANALYZE) users, user_roles, organizations").execute(pool).await?.rows_affected(),
         };
+        Ok(())
+    }
+
+    /// Tells PostgreSQL's planner how large the tables have grown, in the
+    /// middle of a bulk load. Plans made while a table looked empty (those of
+    /// foreign-key checks and triggers among them) scan it whole for every
+    /// row inserted, so a load that never refreshes them slows down as it
+    /// grows. SQLite's plans here do not depend on table sizes: nothing to do.
+    pub async fn refresh_statistics_during_load(&self) -> Result<(), StoreError> {
+        if let Pool::Postgres(pool) = &self.pool {
+            sqlx::query("ANALYZE users, user_roles, organizations, tickets").execute(pool).await?;
+        }
         Ok(())
     }
 

@@ -461,15 +461,18 @@ enum PostgresPlan {
 
 impl PostgresPlan {
     /// Starts a search's transaction, in one round trip: a search never
-    /// holds a connection for long, and follows the plan.
+    /// holds a connection for long, and follows the plan. Plans are made
+    /// for each search's own words (a generic plan would ignore how
+    /// selective they are), but only here: everywhere else, and above all in
+    /// triggers and foreign-key checks, cached plans save most of the work.
     fn begin(self) -> &'static str {
         match self {
-            PostgresPlan::Free => "BEGIN; SET LOCAL statement_timeout = '10s'",
+            PostgresPlan::Free => "BEGIN; SET LOCAL statement_timeout = '10s'; SET LOCAL plan_cache_mode = force_custom_plan",
             PostgresPlan::WalkTheOrder => {
-                "BEGIN; SET LOCAL statement_timeout = '10s'; SET LOCAL enable_bitmapscan = off"
+                "BEGIN; SET LOCAL statement_timeout = '10s'; SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL enable_bitmapscan = off"
             }
             PostgresPlan::CollectTheMatches => {
-                "BEGIN; SET LOCAL statement_timeout = '10s'; SET LOCAL enable_indexscan = off"
+                "BEGIN; SET LOCAL statement_timeout = '10s'; SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL enable_indexscan = off"
             }
         }
     }

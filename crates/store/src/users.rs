@@ -206,12 +206,13 @@ impl Db {
         Ok(n)
     }
 
-    /// Active users holding the Admin role.
-    pub async fn count_active_admins(&self) -> Result<i64, StoreError> {
-        let n = on_pool!(self, pool => sqlx::query_scalar(crate::user_edit::COUNT_ACTIVE_ADMINS)
-            .bind(RoleId::ADMIN.0)
-            .fetch_one(pool)
-            .await?);
+    /// Active users holding the Admin role, counted no further than `up_to`:
+    /// whether there is none, one or several takes two index lookups, where
+    /// an exact count reads every admin's row.
+    pub async fn count_active_admins(&self, up_to: i64) -> Result<i64, StoreError> {
+        let sql = "SELECT COUNT(*) FROM (SELECT 1 FROM users u JOIN user_roles ur ON ur.user_id = u.id \
+                   WHERE ur.role_id = $1 AND u.active LIMIT $2) AS admins";
+        let n = on_pool!(self, pool => sqlx::query_scalar(sql).bind(RoleId::ADMIN.0).bind(up_to).fetch_one(pool).await?);
         Ok(n)
     }
 
@@ -265,10 +266,9 @@ impl Db {
             sqlx::query_as(&sql).bind(lockout_threshold).bind(id.0).fetch_optional(pool).await?
         });
         let Some(row) = row else { return Ok(None) };
-        let user = self.with_roles(vec![row]).await?.remove(0);
-        let display_name = user.full_name();
-        let permissions = self.permissions_of(user.id).await?;
-        Ok(Some(CurrentUser { id: user.id, login: user.login, display_name, roles: user.roles, permissions, impersonator: None }))
+        let (roles, permissions) = self.roles_and_permissions(UserId(row.id)).await?;
+        let display_name = roster_domain::full_name(&row.first_name, &row.last_name);
+        Ok(Some(CurrentUser { id: UserId(row.id), login: row.login, display_name, roles, permissions, impersonator: None }))
     }
 
     /// Attaches each row's roles with one query for the whole page.

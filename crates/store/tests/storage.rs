@@ -47,7 +47,22 @@ async fn inserted_users_come_back_newest_first_with_roles() {
         assert_eq!(older.len(), 1, "{}", t.name);
         assert_eq!(older[0].id, a, "{}", t.name);
         assert_eq!(t.db.count_users().await.unwrap(), 2, "{}", t.name);
-        assert_eq!(t.db.count_active_admins().await.unwrap(), 1, "{}", t.name);
+        assert_eq!(t.db.count_active_admins(10).await.unwrap(), 1, "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn active_admins_are_counted_up_to_the_cap_and_never_the_inactive_or_other_roles() {
+    for t in all().await {
+        for login in ["ada", "bea", "cem"] {
+            t.db.insert_user(&user(login, None, &[RoleId::ADMIN, RoleId::AGENT]), NOW).await.unwrap();
+        }
+        t.db.insert_user(&user("dan", None, &[RoleId::AGENT]), NOW).await.unwrap();
+        let mut inactive = user("eve", None, &[RoleId::ADMIN]);
+        inactive.profile.active = false;
+        t.db.insert_user(&inactive, NOW).await.unwrap();
+        assert_eq!(t.db.count_active_admins(10).await.unwrap(), 3, "{}", t.name);
+        assert_eq!(t.db.count_active_admins(2).await.unwrap(), 2, "{}: two means two or more", t.name);
     }
 }
 

@@ -159,7 +159,7 @@ async fn the_last_active_admin_stays_an_active_admin() {
             let result = t.db.update_user(ada, version, &update, NOW).await;
             assert!(matches!(result, Err(StoreError::LastAdmin)), "{}: {result:?}", t.name);
         }
-        assert_eq!(t.db.count_active_admins().await.unwrap(), 1, "{}", t.name);
+        assert_eq!(t.db.count_active_admins(10).await.unwrap(), 1, "{}", t.name);
         let result = t.db.delete_user(ada, audit(ada, ada)).await;
         assert!(matches!(result, Err(StoreError::LastAdmin)), "{}: {result:?}", t.name);
         assert!(t.db.editable_user(ada).await.unwrap().is_some(), "{}", t.name);
@@ -168,7 +168,7 @@ async fn the_last_active_admin_stays_an_active_admin() {
         t.db.insert_user(&user("bea", &[RoleId::ADMIN]), NOW).await.unwrap();
         let (version, update) = update_of(&t.db, ada, |u| u.roles = vec![RoleId::AGENT]).await;
         t.db.update_user(ada, version, &update, NOW).await.unwrap();
-        assert_eq!(t.db.count_active_admins().await.unwrap(), 1, "{}", t.name);
+        assert_eq!(t.db.count_active_admins(10).await.unwrap(), 1, "{}", t.name);
     }
 }
 
