@@ -6,7 +6,7 @@ use common::{apps, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
 use roster_domain::{AppError, AuditAction, AuditPage};
 use serde_json::json;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_read_and_search_the_audit_log_and_nobody_else_does() {
     for app in apps().await {
         let customer = app.browser();

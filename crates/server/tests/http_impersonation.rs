@@ -37,7 +37,7 @@ async fn view_as(app: &TestApp, admin: &reqwest::Client, login: &str) -> reqwest
     app.call_json(admin, "start_impersonation", json!({ "id": id })).await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_for_yourself_other_admins_inactive_users_non_admins_and_get() {
     for app in apps().await {
         add_user(&app, "second_admin", RoleId::ADMIN, true).await;
@@ -61,7 +61,7 @@ async fn refused_for_yourself_other_admins_inactive_users_non_admins_and_get() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_becomes_the_user_until_back_to_my_view_and_sign_out_does_not_end_it() {
     for app in apps().await {
         let user = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
@@ -105,7 +105,7 @@ async fn the_admin_becomes_the_user_until_back_to_my_view_and_sign_out_does_not_
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_user_signing_in_ends_the_view_and_signs_the_admin_out() {
     for app in apps().await {
         let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
@@ -117,7 +117,7 @@ async fn the_user_signing_in_ends_the_view_and_signs_the_admin_out() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn losing_admin_rights_ends_the_view_on_the_next_request() {
     for app in apps().await {
         add_user(&app, "agent_smith", RoleId::AGENT, true).await;
@@ -130,7 +130,7 @@ async fn losing_admin_rights_ends_the_view_on_the_next_request() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_user_becoming_an_admin_ends_the_view() {
     for app in apps().await {
         let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;

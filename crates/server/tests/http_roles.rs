@@ -21,7 +21,7 @@ fn draft(name: &str, permissions: &[Permission]) -> RoleDraft {
     RoleDraft { name: name.into(), permissions: permissions.to_vec() }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_admins_see_and_change_roles() {
     for app in apps().await {
         let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
@@ -38,7 +38,7 @@ async fn only_admins_see_and_change_roles() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_create_edit_and_delete_roles_and_give_them_in_the_user_dialog() {
     for app in apps().await {
         let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
@@ -102,7 +102,7 @@ async fn admins_create_edit_and_delete_roles_and_give_them_in_the_user_dialog() 
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_through_a_custom_role_edits_their_own_account_but_keeps_an_admin_role() {
     for app in apps().await {
         let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;

@@ -16,7 +16,7 @@ fn session_cookie(response: &reqwest::Response) -> Option<String> {
         .map(str::to_owned)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_signs_in_with_a_hardened_cookie_and_lists_users() {
     for app in apps().await {
         let browser = app.browser();
@@ -38,7 +38,7 @@ async fn the_admin_signs_in_with_a_hardened_cookie_and_lists_users() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sign_in_failure_gets_the_same_answer_and_no_cookie() {
     for app in apps().await {
         let browser = app.browser();
@@ -54,7 +54,7 @@ async fn every_sign_in_failure_gets_the_same_answer_and_no_cookie() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_ends_the_session_on_the_server() {
     for app in apps().await {
         let browser = app.browser();
@@ -73,7 +73,7 @@ async fn signing_out_ends_the_session_on_the_server() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_in_again_replaces_the_session_id() {
     for app in apps().await {
         let browser = app.browser();
@@ -85,7 +85,7 @@ async fn signing_in_again_replaces_the_session_id() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_users_list_is_refused_without_a_session_and_to_customers() {
     for app in apps().await {
         let anonymous = app.browser();
@@ -100,7 +100,7 @@ async fn the_users_list_is_refused_without_a_session_and_to_customers() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_users_page_redirects_strangers_and_customers_and_renders_for_admins() {
     for app in apps().await {
         let anonymous = app.browser();
@@ -128,7 +128,7 @@ async fn the_users_page_redirects_strangers_and_customers_and_renders_for_admins
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_requests_are_refused_with_413() {
     for app in apps().await {
         let huge = "x".repeat(100 * 1024);
@@ -137,7 +137,7 @@ async fn oversized_requests_are_refused_with_413() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_pages_are_404() {
     for app in apps().await {
         let response = app.page(&app.browser(), "/no/such/page").await;

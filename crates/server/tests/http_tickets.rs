@@ -42,7 +42,7 @@ async fn reply(app: &TestApp, browser: &reqwest::Client, number: i64, body: &str
     app.call_json(browser, "reply_to_ticket", json!({ "number": number, "body": body })).await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn customers_see_and_answer_only_their_own_tickets() {
     for app in apps().await {
         add_user(&app, "other_customer", vec![RoleId::CUSTOMER]).await;
@@ -83,7 +83,7 @@ async fn customers_see_and_answer_only_their_own_tickets() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agents_work_on_every_ticket_and_everything_is_audited() {
     for app in apps().await {
         add_user(&app, "agent", vec![RoleId::AGENT]).await;
@@ -124,7 +124,7 @@ async fn agents_work_on_every_ticket_and_everything_is_audited() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_custom_role_that_may_read_but_not_reply_is_refused_a_reply() {
     for app in apps().await {
         let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
@@ -160,7 +160,7 @@ async fn a_custom_role_that_may_read_but_not_reply_is_refused_a_reply() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_out_callers_and_roles_without_ticket_permissions_get_nothing() {
     for app in apps().await {
         let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;

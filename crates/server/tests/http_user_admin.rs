@@ -66,7 +66,7 @@ async fn error_of(response: reqwest::Response) -> (u16, AppError) {
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_admins_may_use_the_dialogs() {
     for app in apps().await {
         let anonymous = app.browser();
@@ -91,7 +91,7 @@ async fn only_admins_may_use_the_dialogs() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_creates_a_user_with_every_field_who_can_then_sign_in() {
     for app in apps().await {
         let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
@@ -115,7 +115,7 @@ async fn an_admin_creates_a_user_with_every_field_who_can_then_sign_in() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_an_error_for_every_field_and_nothing_is_created() {
     for app in apps().await {
         let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
@@ -137,7 +137,7 @@ async fn bad_input_gets_an_error_for_every_field_and_nothing_is_created() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logins_and_emails_are_unique_whatever_their_case() {
     for app in apps().await {
         let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
@@ -153,7 +153,7 @@ async fn logins_and_emails_are_unique_whatever_their_case() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stale_save_is_refused_as_a_conflict_and_the_first_save_stays() {
     for app in apps().await {
         let first_admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
@@ -176,7 +176,7 @@ async fn a_stale_save_is_refused_as_a_conflict_and_the_first_save_stays() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_keep_their_own_admin_role_and_stay_active() {
     for app in apps().await {
         let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
@@ -193,7 +193,7 @@ async fn admins_keep_their_own_admin_role_and_stay_active() {
 
 /// Two admins demote each other at the same moment: had both saves
 /// landed, no admin would remain.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
     for app in apps().await {
         let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
@@ -232,7 +232,7 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_password_set_by_an_admin_ends_the_users_sessions() {
     for app in apps().await {
         let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
@@ -247,7 +247,7 @@ async fn a_new_password_set_by_an_admin_ends_the_users_sessions() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_customer_needs_delete_typed_and_takes_their_tickets() {
     for app in apps().await {
         let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
@@ -293,7 +293,7 @@ async fn deleting_a_customer_needs_delete_typed_and_takes_their_tickets() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nobody_deletes_themselves() {
     for app in apps().await {
         let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;

@@ -7,7 +7,7 @@ use common::{apps, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
 use roster_domain::{AppError, MatchCount, UsersPage, COUNT_CAP, MAX_SEARCH_CHARS};
 use serde_json::json;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_admins_may_search_or_count() {
     for app in apps().await {
         let anonymous = app.browser();
@@ -23,7 +23,7 @@ async fn only_admins_may_search_or_count() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_get_matches_a_capped_count_and_then_the_exact_one() {
     for app in apps().await {
         let roster = roster_service::Roster::new(
@@ -59,7 +59,7 @@ async fn admins_get_matches_a_capped_count_and_then_the_exact_one() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_searches_get_a_clear_error_and_never_a_500() {
     for app in apps().await {
         let admin = app.browser();

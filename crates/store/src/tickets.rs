@@ -1,6 +1,6 @@
 //! Tickets with their articles (replies) and time entries.
 
-use crate::{on_pool, Db, StoreError};
+use crate::{on_pool, Backend, Db, StoreError};
 use roster_domain::{
     full_name, ArticleView, Hours, TicketListItem, TicketState, TicketSummary, TimeEntryView, Timestamp, UserId,
 };
@@ -35,6 +35,12 @@ macro_rules! touch {
 
 /// The first ticket's number; numbers then count up.
 const FIRST_TICKET_NUMBER: i64 = 10_001;
+/// Ticket numbers are the highest so far plus one, so openers take turns.
+/// SQLite's writers take turns anyway (`BEGIN IMMEDIATE`); on PostgreSQL
+/// this transaction-scoped lock makes them, and each one's `MAX(number)`
+/// then sees the ticket opened before it. Retrying on a taken number was
+/// not enough: 25 customers opening tickets at once exhausted ten retries.
+const LOCK_TICKET_NUMBERS: &str = "SELECT pg_advisory_xact_lock(7439)";
 /// Rows per multi-row INSERT: well under SQLite's bind limit.
 const INSERT_CHUNK: usize = 500;
 
@@ -42,8 +48,12 @@ impl Db {
     /// Inserts tickets, numbered after the highest number so far, with their
     /// articles and time entries, in one transaction; returns the numbers.
     pub async fn insert_tickets(&self, tickets: &[NewTicket], now: Timestamp) -> Result<Vec<i64>, StoreError> {
+        let lock_numbers = self.backend() == Backend::Postgres;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            if lock_numbers {
+                sqlx::query(LOCK_TICKET_NUMBERS).execute(&mut *tx).await?;
+            }
             let highest: Option<i64> = sqlx::query_scalar("SELECT MAX(number) FROM tickets").fetch_one(&mut *tx).await?;
             let first = highest.map_or(FIRST_TICKET_NUMBER, |n| n + 1);
             let numbers: Vec<i64> = (first..).take(tickets.len()).collect();
@@ -206,46 +216,38 @@ impl Db {
 
     /// Opens a ticket for `customer` with its first message; returns its number.
     pub async fn open_ticket(&self, customer: UserId, title: &str, body: &str, now: Timestamp) -> Result<i64, StoreError> {
-        // One statement picks the number and inserts, so SQLite takes its
-        // write lock at once; on PostgreSQL two tickets opened at the same
-        // moment may still pick one number, and the loser tries again.
         let insert = "INSERT INTO tickets (number, title, state, customer_id, created_at, updated_at) \
                       SELECT COALESCE(MAX(number) + 1, $1), $2, $3, $4, $5, $5 FROM tickets RETURNING id, number";
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let opened: Result<i64, sqlx::Error> = on_pool!(self, pool => async {
-                let mut tx = pool.begin().await?;
-                let (id, number): (i64, i64) = sqlx::query_as(insert)
-                    .bind(FIRST_TICKET_NUMBER)
-                    .bind(title)
-                    .bind(TicketState::New.key())
-                    .bind(customer.0)
-                    .bind(now.0)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                sqlx::query("INSERT INTO articles (ticket_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(id)
-                    .bind(customer.0)
-                    .bind(body)
-                    .bind(now.0)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(number)
+        let lock_numbers = self.backend() == Backend::Postgres;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            if lock_numbers {
+                sqlx::query(LOCK_TICKET_NUMBERS).execute(&mut *tx).await?;
             }
-            .await);
-            match opened {
-                Err(sqlx::Error::Database(db)) if db.is_unique_violation() && attempt < 10 => continue,
-                other => return Ok(other?),
-            }
-        }
+            let (id, number): (i64, i64) = sqlx::query_as(insert)
+                .bind(FIRST_TICKET_NUMBER)
+                .bind(title)
+                .bind(TicketState::New.key())
+                .bind(customer.0)
+                .bind(now.0)
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO articles (ticket_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(customer.0)
+                .bind(body)
+                .bind(now.0)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(number)
+        })
     }
 
     /// Adds a reply by `author` and marks the ticket updated.
     pub async fn add_article(&self, ticket: i64, author: UserId, body: &str, now: Timestamp) -> Result<(), StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
             touch!(tx, ticket, now);
             sqlx::query("INSERT INTO articles (ticket_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(ticket)
@@ -262,7 +264,7 @@ impl Db {
     /// Logs `hours` worked by `user` and marks the ticket updated.
     pub async fn log_time(&self, ticket: i64, user: UserId, hours: Hours, now: Timestamp) -> Result<(), StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
             touch!(tx, ticket, now);
             sqlx::query("INSERT INTO time_entries (ticket_id, user_id, centihours, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(ticket)
@@ -279,7 +281,7 @@ impl Db {
     /// Sets a ticket's state; returns the state it had.
     pub async fn set_ticket_state(&self, ticket: i64, state: TicketState, now: Timestamp) -> Result<TicketState, StoreError> {
         let before: Option<String> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
             // Writing first takes SQLite's write lock and PostgreSQL's row
             // lock, so the state read next is the one being replaced.
             touch!(tx, ticket, now);

@@ -1,0 +1,136 @@
+//! Roster under concurrent load, over HTTP on every engine: saves that race
+//! each other either land or are refused as conflicts, never lost, and many
+//! writers at once never see "database is locked".
+
+mod common;
+
+use common::{apps, TestApp, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
+use futures::future::join_all;
+use roster_domain::{AuditAction, EditableUser, Login, Password, RoleId, UserDetails, UserId};
+use roster_service::PasswordHasher;
+use roster_store::{NewUser, Profile};
+use serde_json::json;
+use std::collections::BTreeSet;
+
+const BEA_PASSWORD: &str = "second admin password";
+const EDITS_PER_ADMIN: usize = 100;
+const TABS: usize = 10;
+const WRITERS: usize = 50;
+
+async fn signed_in(app: &TestApp, login: &str, password: &str) -> reqwest::Client {
+    let browser = app.browser();
+    assert_eq!(app.sign_in(&browser, login, password).await.status(), 200, "{}: {login}", app.db_name);
+    browser
+}
+
+async fn add_user(app: &TestApp, login: &str, role: RoleId, password: &str) -> UserId {
+    let hash = PasswordHasher::owasp().hash(&Password::parse(password).unwrap()).await.unwrap();
+    let user = NewUser {
+        login: Login::parse(login).unwrap(),
+        profile: Profile { first_name: login.into(), ..Profile::default() },
+        password_hash: Some(hash),
+        roles: vec![role],
+    };
+    app.db().insert_user(&user, app.clock.now()).await.unwrap()
+}
+
+async fn editable(app: &TestApp, admin: &reqwest::Client, id: UserId) -> EditableUser {
+    let response = app.call_json(admin, "editable_user", json!({ "id": id })).await;
+    assert_eq!(response.status(), 200, "{}", app.db_name);
+    response.json().await.unwrap()
+}
+
+/// What one admin's open-edit-save did.
+struct Save {
+    note: String,
+    status: u16,
+    /// The version the save produced, when it landed.
+    version: Option<i64>,
+}
+
+/// Opens the Edit User dialog, writes `note` and saves, as an admin does.
+async fn open_and_save(app: &TestApp, admin: &reqwest::Client, id: UserId, note: String) -> Save {
+    let opened = editable(app, admin, id).await;
+    let details = UserDetails { note: note.clone(), ..opened.details };
+    let body = json!({ "id": id, "version": opened.version, "details": details });
+    let response = app.call_json(admin, "update_user", body).await;
+    let status = response.status().as_u16();
+    let version = if status == 200 { Some(response.json::<i64>().await.unwrap()) } else { None };
+    Save { note, status, version }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_admins_saving_one_user_a_hundred_times_each_lose_nothing() {
+    for app in apps().await {
+        let olga = add_user(&app, "olga", RoleId::CUSTOMER, CUSTOMER_PASSWORD).await;
+        add_user(&app, "bea", RoleId::ADMIN, BEA_PASSWORD).await;
+        let ada = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let bea = signed_in(&app, "bea", BEA_PASSWORD).await;
+        let before = editable(&app, &ada, olga).await.version;
+
+        // Each admin works in ten tabs at once, ten open-edit-saves per tab.
+        let app = &app;
+        let tabs = [("ada", &ada), ("bea", &bea)].into_iter().flat_map(|(who, browser)| {
+            (0..TABS).map(move |tab| async move {
+                let mut saves = Vec::new();
+                for i in 0..EDITS_PER_ADMIN / TABS {
+                    saves.push(open_and_save(app, browser, olga, format!("{who} tab {tab} edit {i}")).await);
+                }
+                saves
+            })
+        });
+        let saves: Vec<Save> = join_all(tabs).await.into_iter().flatten().collect();
+        assert_eq!(saves.len(), 2 * EDITS_PER_ADMIN);
+
+        let unexpected: Vec<String> =
+            saves.iter().filter(|s| s.status != 200 && s.status != 409).map(|s| format!("{}: {}", s.note, s.status)).collect();
+        assert!(unexpected.is_empty(), "{}: every save lands or is a conflict: {unexpected:?}", app.db_name);
+        let landed: Vec<&Save> = saves.iter().filter(|s| s.status == 200).collect();
+        assert!(!landed.is_empty(), "{}", app.db_name);
+        let versions: BTreeSet<i64> = landed.iter().map(|s| s.version.unwrap()).collect();
+        let expected: BTreeSet<i64> = (before + 1..=before + landed.len() as i64).collect();
+        assert_eq!(versions, expected, "{}: each landed save made exactly one new version", app.db_name);
+
+        let after = editable(&app, &ada, olga).await;
+        assert_eq!(after.version, before + landed.len() as i64, "{}", app.db_name);
+        let last = landed.iter().max_by_key(|s| s.version).unwrap();
+        assert_eq!(after.details.note, last.note, "{}: the last save to land is what is stored", app.db_name);
+        let updates = app.db().recent_audit(1_000).await.unwrap();
+        let updates = updates.iter().filter(|e| e.action == AuditAction::UserUpdated && e.target_user_id == Some(olga));
+        assert_eq!(updates.count(), landed.len(), "{}: every landed save is in the audit trail", app.db_name);
+        eprintln!("{}: {} of {} saves landed, the rest were conflicts", app.db_name, landed.len(), saves.len());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_writers_at_once_all_succeed() {
+    for app in apps().await {
+        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        // Half open tickets, half create users: two tables, one database, all at once.
+        let tickets = (0..WRITERS / 2).map(|i| {
+            let body = json!({ "title": format!("Writer {i}"), "body": "Written at the same time as 49 others." });
+            app.call_json(&customer, "open_ticket", body)
+        });
+        let users = (0..WRITERS / 2).map(|i| {
+            let details = json!({ "login": format!("writer{i}"), "first_name": "Writer", "roles": [3] });
+            app.call_json(&admin, "create_user", json!({ "details": details }))
+        });
+        let (tickets, users) = futures::join!(join_all(tickets), join_all(users));
+        let mut numbers = BTreeSet::new();
+        for response in tickets {
+            let status = response.status();
+            let body = response.text().await.unwrap();
+            assert_eq!(status, 200, "{}: {body}", app.db_name);
+            numbers.insert(body.parse::<i64>().unwrap());
+        }
+        assert_eq!(numbers.len(), WRITERS / 2, "{}: every ticket got a number of its own", app.db_name);
+        for response in users {
+            let status = response.status();
+            assert_eq!(status, 200, "{}: {}", app.db_name, response.text().await.unwrap());
+        }
+        let listed: serde_json::Value =
+            app.search(&admin, json!({ "text": "writer" })).await.json().await.unwrap();
+        assert_eq!(listed["count"], json!({ "Exact": WRITERS / 2 }), "{}", app.db_name);
+    }
+}
