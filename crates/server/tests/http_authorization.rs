@@ -6,9 +6,8 @@
 mod common;
 
 use common::{apps_with, TestApp, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
-use roster_domain::{CurrentUser, Login, Password, RoleId, TwoFactorKind};
-use roster_service::{PasswordHasher, Settings};
-use roster_store::{NewUser, Profile};
+use roster_domain::{CurrentUser, RoleId, TwoFactorKind};
+use roster_service::Settings;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -124,17 +123,6 @@ fn table(f: &Fixture) -> Vec<Row> {
     ]
 }
 
-async fn add_user(app: &TestApp, login: &str, role: RoleId) -> i64 {
-    let hash = PasswordHasher::owasp().hash(&Password::parse(OTHER_PASSWORD).unwrap()).await.unwrap();
-    let user = NewUser {
-        login: Login::parse(login).unwrap(),
-        profile: Profile { first_name: login.into(), ..Profile::default() },
-        password_hash: Some(hash),
-        roles: vec![role],
-    };
-    app.db().insert_user(&user, app.clock.now()).await.unwrap().0
-}
-
 async fn current(app: &TestApp, browser: &reqwest::Client) -> Option<CurrentUser> {
     app.call(browser, "current_user", &[]).await.json().await.unwrap()
 }
@@ -176,9 +164,9 @@ async fn browser_of(app: &TestApp, caller: Caller) -> reqwest::Client {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_server_function_answers_only_the_callers_the_table_allows() {
     for app in apps_with(Settings { sign_in_attempts_per_minute: 0, ..Settings::default() }).await {
-        add_user(&app, "agent", RoleId::AGENT).await;
-        add_user(&app, "viewer", RoleId::ADMIN).await;
-        let target = add_user(&app, "tara", RoleId::CUSTOMER).await;
+        app.add_user("agent", RoleId::AGENT, OTHER_PASSWORD).await;
+        app.add_user("viewer", RoleId::ADMIN, OTHER_PASSWORD).await;
+        let target = app.add_user("tara", RoleId::CUSTOMER, OTHER_PASSWORD).await.0;
         let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
         let opened = app.call_json(&customer, "open_ticket", json!({ "title": "Printer", "body": "It jams." })).await;
         assert_eq!(opened.status(), 200, "{}", app.db_name);

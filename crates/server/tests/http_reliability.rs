@@ -6,9 +6,7 @@ mod common;
 
 use common::{apps, TestApp, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
 use futures::future::join_all;
-use roster_domain::{AuditAction, EditableUser, Login, Password, RoleId, UserDetails, UserId};
-use roster_service::PasswordHasher;
-use roster_store::{NewUser, Profile};
+use roster_domain::{AuditAction, EditableUser, RoleId, UserDetails, UserId};
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -21,17 +19,6 @@ async fn signed_in(app: &TestApp, login: &str, password: &str) -> reqwest::Clien
     let browser = app.browser();
     assert_eq!(app.sign_in(&browser, login, password).await.status(), 200, "{}: {login}", app.db_name);
     browser
-}
-
-async fn add_user(app: &TestApp, login: &str, role: RoleId, password: &str) -> UserId {
-    let hash = PasswordHasher::owasp().hash(&Password::parse(password).unwrap()).await.unwrap();
-    let user = NewUser {
-        login: Login::parse(login).unwrap(),
-        profile: Profile { first_name: login.into(), ..Profile::default() },
-        password_hash: Some(hash),
-        roles: vec![role],
-    };
-    app.db().insert_user(&user, app.clock.now()).await.unwrap()
 }
 
 async fn editable(app: &TestApp, admin: &reqwest::Client, id: UserId) -> EditableUser {
@@ -62,8 +49,8 @@ async fn open_and_save(app: &TestApp, admin: &reqwest::Client, id: UserId, note:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_admins_saving_one_user_a_hundred_times_each_lose_nothing() {
     for app in apps().await {
-        let olga = add_user(&app, "olga", RoleId::CUSTOMER, CUSTOMER_PASSWORD).await;
-        add_user(&app, "bea", RoleId::ADMIN, BEA_PASSWORD).await;
+        let olga = app.add_user("olga", RoleId::CUSTOMER, CUSTOMER_PASSWORD).await;
+        app.add_user("bea", RoleId::ADMIN, BEA_PASSWORD).await;
         let ada = signed_in(&app, "admin", ADMIN_PASSWORD).await;
         let bea = signed_in(&app, "bea", BEA_PASSWORD).await;
         let before = editable(&app, &ada, olga).await.version;

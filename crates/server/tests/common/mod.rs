@@ -120,6 +120,18 @@ impl TestApp {
         self.call(client, "sign_in", &[("login", login), ("password", password)]).await
     }
 
+    /// Adds an active user with one role and a password, straight to the database.
+    pub async fn add_user(&self, login: &str, role: RoleId, password: &str) -> roster_domain::UserId {
+        let hash = PasswordHasher::owasp().hash(&Password::parse(password).unwrap()).await.unwrap();
+        let user = roster_store::NewUser {
+            login: Login::parse(login).unwrap(),
+            profile: Profile { first_name: login.into(), ..Profile::default() },
+            password_hash: Some(hash),
+            roles: vec![role],
+        };
+        self.db().insert_user(&user, self.clock.now()).await.unwrap()
+    }
+
     /// The id of the user with this login.
     pub async fn user_id(&self, login: &str) -> roster_domain::UserId {
         self.db().credentials(login).await.unwrap().expect("user exists").id
