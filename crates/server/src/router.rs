@@ -8,13 +8,25 @@ use std::time::Duration;
 use http::header::{
     HeaderName, HeaderValue, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::sync::OnceLock;
 use roster_app::ssr::AppState;
 use roster_app::{shell, App};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+
+/// The app's routes, listed once per process. Listing them renders the app
+/// with resource loading switched off for the whole process (Leptos keeps
+/// that switch in a global), and a page that starts loading a resource in
+/// that moment waits forever. Listing once, before any router serves, keeps
+/// every router built later (the tests build one per test, in parallel) from
+/// stalling a page another one is rendering.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
 
 /// Largest request body Roster accepts; larger ones get 413.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -27,7 +39,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// security headers. (Pages set their own Content-Security-Policy with the
 /// nonce of their inline scripts; other responses get the strictest.)
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let render = {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
