@@ -121,3 +121,51 @@ async fn fifty_writers_at_once_all_succeed() {
         assert_eq!(listed["count"], json!({ "Exact": WRITERS / 2 }), "{}", app.db_name);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_cut_mid_run_give_a_generic_error_leave_nothing_half_written_and_heal() {
+    for app in apps().await.into_iter().filter(|app| app.db_name == "postgres") {
+        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let create = |i: usize| {
+            let details = json!({ "login": format!("cut{i}"), "first_name": "Cut", "roles": [2, 3] });
+            app.call_json(&admin, "create_user", json!({ "details": details }))
+        };
+        let cutter = async {
+            let mut cut = 0;
+            for _ in 0..5 {
+                tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+                cut += roster_store::testing::terminate_connections(app.db()).await;
+            }
+            cut
+        };
+        let (responses, cut) = futures::join!(join_all((0..WRITERS).map(create)), cutter);
+        assert!(cut > 0, "some connections were cut mid-run");
+
+        let mut failed = 0;
+        for (i, response) in responses.into_iter().enumerate() {
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap();
+            // A generic error, never a database detail: from the server function, or
+            // from the session check in front of it.
+            match status {
+                200 => {}
+                500 => assert_eq!(body, "\"Internal\"", "cut{i}"),
+                503 => assert_eq!(body, "Roster cannot reach its database. Please try again shortly.", "cut{i}"),
+                _ => panic!("cut{i}: {status} {body}"),
+            }
+            failed += usize::from(status != 200);
+            // Whatever the answer, the user is there whole (with both roles) or not at all.
+            if let Some(credentials) = app.db().credentials(&format!("cut{i}")).await.unwrap() {
+                let user = app.db().editable_user(credentials.id).await.unwrap().unwrap();
+                assert_eq!(user.details.roles, [RoleId::AGENT, RoleId::CUSTOMER], "cut{i}");
+            } else {
+                assert_ne!(status, 200, "cut{i}: a user reported created exists");
+            }
+        }
+        eprintln!("{cut} connections cut; {failed} of {WRITERS} requests failed");
+
+        // No restart: the next requests find fresh connections.
+        assert_eq!(create(1000).await.status(), 200);
+        assert_eq!(app.search(&admin, json!({ "text": "cut1000" })).await.status(), 200);
+    }
+}

@@ -52,7 +52,11 @@ pub async fn postgres() -> Option<TestDb> {
         .expect("create pg_trgm");
     sqlx::query("SELECT pg_advisory_unlock(7438)").execute(&mut admin).await.expect("unlock");
     admin.close().await.ok();
-    let options = PgConnectOptions::from_str(&url).expect("PostgreSQL URL").options([("search_path", schema.as_str())]);
+    // Named after the schema, so a test can find (and cut) this database's connections.
+    let options = PgConnectOptions::from_str(&url)
+        .expect("PostgreSQL URL")
+        .options([("search_path", schema.as_str())])
+        .application_name(&schema);
     let db = Db::connect_postgres(options).await.expect("open PostgreSQL");
     db.migrate().await.expect("migrate PostgreSQL");
     Some(TestDb { db, name: "postgres", _dir: None })
@@ -70,4 +74,18 @@ pub async fn all() -> Vec<TestDb> {
 pub async fn execute(db: &Db, sql: &str) {
     crate::on_pool!(db, pool => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()))
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Ends every other PostgreSQL connection of `db`'s pool on the server side,
+/// as a database restart would; returns how many. Nothing on SQLite.
+pub async fn terminate_connections(db: &Db) -> u64 {
+    let sql = "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+               WHERE application_name = current_setting('application_name') AND pid <> pg_backend_pid()";
+    match &db.pool {
+        crate::Pool::Postgres(pool) => {
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(pool).await.expect("terminate connections");
+            n as u64
+        }
+        crate::Pool::Sqlite(_) => 0,
+    }
 }
