@@ -1,6 +1,7 @@
-//! Roster under concurrent load, over HTTP on every engine: saves that race
-//! each other either land or are refused as conflicts, never lost, and many
-//! writers at once never see "database is locked".
+//! Roster under concurrent load and faults, over HTTP on every engine: saves
+//! that race each other either land or are refused as conflicts, never lost;
+//! many writers at once never see "database is locked"; and PostgreSQL
+//! connections cut mid-run cost a generic error, never half a write.
 
 mod common;
 
