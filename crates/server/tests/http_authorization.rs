@@ -127,20 +127,14 @@ async fn current(app: &TestApp, browser: &reqwest::Client) -> Option<CurrentUser
     app.call(browser, "current_user", &[]).await.json().await.unwrap()
 }
 
-async fn signed_in(app: &TestApp, login: &str, password: &str) -> reqwest::Client {
-    let browser = app.browser();
-    assert_eq!(app.sign_in(&browser, login, password).await.status(), 200, "{}: {login}", app.db_name);
-    browser
-}
-
 /// A fresh browser for `caller`, in the state the table means.
 async fn browser_of(app: &TestApp, caller: Caller) -> reqwest::Client {
     match caller {
         Nobody => app.browser(),
-        Customer => signed_in(app, "customer", CUSTOMER_PASSWORD).await,
-        Agent => signed_in(app, "agent", OTHER_PASSWORD).await,
+        Customer => app.signed_in("customer", CUSTOMER_PASSWORD).await,
+        Agent => app.signed_in("agent", OTHER_PASSWORD).await,
         Admin => {
-            let browser = signed_in(app, "admin", ADMIN_PASSWORD).await;
+            let browser = app.signed_in("admin", ADMIN_PASSWORD).await;
             // A view an earlier call started outlives sign-out; leave it.
             if current(app, &browser).await.unwrap().impersonator.is_some() {
                 assert_eq!(app.call(&browser, "end_impersonation", &[]).await.status(), 200);
@@ -148,7 +142,7 @@ async fn browser_of(app: &TestApp, caller: Caller) -> reqwest::Client {
             browser
         }
         Viewing => {
-            let browser = signed_in(app, "viewer", OTHER_PASSWORD).await;
+            let browser = app.signed_in("viewer", OTHER_PASSWORD).await;
             if current(app, &browser).await.unwrap().impersonator.is_none() {
                 let id = app.user_id("customer").await;
                 let started = app.call_json(&browser, "start_impersonation", json!({ "id": id })).await;
@@ -167,7 +161,7 @@ async fn every_server_function_answers_only_the_callers_the_table_allows() {
         app.add_user("agent", RoleId::AGENT, OTHER_PASSWORD).await;
         app.add_user("viewer", RoleId::ADMIN, OTHER_PASSWORD).await;
         let target = app.add_user("tara", RoleId::CUSTOMER, OTHER_PASSWORD).await.0;
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         let opened = app.call_json(&customer, "open_ticket", json!({ "title": "Printer", "body": "It jams." })).await;
         assert_eq!(opened.status(), 200, "{}", app.db_name);
         let fixture = Fixture { target, ticket: opened.json().await.unwrap() };

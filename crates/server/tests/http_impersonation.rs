@@ -11,12 +11,6 @@ use serde_json::json;
 
 const OTHER_PASSWORD: &str = "another password 1";
 
-async fn signed_in(app: &TestApp, login: &str, password: &str) -> reqwest::Client {
-    let browser = app.browser();
-    assert_eq!(app.sign_in(&browser, login, password).await.status(), 200, "{}: {login}", app.db_name);
-    browser
-}
-
 async fn current(app: &TestApp, browser: &reqwest::Client) -> Option<CurrentUser> {
     app.call(browser, "current_user", &[]).await.json().await.unwrap()
 }
@@ -42,7 +36,7 @@ async fn refused_for_yourself_other_admins_inactive_users_non_admins_and_get() {
     for app in apps().await {
         add_user(&app, "second_admin", RoleId::ADMIN, true).await;
         add_user(&app, "gone", RoleId::CUSTOMER, false).await;
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         for (login, message) in [
             ("admin", "You cannot view Roster from your own perspective."),
             ("second_admin", "Other admins cannot be viewed from their perspective."),
@@ -52,7 +46,7 @@ async fn refused_for_yourself_other_admins_inactive_users_non_admins_and_get() {
             assert_eq!(response.status(), 409, "{}: {login}", app.db_name);
             assert_eq!(response.json::<AppError>().await.unwrap(), AppError::Refused(message.into()));
         }
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         assert_eq!(view_as(&app, &customer, "gone").await.status(), 403, "{}", app.db_name);
         let id = app.user_id("customer").await;
         let by_get = admin.get(app.url(&format!("/api/start_impersonation?id={id}"))).send().await.unwrap();
@@ -64,8 +58,8 @@ async fn refused_for_yourself_other_admins_inactive_users_non_admins_and_get() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_becomes_the_user_until_back_to_my_view_and_sign_out_does_not_end_it() {
     for app in apps().await {
-        let user = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let user = app.signed_in("customer", CUSTOMER_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let response = view_as(&app, &admin, "customer").await;
         assert_eq!(response.status(), 200, "{}", app.db_name);
         assert!(session_cookie_pair(&response).is_some(), "{}: a new session id", app.db_name);
@@ -90,7 +84,7 @@ async fn the_admin_becomes_the_user_until_back_to_my_view_and_sign_out_does_not_
         // Signing out and in again comes back to the user's view.
         assert_eq!(app.call(&admin, "sign_out", &[]).await.status(), 200, "{}", app.db_name);
         assert!(current(&app, &admin).await.is_none());
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let again = current(&app, &admin).await.unwrap();
         assert_eq!((again.login.as_str(), again.impersonator.is_some()), ("customer", true), "{}", app.db_name);
 
@@ -108,11 +102,11 @@ async fn the_admin_becomes_the_user_until_back_to_my_view_and_sign_out_does_not_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_user_signing_in_ends_the_view_and_signs_the_admin_out() {
     for app in apps().await {
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         assert_eq!(view_as(&app, &admin, "customer").await.status(), 200);
-        signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        app.signed_in("customer", CUSTOMER_PASSWORD).await;
         assert!(current(&app, &admin).await.is_none(), "{}: the admin's browser is signed out", app.db_name);
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         assert_eq!(current(&app, &admin).await.unwrap().login, "admin", "{}: back in their own view", app.db_name);
     }
 }
@@ -121,7 +115,7 @@ async fn the_user_signing_in_ends_the_view_and_signs_the_admin_out() {
 async fn losing_admin_rights_ends_the_view_on_the_next_request() {
     for app in apps().await {
         add_user(&app, "agent_smith", RoleId::AGENT, true).await;
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         assert_eq!(view_as(&app, &admin, "agent_smith").await.status(), 200);
         let admin_id = app.user_id("admin").await;
         roster_store::testing::execute(app.db(), &format!("UPDATE users SET active = FALSE WHERE id = {}", admin_id.0)).await;
@@ -133,7 +127,7 @@ async fn losing_admin_rights_ends_the_view_on_the_next_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_user_becoming_an_admin_ends_the_view() {
     for app in apps().await {
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         assert_eq!(view_as(&app, &admin, "customer").await.status(), 200);
         assert_eq!(current(&app, &admin).await.unwrap().login, "customer", "{}", app.db_name);
         // Another admin gives the user a role that grants `admin.user`.

@@ -16,12 +16,6 @@ const EDITS_PER_ADMIN: usize = 100;
 const TABS: usize = 10;
 const WRITERS: usize = 50;
 
-async fn signed_in(app: &TestApp, login: &str, password: &str) -> reqwest::Client {
-    let browser = app.browser();
-    assert_eq!(app.sign_in(&browser, login, password).await.status(), 200, "{}: {login}", app.db_name);
-    browser
-}
-
 async fn editable(app: &TestApp, admin: &reqwest::Client, id: UserId) -> EditableUser {
     let response = app.call_json(admin, "editable_user", json!({ "id": id })).await;
     assert_eq!(response.status(), 200, "{}", app.db_name);
@@ -52,8 +46,8 @@ async fn two_admins_saving_one_user_a_hundred_times_each_lose_nothing() {
     for app in apps().await {
         let olga = app.add_user("olga", RoleId::CUSTOMER, CUSTOMER_PASSWORD).await;
         app.add_user("bea", RoleId::ADMIN, BEA_PASSWORD).await;
-        let ada = signed_in(&app, "admin", ADMIN_PASSWORD).await;
-        let bea = signed_in(&app, "bea", BEA_PASSWORD).await;
+        let ada = app.signed_in("admin", ADMIN_PASSWORD).await;
+        let bea = app.signed_in("bea", BEA_PASSWORD).await;
         let before = editable(&app, &ada, olga).await.version;
 
         // Each admin works in ten tabs at once, ten open-edit-saves per tab.
@@ -93,8 +87,8 @@ async fn two_admins_saving_one_user_a_hundred_times_each_lose_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_writers_at_once_all_succeed() {
     for app in apps().await {
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         // Half open tickets, half create users: two tables, one database, all at once.
         let tickets = (0..WRITERS / 2).map(|i| {
             let body = json!({ "title": format!("Writer {i}"), "body": "Written at the same time as 49 others." });
@@ -126,7 +120,7 @@ async fn fifty_writers_at_once_all_succeed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_cut_mid_run_give_a_generic_error_leave_nothing_half_written_and_heal() {
     for app in apps().await.into_iter().filter(|app| app.db_name == "postgres") {
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let create = |i: usize| {
             let details = json!({ "login": format!("cut{i}"), "first_name": "Cut", "roles": [2, 3] });
             app.call_json(&admin, "create_user", json!({ "details": details }))

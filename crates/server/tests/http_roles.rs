@@ -7,12 +7,6 @@ use common::{apps, TestApp, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
 use roster_domain::{AppError, AuditAction, Permission, RoleDefinition, RoleDraft, RoleId, UserDetails};
 use serde_json::json;
 
-async fn signed_in(app: &TestApp, login: &str, password: &str) -> reqwest::Client {
-    let browser = app.browser();
-    assert_eq!(app.sign_in(&browser, login, password).await.status(), 200, "{}: {login}", app.db_name);
-    browser
-}
-
 async fn definitions(app: &TestApp, browser: &reqwest::Client) -> Vec<RoleDefinition> {
     app.call_json(browser, "role_definitions", json!({})).await.json().await.unwrap()
 }
@@ -24,7 +18,7 @@ fn draft(name: &str, permissions: &[Permission]) -> RoleDraft {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_admins_see_and_change_roles() {
     for app in apps().await {
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         for (function, body) in [
             ("list_roles", json!({})),
             ("role_definitions", json!({})),
@@ -41,7 +35,7 @@ async fn only_admins_see_and_change_roles() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_create_edit_and_delete_roles_and_give_them_in_the_user_dialog() {
     for app in apps().await {
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let built_in = definitions(&app, &admin).await;
         assert_eq!(built_in.iter().map(|d| d.role.name.as_str()).collect::<Vec<_>>(), ["Admin", "Agent", "Customer"]);
         assert!(built_in.iter().all(|d| d.built_in), "{}", app.db_name);
@@ -105,7 +99,7 @@ async fn admins_create_edit_and_delete_roles_and_give_them_in_the_user_dialog() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_through_a_custom_role_edits_their_own_account_but_keeps_an_admin_role() {
     for app in apps().await {
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let lead = draft("Helpdesk lead", &[Permission::AdminUser, Permission::TicketRead]);
         app.call_json(&admin, "save_role", json!({ "id": null, "version": 0, "draft": lead })).await;
         let role = app.db().roles().await.unwrap().into_iter().find(|r| r.name == "Helpdesk lead").unwrap();
@@ -120,7 +114,7 @@ async fn an_admin_through_a_custom_role_edits_their_own_account_but_keeps_an_adm
             roles: vec![role.id],
         };
         let lena = app.db().insert_user(&user, app.clock.now()).await.unwrap();
-        let browser = signed_in(&app, "lena", "lead password 1").await;
+        let browser = app.signed_in("lena", "lead password 1").await;
 
         let editable: serde_json::Value = app.call_json(&browser, "editable_user", json!({ "id": lena })).await.json().await.unwrap();
         let mut details: UserDetails = serde_json::from_value(editable["details"].clone()).unwrap();

@@ -30,13 +30,6 @@ impl App {
     }
 }
 
-async fn signed_in(app: &TestApp, login: &str, password: &str) -> reqwest::Client {
-    let browser = app.browser();
-    let response = app.sign_in(&browser, login, password).await;
-    assert_eq!(response.status(), 200, "{}: {login} signs in", app.db_name);
-    browser
-}
-
 /// Sets up an authenticator app for the signed-in `browser`, and returns it.
 async fn enroll(app: &TestApp, browser: &reqwest::Client) -> App {
     let response = app.call(browser, "start_authenticator_setup", &[]).await;
@@ -91,8 +84,8 @@ async fn two_hundred_concurrent_wrong_passwords_are_all_counted_and_the_lock_hol
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lock_signs_the_user_out_and_unlock_lets_them_back_in() {
     for app in apps_with(unthrottled()).await {
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let id = app.user_id("customer").await;
         let refused = app.call_json(&admin, "unlock_user", json!({ "id": id })).await;
         assert_eq!(refused.status(), 409, "{}: not locked yet", app.db_name);
@@ -111,7 +104,7 @@ async fn a_lock_signs_the_user_out_and_unlock_lets_them_back_in() {
         let unlocked = app.call_json(&admin, "unlock_user", json!({ "id": id })).await;
         assert_eq!(unlocked.status(), 200, "{}", app.db_name);
         assert_eq!(failed_sign_ins(&app, "customer").await, 0, "{}", app.db_name);
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         let forbidden = app.call_json(&customer, "unlock_user", json!({ "id": id })).await;
         assert_eq!(forbidden.status(), 403, "{}: only admins unlock", app.db_name);
         let audit = app.db().recent_audit(5).await.unwrap();
@@ -125,7 +118,7 @@ async fn a_success_resets_the_count() {
         for _ in 0..9 {
             app.sign_in(&app.browser(), "customer", "guessing wrong").await;
         }
-        signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        app.signed_in("customer", CUSTOMER_PASSWORD).await;
         assert_eq!(failed_sign_ins(&app, "customer").await, 0, "{}", app.db_name);
     }
 }
@@ -133,7 +126,7 @@ async fn a_success_resets_the_count() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authenticator_app_adds_a_code_step_that_accepts_each_code_once() {
     for app in apps_with(unthrottled()).await {
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         let authenticator = enroll(&app, &customer).await;
         let again = app.call(&customer, "start_authenticator_setup", &[]).await;
         assert_eq!(again.status(), 409, "{}: one app at a time", app.db_name);
@@ -191,7 +184,7 @@ async fn send_with_cookie(app: &TestApp, client: &reqwest::Client, cookie: &str,
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recovery_codes_work_once_each() {
     for app in apps_with(unthrottled()).await {
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         let codes: Vec<String> = app.call(&customer, "generate_recovery_codes", &[]).await.json().await.unwrap();
         assert_eq!(codes.len(), 10);
         let methods: Vec<TwoFactorMethod> = app.call(&customer, "my_two_factor_methods", &[]).await.json().await.unwrap();
@@ -211,7 +204,7 @@ async fn recovery_codes_work_once_each() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_removes_a_users_methods_and_the_user_is_signed_out() {
     for app in apps_with(unthrottled()).await {
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         enroll(&app, &customer).await;
         app.call(&customer, "generate_recovery_codes", &[]).await;
         let id = app.user_id("customer").await;
@@ -219,7 +212,7 @@ async fn an_admin_removes_a_users_methods_and_the_user_is_signed_out() {
         let forbidden = app.call_json(&customer, "remove_user_two_factor", json!({ "id": id, "kind": null })).await;
         assert_eq!(forbidden.status(), 403, "{}: customers manage only their own", app.db_name);
 
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let listed = app.call_json(&admin, "user_two_factor_methods", json!({ "id": id })).await;
         let listed: Vec<TwoFactorMethod> = listed.json().await.unwrap();
         assert_eq!(listed.len(), 2, "{}", app.db_name);
@@ -242,7 +235,7 @@ async fn an_admin_removes_a_users_methods_and_the_user_is_signed_out() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_remove_their_own_method_only_with_their_password() {
     for app in apps_with(unthrottled()).await {
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         enroll(&app, &customer).await;
         let body = |password: &str| json!({ "kind": "AuthenticatorApp", "password": password });
         let wrong = app.call_json(&customer, "remove_my_two_factor", body("not it")).await;
@@ -258,8 +251,8 @@ async fn users_remove_their_own_method_only_with_their_password() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changing_your_password_needs_the_current_one_and_ends_other_sessions() {
     for app in apps().await {
-        let here = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
-        let elsewhere = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let here = app.signed_in("customer", CUSTOMER_PASSWORD).await;
+        let elsewhere = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         let form = |current: &'static str, new: &'static str| [("current_password", current), ("new_password", new)];
         let wrong = app.call(&here, "change_password", &form("not it", "short")).await;
         let error = wrong.json::<AppError>().await.unwrap();
@@ -272,7 +265,7 @@ async fn changing_your_password_needs_the_current_one_and_ends_other_sessions() 
         assert!(still.is_some(), "{}: this session stays", app.db_name);
         let gone = app.call(&elsewhere, "current_user", &[]).await.json::<Option<serde_json::Value>>().await.unwrap();
         assert!(gone.is_none(), "{}: the other one ends", app.db_name);
-        signed_in(&app, "customer", "a brand new passphrase").await;
+        app.signed_in("customer", "a brand new passphrase").await;
     }
 }
 
@@ -298,7 +291,7 @@ async fn sign_in_attempts_from_one_address_are_throttled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_site_requests_that_change_state_are_refused() {
     for app in apps().await {
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let forged = admin
             .post(app.url("/api/sign_out"))
             .header("origin", "https://evil.example")
@@ -352,12 +345,12 @@ async fn every_response_carries_security_headers() {
 async fn idle_and_absolute_timeouts_end_sessions() {
     for app in apps().await {
         let settings = Settings::default();
-        let idle = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let idle = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         app.clock.advance(settings.session_idle_minutes * 60 + 61);
         let response = app.call(&idle, "current_user", &[]).await;
         assert_eq!(response.json::<Option<serde_json::Value>>().await.unwrap(), None, "{}: idle too long", app.db_name);
 
-        let busy = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let busy = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         for _ in 0..settings.session_absolute_hours {
             app.clock.advance(3600);
             let response = app.call(&busy, "current_user", &[]).await;
@@ -383,9 +376,9 @@ async fn a_hash_made_with_weaker_settings_is_upgraded_at_sign_in() {
         let old = app.db().password_hash(id).await.unwrap().unwrap();
         app.db().replace_password_hash(id, &old, &hash).await.unwrap();
 
-        signed_in(&app, "customer", "an old password").await;
+        app.signed_in("customer", "an old password").await;
         let upgraded = app.db().password_hash(id).await.unwrap().unwrap();
         assert!(upgraded.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}: {upgraded}", app.db_name);
-        signed_in(&app, "customer", "an old password").await;
+        app.signed_in("customer", "an old password").await;
     }
 }

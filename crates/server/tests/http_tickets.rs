@@ -22,12 +22,6 @@ async fn add_user(app: &TestApp, login: &str, roles: Vec<RoleId>) {
     app.db().insert_user(&user, app.clock.now()).await.unwrap();
 }
 
-async fn signed_in(app: &TestApp, login: &str, password: &str) -> reqwest::Client {
-    let browser = app.browser();
-    assert_eq!(app.sign_in(&browser, login, password).await.status(), 200, "{}: {login}", app.db_name);
-    browser
-}
-
 async fn open(app: &TestApp, browser: &reqwest::Client, title: &str) -> i64 {
     let response = app.call_json(browser, "open_ticket", json!({ "title": title, "body": "It broke." })).await;
     assert_eq!(response.status(), 200, "{}", app.db_name);
@@ -46,8 +40,8 @@ async fn reply(app: &TestApp, browser: &reqwest::Client, number: i64, body: &str
 async fn customers_see_and_answer_only_their_own_tickets() {
     for app in apps().await {
         add_user(&app, "other_customer", vec![RoleId::CUSTOMER]).await;
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
-        let other = signed_in(&app, "other_customer", OTHER_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
+        let other = app.signed_in("other_customer", OTHER_PASSWORD).await;
         let mine = open(&app, &customer, "Printer on fire").await;
         let theirs = open(&app, &other, "VPN drops").await;
 
@@ -87,9 +81,9 @@ async fn customers_see_and_answer_only_their_own_tickets() {
 async fn agents_work_on_every_ticket_and_everything_is_audited() {
     for app in apps().await {
         add_user(&app, "agent", vec![RoleId::AGENT]).await;
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         let number = open(&app, &customer, "Printer on fire").await;
-        let agent = signed_in(&app, "agent", OTHER_PASSWORD).await;
+        let agent = app.signed_in("agent", OTHER_PASSWORD).await;
 
         let list: TicketsPage = app.call_json(&agent, "list_tickets", json!({ "before": null })).await.json().await.unwrap();
         assert_eq!(list.tickets[0].number, number, "{}", app.db_name);
@@ -127,16 +121,16 @@ async fn agents_work_on_every_ticket_and_everything_is_audited() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_custom_role_that_may_read_but_not_reply_is_refused_a_reply() {
     for app in apps().await {
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let draft = RoleDraft { name: "Read-only agent".into(), permissions: vec![Permission::TicketRead, Permission::TicketLogTime] };
         let saved = app.call_json(&admin, "save_role", json!({ "id": null, "version": 0, "draft": draft })).await;
         assert_eq!(saved.status(), 200, "{}", app.db_name);
         let role = app.db().roles().await.unwrap().into_iter().find(|r| r.name == "Read-only agent").unwrap();
         add_user(&app, "reader", vec![role.id]).await;
 
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         let number = open(&app, &customer, "Printer on fire").await;
-        let reader = signed_in(&app, "reader", OTHER_PASSWORD).await;
+        let reader = app.signed_in("reader", OTHER_PASSWORD).await;
         let view: TicketView = ticket(&app, &reader, number).await.json().await.unwrap();
         assert!(!view.can_reply && view.can_log_time && !view.can_change_state, "{}", app.db_name);
         let refused = reply(&app, &reader, number, "Let me answer anyway").await;
@@ -163,7 +157,7 @@ async fn a_custom_role_that_may_read_but_not_reply_is_refused_a_reply() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_out_callers_and_roles_without_ticket_permissions_get_nothing() {
     for app in apps().await {
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         let number = open(&app, &customer, "Printer on fire").await;
         let stranger = app.browser();
         assert_eq!(ticket(&app, &stranger, number).await.status(), 401, "{}", app.db_name);
@@ -171,12 +165,12 @@ async fn signed_out_callers_and_roles_without_ticket_permissions_get_nothing() {
         let list = app.call_json(&stranger, "list_tickets", json!({ "before": null })).await;
         assert_eq!(list.status(), 401, "{}", app.db_name);
 
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let draft = RoleDraft { name: "Auditor".into(), permissions: vec![Permission::AdminUser] };
         app.call_json(&admin, "save_role", json!({ "id": null, "version": 0, "draft": draft })).await;
         let role = app.db().roles().await.unwrap().into_iter().find(|r| r.name == "Auditor").unwrap();
         add_user(&app, "auditor", vec![role.id]).await;
-        let auditor = signed_in(&app, "auditor", OTHER_PASSWORD).await;
+        let auditor = app.signed_in("auditor", OTHER_PASSWORD).await;
         assert_eq!(ticket(&app, &auditor, number).await.status(), 403, "{}", app.db_name);
     }
 }

@@ -38,12 +38,6 @@ fn full_details(login: &str) -> Value {
     })
 }
 
-async fn signed_in(app: &TestApp, login: &str, password: &str) -> reqwest::Client {
-    let client = app.browser();
-    assert_eq!(app.sign_in(&client, login, password).await.status(), 200, "{}: sign in as {login}", app.db_name);
-    client
-}
-
 async fn create(app: &TestApp, admin: &reqwest::Client, details: Value) -> reqwest::Response {
     app.call_json(admin, "create_user", json!({ "details": details })).await
 }
@@ -70,7 +64,7 @@ async fn error_of(response: reqwest::Response) -> (u16, AppError) {
 async fn only_admins_may_use_the_dialogs() {
     for app in apps().await {
         let anonymous = app.browser();
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         let target = id_of(&app, "customer").await;
         let calls = [
             ("create_user", json!({ "details": full_details("sneaky") })),
@@ -94,7 +88,7 @@ async fn only_admins_may_use_the_dialogs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_creates_a_user_with_every_field_who_can_then_sign_in() {
     for app in apps().await {
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let response = create(&app, &admin, full_details("nina.berg")).await;
         assert_eq!(response.status(), 200, "{}", app.db_name);
         let id: UserId = response.json().await.unwrap();
@@ -109,7 +103,7 @@ async fn an_admin_creates_a_user_with_every_field_who_can_then_sign_in() {
         let names = app.call_json(&admin, "organization_names", json!({ "text": "harb" })).await;
         assert_eq!(names.json::<Vec<String>>().await.unwrap(), ["Harbour Labs"], "{}: created from the dialog", app.db_name);
 
-        signed_in(&app, "NINA.BERG", NEW_USER_PASSWORD).await;
+        app.signed_in("NINA.BERG", NEW_USER_PASSWORD).await;
         let event = app.db().recent_audit(10).await.unwrap().into_iter().find(|e| e.action == AuditAction::UserCreated);
         assert_eq!(event.and_then(|e| e.actor_id), Some(id_of(&app, "admin").await), "{}", app.db_name);
     }
@@ -118,7 +112,7 @@ async fn an_admin_creates_a_user_with_every_field_who_can_then_sign_in() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_an_error_for_every_field_and_nothing_is_created() {
     for app in apps().await {
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let mut details = full_details("two words");
         details["email"] = json!("not-an-email");
         details["web"] = json!("example.com");
@@ -140,7 +134,7 @@ async fn bad_input_gets_an_error_for_every_field_and_nothing_is_created() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logins_and_emails_are_unique_whatever_their_case() {
     for app in apps().await {
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         assert_eq!(create(&app, &admin, full_details("nina")).await.status(), 200);
         let mut same_login = full_details("NINA");
         same_login["email"] = json!("someone.else@example.com");
@@ -156,8 +150,8 @@ async fn logins_and_emails_are_unique_whatever_their_case() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stale_save_is_refused_as_a_conflict_and_the_first_save_stays() {
     for app in apps().await {
-        let first_admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
-        let second_admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let first_admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        let second_admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let id: UserId = create(&app, &first_admin, full_details("olga")).await.json().await.unwrap();
         let opened_by_first = editable(&app, &first_admin, id).await;
         let opened_by_second = editable(&app, &second_admin, id).await;
@@ -179,7 +173,7 @@ async fn a_stale_save_is_refused_as_a_conflict_and_the_first_save_stays() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_keep_their_own_admin_role_and_stay_active() {
     for app in apps().await {
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let me = id_of(&app, "admin").await;
         let user = editable(&app, &admin, me).await;
         let demoted = UserDetails { roles: vec![RoleId::AGENT], active: false, ..user.details.clone() };
@@ -196,11 +190,11 @@ async fn admins_keep_their_own_admin_role_and_stay_active() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
     for app in apps().await {
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let mut second = full_details("second.admin");
         second["roles"] = json!([1]);
         let second_id: UserId = create(&app, &admin, second).await.json().await.unwrap();
-        let other = signed_in(&app, "second.admin", NEW_USER_PASSWORD).await;
+        let other = app.signed_in("second.admin", NEW_USER_PASSWORD).await;
         let first_id = id_of(&app, "admin").await;
 
         let first_view = editable(&app, &admin, second_id).await;
@@ -235,23 +229,23 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_password_set_by_an_admin_ends_the_users_sessions() {
     for app in apps().await {
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         let id = id_of(&app, "customer").await;
         let user = editable(&app, &admin, id).await;
         let changed = UserDetails { password: roster_domain::PasswordInput("a fresh password 9".into()), ..user.details };
         assert_eq!(update(&app, &admin, id, user.version, &changed).await.status(), 200, "{}", app.db_name);
         let response = app.call(&customer, "current_user", &[]).await;
         assert_eq!(response.json::<Option<Value>>().await.unwrap(), None, "{}: signed out", app.db_name);
-        signed_in(&app, "customer", "a fresh password 9").await;
+        app.signed_in("customer", "a fresh password 9").await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_customer_needs_delete_typed_and_takes_their_tickets() {
     for app in apps().await {
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
-        let customer = signed_in(&app, "customer", CUSTOMER_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
         let id = id_of(&app, "customer").await;
         let tickets: Vec<NewTicket> = (1..=7)
             .map(|n| NewTicket {
@@ -296,7 +290,7 @@ async fn deleting_a_customer_needs_delete_typed_and_takes_their_tickets() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nobody_deletes_themselves() {
     for app in apps().await {
-        let admin = signed_in(&app, "admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let me = id_of(&app, "admin").await;
         let preview: DeletionPreview =
             app.call_json(&admin, "preview_user_deletion", json!({ "id": me })).await.json().await.unwrap();

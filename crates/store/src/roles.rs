@@ -21,9 +21,9 @@ macro_rules! refuse_taken_name {
     }};
 }
 
-/// Makes role saves wait for each other (a write first, so SQLite takes its
-/// write lock at once and PostgreSQL a row lock): two saves can then not
-/// both find a name free.
+/// Makes role saves wait for each other (on PostgreSQL through the row lock
+/// this write takes; SQLite's writers take turns anyway): two saves can then
+/// not both find a name free.
 macro_rules! serialize_role_saves {
     ($tx:expr) => {{
         sqlx::query(crate::user_edit::SERIALIZE_ADMIN_CHANGES).bind(RoleId::ADMIN.0).execute(&mut *$tx).await?;
@@ -181,7 +181,7 @@ impl Db {
     pub async fn delete_role(&self, id: RoleId) -> Result<String, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
-            // A write first, so SQLite takes its write lock at once.
+            // A write first: on PostgreSQL it locks the role until the delete.
             let role: Option<(String, bool)> =
                 sqlx::query_as("UPDATE roles SET version = version + 1 WHERE id = $1 RETURNING name, builtin")
                     .bind(id.0)

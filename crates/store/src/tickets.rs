@@ -41,6 +41,8 @@ const FIRST_TICKET_NUMBER: i64 = 10_001;
 /// then sees the ticket opened before it. Retrying on a taken number was
 /// not enough: 25 customers opening tickets at once exhausted ten retries.
 const LOCK_TICKET_NUMBERS: &str = "SELECT pg_advisory_xact_lock(7439)";
+/// One article (the opening message or a reply).
+const INSERT_ARTICLE: &str = "INSERT INTO articles (ticket_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)";
 /// Rows per multi-row INSERT: well under SQLite's bind limit.
 const INSERT_CHUNK: usize = 500;
 
@@ -232,7 +234,7 @@ impl Db {
                 .bind(now.0)
                 .fetch_one(&mut *tx)
                 .await?;
-            sqlx::query("INSERT INTO articles (ticket_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)")
+            sqlx::query(INSERT_ARTICLE)
                 .bind(id)
                 .bind(customer.0)
                 .bind(body)
@@ -249,7 +251,7 @@ impl Db {
         on_pool!(self, pool => {
             let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
             touch!(tx, ticket, now);
-            sqlx::query("INSERT INTO articles (ticket_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)")
+            sqlx::query(INSERT_ARTICLE)
                 .bind(ticket)
                 .bind(author.0)
                 .bind(body)
@@ -282,8 +284,8 @@ impl Db {
     pub async fn set_ticket_state(&self, ticket: i64, state: TicketState, now: Timestamp) -> Result<TicketState, StoreError> {
         let before: Option<String> = on_pool!(self, pool => {
             let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
-            // Writing first takes SQLite's write lock and PostgreSQL's row
-            // lock, so the state read next is the one being replaced.
+            // Writing first takes PostgreSQL's row lock (SQLite's writers take
+            // turns anyway), so the state read next is the one being replaced.
             touch!(tx, ticket, now);
             let before: Option<String> =
                 sqlx::query_scalar("SELECT state FROM tickets WHERE id = $1").bind(ticket).fetch_optional(&mut *tx).await?;

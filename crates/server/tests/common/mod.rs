@@ -120,6 +120,13 @@ impl TestApp {
         self.call(client, "sign_in", &[("login", login), ("password", password)]).await
     }
 
+    /// A browser signed in as `login`, asserting the sign-in succeeded.
+    pub async fn signed_in(&self, login: &str, password: &str) -> reqwest::Client {
+        let browser = self.browser();
+        assert_eq!(self.sign_in(&browser, login, password).await.status(), 200, "{}: {login} signs in", self.db_name);
+        browser
+    }
+
     /// Adds an active user with one role and a password, straight to the database.
     pub async fn add_user(&self, login: &str, role: RoleId, password: &str) -> roster_domain::UserId {
         let hash = PasswordHasher::owasp().hash(&Password::parse(password).unwrap()).await.unwrap();
