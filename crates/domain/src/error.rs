@@ -51,6 +51,10 @@ pub enum AppError {
     NotFound,
     #[error("Something went wrong on the server. Please try again.")]
     Internal,
+    /// The request's arguments did not parse (a hand-made or damaged
+    /// request; Roster's own pages always send well-formed ones).
+    #[error("Roster could not read this request: {0}")]
+    Malformed(String),
     /// The request never reached Roster's code or its answer was unreadable.
     #[error("Could not reach the server: {0}")]
     Transport(String),
@@ -63,7 +67,7 @@ impl AppError {
             AppError::Unauthenticated | AppError::InvalidCredentials | AppError::InvalidCode => 401,
             AppError::TooManyAttempts { .. } => 429,
             AppError::Forbidden => 403,
-            AppError::Validation(_) | AppError::Transport(_) => 400,
+            AppError::Validation(_) | AppError::Malformed(_) | AppError::Transport(_) => 400,
             AppError::NotFound => 404,
             AppError::Conflict | AppError::Refused(_) => 409,
             AppError::Internal => 500,
@@ -105,7 +109,32 @@ mod server_fn_error {
         type Encoder = JsonEncoding;
 
         fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-            AppError::Transport(value.to_string())
+            // In the browser a body that does not decode is the server's
+            // answer; on the server it is the request.
+            let on_server = !cfg!(target_arch = "wasm32");
+            match value {
+                ServerFnErrorErr::Args(cause) => AppError::Malformed(cause),
+                ServerFnErrorErr::MissingArg(name) => AppError::Malformed(format!("missing argument {name}")),
+                ServerFnErrorErr::Deserialization(cause) if on_server => AppError::Malformed(cause),
+                other => AppError::Transport(other.to_string()),
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn arguments_that_do_not_parse_are_a_400_saying_so_and_not_a_transport_failure() {
+            let error = AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field `login`".into()));
+            assert_eq!(error, AppError::Malformed("missing field `login`".into()));
+            assert_eq!(error.status_code(), 400);
+            assert_eq!(error.to_string(), "Roster could not read this request: missing field `login`");
+            let undecodable = AppError::from_server_fn_error(ServerFnErrorErr::Deserialization("invalid utf-8".into()));
+            assert_eq!(undecodable, AppError::Malformed("invalid utf-8".into()));
+            let network = AppError::from_server_fn_error(ServerFnErrorErr::Request("connection refused".into()));
+            assert!(matches!(network, AppError::Transport(_)));
         }
     }
 }

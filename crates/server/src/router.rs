@@ -2,6 +2,7 @@ use crate::error_status::status_from_error_body;
 use crate::cross_site::refuse_cross_site;
 use crate::session_layer::resolve_session;
 use crate::throttle::{throttle_sign_in, SignInThrottle};
+use axum::response::IntoResponse;
 use axum::Router;
 use http::StatusCode;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::OnceLock;
 use roster_app::ssr::AppState;
 use roster_app::{shell, App};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -26,6 +28,15 @@ use tower_http::trace::TraceLayer;
 fn route_list() -> Vec<AxumRouteListing> {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
+/// A request whose handling panicked gets the generic error (logged with
+/// the panic's message) instead of a dropped connection; the server goes on.
+fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let message = panic.downcast_ref::<&str>().map(|s| (*s).to_owned()).or_else(|| panic.downcast_ref::<String>().cloned());
+    tracing::error!(panic = message.as_deref().unwrap_or("(no message)"), "a request panicked");
+    let body = serde_json::to_string(&roster_domain::AppError::Internal).unwrap_or_default();
+    (StatusCode::INTERNAL_SERVER_ERROR, [(http::header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// Largest request body Roster accepts; larger ones get 413.
@@ -55,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(throttle, throttle_sign_in))
         .layer(axum::middleware::from_fn_with_state(state.roster.clone(), refuse_cross_site))
         .layer(axum::middleware::from_fn(status_from_error_body))
+        .layer(CatchPanicLayer::custom(answer_panic))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(header(CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
         .layer(header(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))

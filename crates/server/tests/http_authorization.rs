@@ -1,174 +1,20 @@
 //! Who may call what: every registered server function, called over HTTP by
-//! each kind of caller, against the table below. A server function that is
-//! registered but missing from the table fails the test, so a new endpoint
-//! cannot ship without deciding who may call it.
+//! each kind of caller, against the table in `common/server_functions.rs`.
+//! A server function that is registered but missing from the table fails
+//! the test, so a new endpoint cannot ship without deciding who may call it.
 
 mod common;
 
-use common::{apps_with, TestApp, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
-use roster_domain::{CurrentUser, RoleId, TwoFactorKind};
+use common::apps_with;
+use common::server_functions::*;
 use roster_service::Settings;
-use serde_json::{json, Value};
 use std::collections::BTreeSet;
-
-const OTHER_PASSWORD: &str = "another password 1";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Caller {
-    /// No session at all.
-    Nobody,
-    Customer,
-    Agent,
-    Admin,
-    /// An admin viewing Roster from the customer's perspective.
-    Viewing,
-}
-
-use Caller::*;
-
-const EVERYONE: &[Caller] = &[Nobody, Customer, Agent, Admin, Viewing];
-const SIGNED_IN: &[Caller] = &[Customer, Agent, Admin, Viewing];
-/// Holders of `admin.user`, in their own view.
-const ADMINS: &[Caller] = &[Admin];
-/// Those who may read tickets: agents and admins (`ticket.read`), and the
-/// customer on their own (`ticket.customer`), also when an admin views as them.
-const TICKET_READERS: &[Caller] = &[Customer, Agent, Admin, Viewing];
-/// `ticket.customer`: opening tickets of one's own.
-const CUSTOMERS: &[Caller] = &[Customer, Viewing];
-/// `ticket.read` with `ticket.log_time` / `ticket.change_state`.
-const AGENTS: &[Caller] = &[Agent, Admin];
-/// None of the callers above: only a sign-in that waits for its code.
-const PENDING_SIGN_IN: &[Caller] = &[];
-
-enum Body {
-    Form(Vec<(&'static str, String)>),
-    Json(Value),
-}
-
-/// One server function, arguments that reach its permission check (they
-/// parse, so a refusal cannot hide behind a 400), and who may call it.
-struct Row {
-    function: &'static str,
-    body: Body,
-    allowed: &'static [Caller],
-    /// How everyone else is refused: 401 without a session and 403 with one,
-    /// unless a row says otherwise.
-    refusal: Option<u16>,
-}
-
-/// The ids the arguments name.
-struct Fixture {
-    /// A customer nobody signs in as: the object of the admin functions.
-    target: i64,
-    /// A ticket of the customer's.
-    ticket: i64,
-}
-
-fn form(pairs: &[(&'static str, &str)]) -> Body {
-    Body::Form(pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect())
-}
-
-fn table(f: &Fixture) -> Vec<Row> {
-    let t = f.target;
-    let ticket = f.ticket;
-    let row = |function, body, allowed| Row { function, body, allowed, refusal: None };
-    vec![
-        // Signing in and out.
-        row("sign_in", form(&[("login", "customer"), ("password", CUSTOMER_PASSWORD)]), EVERYONE),
-        Row {
-            function: "verify_sign_in_code",
-            body: form(&[("code", "123456")]),
-            allowed: PENDING_SIGN_IN,
-            refusal: Some(401),
-        },
-        row("awaiting_code", form(&[]), EVERYONE),
-        row("current_user", form(&[]), EVERYONE),
-        row("sign_out", form(&[]), SIGNED_IN),
-        // One's own account.
-        row("change_password", form(&[("current_password", "not the password"), ("new_password", "a fresh password 9")]), SIGNED_IN),
-        row("my_two_factor_methods", form(&[]), SIGNED_IN),
-        row("start_authenticator_setup", form(&[]), SIGNED_IN),
-        row("confirm_authenticator", form(&[("code", "123456")]), SIGNED_IN),
-        row("generate_recovery_codes", form(&[]), SIGNED_IN),
-        row("remove_my_two_factor", Body::Json(json!({ "kind": "AuthenticatorApp", "password": "not the password" })), SIGNED_IN),
-        // Tickets.
-        row("list_tickets", Body::Json(json!({ "before": null })), TICKET_READERS),
-        row("get_ticket", Body::Json(json!({ "number": ticket })), TICKET_READERS),
-        row("open_ticket", Body::Json(json!({ "title": "", "body": "" })), CUSTOMERS),
-        row("reply_to_ticket", Body::Json(json!({ "number": ticket, "body": "" })), TICKET_READERS),
-        row("log_ticket_time", Body::Json(json!({ "number": ticket, "hours": "0" })), AGENTS),
-        row("change_ticket_state", Body::Json(json!({ "number": ticket, "state": "New" })), AGENTS),
-        // View from user's perspective.
-        row("start_impersonation", Body::Json(json!({ "id": t })), ADMINS),
-        // Outside a view it answers "You are not viewing Roster as another user." (409).
-        row("end_impersonation", form(&[]), SIGNED_IN),
-        // The Users panel and its dialogs.
-        row("search_users", Body::Json(json!({ "search": {} })), ADMINS),
-        row("count_users", Body::Json(json!({ "search": {} })), ADMINS),
-        row("create_user", Body::Json(json!({ "details": { "login": "" } })), ADMINS),
-        row("editable_user", Body::Json(json!({ "id": t })), ADMINS),
-        row("update_user", Body::Json(json!({ "id": t, "version": 0, "details": { "login": "" } })), ADMINS),
-        row("organization_names", Body::Json(json!({ "text": "a" })), ADMINS),
-        row("preview_user_deletion", Body::Json(json!({ "id": t })), ADMINS),
-        row("delete_user", Body::Json(json!({ "id": t, "confirmation": "not delete" })), ADMINS),
-        row("unlock_user", Body::Json(json!({ "id": t })), ADMINS),
-        row("user_two_factor_methods", Body::Json(json!({ "id": t })), ADMINS),
-        row("remove_user_two_factor", Body::Json(json!({ "id": t, "kind": null })), ADMINS),
-        // Roles and the audit log.
-        row("list_roles", Body::Json(json!({})), ADMINS),
-        row("role_definitions", Body::Json(json!({})), ADMINS),
-        row("save_role", Body::Json(json!({ "id": null, "version": 0, "draft": { "name": "", "permissions": [] } })), ADMINS),
-        row("delete_role", Body::Json(json!({ "id": 1 })), ADMINS),
-        row("audit_log", Body::Json(json!({ "query": {} })), ADMINS),
-    ]
-}
-
-async fn current(app: &TestApp, browser: &reqwest::Client) -> Option<CurrentUser> {
-    app.call(browser, "current_user", &[]).await.json().await.unwrap()
-}
-
-/// A fresh browser for `caller`, in the state the table means.
-async fn browser_of(app: &TestApp, caller: Caller) -> reqwest::Client {
-    match caller {
-        Nobody => app.browser(),
-        Customer => app.signed_in("customer", CUSTOMER_PASSWORD).await,
-        Agent => app.signed_in("agent", OTHER_PASSWORD).await,
-        Admin => {
-            let browser = app.signed_in("admin", ADMIN_PASSWORD).await;
-            // A view an earlier call started outlives sign-out; leave it.
-            if current(app, &browser).await.unwrap().impersonator.is_some() {
-                assert_eq!(app.call(&browser, "end_impersonation", &[]).await.status(), 200);
-            }
-            browser
-        }
-        Viewing => {
-            let browser = app.signed_in("viewer", OTHER_PASSWORD).await;
-            if current(app, &browser).await.unwrap().impersonator.is_none() {
-                let id = app.user_id("customer").await;
-                let started = app.call_json(&browser, "start_impersonation", json!({ "id": id })).await;
-                assert_eq!(started.status(), 200, "{}", app.db_name);
-            }
-            let me = current(app, &browser).await.unwrap();
-            assert_eq!((me.login.as_str(), me.impersonator.is_some()), ("customer", true));
-            browser
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_server_function_answers_only_the_callers_the_table_allows() {
     for app in apps_with(Settings { sign_in_attempts_per_minute: 0, ..Settings::default() }).await {
-        app.add_user("agent", RoleId::AGENT, OTHER_PASSWORD).await;
-        app.add_user("viewer", RoleId::ADMIN, OTHER_PASSWORD).await;
-        let target = app.add_user("tara", RoleId::CUSTOMER, OTHER_PASSWORD).await.0;
-        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
-        let opened = app.call_json(&customer, "open_ticket", json!({ "title": "Printer", "body": "It jams." })).await;
-        assert_eq!(opened.status(), 200, "{}", app.db_name);
-        let fixture = Fixture { target, ticket: opened.json().await.unwrap() };
-        let rows = table(&fixture);
-
-        let registered: BTreeSet<String> =
-            leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned()).collect();
+        let rows = table(&Fixture::arrange(&app).await);
+        let registered = registered_paths();
         let listed: BTreeSet<String> = rows.iter().map(|r| format!("/api/{}", r.function)).collect();
         assert_eq!(registered, listed, "every server function, and only those, is in the table");
 
@@ -176,23 +22,12 @@ async fn every_server_function_answers_only_the_callers_the_table_allows() {
         for row in &rows {
             for &caller in EVERYONE {
                 let browser = browser_of(&app, caller).await;
-                let request = browser.post(app.url(&format!("/api/{}", row.function)));
-                let response = match &row.body {
-                    Body::Form(pairs) => request.form(pairs),
-                    Body::Json(value) => request.json(value),
-                }
-                .send()
-                .await
-                .unwrap();
+                let response = send(&app, &browser, row.function, &row.body).await;
                 let status = response.status().as_u16();
                 let allowed = row.allowed.contains(&caller);
                 let refused_as = row.refusal.unwrap_or(if caller == Nobody { 401 } else { 403 });
                 let as_expected = if allowed { status != 401 && status != 403 && status < 500 } else { status == refused_as };
-                // Recovery codes just generated would add a code step to the next sign-in.
-                for login in ["customer", "agent", "admin", "viewer"] {
-                    let id = app.user_id(login).await;
-                    app.db().remove_two_factor(id, &[TwoFactorKind::AuthenticatorApp, TwoFactorKind::RecoveryCodes], false).await.unwrap();
-                }
+                clear_second_factors(&app).await;
                 if !as_expected {
                     let body = response.text().await.unwrap_or_default();
                     let expected = if allowed { "allowed".to_owned() } else { refused_as.to_string() };

@@ -4,6 +4,8 @@
 // Each test file uses its own part of these helpers.
 #![allow(dead_code)]
 
+pub mod server_functions;
+
 use leptos::config::LeptosOptions;
 use roster_app::ssr::AppState;
 use roster_domain::{Login, Password, RoleId, Timestamp};
