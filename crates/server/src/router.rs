@@ -77,3 +77,17 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_is_answered_with_the_generic_error_and_nothing_of_its_message() {
+        let response = answer_panic(Box::new("index out of bounds: secret detail"));
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+        let error: roster_domain::AppError = serde_json::from_slice(&body).unwrap();
+        assert_eq!(error, roster_domain::AppError::Internal);
+    }
+}
