@@ -97,6 +97,10 @@ impl Config {
         if let Some(v) = var("ROSTER_SIGN_IN_ATTEMPTS_PER_MINUTE") {
             self.roster.sign_in_attempts_per_minute = parse("ROSTER_SIGN_IN_ATTEMPTS_PER_MINUTE", v)?;
         }
+        if let Some(v) = var("ROSTER_TRUSTED_PROXIES") {
+            let addresses: Result<Vec<std::net::IpAddr>, _> = v.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::parse).collect();
+            self.roster.trusted_proxies = addresses.map_err(|_| ConfigError::Env { name: "ROSTER_TRUSTED_PROXIES", value: v })?;
+        }
         if let Some(v) = var("ROSTER_SECURE_COOKIES") {
             self.roster.secure_cookies = parse("ROSTER_SECURE_COOKIES", v)?;
         }
@@ -133,11 +137,18 @@ mod tests {
         let env = |name: &str| match name {
             "DATABASE_URL" => Some("postgres://db/roster".to_owned()),
             "LEPTOS_SITE_ADDR" => Some("0.0.0.0:8080".to_owned()),
+            "ROSTER_TRUSTED_PROXIES" => Some("10.0.0.5, fd00::5".to_owned()),
             _ => None,
         };
         config.apply_env(env).unwrap();
         assert_eq!(config.roster.database_url, "postgres://db/roster");
         assert_eq!(config.site.addr.port(), 8080);
+        let proxies: Vec<std::net::IpAddr> = vec!["10.0.0.5".parse().unwrap(), "fd00::5".parse().unwrap()];
+        assert_eq!(config.roster.trusted_proxies, proxies);
+
+        let not_an_address = |name: &str| (name == "ROSTER_TRUSTED_PROXIES").then(|| "10.0.0.5, balancer".to_owned());
+        let err = Config::default().apply_env(not_an_address).unwrap_err();
+        assert!(err.to_string().contains("ROSTER_TRUSTED_PROXIES"), "{err}");
 
         let bad = |name: &str| (name == "ROSTER_LOCKOUT_THRESHOLD").then(|| "ten".to_owned());
         let err = Config::default().apply_env(bad).unwrap_err();

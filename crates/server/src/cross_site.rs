@@ -4,21 +4,21 @@
 //! neither come from no browser page (scripts, curl) and carry no
 //! ambient credentials a victim's browser would add.
 
-use axum::extract::{ConnectInfo, Request, State};
+use crate::client_address::ClientAddress;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::header::{HOST, ORIGIN};
 use http::{HeaderMap, Method, StatusCode};
 use roster_domain::AppError;
 use roster_service::Roster;
-use std::net::SocketAddr;
 
 pub async fn refuse_cross_site(State(roster): State<Roster>, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if safe || is_same_origin(request.headers()) {
         return next.run(request).await;
     }
-    let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let ip = request.extensions().get::<ClientAddress>().map(|c| c.0.to_string());
     tracing::warn!(path = request.uri().path(), ip, "cross-site request refused");
     if roster.record_cross_site_refusal(ip.as_deref(), request.uri().path()).await.is_err() {
         tracing::error!("could not audit a refused cross-site request");

@@ -1,4 +1,5 @@
 use crate::error_status::status_from_error_body;
+use crate::client_address::find_client_address;
 use crate::cross_site::refuse_cross_site;
 use crate::session_layer::resolve_session;
 use crate::throttle::{throttle_sign_in, SignInThrottle};
@@ -59,12 +60,14 @@ pub fn router(state: AppState) -> Router {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     let throttle = SignInThrottle::new(state.roster.settings.sign_in_attempts_per_minute);
+    let trusted_proxies: std::sync::Arc<[std::net::IpAddr]> = state.roster.settings.trusted_proxies.clone().into();
     Router::new()
         .leptos_routes(&state, routes, render)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.roster.clone(), resolve_session))
         .layer(axum::middleware::from_fn_with_state(throttle, throttle_sign_in))
         .layer(axum::middleware::from_fn_with_state(state.roster.clone(), refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(trusted_proxies, find_client_address))
         .layer(axum::middleware::from_fn(status_from_error_body))
         .layer(CatchPanicLayer::custom(answer_panic))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))

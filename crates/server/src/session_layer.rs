@@ -2,21 +2,21 @@
 //! function runs, so every one of them sees the same, current answer:
 //! a session ended elsewhere is gone on the very next request.
 
-use axum::extract::{ConnectInfo, Request, State};
+use crate::client_address::ClientAddress;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderValue, StatusCode};
 use roster_app::ssr::{expired_session_cookie, token_from_cookie_header, RequestSession};
 use roster_service::{Roster, Session};
-use std::net::SocketAddr;
 
 pub async fn resolve_session(State(roster): State<Roster>, mut request: Request, next: Next) -> Response {
     // Built assets need no session and no database round trip.
     if request.uri().path().starts_with("/pkg/") {
         return next.run(request).await;
     }
-    let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let ip = request.extensions().get::<ClientAddress>().map(|c| c.0.to_string());
     let token = request
         .headers()
         .get_all(COOKIE)

@@ -2,9 +2,11 @@
 //! attempts, then one every 60/N seconds; beyond that 429 with
 //! `Retry-After`. Lockout protects each account; this slows one address
 //! trying many accounts. The counts live in this process (several
-//! instances each allow the rate).
+//! instances each allow the rate). Behind a balancer listed in
+//! `trusted-proxies` the address is the visitor's (see `client_address`).
 
-use axum::extract::{ConnectInfo, Request, State};
+use crate::client_address::ClientAddress;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
@@ -12,7 +14,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use http::header::{CONTENT_TYPE, RETRY_AFTER};
 use http::StatusCode;
 use roster_domain::AppError;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -35,7 +37,7 @@ pub async fn throttle_sign_in(State(throttle): State<SignInThrottle>, request: R
     let (Some(limiter), true) = (&throttle.0, THROTTLED_PATHS.contains(&request.uri().path())) else {
         return next.run(request).await;
     };
-    let Some(ip) = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) else {
+    let Some(ip) = request.extensions().get::<ClientAddress>().map(|c| c.0) else {
         return next.run(request).await;
     };
     if limiter.len() > TRACKED_ADDRESSES {

@@ -288,6 +288,42 @@ async fn sign_in_attempts_from_one_address_are_throttled() {
     }
 }
 
+/// A wrong-password sign-in as "customer", relayed by a balancer on loopback
+/// with this `X-Forwarded-For`.
+async fn failed_sign_in_via(app: &TestApp, forwarded_for: &str) -> u16 {
+    let request = app.browser().post(app.url("/api/sign_in")).header("x-forwarded-for", forwarded_for);
+    let response = request.form(&[("login", "customer"), ("password", "not the password")]).send().await.unwrap();
+    response.status().as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_balancer_each_visitor_has_their_own_sign_in_budget_and_address_in_the_audit_log() {
+    let balancer = "127.0.0.1".parse().unwrap();
+    let settings = Settings { sign_in_attempts_per_minute: 2, trusted_proxies: vec![balancer], ..Settings::default() };
+    for app in apps_with(settings).await {
+        assert_eq!(failed_sign_in_via(&app, "203.0.113.7").await, 401);
+        assert_eq!(failed_sign_in_via(&app, "203.0.113.7").await, 401);
+        assert_eq!(failed_sign_in_via(&app, "203.0.113.7").await, 429, "{}: that visitor is throttled", app.db_name);
+        assert_eq!(failed_sign_in_via(&app, "198.51.100.1, 203.0.113.7").await, 429, "{}: an address the visitor wrote in front changes nothing", app.db_name);
+        assert_eq!(failed_sign_in_via(&app, "203.0.113.8").await, 401, "{}: another visitor is not throttled", app.db_name);
+        let audited = app.db().audit_page("203.0.113.8", Some(AuditAction::SignInFailed), None, 10).await.unwrap();
+        assert_eq!(audited.len(), 1, "{}: the failure is audited with the visitor's address", app.db_name);
+        assert_eq!(audited[0].ip.as_deref(), Some("203.0.113.8"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_trusted_proxies_x_forwarded_for_is_ignored() {
+    let settings = Settings { sign_in_attempts_per_minute: 2, ..Settings::default() };
+    for app in apps_with(settings).await {
+        assert_eq!(failed_sign_in_via(&app, "203.0.113.1").await, 401);
+        assert_eq!(failed_sign_in_via(&app, "203.0.113.2").await, 401);
+        assert_eq!(failed_sign_in_via(&app, "203.0.113.3").await, 429, "{}: a made-up address gets no fresh budget", app.db_name);
+        let audited = app.db().audit_page("203.0.113.1", None, None, 10).await.unwrap();
+        assert!(audited.is_empty(), "{}: the audit log keeps the real peer address", app.db_name);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_site_requests_that_change_state_are_refused() {
     for app in apps().await {

@@ -18,6 +18,9 @@ pub struct Settings {
     /// Sign-in and code attempts one address may make per minute (in a
     /// burst, then one every 60/N seconds); 0 turns throttling off.
     pub sign_in_attempts_per_minute: u32,
+    /// Load balancers or proxies in front of Roster: from these peers the
+    /// visitor's address is read from `X-Forwarded-For`.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Settings {
@@ -29,6 +32,7 @@ impl Default for Settings {
             session_absolute_hours: 24,
             secure_cookies: false,
             sign_in_attempts_per_minute: 20,
+            trusted_proxies: Vec::new(),
         }
     }
 }
