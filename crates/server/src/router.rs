@@ -1,5 +1,5 @@
-use crate::error_status::status_from_error_body;
 use crate::client_address::find_client_address;
+use crate::error_status::status_from_error_body;
 use crate::cross_site::refuse_cross_site;
 use crate::session_layer::resolve_session;
 use crate::throttle::{throttle_sign_in, SignInThrottle};
@@ -47,8 +47,9 @@ const BODY_LIMIT_BYTES: usize = 64 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The whole HTTP application: pages, server functions and built assets,
-/// behind the session layer, the cross-site check, sign-in throttling and
-/// security headers. (Pages set their own Content-Security-Policy with the
+/// behind the session layer, the cross-site check, sign-in throttling, the
+/// client address (from `X-Forwarded-For` of trusted proxies only), panic
+/// and timeout guards and security headers. (Pages set their own Content-Security-Policy with the
 /// nonce of their inline scripts; other responses get the strictest.)
 pub fn router(state: AppState) -> Router {
     let routes = route_list();
