@@ -5,10 +5,11 @@
 use super::{TestApp, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
 use roster_domain::{CurrentUser, RoleId, TwoFactorKind};
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 
 pub const OTHER_PASSWORD: &str = "another password 1";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Caller {
     /// No session at all.
     Nobody,
@@ -164,9 +165,11 @@ impl Fixture {
     }
 }
 
-/// Every registered server function's path (`/api/…`).
-pub fn registered_paths() -> std::collections::BTreeSet<String> {
-    leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned()).collect()
+/// Asserts that `rows` name every registered server function, and only those.
+pub fn assert_rows_cover_every_server_function(rows: &[Row]) {
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned()).collect();
+    let listed: BTreeSet<String> = rows.iter().map(|r| format!("/api/{}", r.function)).collect();
+    assert_eq!(registered, listed, "every server function, and only those, is in the table");
 }
 
 /// Calls `function` with `body`, encoded as the browser would.
