@@ -1,4 +1,4 @@
-use crate::{AuditAction, FieldError, Timestamp, UserId};
+use crate::{is_one_line, AuditAction, FieldError, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Events on one page of the audit log.
@@ -55,7 +55,7 @@ impl AuditQuery {
         if text.chars().count() > MAX_AUDIT_SEARCH_CHARS {
             return Err(FieldError::new("q", format!("Search for at most {MAX_AUDIT_SEARCH_CHARS} characters.")));
         }
-        if text.chars().any(char::is_control) {
+        if !is_one_line(text) {
             return Err(FieldError::new("q", "The search cannot contain control characters."));
         }
         Ok(text.to_lowercase())

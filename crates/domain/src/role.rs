@@ -1,7 +1,7 @@
 //! Roles are data: three built in (Admin, Agent, Customer) and any number
 //! that admins create at `/admin/roles` from a fixed set of permissions.
 
-use crate::FieldError;
+use crate::{is_one_line, FieldError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -171,7 +171,7 @@ impl RoleDraft {
             errors.push(FieldError::new("name", "Enter a name for the role."));
         } else if name.chars().count() > MAX_ROLE_NAME_CHARS {
             errors.push(FieldError::new("name", format!("Use at most {MAX_ROLE_NAME_CHARS} characters.")));
-        } else if name.chars().any(char::is_control) {
+        } else if !is_one_line(&name) {
             errors.push(FieldError::new("name", "The name cannot contain control characters."));
         }
         let mut permissions = self.permissions.clone();

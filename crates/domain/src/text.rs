@@ -1,3 +1,15 @@
+/// Whether `value` fits on one line: it holds no control characters at all
+/// (NUL included, which PostgreSQL cannot store).
+pub fn is_one_line(value: &str) -> bool {
+    !value.chars().any(char::is_control)
+}
+
+/// Whether `value` is plain text: line breaks and tabs allowed, other
+/// control characters not.
+pub fn is_plain_text(value: &str) -> bool {
+    value.chars().all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+}
+
 /// The impls every parsed text value shares: read access, the normalized
 /// (lower-case) form used for uniqueness, serde through `parse`, Display.
 macro_rules! parsed_text {
@@ -34,3 +46,20 @@ macro_rules! parsed_text {
     };
 }
 pub(crate) use parsed_text;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_text_has_no_control_characters_and_plain_text_only_breaks_and_tabs() {
+        assert!(is_one_line("Zoë Öztürk — Hafen GmbH"));
+        for bad in ["a\0b", "a\nb", "a\tb", "a\u{1b}[31m"] {
+            assert!(!is_one_line(bad), "{bad:?}");
+        }
+        assert!(is_plain_text("first line\r\nsecond\tcolumn"));
+        for bad in ["a\0b", "a\u{7}b", "a\u{85}b"] {
+            assert!(!is_plain_text(bad), "{bad:?}");
+        }
+    }
+}

@@ -1,4 +1,4 @@
-use crate::{FieldError, Timestamp};
+use crate::{is_one_line, is_plain_text, FieldError, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -162,6 +162,8 @@ pub fn valid_reply(body: &str) -> Result<String, FieldError> {
     let trimmed = body.trim();
     if trimmed.is_empty() {
         Err(FieldError::new("body", "Write a reply first."))
+    } else if !is_plain_text(trimmed) {
+        Err(FieldError::new("body", "Remove the control characters; line breaks and tabs are fine."))
     } else if trimmed.chars().count() > MAX_ARTICLE_CHARS {
         Err(FieldError::new("body", format!("Keep it under {MAX_ARTICLE_CHARS} characters.")))
     } else {
@@ -177,6 +179,8 @@ pub fn valid_new_ticket(title: &str, body: &str) -> Result<(String, String), Vec
         errors.push(FieldError::new("title", "Enter a title."));
     } else if title.chars().count() > MAX_TICKET_TITLE_CHARS {
         errors.push(FieldError::new("title", format!("Use at most {MAX_TICKET_TITLE_CHARS} characters.")));
+    } else if !is_one_line(&title) {
+        errors.push(FieldError::new("title", "The title cannot contain control characters."));
     }
     let body = match body.trim() {
         "" => Err(FieldError::new("body", "Describe what happened.")),
@@ -227,5 +231,12 @@ mod tests {
         assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["title", "body"]);
         assert_eq!(valid_new_ticket(" Printer   on fire ", " Help \n").unwrap(), ("Printer on fire".into(), "Help".into()));
         assert!(valid_reply(&"x".repeat(MAX_ARTICLE_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_titles_and_messages_but_line_breaks_are_kept() {
+        let errors = valid_new_ticket("Printer\0on fire", "It\u{7}beeps").unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["title", "body"]);
+        assert_eq!(valid_reply("First\r\n\tthen").unwrap(), "First\r\n\tthen");
     }
 }

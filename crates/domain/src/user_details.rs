@@ -2,7 +2,7 @@
 //! The browser runs the same rules for instant feedback; the server runs
 //! them again, because the browser can be bypassed.
 
-use crate::{Email, FieldError, Login, Password, RoleId, Timestamp, UserId};
+use crate::{is_one_line, is_plain_text, Email, FieldError, Login, Password, RoleId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -247,7 +247,7 @@ impl ValidUserDetails {
 /// A one-line field: trimmed, at most `max` characters, no control characters.
 fn line(field: &str, label: &str, value: &str, max: usize) -> Result<String, FieldError> {
     let value = value.trim();
-    if value.chars().any(char::is_control) {
+    if !is_one_line(value) {
         return Err(FieldError::new(field, format!("{label} must be on one line, without control characters.")));
     }
     within(field, label, value, max)
@@ -256,7 +256,7 @@ fn line(field: &str, label: &str, value: &str, max: usize) -> Result<String, Fie
 /// A multi-line field: line breaks and tabs allowed, other control characters not.
 fn text(field: &str, label: &str, value: &str, max: usize) -> Result<String, FieldError> {
     let value = value.trim();
-    if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+    if !is_plain_text(value) {
         return Err(FieldError::new(field, format!("{label} contains control characters.")));
     }
     within(field, label, value, max)

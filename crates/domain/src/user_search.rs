@@ -2,7 +2,7 @@
 //! and page. The same value is the URL's query string, the server function's
 //! argument and the store's input, so a link restores exactly one view.
 
-use crate::{FieldError, RoleId, UserId, UserRow};
+use crate::{is_one_line, FieldError, RoleId, UserId, UserRow};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -147,7 +147,7 @@ impl UserSearch {
         if words.len() > MAX_SEARCH_WORDS {
             return Err(FieldError::new("q", format!("Search for at most {MAX_SEARCH_WORDS} words.")));
         }
-        if words.iter().any(|w| w.chars().any(char::is_control)) {
+        if !words.iter().all(|w| is_one_line(w)) {
             return Err(FieldError::new("q", "Search text cannot contain control characters."));
         }
         Ok(words)

@@ -13,6 +13,7 @@ pub fn store_error(e: StoreError) -> AppError {
         e if e.is_timeout() => {
             FieldError::new("q", "This search took too long. Add a word or a filter to narrow it.").into()
         }
+        e if e.is_unstorable_text() => AppError::Malformed("the text holds a character Roster cannot store".into()),
         other => {
             tracing::error!(error = %other, "storage failure");
             AppError::Internal

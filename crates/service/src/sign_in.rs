@@ -1,6 +1,6 @@
 use crate::two_factor::recovery_code_hash;
 use crate::{store_error, PendingSignIn, Roster, SessionToken};
-use roster_domain::{AppError, AuditAction, Password, SecondFactorCode, SignInStep, TwoFactorKind, UserId};
+use roster_domain::{is_one_line, AppError, AuditAction, Password, SecondFactorCode, SignInStep, TwoFactorKind, UserId};
 
 /// A sign-in step that passed: the new session's token (the id changes at
 /// every step) and where the sign-in stands.
@@ -25,8 +25,9 @@ impl Roster {
         previous: Option<&SessionToken>,
         ip: Option<&str>,
     ) -> Result<SignInOutcome, AppError> {
-        // Over-long input is refused before it reaches Argon2.
-        if password.len() > Password::MAX_BYTES || login_or_email.len() > 1_000 {
+        // Over-long input is refused before it reaches Argon2, and a login no
+        // account could have (control characters) before it reaches the database.
+        if password.len() > Password::MAX_BYTES || login_or_email.len() > 1_000 || !is_one_line(login_or_email) {
             self.audit(AuditAction::SignInFailed, None, None, ip).await?;
             return Err(AppError::InvalidCredentials);
         }

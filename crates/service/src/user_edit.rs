@@ -3,7 +3,7 @@
 
 use crate::{require, store_error, NewAccount, Roster, SignedIn};
 use roster_domain::{
-    AppError, AuditAction, EditableUser, FieldError, Permission, RoleId, UserDetails, UserId, ValidUserDetails,
+    is_one_line, AppError, AuditAction, EditableUser, FieldError, Permission, RoleId, UserDetails, UserId, ValidUserDetails,
 };
 use roster_store::{Profile, StoreError, UserUpdate};
 
@@ -87,7 +87,8 @@ impl Roster {
     /// Needs `admin.user`.
     pub async fn organization_names(&self, session: Option<&SignedIn>, text: &str) -> Result<Vec<String>, AppError> {
         require(session, Permission::AdminUser)?;
-        if text.chars().count() > roster_domain::limits::ORGANIZATION {
+        // No organization has a longer name or control characters in it.
+        if text.chars().count() > roster_domain::limits::ORGANIZATION || !is_one_line(text) {
             return Ok(Vec::new());
         }
         self.db.organizations_matching(text, ORGANIZATION_SUGGESTIONS).await.map_err(store_error)

@@ -40,6 +40,13 @@ impl StoreError {
         matches!(self, StoreError::Database(sqlx::Error::Database(db)) if db.code().as_deref() == Some("57014"))
     }
 
+    /// The text held a character the database cannot store (PostgreSQL
+    /// refuses NUL). Input checks refuse such text first; this is the backstop.
+    pub fn is_unstorable_text(&self) -> bool {
+        // 22021: character_not_in_repertoire.
+        matches!(self, StoreError::Database(sqlx::Error::Database(db)) if db.code().as_deref() == Some("22021"))
+    }
+
     /// Turns unique-constraint violations into `Duplicate`, naming the input
     /// the constraint guards; other errors pass through.
     pub(crate) fn from_write(e: sqlx::Error) -> StoreError {

@@ -300,3 +300,15 @@ async fn organization_suggestions_put_prefixes_first_and_take_percent_literally(
         assert_eq!(t.db.organizations_matching("harbour", 1).await.unwrap(), ["Harbour Labs"], "{}", t.name);
     }
 }
+
+#[tokio::test]
+async fn text_postgresql_cannot_store_is_told_apart_from_a_failure() {
+    for t in all().await {
+        let result = t.db.organizations_matching("Harbour\0Labs", 10).await;
+        match t.db.backend() {
+            // SQLite takes NUL like any other character; nothing matches.
+            Backend::Sqlite => assert_eq!(result.unwrap(), Vec::<String>::new()),
+            Backend::Postgres => assert!(result.is_err_and(|e| e.is_unstorable_text()), "{}", t.name),
+        }
+    }
+}
