@@ -11,6 +11,9 @@ pub struct UserRow {
     pub email: Option<String>,
     pub organization: Option<String>,
     pub roles: Vec<Role>,
+    /// One of the roles grants `admin.user`: an admin, whatever the role is
+    /// called, whom no other admin may view Roster as.
+    pub administers: bool,
     pub active: bool,
     /// Too many failed sign-ins in a row: the account cannot sign in until
     /// an admin unlocks it.

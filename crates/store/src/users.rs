@@ -1,7 +1,7 @@
 use crate::{on_pool, Db, StoreError};
-use roster_domain::{CurrentUser, Email, Login, OrganizationId, Role, RoleId, Timestamp, UserId, UserRow};
+use roster_domain::{CurrentUser, Email, Login, OrganizationId, Permission, Role, RoleId, Timestamp, UserId, UserRow};
 use sqlx::{FromRow, QueryBuilder};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A user to insert. Parsed values only: the store trusts its types.
 #[derive(Clone, Debug)]
@@ -110,6 +110,7 @@ struct RoleOfUser {
     user_id: i64,
     role_id: i64,
     name: String,
+    administers: bool,
 }
 
 /// Rows of one multi-row INSERT: well under SQLite's bind limit.
@@ -274,11 +275,15 @@ impl Db {
     /// Attaches each row's roles with one query for the whole page.
     pub(crate) async fn with_roles(&self, rows: Vec<UserRowRecord>) -> Result<Vec<UserRow>, StoreError> {
         let mut roles: HashMap<i64, Vec<Role>> = HashMap::new();
+        let mut administrators = HashSet::new();
         if !rows.is_empty() {
             let found: Vec<RoleOfUser> = on_pool!(self, pool => {
                 let mut q = QueryBuilder::new(
-                    "SELECT ur.user_id, ur.role_id, r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id IN (",
+                    "SELECT ur.user_id, ur.role_id, r.name, EXISTS (SELECT 1 FROM role_permissions p \
+                     WHERE p.role_id = r.id AND p.permission = ",
                 );
+                q.push_bind(Permission::AdminUser.key());
+                q.push(") AS administers FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id IN (");
                 let mut ids = q.separated(", ");
                 for row in &rows {
                     ids.push_bind(row.id);
@@ -287,6 +292,9 @@ impl Db {
                 q.build_query_as().fetch_all(pool).await?
             });
             for r in found {
+                if r.administers {
+                    administrators.insert(r.user_id);
+                }
                 roles.entry(r.user_id).or_default().push(Role { id: RoleId(r.role_id), name: r.name });
             }
         }
@@ -295,6 +303,7 @@ impl Db {
             .map(|r| UserRow {
                 id: UserId(r.id),
                 roles: roles.remove(&r.id).unwrap_or_default(),
+                administers: administrators.contains(&r.id),
                 login: r.login,
                 first_name: r.first_name,
                 last_name: r.last_name,

@@ -2,9 +2,9 @@
 //! their permissions, built-in roles stay as they are, and a role in use
 //! cannot be deleted.
 
-use roster_domain::{AuditAction, Login, Permission, RoleDraft, RoleId, Timestamp, UserId};
+use roster_domain::{AuditAction, Login, Permission, RoleDraft, RoleId, Timestamp, UserId, UserSearch};
 use roster_store::testing::all;
-use roster_store::{AuditRecord, Db, NewUser, Profile, StoreError};
+use roster_store::{AuditRecord, Db, NewUser, Profile, StoreError, UserQuery};
 
 const NOW: Timestamp = Timestamp(1_795_845_000);
 
@@ -62,6 +62,25 @@ async fn a_created_role_grants_exactly_its_permissions_and_follows_edits() {
             t.name
         );
         assert_eq!(t.db.permissions_of(nora).await.unwrap(), [Permission::TicketRead, Permission::TicketReply]);
+    }
+}
+
+#[tokio::test]
+async fn a_users_page_marks_whoever_holds_a_role_granting_admin_user_whatever_it_is_called() {
+    for t in all().await {
+        let deputies = t.db.create_role(&draft("Deputy", &[Permission::AdminUser])).await.unwrap();
+        let readers = t.db.create_role(&draft("Reader", &[Permission::TicketRead])).await.unwrap();
+        user(&t.db, "ada", vec![RoleId::ADMIN]).await;
+        user(&t.db, "dora", vec![RoleId::CUSTOMER, deputies]).await;
+        user(&t.db, "rita", vec![readers, RoleId::AGENT]).await;
+        user(&t.db, "carl", vec![RoleId::CUSTOMER]).await;
+        let view = UserSearch::default();
+        let query = t.db.prepare_search(UserQuery { search: &view, words: &[], lockout_threshold: 10 }).await.unwrap();
+        let page = t.db.search_users(&query, 10, false).await.unwrap();
+        let mut marked: Vec<(String, bool)> = page.into_iter().map(|(row, _)| (row.login, row.administers)).collect();
+        marked.sort();
+        let expected = [("ada", true), ("carl", false), ("dora", true), ("rita", false)].map(|(l, a)| (l.to_owned(), a));
+        assert_eq!(marked, expected, "{}", t.name);
     }
 }
 

@@ -1,6 +1,6 @@
 use super::{ActionsMenu, MenuEntry};
 use leptos::prelude::*;
-use roster_domain::{role_names, RoleId, UserId, UserRow};
+use roster_domain::{role_names, UserId, UserRow};
 
 /// What a row of the table can ask of the page around it.
 #[derive(Clone, Copy)]
@@ -64,7 +64,7 @@ fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
     if user.locked {
         entries.push(MenuEntry { label: "Unlock", on_select: Callback::new(move |_| actions.unlock.run(id)) });
     }
-    if id != actions.me && user.active && !user.locked && !user.has_role(RoleId::ADMIN) {
+    if id != actions.me && user.active && !user.locked && !user.administers {
         entries.push(MenuEntry {
             label: "View from user's perspective",
             on_select: Callback::new(move |_| actions.impersonate.run(id)),
