@@ -143,3 +143,81 @@ test("a custom role that may read but not reply: from that user's perspective th
   await banner(page).getByRole("button", { name: "Back to my view ✕" }).click();
   await users.expectShown();
 });
+
+test("a role that may manage users makes its holders admins, whatever it is called: nobody is offered to view Roster as them", async ({
+  page,
+}) => {
+  const DEPUTY = { login: "jonas.garcia61" };
+  await signIn(page, ADMIN.login, ADMIN.password);
+  const users = new UsersPage(page);
+  await users.expectShown();
+  await users.findOnly(DEPUTY.login);
+  const before = await users.openActions(DEPUTY.login);
+  await expect(before.getByRole("menuitem", { name: "View from user's perspective" })).toBeVisible();
+  await page.keyboard.press("Escape");
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Roles" }).click();
+  await expect(page.getByRole("heading", { name: "Roles", level: 1 })).toBeVisible();
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "New role" }).click();
+  const dialog = page.getByRole("dialog", { name: "New role" });
+  await dialog.getByLabel("Name").fill("Deputy");
+  await dialog.getByLabel("Manage users and roles, read the audit log").check();
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(page.locator(".notice")).toHaveText("Role “Deputy” saved");
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).click();
+  await users.expectShown();
+  await users.findOnly(DEPUTY.login);
+  await page.getByRole("button", { name: `Edit ${DEPUTY.login}`, exact: true }).click();
+  await users.field("Deputy").check();
+  await users.dialog("Edit User").getByRole("button", { name: "Save" }).click();
+  await expect(users.row(DEPUTY.login)).toContainText("Deputy");
+
+  const after = await users.openActions(DEPUTY.login);
+  await expect(after.getByRole("menuitem")).toHaveText(["Edit User", "Delete User"]);
+  await page.keyboard.press("Escape");
+
+  // The server refuses a direct request as well.
+  const id = Number(await users.row(DEPUTY.login).getAttribute("data-user-id"));
+  const direct = await page.request.post("/api/start_impersonation", {
+    data: { id },
+    headers: { Origin: new URL(page.url()).origin },
+  });
+  expect(direct.status()).toBe(409);
+  expect(await direct.text()).toContain("Other admins cannot be viewed from their perspective.");
+});
+
+test("deleting a role asks first, and a role somebody holds is kept", async ({ page }) => {
+  await signIn(page, ADMIN.login, ADMIN.password);
+  await new UsersPage(page).expectShown();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Roles" }).click();
+  await expect(page.getByRole("heading", { name: "Roles", level: 1 })).toBeVisible();
+  await waitForHydration(page);
+  const dialog = page.getByRole("dialog", { name: "Delete role" });
+
+  // Held by the deputy from the test before: refused, and the role stays.
+  await page.getByRole("button", { name: "Delete Deputy" }).click();
+  await expect(dialog).toContainText("This permanently deletes the role “Deputy”, which grants: Manage users and roles");
+  await dialog.getByRole("button", { name: "Delete role" }).click();
+  await expect(dialog.getByRole("alert")).toHaveText("1 user holds this role. Give them another role first, then delete it.");
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByRole("row").filter({ hasText: "Deputy" })).toHaveCount(1);
+
+  // Nobody holds a new one: Cancel keeps it, Delete role removes it.
+  await page.getByRole("button", { name: "New role" }).click();
+  const editor = page.getByRole("dialog", { name: "New role" });
+  await editor.getByLabel("Name").fill("Night shift");
+  await editor.getByLabel("See every ticket").check();
+  await editor.getByRole("button", { name: "Save" }).click();
+  await expect(page.locator(".notice")).toHaveText("Role “Night shift” saved");
+  await page.getByRole("button", { name: "Delete Night shift" }).click();
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByRole("row").filter({ hasText: "Night shift" })).toHaveCount(1);
+  await page.getByRole("button", { name: "Delete Night shift" }).click();
+  await dialog.getByRole("button", { name: "Delete role" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.locator(".notice")).toHaveText("Role “Night shift” deleted");
+  await expect(page.getByRole("row").filter({ hasText: "Night shift" })).toHaveCount(0);
+});

@@ -1,7 +1,6 @@
-use crate::api::{delete_role, role_definitions};
-use crate::components::{RoleDialog, SignedInPage};
+use crate::api::role_definitions;
+use crate::components::{DeleteRoleDialog, RoleDialog, SignedInPage};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use roster_domain::{Permission, RoleDefinition};
 
@@ -15,11 +14,13 @@ pub fn RolesPage() -> impl IntoView {
     }
 }
 
-/// The dialog open over the page: none, a new role, or this role.
+/// The dialog open over the page: a new role, this role's edit, or the
+/// confirmation of its deletion.
 #[derive(Clone, Debug, PartialEq)]
 enum Editing {
     New,
     Role(RoleDefinition),
+    Delete(RoleDefinition),
 }
 
 #[component]
@@ -33,16 +34,6 @@ fn Roles() -> impl IntoView {
         notice.set(Some(message));
         roles.refetch();
     });
-    let delete = Callback::new(move |role: RoleDefinition| {
-        notice.set(None);
-        spawn_local(async move {
-            match delete_role(role.role.id).await {
-                Ok(()) => notice.set(Some(format!("Role “{}” deleted", role.role.name))),
-                Err(e) => notice.set(Some(e.to_string())),
-            }
-            roles.refetch();
-        });
-    });
     view! {
         <div class="page-title">
             <h1>"Roles"</h1>
@@ -50,18 +41,16 @@ fn Roles() -> impl IntoView {
         </div>
         <p class="notice" aria-live="polite">{move || notice.get()}</p>
         {move || {
-            editing.get().map(|which| {
-                let editing = match which {
-                    Editing::New => None,
-                    Editing::Role(role) => Some(role),
-                };
-                view! { <RoleDialog editing on_close on_saved /> }
+            editing.get().map(|which| match which {
+                Editing::New => view! { <RoleDialog editing=None on_close on_saved /> }.into_any(),
+                Editing::Role(role) => view! { <RoleDialog editing=Some(role) on_close on_saved /> }.into_any(),
+                Editing::Delete(role) => view! { <DeleteRoleDialog role on_close on_deleted=on_saved /> }.into_any(),
             })
         }}
         <Transition fallback=|| view! { <p class="status" role="status">"Loading roles…"</p> }>
             {move || Suspend::new(async move {
                 match roles.await {
-                    Ok(list) => view! { <RoleTable roles=list editing delete /> }.into_any(),
+                    Ok(list) => view! { <RoleTable roles=list editing /> }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
@@ -70,7 +59,7 @@ fn Roles() -> impl IntoView {
 }
 
 #[component]
-fn RoleTable(roles: Vec<RoleDefinition>, editing: RwSignal<Option<Editing>>, delete: Callback<RoleDefinition>) -> impl IntoView {
+fn RoleTable(roles: Vec<RoleDefinition>, editing: RwSignal<Option<Editing>>) -> impl IntoView {
     view! {
         <table class="role-table">
             <caption class="visually-hidden">"Roles"</caption>
@@ -96,7 +85,7 @@ fn RoleTable(roles: Vec<RoleDefinition>, editing: RwSignal<Option<Editing>>, del
                                     "Edit"
                                 </button>
                                 <button type="button" class="danger" aria-label=format!("Delete {name}")
-                                    on:click=move |_| delete.run(to_delete.clone())>
+                                    on:click=move |_| editing.set(Some(Editing::Delete(to_delete.clone())))>
                                     "Delete"
                                 </button>
                             }
