@@ -259,17 +259,15 @@ impl Db {
     /// The user a session belongs to, if they exist, are active and are not
     /// locked (`lockout_threshold` failed sign-ins in a row).
     pub async fn current_user(&self, id: UserId, lockout_threshold: i64) -> Result<Option<CurrentUser>, StoreError> {
-        let sql = format!(
-            "SELECT {USER_ROW_COLUMNS} FROM users u LEFT JOIN organizations o ON o.id = u.organization_id \
-             WHERE u.id = $2 AND u.active AND u.failed_logins < $1"
-        );
-        let row: Option<UserRowRecord> = on_pool!(self, pool => {
-            sqlx::query_as(&sql).bind(lockout_threshold).bind(id.0).fetch_optional(pool).await?
+        // Every request runs this: only the columns the session needs, no joins.
+        let sql = "SELECT login, first_name, last_name FROM users WHERE id = $2 AND active AND failed_logins < $1";
+        let row: Option<(String, String, String)> = on_pool!(self, pool => {
+            sqlx::query_as(sql).bind(lockout_threshold).bind(id.0).fetch_optional(pool).await?
         });
-        let Some(row) = row else { return Ok(None) };
-        let (roles, permissions) = self.roles_and_permissions(UserId(row.id)).await?;
-        let display_name = roster_domain::full_name(&row.first_name, &row.last_name);
-        Ok(Some(CurrentUser { id: UserId(row.id), login: row.login, display_name, roles, permissions, impersonator: None }))
+        let Some((login, first_name, last_name)) = row else { return Ok(None) };
+        let (roles, permissions) = self.roles_and_permissions(id).await?;
+        let display_name = roster_domain::full_name(&first_name, &last_name);
+        Ok(Some(CurrentUser { id, login, display_name, roles, permissions, impersonator: None }))
     }
 
     /// Attaches each row's roles with one query for the whole page.
