@@ -79,33 +79,17 @@ pub async fn execute(db: &Db, sql: &str) {
 /// How the database would run the audit log's page for one kind of event,
 /// as the engine's plan text (for tests that an index is used).
 pub async fn audit_page_plan(db: &Db, action: roster_domain::AuditAction) -> String {
-    let sql = crate::audit::audit_page_sql(true);
-    match &db.pool {
-        crate::Pool::Sqlite(pool) => {
-            let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .bind(i64::MAX)
-                .bind(action.key())
-                .bind("")
-                .bind("%%")
-                .bind(50_i64)
-                .fetch_all(pool)
-                .await
-                .expect("plan");
-            rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
-        }
-        crate::Pool::Postgres(pool) => {
-            let rows: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN {sql}"))
-                .bind(i64::MAX)
-                .bind(action.key())
-                .bind("")
-                .bind("%%")
-                .bind(50_i64)
-                .fetch_all(pool)
-                .await
-                .expect("plan");
-            rows.join("\n")
-        }
-    }
+    // SQLite's plan is rows whose fourth column describes a step; PostgreSQL's, one text column.
+    let (explain, column) = match db.backend() {
+        crate::Backend::Sqlite => ("EXPLAIN QUERY PLAN", 3),
+        crate::Backend::Postgres => ("EXPLAIN", 0),
+    };
+    let sql = format!("{explain} {}", crate::audit::audit_page_sql(true));
+    let lines: Result<Vec<String>, sqlx::Error> = crate::on_pool!(db, pool => {
+        let query = sqlx::query(&sql).bind(i64::MAX).bind(action.key()).bind("").bind("%%").bind(50_i64);
+        query.fetch_all(pool).await.map(|rows| rows.iter().map(|r| sqlx::Row::get::<String, _>(r, column)).collect())
+    });
+    lines.expect("plan").join("\n")
 }
 
 /// Ends every other PostgreSQL connection of `db`'s pool on the server side,
