@@ -188,7 +188,7 @@ test("a role that may manage users makes its holders admins, whatever it is call
   expect(await direct.text()).toContain("Other admins cannot be viewed from their perspective.");
 });
 
-test("deleting a role asks first, and a role somebody holds is kept", async ({ page }) => {
+test("deleting a role asks first, a role somebody holds is kept, and focus goes back where it was", async ({ page }) => {
   await signIn(page, ADMIN.login, ADMIN.password);
   await new UsersPage(page).expectShown();
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Roles" }).click();
@@ -204,6 +204,7 @@ test("deleting a role asks first, and a role somebody holds is kept", async ({ p
   await dialog.getByRole("button", { name: "Cancel" }).click();
   await expect(dialog).toHaveCount(0);
   await expect(page.getByRole("row").filter({ hasText: "Deputy" })).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "Delete Deputy" })).toBeFocused();
 
   // Nobody holds a new one: Cancel keeps it, Delete role removes it.
   await page.getByRole("button", { name: "New role" }).click();
@@ -213,11 +214,14 @@ test("deleting a role asks first, and a role somebody holds is kept", async ({ p
   await editor.getByRole("button", { name: "Save" }).click();
   await expect(page.locator(".notice")).toHaveText("Role “Night shift” saved");
   await page.getByRole("button", { name: "Delete Night shift" }).click();
-  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await page.keyboard.press("Escape");
+  await expect(dialog).toHaveCount(0);
   await expect(page.getByRole("row").filter({ hasText: "Night shift" })).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "Delete Night shift" })).toBeFocused();
   await page.getByRole("button", { name: "Delete Night shift" }).click();
   await dialog.getByRole("button", { name: "Delete role" }).click();
   await expect(dialog).toHaveCount(0);
   await expect(page.locator(".notice")).toHaveText("Role “Night shift” deleted");
   await expect(page.getByRole("row").filter({ hasText: "Night shift" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "New role" })).toBeFocused();
 });

@@ -1,8 +1,9 @@
 use crate::api::role_definitions;
-use crate::components::{DeleteRoleDialog, RoleDialog, SignedInPage};
+use crate::components::{focus_first, DeleteRoleDialog, RoleDialog, SignedInPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use roster_domain::{Permission, RoleDefinition};
+use std::time::Duration;
 
 /// `/admin/roles`: the built-in roles and the admins' own, with what each
 /// grants and how many users hold it. Roles are given in the user dialog.
@@ -23,13 +24,45 @@ enum Editing {
     Delete(RoleDefinition),
 }
 
+impl Editing {
+    /// The button that opened this dialog.
+    fn opener(&self) -> String {
+        match self {
+            Editing::New => "#new-role".to_owned(),
+            Editing::Role(role) => format!("tr[data-role-id=\"{}\"] button.edit-role", role.role.id),
+            Editing::Delete(role) => format!("tr[data-role-id=\"{}\"] button.danger", role.role.id),
+        }
+    }
+}
+
+/// Hands keyboard focus to `selector` once the page has redrawn, or to New
+/// role when that is gone.
+fn focus_soon(selector: String) {
+    set_timeout(
+        move || {
+            if !focus_first(&selector) {
+                focus_first("#new-role");
+            }
+        },
+        Duration::ZERO,
+    );
+}
+
 #[component]
 fn Roles() -> impl IntoView {
     let roles = Resource::new(|| (), |_| role_definitions());
     let editing = RwSignal::new(None::<Editing>);
     let notice = RwSignal::new(None::<String>);
-    let on_close = Callback::new(move |_| editing.set(None));
+    // Closed unchanged: back to the button that opened it. Saved or deleted:
+    // to New role, as the table is about to be drawn again.
+    let on_close = Callback::new(move |_| {
+        if let Some(opener) = editing.get_untracked().map(|e| e.opener()) {
+            focus_soon(opener);
+        }
+        editing.set(None);
+    });
     let on_saved = Callback::new(move |message: String| {
+        focus_soon("#new-role".to_owned());
         editing.set(None);
         notice.set(Some(message));
         roles.refetch();
@@ -37,7 +70,9 @@ fn Roles() -> impl IntoView {
     view! {
         <div class="page-title">
             <h1>"Roles"</h1>
-            <button type="button" class="primary" on:click=move |_| editing.set(Some(Editing::New))>"New role"</button>
+            <button type="button" class="primary" id="new-role" on:click=move |_| editing.set(Some(Editing::New))>
+                "New role"
+            </button>
         </div>
         <p class="notice" aria-live="polite">{move || notice.get()}</p>
         {move || {
@@ -80,7 +115,7 @@ fn RoleTable(roles: Vec<RoleDefinition>, editing: RwSignal<Option<Editing>>) -> 
                         let actions = (!role.built_in).then(|| {
                             let (to_edit, to_delete) = (role.clone(), role.clone());
                             view! {
-                                <button type="button" aria-label=format!("Edit {name}")
+                                <button type="button" class="edit-role" aria-label=format!("Edit {name}")
                                     on:click=move |_| editing.set(Some(Editing::Role(to_edit.clone())))>
                                     "Edit"
                                 </button>
