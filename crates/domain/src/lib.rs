@@ -32,7 +32,7 @@ pub use ticket::{
     valid_new_ticket, valid_reply, ArticleView, Hours, TicketListItem, TicketState, TicketSummary, TicketView, TicketsPage,
     TimeEntryView, MAX_ARTICLE_CHARS, MAX_HOURS_PER_ENTRY, MAX_TICKET_TITLE_CHARS, TICKETS_PAGE_SIZE,
 };
-pub use text::{is_one_line, is_plain_text};
+pub use text::{is_one_line, is_plain_text, without_control_characters};
 pub use time::Timestamp;
 pub use two_factor::{
     recovery_code_from_bytes, AuthenticatorSetup, SecondFactorCode, SignInStep, TwoFactorKind, TwoFactorMethod,

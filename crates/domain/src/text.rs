@@ -10,6 +10,22 @@ pub fn is_plain_text(value: &str) -> bool {
     value.chars().all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
 }
 
+/// `value` without the control characters a paste brings along, which the
+/// writer cannot see to remove: vertical tab, form feed and NEL become line
+/// breaks; NUL, escape codes, DEL and the rest are dropped. Line breaks and
+/// tabs stay.
+pub fn without_control_characters(value: &str) -> String {
+    value
+        .chars()
+        .filter_map(|c| match c {
+            '\n' | '\r' | '\t' => Some(c),
+            '\u{b}' | '\u{c}' | '\u{85}' => Some('\n'),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
 /// The impls every parsed text value shares: read access, the normalized
 /// (lower-case) form used for uniqueness, serde through `parse`, Display.
 macro_rules! parsed_text {
@@ -61,5 +77,12 @@ mod tests {
         for bad in ["a\0b", "a\u{7}b", "a\u{85}b"] {
             assert!(!is_plain_text(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn pasted_control_characters_are_dropped_or_become_line_breaks() {
+        let pasted = "\u{1b}[31mERROR\u{1b}[0m disk full\0\u{c}page 2\r\n\tdone\u{7f}";
+        assert_eq!(without_control_characters(pasted), "[31mERROR[0m disk full\npage 2\r\n\tdone");
+        assert!(is_plain_text(&without_control_characters(pasted)));
     }
 }

@@ -27,7 +27,7 @@ impl Roster {
     ) -> Result<SignInOutcome, AppError> {
         // Over-long input is refused before it reaches Argon2, and a login no
         // account could have (control characters) before it reaches the database.
-        if password.len() > Password::MAX_BYTES || login_or_email.len() > 1_000 || !is_one_line(login_or_email) {
+        if password.len() > Password::MAX_BYTES || login_or_email.len() > 1_000 || !is_one_line(login_or_email.trim()) {
             self.audit(AuditAction::SignInFailed, None, None, ip).await?;
             return Err(AppError::InvalidCredentials);
         }

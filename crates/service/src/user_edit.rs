@@ -88,7 +88,7 @@ impl Roster {
     pub async fn organization_names(&self, session: Option<&SignedIn>, text: &str) -> Result<Vec<String>, AppError> {
         require(session, Permission::AdminUser)?;
         // No organization has a longer name or control characters in it.
-        if text.chars().count() > roster_domain::limits::ORGANIZATION || !is_one_line(text) {
+        if text.chars().count() > roster_domain::limits::ORGANIZATION || !is_one_line(text.trim()) {
             return Ok(Vec::new());
         }
         self.db.organizations_matching(text, ORGANIZATION_SUGGESTIONS).await.map_err(store_error)
