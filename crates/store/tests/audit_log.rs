@@ -86,7 +86,7 @@ async fn a_rare_kind_of_event_is_found_through_its_index_not_by_reading_the_whol
         for _ in 0..3 {
             t.db.record_audit(&event(AuditAction::UserDeleted, None, None, "", "127.0.0.1")).await.unwrap();
         }
-        execute(&t.db, "ANALYZE").await;
+        execute(&t.db, "ANALYZE audit_events").await;
         let plan = audit_page_plan(&t.db, AuditAction::UserDeleted).await;
         assert!(plan.contains("audit_events_by_action"), "{}:\n{plan}", t.name);
         let page = t.db.audit_page("", Some(AuditAction::UserDeleted), None, 50).await.unwrap();
