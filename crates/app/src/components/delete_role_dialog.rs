@@ -18,10 +18,13 @@ pub fn DeleteRoleDialog(role: RoleDefinition, on_close: Callback<()>, on_deleted
         failure.set(None);
         spawn_local(async move {
             let result = delete_role(id).await;
-            deleting.set(false);
+            // The dialog may have been closed meanwhile: its signals are gone then.
+            deleting.try_set(false);
             match result {
                 Ok(()) => on_deleted.run(format!("Role “{name}” deleted")),
-                Err(e) => failure.set(Some(e)),
+                Err(e) => {
+                    failure.try_set(Some(e));
+                }
             }
         });
     };

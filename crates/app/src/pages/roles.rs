@@ -56,14 +56,29 @@ fn Roles() -> impl IntoView {
     // Closed unchanged: back to the button that opened it. Saved or deleted:
     // to New role, as the table is about to be drawn again.
     let on_close = Callback::new(move |_| {
-        if let Some(opener) = editing.get_untracked().map(|e| e.opener()) {
+        let closing = editing.get_untracked();
+        if let Some(opener) = closing.as_ref().map(Editing::opener) {
             focus_soon(opener);
+        }
+        // A refused deletion means someone took the role meanwhile: show the new count.
+        if matches!(closing, Some(Editing::Delete(_))) {
+            roles.refetch();
         }
         editing.set(None);
     });
     let on_saved = Callback::new(move |message: String| {
         focus_soon("#new-role".to_owned());
         editing.set(None);
+        notice.set(Some(message));
+        roles.refetch();
+    });
+    // A deletion that finishes after its dialog was closed still reports,
+    // but closes nothing opened since.
+    let on_deleted = Callback::new(move |message: String| {
+        if matches!(editing.get_untracked(), Some(Editing::Delete(_))) {
+            focus_soon("#new-role".to_owned());
+            editing.set(None);
+        }
         notice.set(Some(message));
         roles.refetch();
     });
@@ -79,7 +94,7 @@ fn Roles() -> impl IntoView {
             editing.get().map(|which| match which {
                 Editing::New => view! { <RoleDialog editing=None on_close on_saved /> }.into_any(),
                 Editing::Role(role) => view! { <RoleDialog editing=Some(role) on_close on_saved /> }.into_any(),
-                Editing::Delete(role) => view! { <DeleteRoleDialog role on_close on_deleted=on_saved /> }.into_any(),
+                Editing::Delete(role) => view! { <DeleteRoleDialog role on_close on_deleted /> }.into_any(),
             })
         }}
         <Transition fallback=|| view! { <p class="status" role="status">"Loading roles…"</p> }>
