@@ -41,6 +41,20 @@ pub fn Dialog(
     }
 }
 
+/// Moves keyboard focus to `selector` once the page has redrawn after a
+/// dialog closed, or to `fallback` when that element is gone (its row was
+/// deleted).
+pub fn focus_after_redraw(selector: String, fallback: &'static str) {
+    set_timeout(
+        move || {
+            if !focus_first(&selector) {
+                focus_first(fallback);
+            }
+        },
+        std::time::Duration::ZERO,
+    );
+}
+
 /// Moves keyboard focus to the first element matching `selector` (browser
 /// only); false if there is none. Dialogs hand focus back to what opened
 /// them this way, even when the list was redrawn meanwhile.

@@ -1,9 +1,8 @@
 use crate::api::role_definitions;
-use crate::components::{focus_first, DeleteRoleDialog, RoleDialog, SignedInPage};
+use crate::components::{focus_after_redraw, DeleteRoleDialog, RoleDialog, SignedInPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use roster_domain::{Permission, RoleDefinition};
-use std::time::Duration;
 
 /// `/admin/roles`: the built-in roles and the admins' own, with what each
 /// grants and how many users hold it. Roles are given in the user dialog.
@@ -38,14 +37,7 @@ impl Editing {
 /// Hands keyboard focus to `selector` once the page has redrawn, or to New
 /// role when that is gone.
 fn focus_soon(selector: String) {
-    set_timeout(
-        move || {
-            if !focus_first(&selector) {
-                focus_first("#new-role");
-            }
-        },
-        Duration::ZERO,
-    );
+    focus_after_redraw(selector, "#new-role");
 }
 
 #[component]

@@ -1,6 +1,6 @@
 use crate::api::{count_users, list_roles, search_users, start_impersonation, unlock_user};
 use crate::components::{
-    focus_first, go_to, landing_page, user_row_selector, DeleteUserDialog, SignedInPage, TwoFactorDialog, UserDialog, UserDialogMode,
+    focus_after_redraw, go_to, landing_page, user_row_selector, DeleteUserDialog, SignedInPage, TwoFactorDialog, UserDialog, UserDialogMode,
     UserRowActions, UserTable,
 };
 use leptos::task::spawn_local;
@@ -63,14 +63,7 @@ impl FocusReturn {
     /// Focuses the remembered element once the page has redrawn.
     fn restore(self) {
         if let Some(selector) = self.0.get_value() {
-            set_timeout(
-                move || {
-                    if !focus_first(&selector) {
-                        focus_first("#new-user");
-                    }
-                },
-                Duration::ZERO,
-            );
+            focus_after_redraw(selector, "#new-user");
         }
     }
 }
