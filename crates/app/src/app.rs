@@ -21,7 +21,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -31,7 +31,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The signed-in user (or `None`), loaded once per page and shared by all.
+/// The signed-in user (or `None`), loaded once per page and shared by the
+/// server-rendered parts of it (islands get what they need as props).
 #[derive(Clone, Copy)]
 pub struct CurrentUserResource(pub Resource<Result<Option<CurrentUser>, AppError>>);
 
@@ -39,14 +40,6 @@ pub struct CurrentUserResource(pub Resource<Result<Option<CurrentUser>, AppError
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(CurrentUserResource(Resource::new(|| (), |_| get_current_user())));
-
-    // Effects run only in the browser: this marks the page as hydrated, so
-    // people and tests can tell the WebAssembly app has taken over.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/roster.css" />
@@ -66,5 +59,19 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
             </Routes>
         </Router>
+        <HydrationMark />
     }
+}
+
+/// Marks the page as hydrated, so people and tests can tell the
+/// WebAssembly module has taken over. Islands hydrate in document order and
+/// this one comes last, so every other island on the page is live by then.
+#[island]
+fn HydrationMark() -> impl IntoView {
+    // Effects run only in the browser.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 }

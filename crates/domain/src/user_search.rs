@@ -201,6 +201,14 @@ impl UserSearch {
         }
     }
 
+    /// Reads a view from a URL query string (with or without its `?`), as
+    /// the browser's address bar holds it after Back or Forward.
+    pub fn from_query_string(query: &str) -> UserSearch {
+        let query = query.strip_prefix('?').unwrap_or(query);
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        UserSearch::from_query(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+    }
+
     /// The view as URL query parameters; defaults are left out.
     pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = Vec::new();
@@ -291,11 +299,9 @@ pub struct UsersPage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn parse(query: &str) -> UserSearch {
-        let pairs: HashMap<String, String> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
-        UserSearch::from_query(|k| pairs.get(k).cloned())
+        UserSearch::from_query_string(query)
     }
 
     #[test]
@@ -309,6 +315,14 @@ mod tests {
         };
         assert_eq!(parse(&view.to_query()), view);
         assert_eq!(UserSearch::default().href(), "/admin/users");
+    }
+
+    #[test]
+    fn the_address_bar_query_is_read_with_or_without_its_question_mark() {
+        let view = UserSearch { text: "anna b".into(), roles: vec![RoleId::AGENT], ..Default::default() };
+        assert_eq!(parse(&format!("?{}", view.to_query())), view);
+        assert_eq!(parse("?"), UserSearch::default());
+        assert_eq!(parse(""), UserSearch::default());
     }
 
     #[test]

@@ -56,6 +56,15 @@ async fn admins_get_matches_a_capped_count_and_then_the_exact_one() {
         let response = app.search(&admin, json!({ "roles": [3], "after": next })).await;
         let second: UsersPage = response.json().await.unwrap();
         assert!(second.rows.iter().all(|r| r.id < next.id), "{}: the next page starts after the first", app.db_name);
+
+        // The panel itself, rendered by the server, shows the capped figure
+        // and the list; the browser asks for the exact figure afterwards.
+        let page = app.page(&admin, "/admin/users?roles=customer").await;
+        assert_eq!(page.status(), 200, "{}", app.db_name);
+        let html = page.text().await.unwrap().replace("<!>", "");
+        assert!(html.contains("1,000+ users"), "{}: the capped count is on the page", app.db_name);
+        assert!(!html.contains("Loading users"), "{}: the list is rendered, not waited for", app.db_name);
+        assert_eq!(html.matches("data-user-id=\"").count(), 50, "{}: a page of users", app.db_name);
     }
 }
 

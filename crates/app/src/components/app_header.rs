@@ -21,7 +21,7 @@ pub fn AppHeader(user: CurrentUser) -> impl IntoView {
                         }
                     })}
             </nav>
-            <AvatarMenu user />
+            <AvatarMenu display_name=user.display_name.clone() login=user.login.clone() initials=user.initials() />
         </header>
     }
 }

@@ -2,12 +2,12 @@ use super::go_to;
 use crate::api::SignOut;
 use leptos::html;
 use leptos::prelude::*;
-use roster_domain::CurrentUser;
 
-/// The avatar button and its menu: who is signed in, Profile, and Sign out.
+/// The avatar button and its menu: who is signed in (`display_name`, `login`,
+/// and `initials` on the button), Profile, and Sign out.
 /// Keyboard: Enter or Space opens it, focus moves into it, Escape closes it.
-#[component]
-pub fn AvatarMenu(user: CurrentUser) -> impl IntoView {
+#[island]
+pub fn AvatarMenu(display_name: String, login: String, initials: String) -> impl IntoView {
     let open = RwSignal::new(false);
     let sign_out = ServerAction::<SignOut>::new();
     let first_item = NodeRef::<html::A>::new();
@@ -41,15 +41,15 @@ pub fn AvatarMenu(user: CurrentUser) -> impl IntoView {
                 aria-haspopup="menu"
                 aria-controls="avatar-menu"
                 aria-expanded=move || open.get().to_string()
-                aria-label=format!("Account menu for {}", user.display_name)
+                aria-label=format!("Account menu for {display_name}")
                 on:click=move |_| open.update(|o| *o = !*o)
             >
-                {user.initials()}
+                {initials}
             </button>
             <div id="avatar-menu" class="menu" role="menu" aria-label="Account" hidden=move || !open.get()>
                 <p class="menu-caption" role="none">
-                    {user.display_name.clone()}
-                    <small>{user.login.clone()}</small>
+                    {display_name.clone()}
+                    <small>{login}</small>
                 </p>
                 <a role="menuitem" href="/profile" node_ref=first_item>
                     "Profile"

@@ -6,7 +6,7 @@ use roster_domain::{AppError, FieldError};
 
 /// Change your password: the current one is required; your other sessions
 /// end, this one stays.
-#[component]
+#[island]
 pub fn ChangePasswordForm() -> impl IntoView {
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());

@@ -7,6 +7,20 @@ use roster_domain::CurrentUser;
 /// and **Back to my view ✕**, which returns the admin to the Users panel.
 #[component]
 pub fn ImpersonationBanner(user: CurrentUser, admin: String) -> impl IntoView {
+    view! {
+        <div class="impersonation-banner" role="region" aria-label="Viewing as another user">
+            <p>
+                "You are viewing Roster as " <strong>{format!("{} ({})", user.display_name, user.login)}</strong>
+                ". Everything you do here is done as them, and recorded as done by " {admin} "."
+            </p>
+            <BackToMyView />
+        </div>
+    }
+}
+
+/// The banner's one interactive part.
+#[island]
+fn BackToMyView() -> impl IntoView {
     let back = ServerAction::<EndImpersonation>::new();
     Effect::new(move |_| {
         if let Some(Ok(_)) = back.value().get() {
@@ -15,15 +29,9 @@ pub fn ImpersonationBanner(user: CurrentUser, admin: String) -> impl IntoView {
     });
     let error = move || back.value().get().and_then(Result::err).map(|e| e.to_string());
     view! {
-        <div class="impersonation-banner" role="region" aria-label="Viewing as another user">
-            <p>
-                "You are viewing Roster as " <strong>{format!("{} ({})", user.display_name, user.login)}</strong>
-                ". Everything you do here is done as them, and recorded as done by " {admin} "."
-            </p>
-            <ActionForm action=back>
-                <button type="submit" disabled=move || back.pending().get()>"Back to my view ✕"</button>
-            </ActionForm>
-            <p class="form-error" role="alert">{error}</p>
-        </div>
+        <ActionForm action=back>
+            <button type="submit" disabled=move || back.pending().get()>"Back to my view ✕"</button>
+        </ActionForm>
+        <p class="form-error" role="alert">{error}</p>
     }
 }

@@ -9,9 +9,12 @@ use roster_domain::{AppError, AuthenticatorSetup, TwoFactorKind, TwoFactorMethod
 
 /// Your second factors: an authenticator app and recovery codes, each set
 /// up, replaced or removed here.
-#[component]
+#[island]
 pub fn TwoFactorSettings() -> impl IntoView {
-    let methods = LocalResource::new(my_two_factor_methods);
+    // A resource the server resolves and hands over with the page: the
+    // page's frame is rendered on the server only, so a value only the
+    // browser could load would leave it waiting.
+    let methods = Resource::new(|| (), |_| my_two_factor_methods());
     let notice = RwSignal::new(None::<String>);
     let changed = Callback::new(move |message: String| {
         notice.set(Some(message));
@@ -21,20 +24,23 @@ pub fn TwoFactorSettings() -> impl IntoView {
         <section class="two-factor" aria-labelledby="two-factor-heading">
             <h3 id="two-factor-heading">"Two-factor authentication"</h3>
             <p class="notice" role="status">{move || notice.get()}</p>
-            {move || match methods.get() {
-                None => view! { <p class="status">"Loading your methods…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                Some(Ok(methods)) => {
-                    let find = |kind| methods.iter().find(|m: &&TwoFactorMethod| m.kind == kind).cloned();
-                    let app = find(TwoFactorKind::AuthenticatorApp);
-                    let codes = find(TwoFactorKind::RecoveryCodes);
-                    view! {
-                        <AuthenticatorApp method=app changed />
-                        <RecoveryCodes method=codes changed />
+            <Transition fallback=|| view! { <p class="status">"Loading your methods…"</p> }>
+                {move || Suspend::new(async move {
+                    match methods.await {
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(methods) => {
+                            let find = |kind| methods.iter().find(|m: &&TwoFactorMethod| m.kind == kind).cloned();
+                            let app = find(TwoFactorKind::AuthenticatorApp);
+                            let codes = find(TwoFactorKind::RecoveryCodes);
+                            view! {
+                                <AuthenticatorApp method=app changed />
+                                <RecoveryCodes method=codes changed />
+                            }
+                            .into_any()
+                        }
                     }
-                    .into_any()
-                }
-            }}
+                })}
+            </Transition>
         </section>
     }
 }

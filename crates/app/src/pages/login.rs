@@ -11,18 +11,8 @@ use roster_domain::{AppError, SignInStep};
 /// the code step. A reload during the code step shows the code step again.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let sign_in = ServerAction::<SignIn>::new();
     let current_user = expect_context::<CurrentUserResource>().0;
     let awaiting_code = Resource::new(|| (), |_| get_awaiting_code());
-    let code_step = RwSignal::new(false);
-
-    // A full page load after signing in, so every part of the page sees the new session.
-    Effect::new(move |_| match sign_in.value().get() {
-        Some(Ok(SignInStep::SignedIn(user))) => go_to(landing_page(&user)),
-        Some(Ok(SignInStep::CodeRequired)) => code_step.set(true),
-        _ => {}
-    });
-    let error = move || sign_in.value().get().and_then(Result::err).map(|e| e.to_string());
 
     view! {
         <Title text="Sign in" />
@@ -36,30 +26,47 @@ pub fn LoginPage() -> impl IntoView {
                     if let Some(user) = user.ok().flatten() {
                         return Either::Left(view! { <Redirect path=landing_page(&user) /> });
                     }
-                    let pending = pending.unwrap_or(false);
-                    Either::Right(view! {
-                        <Show when=move || pending || code_step.get() fallback=move || view! {
-                            <ActionForm action=sign_in attr:aria-label="Sign in">
-                                <label for="login">"Login or email"</label>
-                                <input id="login" name="login" type="text" autocomplete="username" required autofocus />
-                                <label for="password">"Password"</label>
-                                <input
-                                    id="password"
-                                    name="password"
-                                    type="password"
-                                    autocomplete="current-password"
-                                    required
-                                />
-                                <p class="form-error" role="alert">{error}</p>
-                                <button type="submit" disabled=move || sign_in.pending().get()>"Sign in"</button>
-                            </ActionForm>
-                        }>
-                            <CodeStep />
-                        </Show>
-                    })
+                    Either::Right(view! { <SignInSteps awaiting_code=pending.unwrap_or(false) /> })
                 })}
             </Suspense>
         </main>
+    }
+}
+
+/// The password form, or the code form once a sign-in waits for its code
+/// (`awaiting_code` when the page loaded, or after the password step here).
+#[island]
+fn SignInSteps(awaiting_code: bool) -> impl IntoView {
+    let sign_in = ServerAction::<SignIn>::new();
+    let code_step = RwSignal::new(awaiting_code);
+
+    // A full page load after signing in, so every part of the page sees the new session.
+    Effect::new(move |_| match sign_in.value().get() {
+        Some(Ok(SignInStep::SignedIn(user))) => go_to(landing_page(&user)),
+        Some(Ok(SignInStep::CodeRequired)) => code_step.set(true),
+        _ => {}
+    });
+    let error = move || sign_in.value().get().and_then(Result::err).map(|e| e.to_string());
+
+    view! {
+        <Show when=move || code_step.get() fallback=move || view! {
+            <ActionForm action=sign_in attr:aria-label="Sign in">
+                <label for="login">"Login or email"</label>
+                <input id="login" name="login" type="text" autocomplete="username" required autofocus />
+                <label for="password">"Password"</label>
+                <input
+                    id="password"
+                    name="password"
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                />
+                <p class="form-error" role="alert">{error}</p>
+                <button type="submit" disabled=move || sign_in.pending().get()>"Sign in"</button>
+            </ActionForm>
+        }>
+            <CodeStep />
+        </Show>
     }
 }
 

@@ -14,7 +14,7 @@ pub fn NewTicketPage() -> impl IntoView {
     }
 }
 
-#[component]
+#[island]
 fn NewTicketForm() -> impl IntoView {
     let title = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());

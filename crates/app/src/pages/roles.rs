@@ -40,7 +40,8 @@ fn focus_soon(selector: String) {
     focus_after_redraw(selector, "#new-role");
 }
 
-#[component]
+/// The page's content, interactive throughout.
+#[island]
 fn Roles() -> impl IntoView {
     let roles = Resource::new(|| (), |_| role_definitions());
     let editing = RwSignal::new(None::<Editing>);

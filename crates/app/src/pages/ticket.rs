@@ -13,15 +13,21 @@ use roster_domain::{AppError, TicketState, TicketView};
 pub fn TicketPage() -> impl IntoView {
     view! {
         <Title text="Ticket" />
-        <SignedInPage permission=None content=|_| view! { <Ticket /> }.into_any() />
+        <SignedInPage
+            permission=None
+            content=|_| {
+                let number = use_params_map().with_untracked(|p| p.get("number").and_then(|n| n.parse::<i64>().ok()));
+                view! { <Ticket number /> }.into_any()
+            }
+        />
     }
 }
 
-#[component]
-fn Ticket() -> impl IntoView {
-    let params = use_params_map();
-    let number = Memo::new(move |_| params.with(|p| p.get("number").and_then(|n| n.parse::<i64>().ok())));
-    let ticket = Resource::new(move || number.get(), |number| async move {
+/// The ticket numbered `number` (`None`: the address named no number). An
+/// island: its forms save and then show the ticket as it now is.
+#[island]
+fn Ticket(number: Option<i64>) -> impl IntoView {
+    let ticket = Resource::new(move || number, |number| async move {
         match number {
             Some(n) => get_ticket(n).await,
             None => Err(AppError::NotFound),

@@ -6,8 +6,7 @@ use crate::components::{
 use leptos::task::spawn_local;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_query_map;
 use roster_domain::{MatchCount, Permission, RoleId, UserFacet, UserId, UserSearch, UserSort, UsersPage as Page};
 use std::time::Duration;
 
@@ -22,26 +21,44 @@ pub fn UsersPage() -> impl IntoView {
         <Title text="Users" />
         <SignedInPage
             permission=Some(Permission::AdminUser)
-            content=|admin| view! { <UsersPanel me=admin.id /> }.into_any()
+            content=|admin| {
+                let initial = use_query_map().with_untracked(|q| UserSearch::from_query(|key| q.get(key)));
+                view! { <UsersPanel me=admin.id initial /> }.into_any()
+            }
         />
     }
 }
 
-/// Goes to another view of the panel. It keeps the panel's owner because
-/// event handlers run outside it, where the router cannot be found.
+/// Goes to another view of the panel: the address bar and the list follow.
 #[derive(Clone, Copy)]
-struct ViewChanger(StoredValue<Owner>);
+struct ViewChanger(RwSignal<UserSearch>);
 
 impl ViewChanger {
-    fn new() -> ViewChanger {
-        ViewChanger(StoredValue::new(Owner::current().expect("the Users panel has an owner")))
-    }
-
     /// Typing refines the current history entry (`replace`); every other
     /// change adds one, so Back steps through them.
     fn show(self, view: &UserSearch, replace: bool) {
-        let options = NavigateOptions { replace, scroll: false, ..Default::default() };
-        self.0.with_value(|owner| owner.with(|| use_navigate()(&view.href(), options)));
+        if let Ok(history) = window().history() {
+            let href = view.href();
+            let _ = if replace {
+                history.replace_state_with_url(&leptos::wasm_bindgen::JsValue::NULL, "", Some(&href))
+            } else {
+                history.push_state_with_url(&leptos::wasm_bindgen::JsValue::NULL, "", Some(&href))
+            };
+        }
+        self.0.set(view.clone());
+    }
+
+    /// Back and Forward: the panel shows what the address now says.
+    fn follow_history(self) {
+        let current = self.0;
+        // Effects run only in the browser, where there is a window to listen to.
+        Effect::new(move |_| {
+            let listener = window_event_listener(leptos::ev::popstate, move |_| {
+                let query = window().location().search().unwrap_or_default();
+                current.set(UserSearch::from_query_string(&query));
+            });
+            on_cleanup(move || listener.remove());
+        });
     }
 }
 
@@ -68,14 +85,17 @@ impl FocusReturn {
     }
 }
 
-#[component]
-fn UsersPanel(me: UserId) -> impl IntoView {
-    let query = use_query_map();
-    let search = Memo::new(move |_| query.with(|q| UserSearch::from_query(|key| q.get(key))));
+/// Everything on the panel below its frame; `initial` is the view the
+/// address asked for when the page loaded.
+#[island]
+fn UsersPanel(me: UserId, initial: UserSearch) -> impl IntoView {
+    let current = RwSignal::new(initial);
+    let search = Memo::new(move |_| current.get());
     // A newer search supersedes an older one still in flight: its answer is dropped.
     let page = Resource::new(move || search.get(), search_users);
     let roles = Resource::new(|| (), |_| list_roles());
-    let changer = ViewChanger::new();
+    let changer = ViewChanger(current);
+    changer.follow_history();
 
     let dialog = RwSignal::new(None::<PanelDialog>);
     let notice = RwSignal::new(None::<String>);
@@ -185,7 +205,7 @@ fn UsersPanel(me: UserId) -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(found) => {
-                        view! { <Results shown=search.get_untracked() current=search found actions /> }.into_any()
+                        view! { <Results shown=search.get_untracked() current=search found actions changer /> }.into_any()
                     }
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
@@ -321,7 +341,13 @@ fn SortChoice(search: Memo<UserSearch>, changer: ViewChanger) -> impl IntoView {
 /// The count, the table and the pager for the answer to `shown`; while the
 /// address already asks for another view, it says a search is under way.
 #[component]
-fn Results(shown: UserSearch, current: Memo<UserSearch>, found: Page, actions: UserRowActions) -> impl IntoView {
+fn Results(
+    shown: UserSearch,
+    current: Memo<UserSearch>,
+    found: Page,
+    actions: UserRowActions,
+    changer: ViewChanger,
+) -> impl IntoView {
     let search = shown.clone();
     let pending = Memo::new(move |_| current.with(|c| *c != shown));
     let filtered = search.first_page() != UserSearch { sort: search.sort, ..Default::default() };
@@ -337,29 +363,46 @@ fn Results(shown: UserSearch, current: Memo<UserSearch>, found: Page, actions: U
             <UserTable rows=found.rows empty=empty actions />
         </div>
         <nav class="pager" aria-label="Pages">
-            {first.map(|view| view! { <a href=view.href()>"← First page"</a> })}
-            {next.map(|view| view! { <a href=view.href() rel="next">"Next page →"</a> })}
+            {first.map(|view| view! { <PagerLink view changer label="← First page" rel="" /> })}
+            {next.map(|view| view! { <PagerLink view changer label="Next page →" rel="next" /> })}
         </nav>
     }
 }
 
+/// A link to another page of the list. A plain click stays on this page
+/// and shows that view at the top of the window; a click asking for a new
+/// tab or window is the browser's.
+#[component]
+fn PagerLink(view: UserSearch, changer: ViewChanger, label: &'static str, rel: &'static str) -> impl IntoView {
+    let href = view.href();
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        if ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
+            return;
+        }
+        ev.prevent_default();
+        changer.show(&view, false);
+        window().scroll_to_with_x_and_y(0.0, 0.0);
+    };
+    view! { <a href=href rel=(!rel.is_empty()).then_some(rel) on:click=on_click>{label}</a> }
+}
+
 /// "1,234 users"; when the first answer was capped, the exact figure
-/// follows from a second, slower request made by the browser.
+/// follows from a second, slower request made by the browser once the panel
+/// is live (the server and the hydrating browser both show the capped
+/// figure first, so the two renderings match).
 #[component]
 fn Count(search: UserSearch, count: MatchCount) -> impl IntoView {
-    match count {
-        MatchCount::Exact(_) => view! { <span>{count.to_string()}</span> }.into_any(),
-        MatchCount::AtLeast(_) => {
-            let exact = LocalResource::new(move || count_users(search.clone()));
-            view! {
-                <span>
-                    {move || match exact.get() {
-                        Some(Ok(n)) => MatchCount::Exact(n).to_string(),
-                        Some(Err(_)) | None => count.to_string(),
-                    }}
-                </span>
-            }
-            .into_any()
-        }
+    let shown = RwSignal::new(count);
+    if let MatchCount::AtLeast(_) = count {
+        // Effects run only in the browser.
+        Effect::new(move |_| {
+            let search = search.clone();
+            spawn_local(async move {
+                if let Ok(n) = count_users(search).await {
+                    shown.set(MatchCount::Exact(n));
+                }
+            });
+        });
     }
+    view! { <span>{move || shown.get().to_string()}</span> }
 }
