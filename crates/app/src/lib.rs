@@ -1,6 +1,7 @@
-//! Roster's web application. The same code renders on the server (`ssr`)
-//! and hydrates in the browser (`hydrate`); server functions in `api` run on
-//! the server and are called over HTTP from the browser.
+//! Roster's web application. Pages render on the server (`ssr`); only the
+//! interactive parts, marked `#[island]`, are compiled for the browser and
+//! hydrate there (`hydrate`). Server functions in `api` run on the server
+//! and are called over HTTP from the islands.
 
 pub mod api;
 mod app;

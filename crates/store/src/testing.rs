@@ -70,10 +70,17 @@ pub async fn all() -> Vec<TestDb> {
 }
 
 /// Runs one statement directly, for tests that need a state no store
-/// function creates yet.
-pub async fn execute(db: &Db, sql: &str) {
+/// function creates yet; returns how many rows it touched.
+pub async fn execute(db: &Db, sql: &str) -> u64 {
     crate::on_pool!(db, pool => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// Runs one query that answers with one number, for tests that read the
+/// database's own catalog.
+pub async fn count(db: &Db, sql: &str) -> i64 {
+    crate::on_pool!(db, pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 /// How the database would run the audit log's page for one kind of event,

@@ -1,7 +1,7 @@
 //! The audit log's search and paging, on every available engine.
 
 use roster_domain::{AuditAction, Login, RoleId, Timestamp, UserId};
-use roster_store::testing::{all, audit_page_plan, execute};
+use roster_store::testing::{all, audit_page_plan, count, execute};
 use roster_store::{AuditRecord, Db, NewUser, Profile};
 
 const NOW: Timestamp = Timestamp(1_795_845_000);
@@ -91,5 +91,30 @@ async fn a_rare_kind_of_event_is_found_through_its_index_not_by_reading_the_whol
         assert!(plan.contains("audit_events_by_action"), "{}:\n{plan}", t.name);
         let page = t.db.audit_page("", Some(AuditAction::UserDeleted), None, 50).await.unwrap();
         assert_eq!(page.len(), 3, "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn an_index_the_operator_built_beforehand_is_kept_by_the_migration() {
+    for t in all().await {
+        // A database one migration behind, as before upgrading Roster.
+        execute(&t.db, "DROP INDEX audit_events_by_action").await;
+        assert_eq!(execute(&t.db, "DELETE FROM _sqlx_migrations WHERE version = 8").await, 1, "{}", t.name);
+        // What the README tells operators with a large trail to run first:
+        // on PostgreSQL it builds without holding back audit writes.
+        let build = match t.name {
+            "sqlite" => "CREATE INDEX audit_events_by_action ON audit_events (action, id)",
+            _ => "CREATE INDEX CONCURRENTLY audit_events_by_action ON audit_events (action, id)",
+        };
+        execute(&t.db, build).await;
+
+        t.db.migrate().await.unwrap_or_else(|e| panic!("{}: the upgrade runs: {e}", t.name));
+        let applied = count(&t.db, "SELECT COUNT(*) FROM _sqlx_migrations WHERE version = 8 AND success").await;
+        assert_eq!(applied, 1, "{}: the migration is recorded as done", t.name);
+        let indexes = match t.name {
+            "sqlite" => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'audit_events_by_action'",
+            _ => "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'audit_events_by_action'",
+        };
+        assert_eq!(count(&t.db, indexes).await, 1, "{}: one index, the operator's", t.name);
     }
 }

@@ -7,8 +7,8 @@ use roster_domain::{AuditAction, AuditEntry, AuditQuery, Permission, UserRef, MA
 
 /// `/admin/audit`: security and admin events, newest first — who did what
 /// to whom, when, from where, and on whose behalf. The view lives in the
-/// address; the search form is a plain GET form, so it works before the
-/// page hydrates and links restore it.
+/// address; the search form is a plain GET form, so the page needs no
+/// browser code and links restore it.
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
     view! {
