@@ -22,3 +22,18 @@ test("without JavaScript an admin can still sign in and read the Users panel", a
   await expect(page).toHaveURL(/\/admin\/users\?q=lindqvist$/);
   await expect(page.getByRole("status")).toHaveText("17 users");
 });
+
+test("without JavaScript a form that needs it cannot be sent, so no password ends up in an address", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByLabel("Login or email").fill("admin");
+  await page.getByLabel("Password").fill("e2e admin password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/admin\/users$/);
+
+  await page.goto("/profile");
+  await expect(page.getByRole("heading", { name: "Password & Authentication" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Change password" })).toBeDisabled();
+  await page.getByLabel("Current password").fill("e2e admin password");
+  await page.getByLabel("Current password").press("Enter");
+  await expect(page).toHaveURL(/\/profile$/);
+});

@@ -107,3 +107,18 @@ async fn bad_searches_get_a_clear_error_and_never_a_500() {
         assert_eq!(response.status(), 413, "{}: oversized body", app.db_name);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_panel_reads_its_address_as_the_browser_does_after_back_and_forward() {
+    for app in apps().await {
+        let admin = app.browser();
+        app.sign_in(&admin, "admin", ADMIN_PASSWORD).await;
+        // "%41" typed into the search box: decoded once, it stays "%41".
+        let page = app.page(&admin, "/admin/users?q=%2541").await;
+        assert_eq!(page.status(), 200, "{}", app.db_name);
+        let html = page.text().await.unwrap();
+        assert!(html.contains(r#"value="%41""#), "{}: the search box shows what was typed", app.db_name);
+        // The panel's starting view, handed to the browser in its island's props.
+        assert!(html.contains("&quot;text&quot;:&quot;%41&quot;"), "{}: the panel starts from the same view", app.db_name);
+    }
+}

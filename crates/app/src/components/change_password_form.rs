@@ -1,4 +1,4 @@
-use super::{form_failure, InputField};
+use super::{form_failure, is_live, InputField};
 use crate::api::change_password;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -14,6 +14,7 @@ pub fn ChangePasswordForm() -> impl IntoView {
     let failure = RwSignal::new(None::<AppError>);
     let done = RwSignal::new(None::<&'static str>);
     let saving = RwSignal::new(false);
+    let live = is_live();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         done.set(None);
@@ -38,7 +39,7 @@ pub fn ChangePasswordForm() -> impl IntoView {
         });
     };
     view! {
-        <form class="profile-form" aria-labelledby="change-password-heading" on:submit=on_submit>
+        <form class="profile-form" method="post" aria-labelledby="change-password-heading" on:submit=on_submit>
             <h3 id="change-password-heading">"Change password"</h3>
             <InputField
                 name="current_password"
@@ -66,7 +67,7 @@ pub fn ChangePasswordForm() -> impl IntoView {
             />
             {form_failure(failure)}
             <p class="notice" role="status">{move || done.get()}</p>
-            <button type="submit" class="primary" disabled=move || saving.get()>"Change password"</button>
+            <button type="submit" class="primary" disabled=move || !live.get() || saving.get()>"Change password"</button>
         </form>
     }
 }

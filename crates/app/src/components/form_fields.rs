@@ -5,6 +5,16 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use roster_domain::AppError;
 
+/// Whether this island runs in the browser yet. Until it does, the page is
+/// the server's HTML alone, and a form sent then would go out as a plain GET
+/// with every field in the address; submit buttons stay disabled until then.
+pub fn is_live() -> ReadSignal<bool> {
+    let (live, set_live) = signal(false);
+    // Effects run only in the browser, once the island has hydrated.
+    Effect::new(move |_| set_live.set(true));
+    live
+}
+
 /// An input with its label and, below it, the error the server gave for
 /// `name` (linked by `aria-describedby`). With `rows` it is a multi-line
 /// text area.

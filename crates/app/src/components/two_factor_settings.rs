@@ -11,9 +11,9 @@ use roster_domain::{AppError, AuthenticatorSetup, TwoFactorKind, TwoFactorMethod
 /// up, replaced or removed here.
 #[island]
 pub fn TwoFactorSettings() -> impl IntoView {
-    // A resource the server resolves and hands over with the page: the
-    // page's frame is rendered on the server only, so a value only the
-    // browser could load would leave it waiting.
+    // Loaded while the server renders the page, so the methods are in its
+    // HTML (a browser-only load here would hold the server-rendered page
+    // frame's Suspense at "Loading…").
     let methods = Resource::new(|| (), |_| my_two_factor_methods());
     let notice = RwSignal::new(None::<String>);
     let changed = Callback::new(move |message: String| {

@@ -1,5 +1,5 @@
 use crate::api::open_ticket;
-use crate::components::{form_failure, go_to, InputField, SignedInPage};
+use crate::components::{form_failure, go_to, is_live, InputField, SignedInPage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -20,6 +20,7 @@ fn NewTicketForm() -> impl IntoView {
     let body = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<AppError>);
     let saving = RwSignal::new(false);
+    let live = is_live();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         saving.set(true);
@@ -39,7 +40,7 @@ fn NewTicketForm() -> impl IntoView {
             <InputField name="title" label="Title" value=title failure />
             <InputField name="body" label="What happened?" value=body failure rows=8 />
             {form_failure(failure)}
-            <button type="submit" class="primary" disabled=move || saving.get()>"Open ticket"</button>
+            <button type="submit" class="primary" disabled=move || !live.get() || saving.get()>"Open ticket"</button>
         </form>
     }
 }

@@ -1,5 +1,5 @@
 use crate::api::{change_ticket_state, get_ticket, log_ticket_time, reply_to_ticket};
-use crate::components::{form_failure, InputField, SignedInPage};
+use crate::components::{form_failure, is_live, InputField, SignedInPage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -129,6 +129,7 @@ fn ReplyForm(number: i64, changed: Callback<()>) -> impl IntoView {
     let body = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<AppError>);
     let saving = RwSignal::new(false);
+    let live = is_live();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let text = body.get_untracked();
@@ -138,7 +139,7 @@ fn ReplyForm(number: i64, changed: Callback<()>) -> impl IntoView {
         <form class="ticket-form reply" on:submit=on_submit>
             <InputField name="body" label="Your reply" value=body failure rows=5 />
             {form_failure(failure)}
-            <button type="submit" class="primary" disabled=move || saving.get()>"Send reply"</button>
+            <button type="submit" class="primary" disabled=move || !live.get() || saving.get()>"Send reply"</button>
         </form>
     }
 }
@@ -148,6 +149,7 @@ fn LogTimeForm(number: i64, changed: Callback<()>) -> impl IntoView {
     let hours = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<AppError>);
     let saving = RwSignal::new(false);
+    let live = is_live();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let typed = hours.get_untracked();
@@ -157,7 +159,7 @@ fn LogTimeForm(number: i64, changed: Callback<()>) -> impl IntoView {
         <form class="ticket-form inline" on:submit=on_submit>
             <InputField name="hours" label="Hours worked" value=hours failure />
             {form_failure(failure)}
-            <button type="submit" disabled=move || saving.get()>"Log hours"</button>
+            <button type="submit" disabled=move || !live.get() || saving.get()>"Log hours"</button>
         </form>
     }
 }
@@ -167,6 +169,7 @@ fn StateForm(number: i64, state: TicketState, changed: Callback<()>) -> impl Int
     let chosen = RwSignal::new(state);
     let failure = RwSignal::new(None::<AppError>);
     let saving = RwSignal::new(false);
+    let live = is_live();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let to = chosen.get_untracked();
@@ -191,7 +194,7 @@ fn StateForm(number: i64, state: TicketState, changed: Callback<()>) -> impl Int
                 </select>
             </div>
             {form_failure(failure)}
-            <button type="submit" disabled=move || saving.get()>"Change state"</button>
+            <button type="submit" disabled=move || !live.get() || saving.get()>"Change state"</button>
         </form>
     }
 }

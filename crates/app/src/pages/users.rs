@@ -6,7 +6,7 @@ use crate::components::{
 use leptos::task::spawn_local;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::use_location;
 use roster_domain::{MatchCount, Permission, RoleId, UserFacet, UserId, UserSearch, UserSort, UsersPage as Page};
 use std::time::Duration;
 
@@ -22,7 +22,8 @@ pub fn UsersPage() -> impl IntoView {
         <SignedInPage
             permission=Some(Permission::AdminUser)
             content=|admin| {
-                let initial = use_query_map().with_untracked(|q| UserSearch::from_query(|key| q.get(key)));
+                // Read as the panel reads the address after Back or Forward.
+                let initial = UserSearch::from_query_string(&use_location().search.get_untracked());
                 view! { <UsersPanel me=admin.id initial /> }.into_any()
             }
         />
