@@ -23,6 +23,18 @@ test("without JavaScript an admin can still sign in and read the Users panel", a
   await expect(page.getByRole("status")).toHaveText("17 users");
 });
 
+test("without JavaScript a wrong password is reported on the sign-in page", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByLabel("Login or email").fill("admin");
+  await page.getByLabel("Password").fill("not the admin password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+
+  // The server sends the form back to the page it came from, with its error.
+  await expect(page).toHaveURL(/\/login\?/);
+  await expect(page.getByRole("alert")).toHaveText("Wrong login or password.");
+  await expect(page.getByLabel("Login or email")).toBeVisible();
+});
+
 test("without JavaScript a form that needs it cannot be sent, so no password ends up in an address", async ({ page }) => {
   await page.goto("/login");
   await page.getByLabel("Login or email").fill("admin");

@@ -62,12 +62,25 @@ pub fn call() -> Result<Call, AppError> {
     Ok(Call { roster: state.roster, session })
 }
 
-/// Passes a server function's result through, giving errors their HTTP status.
+/// Passes a server function's result through, giving errors their HTTP status
+/// — except for a form sent without JavaScript: that is answered by a
+/// redirect back to its page with the error in the address, which the page
+/// shows, and an error status would turn the redirect into a bare error page.
 pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let (Err(e), Some(response)) = (&result, use_context::<ResponseOptions>()) {
-        response.set_status(StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+        if !sent_by_plain_form() {
+            response.set_status(StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+        }
     }
     result
+}
+
+/// Whether the request is a browser's own form submission, which asks for a
+/// page (`text/html`), rather than a call from Roster's code or another client.
+fn sent_by_plain_form() -> bool {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.headers.get(http::header::ACCEPT)?.to_str().ok().map(|accept| accept.contains("text/html")))
+        .unwrap_or(false)
 }
 
 /// A page's Content-Security-Policy: scripts only from Roster itself or

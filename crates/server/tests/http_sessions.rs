@@ -145,3 +145,34 @@ async fn unknown_pages_are_404() {
         assert!(response.text().await.unwrap().contains("Page not found"));
     }
 }
+
+/// Without JavaScript the sign-in form posts straight to its server
+/// function; the answer sends the browser back to the sign-in page, which
+/// says what went wrong.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_form_sent_without_javascript_comes_back_with_its_error() {
+    for app in apps().await {
+        let browser = app.browser();
+        let response = browser
+            .post(app.url("/api/sign_in"))
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .header("referer", app.url("/login"))
+            .form(&[("login", "admin"), ("password", "not the password")])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_redirection(), "{}: {}", app.db_name, response.status());
+        assert!(session_cookie(&response).is_none_or(|c| c.contains("Max-Age=0")), "{}: no session", app.db_name);
+        let back = response.headers()["location"].to_str().unwrap().to_owned();
+        assert!(back.starts_with(&app.url("/login?")), "{}: {back}", app.db_name);
+
+        let page = browser.get(&back).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{}", app.db_name);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Wrong login or password."), "{}: the page shows the error", app.db_name);
+
+        // Called by Roster's own code (or any other client), the same failure keeps its status.
+        let called = app.sign_in(&browser, "admin", "not the password").await;
+        assert_eq!(called.status(), 401, "{}", app.db_name);
+    }
+}
