@@ -1,7 +1,8 @@
 use super::go_to;
-use crate::api::SignOut;
+use crate::api::sign_out;
 use leptos::html;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 /// The avatar button and its menu: who is signed in (`display_name`, `login`,
 /// and `initials` on the button), Profile, and Sign out.
@@ -9,7 +10,7 @@ use leptos::prelude::*;
 #[island]
 pub fn AvatarMenu(display_name: String, login: String, initials: String) -> impl IntoView {
     let open = RwSignal::new(false);
-    let sign_out = ServerAction::<SignOut>::new();
+    let signing_out = RwSignal::new(false);
     let first_item = NodeRef::<html::A>::new();
     let button = NodeRef::<html::Button>::new();
 
@@ -20,11 +21,16 @@ pub fn AvatarMenu(display_name: String, login: String, initials: String) -> impl
             }
         }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = sign_out.value().get() {
-            go_to("/login");
-        }
-    });
+    let on_sign_out = move |_| {
+        signing_out.set(true);
+        spawn_local(async move {
+            let signed_out = sign_out().await.is_ok();
+            signing_out.set(false);
+            if signed_out {
+                go_to("/login");
+            }
+        });
+    };
     let close = move || {
         open.set(false);
         if let Some(button) = button.get() {
@@ -57,10 +63,8 @@ pub fn AvatarMenu(display_name: String, login: String, initials: String) -> impl
                 <button
                     type="button"
                     role="menuitem"
-                    disabled=move || sign_out.pending().get()
-                    on:click=move |_| {
-                        sign_out.dispatch(SignOut {});
-                    }
+                    disabled=move || signing_out.get()
+                    on:click=on_sign_out
                 >
                     "Sign out"
                 </button>

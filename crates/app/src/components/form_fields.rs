@@ -3,6 +3,9 @@
 
 use leptos::either::Either;
 use leptos::prelude::*;
+use leptos::server::ServerActionError;
+use leptos::server_fn::error::ServerFnUrlError;
+use leptos::server_fn::ServerFn;
 use roster_domain::AppError;
 
 /// Whether this island runs in the browser yet. Until it does, the page is
@@ -13,6 +16,34 @@ pub fn is_live() -> ReadSignal<bool> {
     // Effects run only in the browser, once the island has hydrated.
     Effect::new(move |_| set_live.set(true));
     live
+}
+
+/// The fields of a form as the browser submits it, for forms whose inputs
+/// the island does not track: it sends them itself, and without JavaScript
+/// the same `<form method="post" action=…>` posts them to the same endpoint.
+pub struct SubmittedForm(Option<web_sys::FormData>);
+
+impl SubmittedForm {
+    /// Takes over the submission from the browser and reads its fields.
+    pub fn take(ev: &leptos::ev::SubmitEvent) -> Self {
+        ev.prevent_default();
+        let form: web_sys::HtmlFormElement = event_target(ev);
+        Self(web_sys::FormData::new_with_form(&form).ok())
+    }
+
+    /// The text in the field called `name` (empty if there is none).
+    pub fn text(&self, name: &str) -> String {
+        self.0.as_ref().and_then(|data| data.get(name).as_string()).unwrap_or_default()
+    }
+}
+
+/// The error a form sent without JavaScript came back with. The server
+/// answers such a post to server function `S` by going back to the page with
+/// the error in the address; this reads it while the server renders the page,
+/// and the island gets it as a prop, so both show the same message.
+pub fn error_sent_back<S: ServerFn<Error = AppError>>() -> Option<String> {
+    let sent = use_context::<ServerActionError>()?;
+    (sent.path() == S::PATH).then(|| ServerFnUrlError::<AppError>::decode_err(sent.err()).to_string())
 }
 
 /// An input with its label and, below it, the error the server gave for

@@ -1,37 +1,49 @@
-use super::go_to;
-use crate::api::EndImpersonation;
+use super::{error_sent_back, go_to};
+use crate::api::{end_impersonation, EndImpersonation};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos::task::spawn_local;
 use roster_domain::CurrentUser;
 
 /// On every page while an admin views Roster as `user`: whose view this is,
 /// and **Back to my view ✕**, which returns the admin to the Users panel.
 #[component]
 pub fn ImpersonationBanner(user: CurrentUser, admin: String) -> impl IntoView {
+    let sent_back = error_sent_back::<EndImpersonation>();
     view! {
         <div class="impersonation-banner" role="region" aria-label="Viewing as another user">
             <p>
                 "You are viewing Roster as " <strong>{format!("{} ({})", user.display_name, user.login)}</strong>
                 ". Everything you do here is done as them, and recorded as done by " {admin} "."
             </p>
-            <BackToMyView />
+            <BackToMyView error=sent_back />
         </div>
     }
 }
 
-/// The banner's one interactive part.
+/// The banner's one interactive part; `error`: what it came back with when
+/// sent without JavaScript.
 #[island]
-fn BackToMyView() -> impl IntoView {
-    let back = ServerAction::<EndImpersonation>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = back.value().get() {
-            go_to("/admin/users");
-        }
-    });
-    let error = move || back.value().get().and_then(Result::err).map(|e| e.to_string());
+fn BackToMyView(error: Option<String>) -> impl IntoView {
+    let sending = RwSignal::new(false);
+    let error = RwSignal::new(error);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        sending.set(true);
+        spawn_local(async move {
+            let result = end_impersonation().await;
+            sending.set(false);
+            match result {
+                Ok(_) => go_to("/admin/users"),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
     view! {
-        <ActionForm action=back>
-            <button type="submit" disabled=move || back.pending().get()>"Back to my view ✕"</button>
-        </ActionForm>
-        <p class="form-error" role="alert">{error}</p>
+        // Without JavaScript the form posts to the same endpoint.
+        <form method="post" action=EndImpersonation::url() on:submit=on_submit>
+            <button type="submit" disabled=move || sending.get()>"Back to my view ✕"</button>
+        </form>
+        <p class="form-error" role="alert">{move || error.get()}</p>
     }
 }

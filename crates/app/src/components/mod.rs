@@ -25,7 +25,7 @@ pub use delete_user_dialog::DeleteUserDialog;
 pub use dialog::{focus_after_redraw, focus_first, Dialog};
 pub use impersonation_banner::ImpersonationBanner;
 pub use role_dialog::RoleDialog;
-pub use form_fields::{form_failure, is_live, InputField};
+pub use form_fields::{error_sent_back, form_failure, is_live, InputField, SubmittedForm};
 pub use signed_in_page::SignedInPage;
 pub use two_factor_dialog::TwoFactorDialog;
 pub use two_factor_settings::TwoFactorSettings;

@@ -1,8 +1,11 @@
-use crate::api::{get_awaiting_code, SignIn, SignOut, VerifySignInCode};
+use crate::api::{get_awaiting_code, sign_in, sign_out, verify_sign_in_code, SignIn, VerifySignInCode};
 use crate::app::CurrentUserResource;
-use crate::components::{go_to, landing_page};
+use crate::components::{error_sent_back, go_to, landing_page, SubmittedForm};
 use leptos::either::Either;
+use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use roster_domain::{AppError, SignInStep};
@@ -26,7 +29,9 @@ pub fn LoginPage() -> impl IntoView {
                     if let Some(user) = user.ok().flatten() {
                         return Either::Left(view! { <Redirect path=landing_page(&user) /> });
                     }
-                    Either::Right(view! { <SignInSteps awaiting_code=pending.unwrap_or(false) /> })
+                    // A form sent without JavaScript comes back here with its error.
+                    let error = error_sent_back::<SignIn>().or_else(error_sent_back::<VerifySignInCode>);
+                    Either::Right(view! { <SignInSteps awaiting_code=pending.unwrap_or(false) error /> })
                 })}
             </Suspense>
         </main>
@@ -35,22 +40,35 @@ pub fn LoginPage() -> impl IntoView {
 
 /// The password form, or the code form once a sign-in waits for its code
 /// (`awaiting_code` when the page loaded, or after the password step here).
+/// `error`: what the last step sent without JavaScript came back with.
 #[island]
-fn SignInSteps(awaiting_code: bool) -> impl IntoView {
-    let sign_in = ServerAction::<SignIn>::new();
+fn SignInSteps(awaiting_code: bool, error: Option<String>) -> impl IntoView {
     let code_step = RwSignal::new(awaiting_code);
-
-    // A full page load after signing in, so every part of the page sees the new session.
-    Effect::new(move |_| match sign_in.value().get() {
-        Some(Ok(SignInStep::SignedIn(user))) => go_to(landing_page(&user)),
-        Some(Ok(SignInStep::CodeRequired)) => code_step.set(true),
-        _ => {}
-    });
-    let error = move || sign_in.value().get().and_then(Result::err).map(|e| e.to_string());
+    let sending = RwSignal::new(false);
+    let error = RwSignal::new(error);
+    let on_submit = move |ev: SubmitEvent| {
+        let form = SubmittedForm::take(&ev);
+        let (login, password) = (form.text("login"), form.text("password"));
+        sending.set(true);
+        spawn_local(async move {
+            let result = sign_in(login, password).await;
+            sending.set(false);
+            match result {
+                // A full page load after signing in, so every part of the page sees the new session.
+                Ok(SignInStep::SignedIn(user)) => go_to(landing_page(&user)),
+                Ok(SignInStep::CodeRequired) => {
+                    error.set(None);
+                    code_step.set(true);
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
 
     view! {
         <Show when=move || code_step.get() fallback=move || view! {
-            <ActionForm action=sign_in attr:aria-label="Sign in">
+            // Without JavaScript the same form posts to the same endpoint.
+            <form method="post" action=SignIn::url() aria-label="Sign in" on:submit=on_submit>
                 <label for="login">"Login or email"</label>
                 <input id="login" name="login" type="text" autocomplete="username" required autofocus />
                 <label for="password">"Password"</label>
@@ -61,34 +79,43 @@ fn SignInSteps(awaiting_code: bool) -> impl IntoView {
                     autocomplete="current-password"
                     required
                 />
-                <p class="form-error" role="alert">{error}</p>
-                <button type="submit" disabled=move || sign_in.pending().get()>"Sign in"</button>
-            </ActionForm>
+                <p class="form-error" role="alert">{move || error.get()}</p>
+                <button type="submit" disabled=move || sending.get()>"Sign in"</button>
+            </form>
         }>
-            <CodeStep />
+            <CodeStep error />
         </Show>
     }
 }
 
 /// The code step: an authenticator code or a recovery code.
 #[component]
-fn CodeStep() -> impl IntoView {
-    let verify = ServerAction::<VerifySignInCode>::new();
-    let cancel = ServerAction::<SignOut>::new();
-    Effect::new(move |_| match verify.value().get() {
-        Some(Ok(SignInStep::SignedIn(user))) => go_to(landing_page(&user)),
-        // The sign-in expired or ended (too many wrong codes): start again.
-        Some(Err(AppError::Unauthenticated)) => go_to("/login"),
-        _ => {}
-    });
-    Effect::new(move |_| {
-        if cancel.value().get().is_some() {
+fn CodeStep(error: RwSignal<Option<String>>) -> impl IntoView {
+    let sending = RwSignal::new(false);
+    let on_submit = move |ev: SubmitEvent| {
+        let code = SubmittedForm::take(&ev).text("code");
+        sending.set(true);
+        spawn_local(async move {
+            let result = verify_sign_in_code(code).await;
+            sending.set(false);
+            match result {
+                Ok(SignInStep::SignedIn(user)) => go_to(landing_page(&user)),
+                // The sign-in expired or ended (too many wrong codes): start again.
+                Ok(SignInStep::CodeRequired) | Err(AppError::Unauthenticated) => go_to("/login"),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    let cancel = move |_| {
+        sending.set(true);
+        spawn_local(async move {
+            // Whatever the answer, the sign-in page shows what the session now allows.
+            let _ = sign_out().await;
             go_to("/login");
-        }
-    });
-    let error = move || verify.value().get().and_then(Result::err).map(|e| e.to_string());
+        });
+    };
     view! {
-        <ActionForm action=verify attr:aria-label="Two-factor code">
+        <form method="post" action=VerifySignInCode::url() aria-label="Two-factor code" on:submit=on_submit>
             <p id="code-hint">
                 "Enter the 6-digit code from your authenticator app, or one of your recovery codes."
             </p>
@@ -102,10 +129,10 @@ fn CodeStep() -> impl IntoView {
                 required
                 autofocus
             />
-            <p class="form-error" role="alert">{error}</p>
-            <button type="submit" disabled=move || verify.pending().get()>"Verify"</button>
-        </ActionForm>
-        <button type="button" class="link" on:click=move |_| { cancel.dispatch(SignOut {}); }>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+            <button type="submit" disabled=move || sending.get()>"Verify"</button>
+        </form>
+        <button type="button" class="link" on:click=cancel>
             "Cancel and sign in as someone else"
         </button>
     }
