@@ -61,6 +61,13 @@ pub fn InputField(
 ) -> impl IntoView {
     let id = format!("field-{}", name.replace('_', "-"));
     let error_id = format!("{id}-error");
+    // Text typed into the server's page before this island came to life is
+    // kept: hydrating would otherwise overwrite it with the empty start value.
+    if value.with_untracked(String::is_empty) {
+        if let Some(typed) = typed_before_hydration(&id).filter(|t| !t.is_empty()) {
+            value.set(typed);
+        }
+    }
     let message = move || failure.with(|f| f.as_ref().and_then(|e| e.message_for(name)).map(str::to_owned));
     let invalid = move || message().is_some().to_string();
     let on_input = move |ev| value.set(event_target_value(&ev));
@@ -95,6 +102,31 @@ pub fn InputField(
             {control}
             {move || message().map(|m| view! { <p class="field-error" id=error_id.clone()>{m}</p> })}
         </div>
+    }
+}
+
+/// What the server-rendered input or text area with this `id` holds while
+/// the page's islands hydrate. Once the last island has marked the page
+/// hydrated (`body[data-hydrated]`), fields are drawn by the browser and start
+/// from their own values. Nothing on the server.
+fn typed_before_hydration(id: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let document = document();
+        if document.body()?.has_attribute("data-hydrated") {
+            return None;
+        }
+        let element = document.get_element_by_id(id)?;
+        if let Some(input) = element.dyn_ref::<web_sys::HtmlInputElement>() {
+            return Some(input.value());
+        }
+        element.dyn_ref::<web_sys::HtmlTextAreaElement>().map(|area| area.value())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = id;
+        None
     }
 }
 
