@@ -40,12 +40,18 @@ test("a customer opens a ticket and an agent answers, logs hours and changes its
   await agent.getByLabel("Hours worked").fill("lots");
   await agent.getByRole("button", { name: "Log hours" }).click();
   await expect(agent.locator("#field-hours-error")).toContainText("Enter hours like 1.5");
+  // A reply being written survives saving the other forms; a sent one leaves the box empty.
+  await expect(agent.getByLabel("Your reply")).toHaveValue("");
+  await agent.getByLabel("Your reply").fill("And which driver version?");
   await agent.getByLabel("Hours worked").fill("0:45");
   await agent.getByRole("button", { name: "Log hours" }).click();
   await expect(agent.getByRole("heading", { name: "Time logged: 0.75 h" })).toBeVisible();
+  await expect(agent.getByLabel("Your reply")).toHaveValue("And which driver version?");
+  await expect(agent.getByLabel("Hours worked")).toHaveValue("");
   await agent.getByLabel("State").selectOption({ label: "Pending" });
   await agent.getByRole("button", { name: "Change state" }).click();
   await expect(agent.locator(".ticket-facts")).toContainText("Pending");
+  await expect(agent.getByLabel("Your reply")).toHaveValue("And which driver version?");
 
   await customer.reload();
   await expect(mine.articles().last()).toContainText("Please send us the scanner's model.");

@@ -34,12 +34,13 @@ fn Ticket(number: Option<i64>) -> impl IntoView {
         }
     });
     let changed = Callback::new(move |_| ticket.refetch());
+    let drafts = Drafts { reply: RwSignal::new(String::new()), hours: RwSignal::new(String::new()) };
     view! {
         <p class="breadcrumb"><a href="/tickets">"← Tickets"</a></p>
         <Transition fallback=|| view! { <p class="status" role="status">"Loading ticket…"</p> }>
             {move || Suspend::new(async move {
                 match ticket.await {
-                    Ok(t) => view! { <TicketDetails ticket=t changed /> }.into_any(),
+                    Ok(t) => view! { <TicketDetails ticket=t changed drafts /> }.into_any(),
                     Err(AppError::NotFound) => view! {
                         <h1>"Ticket not found"</h1>
                         <p class="status">"There is no such ticket, or it is not yours to see."</p>
@@ -52,8 +53,17 @@ fn Ticket(number: Option<i64>) -> impl IntoView {
     }
 }
 
+/// What the viewer has typed into the ticket's forms. The island keeps it
+/// while the ticket is drawn anew after a save, so saving one form leaves
+/// the text in the others.
+#[derive(Clone, Copy)]
+struct Drafts {
+    reply: RwSignal<String>,
+    hours: RwSignal<String>,
+}
+
 #[component]
-fn TicketDetails(ticket: TicketView, changed: Callback<()>) -> impl IntoView {
+fn TicketDetails(ticket: TicketView, changed: Callback<()>, drafts: Drafts) -> impl IntoView {
     let number = ticket.number;
     let total = ticket.total_hours();
     view! {
@@ -86,7 +96,7 @@ fn TicketDetails(ticket: TicketView, changed: Callback<()>) -> impl IntoView {
                 })
                 .collect_view()}
         </section>
-        {ticket.can_reply.then(|| view! { <ReplyForm number changed /> })}
+        {ticket.can_reply.then(|| view! { <ReplyForm number changed body=drafts.reply /> })}
         {ticket.can_change_state.then(|| view! { <StateForm number state=ticket.state changed /> })}
         {(ticket.can_log_time || !ticket.time_entries.is_empty()).then(|| view! {
             <section class="time-entries" aria-labelledby="time-heading">
@@ -98,16 +108,21 @@ fn TicketDetails(ticket: TicketView, changed: Callback<()>) -> impl IntoView {
                         .map(|e| view! { <li>{format!("{} · {} · {}", e.hours, e.user, e.created_at)}</li> })
                         .collect_view()}
                 </ul>
-                {ticket.can_log_time.then(|| view! { <LogTimeForm number changed /> })}
+                {ticket.can_log_time.then(|| view! { <LogTimeForm number changed hours=drafts.hours /> })}
             </section>
         })}
     }
 }
 
-/// Runs `action`; on success reloads the ticket (which draws the forms
-/// anew, empty), on failure shows why.
-fn submit<F>(failure: RwSignal<Option<AppError>>, saving: RwSignal<bool>, changed: Callback<()>, action: F)
-where
+/// Runs `action`; on success empties the form's `draft` (if it has one)
+/// and reloads the ticket, which draws the forms anew; on failure shows why.
+fn submit<F>(
+    failure: RwSignal<Option<AppError>>,
+    saving: RwSignal<bool>,
+    draft: Option<RwSignal<String>>,
+    changed: Callback<()>,
+    action: F,
+) where
     F: std::future::Future<Output = Result<(), AppError>> + 'static,
 {
     saving.set(true);
@@ -117,6 +132,9 @@ where
         match result {
             Ok(()) => {
                 failure.set(None);
+                if let Some(draft) = draft {
+                    draft.set(String::new());
+                }
                 changed.run(());
             }
             Err(e) => failure.set(Some(e)),
@@ -125,15 +143,14 @@ where
 }
 
 #[component]
-fn ReplyForm(number: i64, changed: Callback<()>) -> impl IntoView {
-    let body = RwSignal::new(String::new());
+fn ReplyForm(number: i64, changed: Callback<()>, body: RwSignal<String>) -> impl IntoView {
     let failure = RwSignal::new(None::<AppError>);
     let saving = RwSignal::new(false);
     let live = is_live();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let text = body.get_untracked();
-        submit(failure, saving, changed, async move { reply_to_ticket(number, text).await });
+        submit(failure, saving, Some(body), changed, async move { reply_to_ticket(number, text).await });
     };
     view! {
         <form class="ticket-form reply" on:submit=on_submit>
@@ -145,15 +162,14 @@ fn ReplyForm(number: i64, changed: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn LogTimeForm(number: i64, changed: Callback<()>) -> impl IntoView {
-    let hours = RwSignal::new(String::new());
+fn LogTimeForm(number: i64, changed: Callback<()>, hours: RwSignal<String>) -> impl IntoView {
     let failure = RwSignal::new(None::<AppError>);
     let saving = RwSignal::new(false);
     let live = is_live();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let typed = hours.get_untracked();
-        submit(failure, saving, changed, async move { log_ticket_time(number, typed).await });
+        submit(failure, saving, Some(hours), changed, async move { log_ticket_time(number, typed).await });
     };
     view! {
         <form class="ticket-form inline" on:submit=on_submit>
@@ -173,7 +189,7 @@ fn StateForm(number: i64, state: TicketState, changed: Callback<()>) -> impl Int
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let to = chosen.get_untracked();
-        submit(failure, saving, changed, async move { change_ticket_state(number, to).await });
+        submit(failure, saving, None, changed, async move { change_ticket_state(number, to).await });
     };
     view! {
         <form class="ticket-form inline" on:submit=on_submit>
