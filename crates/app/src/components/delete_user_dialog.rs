@@ -1,4 +1,4 @@
-use super::Dialog;
+use super::{Dialog, Loaded};
 use crate::api::{delete_user, preview_user_deletion};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
@@ -9,7 +9,7 @@ use roster_domain::{group_thousands, AppError, DeletionPreview, UserId, DELETE_C
 /// is kept, and deletes only after the admin types `DELETE`.
 #[component]
 pub fn DeleteUserDialog(id: UserId, on_close: Callback<()>, on_deleted: Callback<String>) -> impl IntoView {
-    let preview = LocalResource::new(move || preview_user_deletion(id));
+    let preview = Loaded::new(preview_user_deletion(id));
     view! {
         <Dialog title="Delete User".to_owned() on_close>
             {move || match preview.get() {

@@ -1,5 +1,43 @@
 use leptos::html;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use roster_domain::AppError;
+use std::future::Future;
+
+/// What a dialog loads from the server: `None` until the answer arrives.
+/// Dialogs are drawn in the browser only, so a signal filled by one request
+/// does what a resource would, with less code in the browser's module.
+pub struct Loaded<T: 'static>(RwSignal<Option<Result<T, AppError>>, LocalStorage>);
+
+impl<T: 'static> Clone for Loaded<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: 'static> Copy for Loaded<T> {}
+
+impl<T: Clone + 'static> Loaded<T> {
+    /// Starts loading at once.
+    pub fn new<F: Future<Output = Result<T, AppError>> + 'static>(request: F) -> Self {
+        let loaded = Loaded(RwSignal::new_local(None));
+        loaded.fill(request);
+        loaded
+    }
+
+    /// Loads again; the last answer stays until the new one arrives.
+    pub fn fill<F: Future<Output = Result<T, AppError>> + 'static>(self, request: F) {
+        spawn_local(async move {
+            let answer = request.await;
+            // The dialog may have closed meanwhile: then nobody wants the answer.
+            let _ = self.0.try_set(Some(answer));
+        });
+    }
+
+    /// The answer, if it has arrived (tracked).
+    pub fn get(self) -> Option<Result<T, AppError>> {
+        self.0.get()
+    }
+}
 
 /// A modal dialog: the browser's own `<dialog>`, opened with `showModal()`,
 /// so the page behind it is inert, focus stays inside and Escape closes it.

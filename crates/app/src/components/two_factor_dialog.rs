@@ -1,4 +1,4 @@
-use super::Dialog;
+use super::{Dialog, Loaded};
 use crate::api::{remove_user_two_factor, user_two_factor_methods};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
@@ -10,7 +10,7 @@ use roster_domain::{AppError, TwoFactorKind, TwoFactorMethod, UserId};
 /// they can set methods up again in their profile.
 #[component]
 pub fn TwoFactorDialog(id: UserId, login: String, on_close: Callback<()>, on_changed: Callback<String>) -> impl IntoView {
-    let methods = LocalResource::new(move || user_two_factor_methods(id));
+    let methods = Loaded::new(user_two_factor_methods(id));
     let login = StoredValue::new(login);
     view! {
         <Dialog title="Manage Two-Factor Authentication".to_owned() on_close>

@@ -1,4 +1,4 @@
-use super::{focus_first, Dialog};
+use super::{focus_first, Dialog, Loaded};
 use crate::api::{create_user, get_editable_user, list_roles, organization_names, update_user};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
@@ -25,8 +25,8 @@ pub fn UserDialog(mode: UserDialogMode, on_close: Callback<()>, on_saved: Callba
             <UserForm mode initial=UserDetails::default() version=0 on_saved on_close reload=Callback::new(|_| ()) />
         }),
         UserDialogMode::Edit(id) => {
-            let loaded = LocalResource::new(move || get_editable_user(id));
-            let reload = Callback::new(move |_| loaded.refetch());
+            let loaded = Loaded::new(get_editable_user(id));
+            let reload = Callback::new(move |_| loaded.fill(get_editable_user(id)));
             Either::Right(move || match loaded.get() {
                 None => EitherOf3::A(view! { <p class="status" role="status">"Loading user…"</p> }),
                 Some(Ok(user)) => EitherOf3::B(view! {
@@ -331,9 +331,17 @@ fn CheckBox(
 #[component]
 fn OrganizationField(form: FormState) -> impl IntoView {
     let typed = Memo::new(move |_| form.details.with(|d| d.organization.trim().to_owned()));
-    let suggestions = LocalResource::new(move || {
+    let suggestions = RwSignal::new_local(None::<Result<Vec<String>, AppError>>);
+    // Effects run only in the browser, where dialogs are drawn.
+    Effect::new(move |_| {
         let text = typed.get();
-        async move { if text.is_empty() { Ok(Vec::new()) } else { organization_names(text).await } }
+        spawn_local(async move {
+            let found = if text.is_empty() { Ok(Vec::new()) } else { organization_names(text.clone()).await };
+            // An answer for text typed over since is dropped; a newer request is under way.
+            if typed.try_get_untracked().is_some_and(|now| now == text) {
+                let _ = suggestions.try_set(Some(found));
+            }
+        });
     });
     let is_new = move || {
         let text = typed.get();
