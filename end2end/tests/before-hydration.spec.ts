@@ -6,6 +6,7 @@ import { waitForHydration } from "./pages/hydration";
 test("what an admin types before the page comes to life is kept, and sent", async ({ page }) => {
   await signIn(page, ADMIN.login, ADMIN.password);
   await expect(page).toHaveURL(/\/admin\/users$/);
+  await waitForHydration(page);
 
   // Hold the WebAssembly module back, as a slow connection would.
   let release = () => {};

@@ -53,8 +53,26 @@ test("a customer opens a ticket and an agent answers, logs hours and changes its
   await expect(agent.locator(".ticket-facts")).toContainText("Pending");
   await expect(agent.getByLabel("Your reply")).toHaveValue("And which driver version?");
 
+  // A reply still on its way when another form saves stays on its way: its
+  // button stays disabled meanwhile, and the box empties once it has landed.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await agent.route("**/api/reply_to_ticket", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await agent.getByRole("button", { name: "Send reply" }).click();
+  await agent.getByLabel("Hours worked").fill("1");
+  await agent.getByRole("button", { name: "Log hours" }).click();
+  await expect(agent.getByRole("heading", { name: "Time logged: 1.75 h" })).toBeVisible();
+  await expect(agent.getByRole("button", { name: "Send reply" })).toBeDisabled();
+  release();
+  await expect(tickets.articles().last()).toContainText("And which driver version?");
+  await expect(agent.getByLabel("Your reply")).toHaveValue("");
+  await agent.unroute("**/api/reply_to_ticket");
+
   await customer.reload();
-  await expect(mine.articles().last()).toContainText("Please send us the scanner's model.");
+  await expect(mine.articles().last()).toContainText("And which driver version?");
   await expect(customer.locator(".ticket-facts")).toContainText("Pending");
   // Another customer's ticket (#10001 is Ben's, the first one seeded) is
   // not there for Zoe, even by its number.

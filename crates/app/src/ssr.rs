@@ -75,12 +75,15 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
-/// Whether the request is a browser's own form submission, which asks for a
-/// page (`text/html`), rather than a call from Roster's code or another client.
+/// Whether the request is a browser's own form submission: a POST that asks
+/// for a page (`text/html`), rather than a call from Roster's code or another
+/// client. (Server functions also run while a page renders; that request is
+/// a GET, and the page keeps the error's status.)
 fn sent_by_plain_form() -> bool {
-    use_context::<http::request::Parts>()
-        .and_then(|parts| parts.headers.get(http::header::ACCEPT)?.to_str().ok().map(|accept| accept.contains("text/html")))
-        .unwrap_or(false)
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        let asks_for_page = parts.headers.get(http::header::ACCEPT).and_then(|a| a.to_str().ok());
+        parts.method == http::Method::POST && asks_for_page.is_some_and(|accept| accept.contains("text/html"))
+    })
 }
 
 /// A page's Content-Security-Policy: scripts only from Roster itself or

@@ -4,6 +4,9 @@
 mod common;
 
 use common::{apps, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
+use leptos::server_fn::error::ServerFnUrlError;
+use leptos::server_fn::ServerFn;
+use roster_app::api::SignIn;
 use roster_domain::{role_ids, AppError, MatchCount, RoleId, SignInStep, UsersPage};
 
 fn session_cookie(response: &reqwest::Response) -> Option<String> {
@@ -174,5 +177,12 @@ async fn a_sign_in_form_sent_without_javascript_comes_back_with_its_error() {
         // Called by Roster's own code (or any other client), the same failure keeps its status.
         let called = app.sign_in(&browser, "admin", "not the password").await;
         assert_eq!(called.status(), 401, "{}", app.db_name);
+
+        // Anyone can write an address: an error that carries words of its own is not shown.
+        let words = AppError::Refused("Call the help desk at 555-0100 with your password.".into());
+        let crafted = ServerFnUrlError::new(<SignIn as ServerFn>::PATH, words).to_url(&app.url("/login")).unwrap();
+        let html = browser.get(crafted.as_str()).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("Sign in to Roster"), "{}", app.db_name);
+        assert!(!html.contains("555-0100"), "{}: a crafted link put its words on the sign-in page", app.db_name);
     }
 }

@@ -174,3 +174,21 @@ async fn signed_out_callers_and_roles_without_ticket_permissions_get_nothing() {
         assert_eq!(ticket(&app, &auditor, number).await.status(), 403, "{}", app.db_name);
     }
 }
+
+/// A browser asks for every page with `Accept: text/html`. The server
+/// functions a page calls while it renders keep their error status there:
+/// only a form post that asks for a page is answered by a redirect instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_tickets_page_is_a_404_for_a_browser_too() {
+    for app in apps().await {
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
+        let page = customer
+            .get(app.url("/tickets/999999"))
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 404, "{}", app.db_name);
+        assert!(page.text().await.unwrap().contains("Ticket not found"), "{}", app.db_name);
+    }
+}

@@ -5,9 +5,13 @@ use roster_domain::AppError;
 use std::future::Future;
 
 /// What a dialog loads from the server: `None` until the answer arrives.
-/// Dialogs are drawn in the browser only, so a signal filled by one request
+/// Dialogs are drawn in the browser only, so a signal filled by a request
 /// does what a resource would, with less code in the browser's module.
-pub struct Loaded<T: 'static>(RwSignal<Option<Result<T, AppError>>, LocalStorage>);
+pub struct Loaded<T: 'static> {
+    answer: RwSignal<Option<Result<T, AppError>>, LocalStorage>,
+    /// How many requests were made: only the latest one's answer is kept.
+    asked: StoredValue<u32>,
+}
 
 impl<T: 'static> Clone for Loaded<T> {
     fn clone(&self) -> Self {
@@ -17,25 +21,39 @@ impl<T: 'static> Clone for Loaded<T> {
 impl<T: 'static> Copy for Loaded<T> {}
 
 impl<T: Clone + 'static> Loaded<T> {
+    /// Nothing asked for yet.
+    pub fn waiting() -> Self {
+        Loaded { answer: RwSignal::new_local(None), asked: StoredValue::new(0) }
+    }
+
     /// Starts loading at once.
     pub fn new<F: Future<Output = Result<T, AppError>> + 'static>(request: F) -> Self {
-        let loaded = Loaded(RwSignal::new_local(None));
+        let loaded = Self::waiting();
         loaded.fill(request);
         loaded
     }
 
-    /// Loads again; the last answer stays until the new one arrives.
+    /// Loads again; the last answer stays until the new one arrives, and an
+    /// answer to an earlier request that arrives later is dropped.
     pub fn fill<F: Future<Output = Result<T, AppError>> + 'static>(self, request: F) {
+        let Some(this_request) = self.asked.try_update_value(|n| {
+            *n += 1;
+            *n
+        }) else {
+            return;
+        };
         spawn_local(async move {
             let answer = request.await;
-            // The dialog may have closed meanwhile: then nobody wants the answer.
-            let _ = self.0.try_set(Some(answer));
+            // A closed dialog wants no answer; a newer request has the last word.
+            if self.asked.try_get_value() == Some(this_request) {
+                let _ = self.answer.try_set(Some(answer));
+            }
         });
     }
 
     /// The answer, if it has arrived (tracked).
     pub fn get(self) -> Option<Result<T, AppError>> {
-        self.0.get()
+        self.answer.get()
     }
 }
 

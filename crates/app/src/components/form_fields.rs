@@ -41,9 +41,24 @@ impl SubmittedForm {
 /// answers such a post to server function `S` by going back to the page with
 /// the error in the address; this reads it while the server renders the page,
 /// and the island gets it as a prop, so both show the same message.
+/// Anyone can write an address, so only errors whose whole text is Roster's
+/// own are shown; one carrying text of its own (a crafted link could put any
+/// words on the sign-in page) is not.
 pub fn error_sent_back<S: ServerFn<Error = AppError>>() -> Option<String> {
     let sent = use_context::<ServerActionError>()?;
-    (sent.path() == S::PATH).then(|| ServerFnUrlError::<AppError>::decode_err(sent.err()).to_string())
+    if sent.path() != S::PATH {
+        return None;
+    }
+    match ServerFnUrlError::<AppError>::decode_err(sent.err()) {
+        e @ (AppError::InvalidCredentials
+        | AppError::InvalidCode
+        | AppError::Unauthenticated
+        | AppError::Forbidden
+        | AppError::NotFound
+        | AppError::Conflict
+        | AppError::Internal) => Some(e.to_string()),
+        _ => None,
+    }
 }
 
 /// An input with its label and, below it, the error the server gave for

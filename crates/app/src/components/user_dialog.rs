@@ -331,17 +331,11 @@ fn CheckBox(
 #[component]
 fn OrganizationField(form: FormState) -> impl IntoView {
     let typed = Memo::new(move |_| form.details.with(|d| d.organization.trim().to_owned()));
-    let suggestions = RwSignal::new_local(None::<Result<Vec<String>, AppError>>);
+    let suggestions = Loaded::waiting();
     // Effects run only in the browser, where dialogs are drawn.
     Effect::new(move |_| {
         let text = typed.get();
-        spawn_local(async move {
-            let found = if text.is_empty() { Ok(Vec::new()) } else { organization_names(text.clone()).await };
-            // An answer for text typed over since is dropped; a newer request is under way.
-            if typed.try_get_untracked().is_some_and(|now| now == text) {
-                let _ = suggestions.try_set(Some(found));
-            }
-        });
+        suggestions.fill(async move { if text.is_empty() { Ok(Vec::new()) } else { organization_names(text).await } });
     });
     let is_new = move || {
         let text = typed.get();

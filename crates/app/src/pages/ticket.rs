@@ -34,13 +34,13 @@ fn Ticket(number: Option<i64>) -> impl IntoView {
         }
     });
     let changed = Callback::new(move |_| ticket.refetch());
-    let drafts = Drafts { reply: RwSignal::new(String::new()), hours: RwSignal::new(String::new()) };
+    let forms = Forms { reply: FormState::new(), hours: FormState::new(), state: FormState::new() };
     view! {
         <p class="breadcrumb"><a href="/tickets">"← Tickets"</a></p>
         <Transition fallback=|| view! { <p class="status" role="status">"Loading ticket…"</p> }>
             {move || Suspend::new(async move {
                 match ticket.await {
-                    Ok(t) => view! { <TicketDetails ticket=t changed drafts /> }.into_any(),
+                    Ok(t) => view! { <TicketDetails ticket=t changed forms /> }.into_any(),
                     Err(AppError::NotFound) => view! {
                         <h1>"Ticket not found"</h1>
                         <p class="status">"There is no such ticket, or it is not yours to see."</p>
@@ -53,17 +53,32 @@ fn Ticket(number: Option<i64>) -> impl IntoView {
     }
 }
 
-/// What the viewer has typed into the ticket's forms. The island keeps it
-/// while the ticket is drawn anew after a save, so saving one form leaves
-/// the text in the others.
+/// A form on the ticket: what is typed into it, whether it is being saved,
+/// and why its last save failed. The island keeps it while the ticket is
+/// drawn anew after another form's save, so no text, error or save under
+/// way is lost.
 #[derive(Clone, Copy)]
-struct Drafts {
-    reply: RwSignal<String>,
-    hours: RwSignal<String>,
+struct FormState {
+    text: RwSignal<String>,
+    saving: RwSignal<bool>,
+    failure: RwSignal<Option<AppError>>,
+}
+
+impl FormState {
+    fn new() -> Self {
+        FormState { text: RwSignal::new(String::new()), saving: RwSignal::new(false), failure: RwSignal::new(None) }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Forms {
+    reply: FormState,
+    hours: FormState,
+    state: FormState,
 }
 
 #[component]
-fn TicketDetails(ticket: TicketView, changed: Callback<()>, drafts: Drafts) -> impl IntoView {
+fn TicketDetails(ticket: TicketView, changed: Callback<()>, forms: Forms) -> impl IntoView {
     let number = ticket.number;
     let total = ticket.total_hours();
     view! {
@@ -96,8 +111,8 @@ fn TicketDetails(ticket: TicketView, changed: Callback<()>, drafts: Drafts) -> i
                 })
                 .collect_view()}
         </section>
-        {ticket.can_reply.then(|| view! { <ReplyForm number changed body=drafts.reply /> })}
-        {ticket.can_change_state.then(|| view! { <StateForm number state=ticket.state changed /> })}
+        {ticket.can_reply.then(|| view! { <ReplyForm number changed form=forms.reply /> })}
+        {ticket.can_change_state.then(|| view! { <StateForm number state=ticket.state changed form=forms.state /> })}
         {(ticket.can_log_time || !ticket.time_entries.is_empty()).then(|| view! {
             <section class="time-entries" aria-labelledby="time-heading">
                 <h2 id="time-heading">"Time logged: " {total.to_string()}</h2>
@@ -108,23 +123,19 @@ fn TicketDetails(ticket: TicketView, changed: Callback<()>, drafts: Drafts) -> i
                         .map(|e| view! { <li>{format!("{} · {} · {}", e.hours, e.user, e.created_at)}</li> })
                         .collect_view()}
                 </ul>
-                {ticket.can_log_time.then(|| view! { <LogTimeForm number changed hours=drafts.hours /> })}
+                {ticket.can_log_time.then(|| view! { <LogTimeForm number changed form=forms.hours /> })}
             </section>
         })}
     }
 }
 
-/// Runs `action`; on success empties the form's `draft` (if it has one)
-/// and reloads the ticket, which draws the forms anew; on failure shows why.
-fn submit<F>(
-    failure: RwSignal<Option<AppError>>,
-    saving: RwSignal<bool>,
-    draft: Option<RwSignal<String>>,
-    changed: Callback<()>,
-    action: F,
-) where
+/// Runs `action` for `form`; on success empties the form and reloads the
+/// ticket, which draws the forms anew; on failure shows why.
+fn submit<F>(form: FormState, changed: Callback<()>, action: F)
+where
     F: std::future::Future<Output = Result<(), AppError>> + 'static,
 {
+    let FormState { text, saving, failure } = form;
     saving.set(true);
     spawn_local(async move {
         let result = action.await;
@@ -132,9 +143,7 @@ fn submit<F>(
         match result {
             Ok(()) => {
                 failure.set(None);
-                if let Some(draft) = draft {
-                    draft.set(String::new());
-                }
+                text.set(String::new());
                 changed.run(());
             }
             Err(e) => failure.set(Some(e)),
@@ -143,14 +152,13 @@ fn submit<F>(
 }
 
 #[component]
-fn ReplyForm(number: i64, changed: Callback<()>, body: RwSignal<String>) -> impl IntoView {
-    let failure = RwSignal::new(None::<AppError>);
-    let saving = RwSignal::new(false);
+fn ReplyForm(number: i64, changed: Callback<()>, form: FormState) -> impl IntoView {
+    let FormState { text: body, saving, failure } = form;
     let live = is_live();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let text = body.get_untracked();
-        submit(failure, saving, Some(body), changed, async move { reply_to_ticket(number, text).await });
+        submit(form, changed, async move { reply_to_ticket(number, text).await });
     };
     view! {
         <form class="ticket-form reply" on:submit=on_submit>
@@ -162,14 +170,13 @@ fn ReplyForm(number: i64, changed: Callback<()>, body: RwSignal<String>) -> impl
 }
 
 #[component]
-fn LogTimeForm(number: i64, changed: Callback<()>, hours: RwSignal<String>) -> impl IntoView {
-    let failure = RwSignal::new(None::<AppError>);
-    let saving = RwSignal::new(false);
+fn LogTimeForm(number: i64, changed: Callback<()>, form: FormState) -> impl IntoView {
+    let FormState { text: hours, saving, failure } = form;
     let live = is_live();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let typed = hours.get_untracked();
-        submit(failure, saving, Some(hours), changed, async move { log_ticket_time(number, typed).await });
+        submit(form, changed, async move { log_ticket_time(number, typed).await });
     };
     view! {
         <form class="ticket-form inline" on:submit=on_submit>
@@ -181,15 +188,15 @@ fn LogTimeForm(number: i64, changed: Callback<()>, hours: RwSignal<String>) -> i
 }
 
 #[component]
-fn StateForm(number: i64, state: TicketState, changed: Callback<()>) -> impl IntoView {
+fn StateForm(number: i64, state: TicketState, changed: Callback<()>, form: FormState) -> impl IntoView {
+    // The choice starts from the state the ticket now has; the form keeps no text.
     let chosen = RwSignal::new(state);
-    let failure = RwSignal::new(None::<AppError>);
-    let saving = RwSignal::new(false);
+    let FormState { saving, failure, .. } = form;
     let live = is_live();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let to = chosen.get_untracked();
-        submit(failure, saving, None, changed, async move { change_ticket_state(number, to).await });
+        submit(form, changed, async move { change_ticket_state(number, to).await });
     };
     view! {
         <form class="ticket-form inline" on:submit=on_submit>
