@@ -377,10 +377,9 @@ fn OrganizationField(form: FormState) -> impl IntoView {
 /// The **Roles** checkboxes, one per role (built-in and created): at least one.
 #[component]
 fn RolesField(form: FormState) -> impl IntoView {
-    // A signal, not a resource: a resource read here would suspend the page
-    // around the dialog, which would then be drawn anew (losing focus).
-    let roles = RwSignal::new(None);
-    spawn_local(async move { roles.set(Some(list_roles().await)) });
+    // Not a resource: a resource read here would suspend the page around the
+    // dialog, which would then be drawn anew (losing focus).
+    let roles = Loaded::new(list_roles());
     let checkbox = move |role: Role| {
         let id = format!("user-role-{}", role.id.key());
         let role_id = role.id;
