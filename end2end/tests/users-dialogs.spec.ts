@@ -23,6 +23,25 @@ async function adminInNewContext(browser: Browser) {
   return { page, users: await signedInAdmin(page) };
 }
 
+test("the panel starts without the dialogs' code and fetches it when a dialog first opens", async ({ page }) => {
+  const wasm: string[] = [];
+  page.on("request", (r) => {
+    if (new URL(r.url()).pathname.endsWith(".wasm")) wasm.push(new URL(r.url()).pathname);
+  });
+  const users = await signedInAdmin(page);
+  await expect(users.rows()).toHaveCount(51);
+  expect(wasm.filter((p) => p.includes("dialog"))).toEqual([]);
+  expect(wasm).toContain("/pkg/roster.wasm");
+
+  await users.newUserButton().click();
+  await expect(users.dialog("New User")).toBeVisible();
+  await expect(users.field("Login")).toBeFocused();
+  expect(wasm.filter((p) => p.includes("users_panel_dialog"))).toHaveLength(1);
+  await users.dialog("New User").getByRole("button", { name: "Cancel" }).click();
+  await expect(users.dialog("New User")).toHaveCount(0);
+  await expect(users.newUserButton()).toBeFocused();
+});
+
 test("an admin creates a user with every field after fixing what the form points out", async ({ page }) => {
   const users = await signedInAdmin(page);
   await users.newUserButton().click();

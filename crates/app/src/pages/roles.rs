@@ -84,11 +84,7 @@ fn Roles() -> impl IntoView {
         </div>
         <p class="notice" aria-live="polite">{move || notice.get()}</p>
         {move || {
-            editing.get().map(|which| match which {
-                Editing::New => view! { <RoleDialog editing=None on_close on_saved /> }.into_any(),
-                Editing::Role(role) => view! { <RoleDialog editing=Some(role) on_close on_saved /> }.into_any(),
-                Editing::Delete(role) => view! { <DeleteRoleDialog role on_close on_deleted /> }.into_any(),
-            })
+            editing.get().map(|which| Suspend::new(async move { roles_page_dialog(which, on_close, on_saved, on_deleted).await }))
         }}
         <Transition fallback=|| view! { <p class="status" role="status">"Loading roles…"</p> }>
             {move || Suspend::new(async move {
@@ -98,6 +94,17 @@ fn Roles() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The open dialog. Its code is a separate piece of the WebAssembly bundle,
+/// fetched the first time a dialog opens, so the page starts with less.
+#[lazy]
+fn roles_page_dialog(which: Editing, on_close: Callback<()>, on_saved: Callback<String>, on_deleted: Callback<String>) -> AnyView {
+    match which {
+        Editing::New => view! { <RoleDialog editing=None on_close on_saved /> }.into_any(),
+        Editing::Role(role) => view! { <RoleDialog editing=Some(role) on_close on_saved /> }.into_any(),
+        Editing::Delete(role) => view! { <DeleteRoleDialog role on_close on_deleted /> }.into_any(),
     }
 }
 

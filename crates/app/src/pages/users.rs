@@ -159,19 +159,7 @@ fn UsersPanel(me: UserId, initial: UserSearch) -> impl IntoView {
         </div>
         <p class="notice" aria-live="polite">{move || notice.get()}</p>
         {move || {
-            dialog
-                .get()
-                .map(|which| match which {
-                    PanelDialog::User(mode) => {
-                        view! { <UserDialog mode on_close on_saved=on_done /> }.into_any()
-                    }
-                    PanelDialog::Delete(id) => {
-                        view! { <DeleteUserDialog id on_close on_deleted=on_done /> }.into_any()
-                    }
-                    PanelDialog::TwoFactor(id, login) => {
-                        view! { <TwoFactorDialog id login on_close on_changed=on_done /> }.into_any()
-                    }
-                })
+            dialog.get().map(|which| Suspend::new(async move { users_panel_dialog(which, on_close, on_done).await }))
         }}
         <SearchBox search changer />
         <div class="filters">
@@ -212,6 +200,19 @@ fn UsersPanel(me: UserId, initial: UserSearch) -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The open dialog. Its code is a separate piece of the WebAssembly bundle,
+/// fetched the first time a dialog opens, so the panel starts with less.
+#[lazy]
+fn users_panel_dialog(which: PanelDialog, on_close: Callback<()>, on_done: Callback<String>) -> AnyView {
+    match which {
+        PanelDialog::User(mode) => view! { <UserDialog mode on_close on_saved=on_done /> }.into_any(),
+        PanelDialog::Delete(id) => view! { <DeleteUserDialog id on_close on_deleted=on_done /> }.into_any(),
+        PanelDialog::TwoFactor(id, login) => {
+            view! { <TwoFactorDialog id login on_close on_changed=on_done /> }.into_any()
+        }
     }
 }
 
