@@ -1,4 +1,8 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
+import { DEMO_PASSWORD } from "./accounts";
+import { authenticatorCode } from "./authenticator";
+import { signIn } from "./pages/login-page";
+import { waitForHydration } from "./pages/hydration";
 
 // Without JavaScript nothing hydrates: what shows here was rendered by the server.
 test.use({ javaScriptEnabled: false });
@@ -48,4 +52,53 @@ test("without JavaScript a form that needs it cannot be sent, so no password end
   await page.getByLabel("Current password").fill("e2e admin password");
   await page.getByLabel("Current password").press("Enter");
   await expect(page).toHaveURL(/\/profile$/);
+});
+
+/** Turns on an authenticator app for the signed-in user of `page` (a
+ * browser with JavaScript) and returns its key. */
+async function enableAuthenticatorApp(page: Page) {
+  await page.goto("/profile");
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Set up authenticator app" }).click();
+  const key = (await page.locator("#authenticator-secret").textContent()) ?? "";
+  await page.getByLabel("Code from the app").fill(authenticatorCode(key));
+  await page.getByRole("button", { name: "Enable" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Authenticator app enabled." })).toBeVisible();
+  return key;
+}
+
+test("without JavaScript a user with an authenticator app signs in through the code step", async ({ page, browser }) => {
+  // Set up in a browser with JavaScript, as the profile page needs it.
+  const withScript = await browser.newContext({ javaScriptEnabled: true });
+  const setup = await withScript.newPage();
+  await signIn(setup, "ines.schmidt8", DEMO_PASSWORD);
+  await expect(setup.getByRole("heading", { name: "Welcome, Ines Schmidt" })).toBeVisible();
+  const key = await enableAuthenticatorApp(setup);
+
+  await page.goto("/login");
+  await page.getByLabel("Login or email").fill("ines.schmidt8");
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await expect(page.getByLabel("Code", { exact: true })).toBeVisible();
+
+  await page.getByLabel("Code", { exact: true }).fill("123 456");
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByRole("alert")).toContainText("That code is not valid.");
+  await expect(page.getByLabel("Code", { exact: true })).toBeVisible();
+
+  // The code that enabled the app is spent; the app's next one is accepted.
+  await page.getByLabel("Code", { exact: true }).fill(authenticatorCode(key, Date.now() + 30_000));
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByRole("heading", { name: "Welcome, Ines Schmidt" })).toBeVisible();
+  await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
+
+  // Leave the demo user as the other tests expect: without the app.
+  await setup.goto("/profile");
+  await waitForHydration(setup);
+  await setup.getByRole("button", { name: "Remove authenticator app…" }).click();
+  await setup.getByLabel("Your password, to confirm").fill(DEMO_PASSWORD);
+  await setup.getByRole("button", { name: "Remove Authenticator app" }).click();
+  await expect(setup.getByRole("button", { name: "Set up authenticator app" })).toBeVisible();
+  await withScript.close();
 });
