@@ -32,11 +32,23 @@ test("the panel starts without the dialogs' code and fetches it when a dialog fi
   await expect(users.rows()).toHaveCount(51);
   expect(wasm.filter((p) => p.includes("dialog"))).toEqual([]);
   expect(wasm).toContain("/pkg/roster.wasm");
+  const dialogCode = /users_panel_dialog.*\.wasm$/;
 
+  // The connection drops as the dialog's code is fetched: the panel says so and stays live.
+  await page.route(dialogCode, (route) => route.abort("internetdisconnected"));
+  await users.newUserButton().click();
+  await expect(users.notice()).toHaveText(
+    "The dialog could not be loaded. Check the connection and try again, or reload the page.",
+  );
+  await expect(users.dialog("New User")).toHaveCount(0);
+  await expect(users.newUserButton()).toBeFocused();
+  await page.unroute(dialogCode);
+
+  // Opening it again fetches the code again.
   await users.newUserButton().click();
   await expect(users.dialog("New User")).toBeVisible();
   await expect(users.field("Login")).toBeFocused();
-  expect(wasm.filter((p) => p.includes("users_panel_dialog"))).toHaveLength(1);
+  expect(wasm.filter((p) => dialogCode.test(p))).toHaveLength(2);
   await users.dialog("New User").getByRole("button", { name: "Cancel" }).click();
   await expect(users.dialog("New User")).toHaveCount(0);
   await expect(users.newUserButton()).toBeFocused();

@@ -1,8 +1,29 @@
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos::wasm_split::SplitLoaderError;
 use roster_domain::AppError;
 use std::future::Future;
+
+/// Said when a dialog's code, fetched the first time one opens, did not
+/// arrive. Opening the dialog again tries again.
+pub const DIALOG_NOT_LOADED: &str =
+    "The dialog could not be loaded. Check the connection and try again, or reload the page.";
+
+/// A dialog whose code is a separate piece of the WebAssembly bundle:
+/// `load` fetches it (once) and draws the dialog. If the fetch fails,
+/// `failed` runs and nothing is drawn; the page stays live.
+pub fn lazy_dialog(
+    load: impl Future<Output = Result<AnyView, SplitLoaderError>> + Send + 'static,
+    failed: impl FnOnce() + Send + 'static,
+) -> impl IntoView {
+    Suspend::new(async move {
+        load.await.unwrap_or_else(|_| {
+            failed();
+            ().into_any()
+        })
+    })
+}
 
 /// What a dialog loads from the server: `None` until the answer arrives.
 /// Dialogs are drawn in the browser only, so a signal filled by a request

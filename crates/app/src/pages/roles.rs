@@ -1,6 +1,7 @@
 use crate::api::role_definitions;
-use crate::components::{focus_after_redraw, DeleteRoleDialog, RoleDialog, SignedInPage};
+use crate::components::{focus_after_redraw, lazy_dialog, DeleteRoleDialog, RoleDialog, SignedInPage, DIALOG_NOT_LOADED};
 use leptos::prelude::*;
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use leptos_meta::Title;
 use roster_domain::{Permission, RoleDefinition};
 
@@ -84,7 +85,12 @@ fn Roles() -> impl IntoView {
         </div>
         <p class="notice" aria-live="polite">{move || notice.get()}</p>
         {move || {
-            editing.get().map(|which| Suspend::new(async move { roles_page_dialog(which, on_close, on_saved, on_deleted).await }))
+            editing.get().map(|which| {
+                lazy_dialog(roles_page_dialog(which, on_close, on_saved, on_deleted), move || {
+                    notice.set(Some(DIALOG_NOT_LOADED.to_owned()));
+                    on_close.run(());
+                })
+            })
         }}
         <Transition fallback=|| view! { <p class="status" role="status">"Loading roles…"</p> }>
             {move || Suspend::new(async move {
@@ -97,15 +103,19 @@ fn Roles() -> impl IntoView {
     }
 }
 
-/// The open dialog. Its code is a separate piece of the WebAssembly bundle,
-/// fetched the first time a dialog opens, so the page starts with less.
-#[lazy]
-fn roles_page_dialog(which: Editing, on_close: Callback<()>, on_saved: Callback<String>, on_deleted: Callback<String>) -> AnyView {
-    match which {
+/// The open dialog, fetched the first time one opens (see `lazy_dialog`).
+#[wasm_split(roster_roles_page_dialog, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn roles_page_dialog(
+    which: Editing,
+    on_close: Callback<()>,
+    on_saved: Callback<String>,
+    on_deleted: Callback<String>,
+) -> Result<AnyView, SplitLoaderError> {
+    Ok(match which {
         Editing::New => view! { <RoleDialog editing=None on_close on_saved /> }.into_any(),
         Editing::Role(role) => view! { <RoleDialog editing=Some(role) on_close on_saved /> }.into_any(),
         Editing::Delete(role) => view! { <DeleteRoleDialog role on_close on_deleted /> }.into_any(),
-    }
+    })
 }
 
 #[component]

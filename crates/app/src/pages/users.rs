@@ -1,9 +1,10 @@
 use crate::api::{count_users, list_roles, search_users, start_impersonation, unlock_user};
 use crate::components::{
-    focus_after_redraw, go_to, landing_page, user_row_selector, DeleteUserDialog, SignedInPage, TwoFactorDialog, UserDialog, UserDialogMode,
+    focus_after_redraw, go_to, landing_page, lazy_dialog, DIALOG_NOT_LOADED, user_row_selector, DeleteUserDialog, SignedInPage, TwoFactorDialog, UserDialog, UserDialogMode,
     UserRowActions, UserTable,
 };
 use leptos::task::spawn_local;
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
@@ -159,7 +160,12 @@ fn UsersPanel(me: UserId, initial: UserSearch) -> impl IntoView {
         </div>
         <p class="notice" aria-live="polite">{move || notice.get()}</p>
         {move || {
-            dialog.get().map(|which| Suspend::new(async move { users_panel_dialog(which, on_close, on_done).await }))
+            dialog.get().map(|which| {
+                lazy_dialog(users_panel_dialog(which, on_close, on_done), move || {
+                    notice.set(Some(DIALOG_NOT_LOADED.to_owned()));
+                    on_close.run(());
+                })
+            })
         }}
         <SearchBox search changer />
         <div class="filters">
@@ -205,15 +211,21 @@ fn UsersPanel(me: UserId, initial: UserSearch) -> impl IntoView {
 
 /// The open dialog. Its code is a separate piece of the WebAssembly bundle,
 /// fetched the first time a dialog opens, so the panel starts with less.
-#[lazy]
-fn users_panel_dialog(which: PanelDialog, on_close: Callback<()>, on_done: Callback<String>) -> AnyView {
-    match which {
+/// `fallible`: a failed fetch is an error to report, not a panic that would
+/// stop the page.
+#[wasm_split(roster_users_panel_dialog, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn users_panel_dialog(
+    which: PanelDialog,
+    on_close: Callback<()>,
+    on_done: Callback<String>,
+) -> Result<AnyView, SplitLoaderError> {
+    Ok(match which {
         PanelDialog::User(mode) => view! { <UserDialog mode on_close on_saved=on_done /> }.into_any(),
         PanelDialog::Delete(id) => view! { <DeleteUserDialog id on_close on_deleted=on_done /> }.into_any(),
         PanelDialog::TwoFactor(id, login) => {
             view! { <TwoFactorDialog id login on_close on_changed=on_done /> }.into_any()
         }
-    }
+    })
 }
 
 /// The **Search for users** bar: the list follows as the admin types.
