@@ -36,7 +36,9 @@ pub fn ActionsMenu(
         let next = match at {
             Some(at) => (at as i32 + step).rem_euclid(items.len() as i32) as usize,
             None if step < 0 => items.len() - 1,
-            None => 0,
+            // The menu starts on its first entry even before the focus is
+            // moved there, so a quick Enter then ArrowDown reaches the second.
+            None => (step as usize).min(items.len() - 1),
         };
         let _ = items[next].focus();
     };
