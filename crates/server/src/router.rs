@@ -8,7 +8,8 @@ use axum::Router;
 use http::StatusCode;
 use std::time::Duration;
 use http::header::{
-    HeaderName, HeaderValue, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    HeaderName, HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, VARY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
 };
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::OnceLock;
@@ -16,7 +17,8 @@ use roster_app::ssr::AppState;
 use roster_app::{shell, App};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -38,6 +40,18 @@ fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::respons
     tracing::error!(panic = message.as_deref().unwrap_or("(no message)"), "a request panicked");
     let body = serde_json::to_string(&roster_domain::AppError::Internal).unwrap_or_default();
     (StatusCode::INTERNAL_SERVER_ERROR, [(http::header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The built browser bundle (`/pkg/…`), with the brotli or gzip copy the
+/// build wrote when the browser accepts it. Browsers check back on every
+/// use (`no-cache`; an unchanged file costs a 304), so after an update a
+/// page never runs an old piece of the bundle with a new one.
+fn built_files(options: &leptos::config::LeptosOptions) -> (String, SetResponseHeader<SetResponseHeader<ServeDir, HeaderValue>, HeaderValue>) {
+    let dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    let files = SetResponseHeader::overriding(files, CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let files = SetResponseHeader::overriding(files, VARY, HeaderValue::from_static("accept-encoding"));
+    (format!("/{}", options.site_pkg_dir), files)
 }
 
 /// Largest request body Roster accepts; larger ones get 413.
@@ -62,7 +76,9 @@ pub fn router(state: AppState) -> Router {
     };
     let throttle = SignInThrottle::new(state.roster.settings.sign_in_attempts_per_minute);
     let trusted_proxies: std::sync::Arc<[std::net::IpAddr]> = state.roster.settings.trusted_proxies.clone().into();
+    let (files_path, files) = built_files(&state.leptos_options);
     Router::new()
+        .nest_service(&files_path, files)
         .leptos_routes(&state, routes, render)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.roster.clone(), resolve_session))

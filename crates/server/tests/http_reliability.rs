@@ -1,7 +1,9 @@
 //! Roster under concurrent load and faults, over HTTP on every engine: saves
 //! that race each other either land or are refused as conflicts, never lost;
 //! many writers at once never see "database is locked"; and PostgreSQL
-//! connections cut mid-run cost a generic error, never half a write.
+//! connections cut mid-run cost a generic error, never half a write; and
+//! browsers check the built bundle again on every use, so after an update no
+//! page runs old and new pieces of it together.
 
 mod common;
 
@@ -163,4 +165,47 @@ async fn connections_cut_mid_run_give_a_generic_error_leave_nothing_half_written
         assert_eq!(create(1000).await.status(), 200);
         assert_eq!(app.search(&admin, json!({ "text": "cut1000" })).await.status(), 200);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_built_bundle_is_sent_compressed_and_checked_again_so_an_update_reaches_every_browser() {
+    // A built site of one file, with the brotli copy the release build writes.
+    let site = std::env::temp_dir().join(format!("roster-site-{}", std::process::id()));
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let module = pkg.join("roster.wasm");
+    std::fs::write(&module, b"version 1 of the module").unwrap();
+    std::fs::write(pkg.join("roster.wasm.br"), b"version 1, compressed").unwrap();
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options().write(true).open(&module).unwrap().set_modified(an_hour_ago).unwrap();
+
+    for db in roster_store::testing::all().await {
+        let app = TestApp::start_serving(db, roster_service::Settings::default(), site.to_str().unwrap()).await;
+        let browser = app.browser();
+        let url = app.url("/pkg/roster.wasm");
+        let compressed = browser.get(&url).header("accept-encoding", "br").send().await.unwrap();
+        assert_eq!(compressed.status(), 200, "{}", app.db_name);
+        assert_eq!(compressed.headers()["content-encoding"], "br", "{}", app.db_name);
+        assert_eq!(compressed.headers()["cache-control"], "no-cache", "{}", app.db_name);
+        assert_eq!(compressed.headers()["vary"], "accept-encoding", "{}", app.db_name);
+        assert_eq!(compressed.bytes().await.unwrap().as_ref(), b"version 1, compressed");
+
+        let first = browser.get(&url).send().await.unwrap();
+        assert_eq!(first.headers()["cache-control"], "no-cache", "{}", app.db_name);
+        let modified = first.headers()["last-modified"].clone();
+        assert_eq!(first.bytes().await.unwrap().as_ref(), b"version 1 of the module");
+
+        // Unchanged: the browser keeps its copy without downloading it again.
+        let check = browser.get(&url).header("if-modified-since", modified.clone()).send().await.unwrap();
+        assert_eq!(check.status(), 304, "{}", app.db_name);
+
+        // Updated: the same check gets the new file.
+        std::fs::write(&module, b"version 2 of the module").unwrap();
+        let check = browser.get(&url).header("if-modified-since", modified.clone()).send().await.unwrap();
+        assert_eq!(check.status(), 200, "{}", app.db_name);
+        assert_eq!(check.bytes().await.unwrap().as_ref(), b"version 2 of the module");
+        std::fs::write(&module, b"version 1 of the module").unwrap();
+        std::fs::File::options().write(true).open(&module).unwrap().set_modified(an_hour_ago).unwrap();
+    }
+    std::fs::remove_dir_all(&site).unwrap();
 }

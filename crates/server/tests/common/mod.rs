@@ -53,6 +53,11 @@ impl TestApp {
     }
 
     pub async fn start_with(db: TestDb, settings: Settings) -> TestApp {
+        Self::start_serving(db, settings, "target/site").await
+    }
+
+    /// Starts Roster with its built site (the browser bundle) in `site_root`.
+    pub async fn start_serving(db: TestDb, settings: Settings, site_root: &str) -> TestApp {
         let clock = Clock::manual(START);
         let roster = Roster::new(db.db.clone(), settings, PasswordHasher::owasp(), clock.clone());
         for (login, first, last, password, role) in [
@@ -67,7 +72,7 @@ impl TestApp {
             };
             roster.create_account(account, None, None).await.unwrap();
         }
-        let leptos_options = LeptosOptions::builder().output_name("roster").site_root("target/site").build();
+        let leptos_options = LeptosOptions::builder().output_name("roster").site_root(site_root).build();
         let app = roster_server::router(AppState { leptos_options, roster });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
