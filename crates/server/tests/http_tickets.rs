@@ -182,12 +182,7 @@ async fn signed_out_callers_and_roles_without_ticket_permissions_get_nothing() {
 async fn a_missing_tickets_page_is_a_404_for_a_browser_too() {
     for app in apps().await {
         let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
-        let page = customer
-            .get(app.url("/tickets/999999"))
-            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
-            .send()
-            .await
-            .unwrap();
+        let page = app.page(&customer, "/tickets/999999").await;
         assert_eq!(page.status(), 404, "{}", app.db_name);
         assert!(page.text().await.unwrap().contains("Ticket not found"), "{}", app.db_name);
     }

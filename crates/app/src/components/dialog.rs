@@ -7,19 +7,22 @@ use std::future::Future;
 
 /// Said when a dialog's code, fetched the first time one opens, did not
 /// arrive. Opening the dialog again tries again.
-pub const DIALOG_NOT_LOADED: &str =
+const DIALOG_NOT_LOADED: &str =
     "The dialog could not be loaded. Check the connection and try again, or reload the page.";
 
 /// A dialog whose code is a separate piece of the WebAssembly bundle:
-/// `load` fetches it (once) and draws the dialog. If the fetch fails,
-/// `failed` runs and nothing is drawn; the page stays live.
+/// `load` fetches it (once) and draws the dialog. If the fetch fails, the
+/// page's `notice` says so and the dialog closes (`on_close`); the page
+/// stays live.
 pub fn lazy_dialog(
     load: impl Future<Output = Result<AnyView, SplitLoaderError>> + Send + 'static,
-    failed: impl FnOnce() + Send + 'static,
+    notice: RwSignal<Option<String>>,
+    on_close: Callback<()>,
 ) -> impl IntoView {
     Suspend::new(async move {
         load.await.unwrap_or_else(|_| {
-            failed();
+            notice.set(Some(DIALOG_NOT_LOADED.to_owned()));
+            on_close.run(());
             ().into_any()
         })
     })

@@ -22,7 +22,7 @@ pub use avatar_menu::AvatarMenu;
 pub use change_password_form::ChangePasswordForm;
 pub use delete_role_dialog::DeleteRoleDialog;
 pub use delete_user_dialog::DeleteUserDialog;
-pub use dialog::{focus_after_redraw, focus_first, lazy_dialog, Dialog, Loaded, DIALOG_NOT_LOADED};
+pub use dialog::{focus_after_redraw, focus_first, lazy_dialog, Dialog, Loaded};
 pub use impersonation_banner::ImpersonationBanner;
 pub use role_dialog::RoleDialog;
 pub use form_fields::{error_sent_back, form_failure, is_live, InputField, SubmittedForm};

@@ -1,5 +1,5 @@
 use crate::api::role_definitions;
-use crate::components::{focus_after_redraw, lazy_dialog, DeleteRoleDialog, RoleDialog, SignedInPage, DIALOG_NOT_LOADED};
+use crate::components::{focus_after_redraw, lazy_dialog, DeleteRoleDialog, RoleDialog, SignedInPage};
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use leptos_meta::Title;
@@ -86,10 +86,7 @@ fn Roles() -> impl IntoView {
         <p class="notice" aria-live="polite">{move || notice.get()}</p>
         {move || {
             editing.get().map(|which| {
-                lazy_dialog(roles_page_dialog(which, on_close, on_saved, on_deleted), move || {
-                    notice.set(Some(DIALOG_NOT_LOADED.to_owned()));
-                    on_close.run(());
-                })
+                lazy_dialog(roles_page_dialog(which, on_close, on_saved, on_deleted), notice, on_close)
             })
         }}
         <Transition fallback=|| view! { <p class="status" role="status">"Loading roles…"</p> }>

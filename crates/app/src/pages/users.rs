@@ -1,6 +1,6 @@
 use crate::api::{count_users, list_roles, search_users, start_impersonation, unlock_user};
 use crate::components::{
-    focus_after_redraw, go_to, landing_page, lazy_dialog, DIALOG_NOT_LOADED, user_row_selector, DeleteUserDialog, SignedInPage, TwoFactorDialog, UserDialog, UserDialogMode,
+    focus_after_redraw, go_to, landing_page, lazy_dialog, user_row_selector, DeleteUserDialog, SignedInPage, TwoFactorDialog, UserDialog, UserDialogMode,
     UserRowActions, UserTable,
 };
 use leptos::task::spawn_local;
@@ -161,10 +161,7 @@ fn UsersPanel(me: UserId, initial: UserSearch) -> impl IntoView {
         <p class="notice" aria-live="polite">{move || notice.get()}</p>
         {move || {
             dialog.get().map(|which| {
-                lazy_dialog(users_panel_dialog(which, on_close, on_done), move || {
-                    notice.set(Some(DIALOG_NOT_LOADED.to_owned()));
-                    on_close.run(());
-                })
+                lazy_dialog(users_panel_dialog(which, on_close, on_done), notice, on_close)
             })
         }}
         <SearchBox search changer />

@@ -95,9 +95,10 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
-    /// Loads a page the way a browser navigation does.
+    /// Loads a page the way a browser navigation does (with a browser's `Accept`).
     pub async fn page(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
-        client.get(self.url(path)).header("accept", "text/html").send().await.unwrap()
+        let accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+        client.get(self.url(path)).header("accept", accept).send().await.unwrap()
     }
 
     /// Calls a server function the way the browser does (form-encoded POST).
