@@ -1,8 +1,6 @@
 use leptos::html;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos::wasm_split::SplitLoaderError;
-use roster_domain::AppError;
 use std::future::Future;
 
 /// Said when a dialog's code, fetched the first time one opens, did not
@@ -26,59 +24,6 @@ pub fn lazy_dialog(
             ().into_any()
         })
     })
-}
-
-/// What a dialog loads from the server: `None` until the answer arrives.
-/// Dialogs are drawn in the browser only, so a signal filled by a request
-/// does what a resource would, with less code in the browser's module.
-pub struct Loaded<T: 'static> {
-    answer: RwSignal<Option<Result<T, AppError>>, LocalStorage>,
-    /// How many requests were made: only the latest one's answer is kept.
-    asked: StoredValue<u32>,
-}
-
-impl<T: 'static> Clone for Loaded<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T: 'static> Copy for Loaded<T> {}
-
-impl<T: Clone + 'static> Loaded<T> {
-    /// Nothing asked for yet.
-    pub fn waiting() -> Self {
-        Loaded { answer: RwSignal::new_local(None), asked: StoredValue::new(0) }
-    }
-
-    /// Starts loading at once.
-    pub fn new<F: Future<Output = Result<T, AppError>> + 'static>(request: F) -> Self {
-        let loaded = Self::waiting();
-        loaded.fill(request);
-        loaded
-    }
-
-    /// Loads again; the last answer stays until the new one arrives, and an
-    /// answer to an earlier request that arrives later is dropped.
-    pub fn fill<F: Future<Output = Result<T, AppError>> + 'static>(self, request: F) {
-        let Some(this_request) = self.asked.try_update_value(|n| {
-            *n += 1;
-            *n
-        }) else {
-            return;
-        };
-        spawn_local(async move {
-            let answer = request.await;
-            // A closed dialog wants no answer; a newer request has the last word.
-            if self.asked.try_get_value() == Some(this_request) {
-                let _ = self.answer.try_set(Some(answer));
-            }
-        });
-    }
-
-    /// The answer, if it has arrived (tracked).
-    pub fn get(self) -> Option<Result<T, AppError>> {
-        self.answer.get()
-    }
 }
 
 /// A modal dialog: the browser's own `<dialog>`, opened with `showModal()`,

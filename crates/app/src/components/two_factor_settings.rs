@@ -1,4 +1,4 @@
-use super::{form_failure, InputField};
+use super::{form_failure, InputField, Loaded};
 use crate::api::{
     confirm_authenticator, generate_recovery_codes, my_two_factor_methods, remove_my_two_factor,
     start_authenticator_setup,
@@ -8,39 +8,33 @@ use leptos::task::spawn_local;
 use roster_domain::{AppError, AuthenticatorSetup, TwoFactorKind, TwoFactorMethod};
 
 /// Your second factors: an authenticator app and recovery codes, each set
-/// up, replaced or removed here.
+/// up, replaced or removed here. `methods` is what the page brought along.
 #[island]
-pub fn TwoFactorSettings() -> impl IntoView {
-    // Loaded while the server renders the page, so the methods are in its
-    // HTML (a browser-only load here would hold the server-rendered page
-    // frame's Suspense at "Loading…").
-    let methods = Resource::new(|| (), |_| my_two_factor_methods());
+pub fn TwoFactorSettings(methods: Result<Vec<TwoFactorMethod>, AppError>) -> impl IntoView {
+    let methods = Loaded::ready(methods);
     let notice = RwSignal::new(None::<String>);
     let changed = Callback::new(move |message: String| {
         notice.set(Some(message));
-        methods.refetch();
+        methods.fill(my_two_factor_methods());
     });
     view! {
         <section class="two-factor" aria-labelledby="two-factor-heading">
             <h3 id="two-factor-heading">"Two-factor authentication"</h3>
             <p class="notice" role="status">{move || notice.get()}</p>
-            <Transition fallback=|| view! { <p class="status">"Loading your methods…"</p> }>
-                {move || Suspend::new(async move {
-                    match methods.await {
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                        Ok(methods) => {
-                            let find = |kind| methods.iter().find(|m: &&TwoFactorMethod| m.kind == kind).cloned();
-                            let app = find(TwoFactorKind::AuthenticatorApp);
-                            let codes = find(TwoFactorKind::RecoveryCodes);
-                            view! {
-                                <AuthenticatorApp method=app changed />
-                                <RecoveryCodes method=codes changed />
-                            }
-                            .into_any()
-                        }
+            {move || match methods.get() {
+                Some(Ok(methods)) => {
+                    let find = |kind| methods.iter().find(|m: &&TwoFactorMethod| m.kind == kind).cloned();
+                    let app = find(TwoFactorKind::AuthenticatorApp);
+                    let codes = find(TwoFactorKind::RecoveryCodes);
+                    view! {
+                        <AuthenticatorApp method=app changed />
+                        <RecoveryCodes method=codes changed />
                     }
-                })}
-            </Transition>
+                    .into_any()
+                }
+                Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                None => ().into_any(),
+            }}
         </section>
     }
 }

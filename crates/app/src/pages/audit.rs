@@ -1,5 +1,5 @@
 use crate::api::audit_log;
-use crate::components::SignedInPage;
+use crate::components::{PageContent, SignedInPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -13,7 +13,7 @@ use roster_domain::{AuditAction, AuditEntry, AuditQuery, Permission, UserRef, MA
 pub fn AuditLogPage() -> impl IntoView {
     view! {
         <Title text="Audit log" />
-        <SignedInPage permission=Some(Permission::AdminUser) content=|_| view! { <AuditLog /> }.into_any() />
+        <SignedInPage permission=Some(Permission::AdminUser) content=|_| PageContent::now(view! { <AuditLog /> }) />
     }
 }
 

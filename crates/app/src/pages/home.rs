@@ -1,4 +1,4 @@
-use crate::components::{landing_page, tickets_heading, SignedInPage};
+use crate::components::{landing_page, tickets_heading, PageContent, SignedInPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -12,9 +12,9 @@ pub fn HomePage() -> impl IntoView {
         <Title text="Start" />
         <SignedInPage permission=None content=|user| {
             if user.can(Permission::AdminUser) {
-                view! { <Redirect path=landing_page(&user) /> }.into_any()
+                PageContent::now(view! { <Redirect path=landing_page(&user) /> })
             } else {
-                view! { <AccountSummary user /> }.into_any()
+                PageContent::now(view! { <AccountSummary user /> })
             }
         } />
     }

@@ -1,5 +1,5 @@
 use crate::api::open_ticket;
-use crate::components::{form_failure, go_to, is_live, InputField, SignedInPage};
+use crate::components::{form_failure, go_to, is_live, InputField, PageContent, SignedInPage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -10,7 +10,7 @@ use roster_domain::{AppError, Permission};
 pub fn NewTicketPage() -> impl IntoView {
     view! {
         <Title text="New ticket" />
-        <SignedInPage permission=Some(Permission::TicketCustomer) content=|_| view! { <NewTicketForm /> }.into_any() />
+        <SignedInPage permission=Some(Permission::TicketCustomer) content=|_| PageContent::now(view! { <NewTicketForm /> }) />
     }
 }
 

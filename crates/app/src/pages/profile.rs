@@ -1,4 +1,5 @@
-use crate::components::{ChangePasswordForm, SignedInPage, TwoFactorSettings};
+use crate::api::my_two_factor_methods;
+use crate::components::{ChangePasswordForm, PageContent, SignedInPage, TwoFactorSettings};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -8,16 +9,16 @@ pub fn ProfilePage() -> impl IntoView {
     view! {
         <Title text="Profile" />
         <SignedInPage permission=None content=|user| {
-            view! {
+            // The two-factor methods come with the page (see `PageContent::after`).
+            PageContent::after(my_two_factor_methods(), move |methods| view! {
                 <h1>"Profile"</h1>
                 <p class="status">{format!("Signed in as {} ({})", user.display_name, user.login)}</p>
                 <section class="profile" aria-labelledby="password-auth-heading">
                     <h2 id="password-auth-heading">"Password & Authentication"</h2>
                     <ChangePasswordForm />
-                    <TwoFactorSettings />
+                    <TwoFactorSettings methods />
                 </section>
-            }
-            .into_any()
+            })
         } />
     }
 }

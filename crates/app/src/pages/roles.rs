@@ -1,9 +1,9 @@
 use crate::api::role_definitions;
-use crate::components::{focus_after_redraw, lazy_dialog, DeleteRoleDialog, RoleDialog, SignedInPage};
+use crate::components::{focus_after_redraw, lazy_dialog, DeleteRoleDialog, Loaded, PageContent, RoleDialog, SignedInPage};
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use leptos_meta::Title;
-use roster_domain::{Permission, RoleDefinition};
+use roster_domain::{AppError, Permission, RoleDefinition};
 
 /// `/admin/roles`: the built-in roles and the admins' own, with what each
 /// grants and how many users hold it. Roles are given in the user dialog.
@@ -11,7 +11,10 @@ use roster_domain::{Permission, RoleDefinition};
 pub fn RolesPage() -> impl IntoView {
     view! {
         <Title text="Roles" />
-        <SignedInPage permission=Some(Permission::AdminUser) content=|_| view! { <Roles /> }.into_any() />
+        <SignedInPage
+            permission=Some(Permission::AdminUser)
+            content=|_| PageContent::after(role_definitions(), |roles| view! { <Roles roles /> })
+        />
     }
 }
 
@@ -41,10 +44,12 @@ fn focus_soon(selector: String) {
     focus_after_redraw(selector, "#new-role");
 }
 
-/// The page's content, interactive throughout.
+/// The page's content, interactive throughout; `roles` is what the page
+/// brought along, shown until a change asks the server again.
 #[island]
-fn Roles() -> impl IntoView {
-    let roles = Resource::new(|| (), |_| role_definitions());
+fn Roles(roles: Result<Vec<RoleDefinition>, AppError>) -> impl IntoView {
+    let roles = Loaded::ready(roles);
+    let refetch = move || roles.fill(role_definitions());
     let editing = RwSignal::new(None::<Editing>);
     let notice = RwSignal::new(None::<String>);
     // Closed unchanged: back to the button that opened it. Saved or deleted:
@@ -56,7 +61,7 @@ fn Roles() -> impl IntoView {
         }
         // A refused deletion means someone took the role meanwhile: show the new count.
         if matches!(closing, Some(Editing::Delete(_))) {
-            roles.refetch();
+            refetch();
         }
         editing.set(None);
     });
@@ -64,7 +69,7 @@ fn Roles() -> impl IntoView {
         focus_soon("#new-role".to_owned());
         editing.set(None);
         notice.set(Some(message));
-        roles.refetch();
+        refetch();
     });
     // A deletion that finishes after its dialog was closed still reports,
     // but closes nothing opened since.
@@ -74,7 +79,7 @@ fn Roles() -> impl IntoView {
             editing.set(None);
         }
         notice.set(Some(message));
-        roles.refetch();
+        refetch();
     });
     view! {
         <div class="page-title">
@@ -89,14 +94,11 @@ fn Roles() -> impl IntoView {
                 lazy_dialog(roles_page_dialog(which, on_close, on_saved, on_deleted), notice, on_close)
             })
         }}
-        <Transition fallback=|| view! { <p class="status" role="status">"Loading roles…"</p> }>
-            {move || Suspend::new(async move {
-                match roles.await {
-                    Ok(list) => view! { <RoleTable roles=list editing /> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+        {move || match roles.get() {
+            Some(Ok(list)) => view! { <RoleTable roles=list editing /> }.into_any(),
+            Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+            None => ().into_any(),
+        }}
     }
 }
 

@@ -1,5 +1,5 @@
 use crate::api::{change_ticket_state, get_ticket, log_ticket_time, reply_to_ticket};
-use crate::components::{form_failure, is_live, InputField, SignedInPage};
+use crate::components::{form_failure, is_live, InputField, Loaded, PageContent, SignedInPage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -17,39 +17,39 @@ pub fn TicketPage() -> impl IntoView {
             permission=None
             content=|_| {
                 let number = use_params_map().with_untracked(|p| p.get("number").and_then(|n| n.parse::<i64>().ok()));
-                view! { <Ticket number /> }.into_any()
+                PageContent::after(load_ticket(number), move |ticket| view! { <Ticket number ticket /> })
             }
         />
     }
 }
 
-/// The ticket numbered `number` (`None`: the address named no number). An
-/// island: its forms save and then show the ticket as it now is.
+/// The ticket numbered `number` (`None`: the address named no number).
+async fn load_ticket(number: Option<i64>) -> Result<TicketView, AppError> {
+    match number {
+        Some(n) => get_ticket(n).await,
+        None => Err(AppError::NotFound),
+    }
+}
+
+/// The ticket numbered `number`, as the page brought it along. An island:
+/// its forms save and then show the ticket as it now is.
 #[island]
-fn Ticket(number: Option<i64>) -> impl IntoView {
-    let ticket = Resource::new(move || number, |number| async move {
-        match number {
-            Some(n) => get_ticket(n).await,
-            None => Err(AppError::NotFound),
-        }
-    });
-    let changed = Callback::new(move |_| ticket.refetch());
+fn Ticket(number: Option<i64>, ticket: Result<TicketView, AppError>) -> impl IntoView {
+    let ticket = Loaded::ready(ticket);
+    let changed = Callback::new(move |_| ticket.fill(load_ticket(number)));
     let forms = Forms { reply: FormState::new(), hours: FormState::new(), state: FormState::new() };
     view! {
         <p class="breadcrumb"><a href="/tickets">"← Tickets"</a></p>
-        <Transition fallback=|| view! { <p class="status" role="status">"Loading ticket…"</p> }>
-            {move || Suspend::new(async move {
-                match ticket.await {
-                    Ok(t) => view! { <TicketDetails ticket=t changed forms /> }.into_any(),
-                    Err(AppError::NotFound) => view! {
-                        <h1>"Ticket not found"</h1>
-                        <p class="status">"There is no such ticket, or it is not yours to see."</p>
-                    }
-                    .into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+        {move || match ticket.get() {
+            Some(Ok(t)) => view! { <TicketDetails ticket=t changed forms /> }.into_any(),
+            Some(Err(AppError::NotFound)) => view! {
+                <h1>"Ticket not found"</h1>
+                <p class="status">"There is no such ticket, or it is not yours to see."</p>
+            }
+            .into_any(),
+            Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+            None => ().into_any(),
+        }}
     }
 }
 

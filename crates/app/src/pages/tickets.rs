@@ -1,5 +1,5 @@
 use crate::api::list_tickets;
-use crate::components::{tickets_heading, SignedInPage};
+use crate::components::{tickets_heading, PageContent, SignedInPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -11,7 +11,7 @@ use roster_domain::{CurrentUser, Permission, TicketListItem};
 pub fn TicketsPage() -> impl IntoView {
     view! {
         <Title text="Tickets" />
-        <SignedInPage permission=None content=|user| view! { <TicketList user /> }.into_any() />
+        <SignedInPage permission=None content=|user| PageContent::now(view! { <TicketList user /> }) />
     }
 }
 

@@ -1,14 +1,14 @@
 use crate::api::{count_users, list_roles, search_users, start_impersonation, unlock_user};
 use crate::components::{
-    focus_after_redraw, go_to, landing_page, lazy_dialog, user_row_selector, DeleteUserDialog, SignedInPage, TwoFactorDialog, UserDialog, UserDialogMode,
-    UserRowActions, UserTable,
+    focus_after_redraw, go_to, landing_page, lazy_dialog, user_row_selector, DeleteUserDialog, Loaded, PageContent,
+    SignedInPage, TwoFactorDialog, UserDialog, UserDialogMode, UserRowActions, UserTable,
 };
 use leptos::task::spawn_local;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
-use roster_domain::{MatchCount, Permission, RoleId, UserFacet, UserId, UserSearch, UserSort, UsersPage as Page};
+use roster_domain::{AppError, MatchCount, Permission, RoleId, UserFacet, UserId, UserSearch, UserSort, UsersPage as Page};
 use std::time::Duration;
 
 /// How long typing must pause before the list follows it.
@@ -25,7 +25,15 @@ pub fn UsersPage() -> impl IntoView {
             content=|admin| {
                 // Read as the panel reads the address after Back or Forward.
                 let initial = UserSearch::from_query_string(&use_location().search.get_untracked());
-                view! { <UsersPanel me=admin.id initial /> }.into_any()
+                PageContent::after(
+                    async move {
+                        // Without the list of roles (an error), the panel works without that filter.
+                        let roles = list_roles().await.unwrap_or_default().into_iter().map(|r| (r.id, r.name)).collect();
+                        let first = search_users(initial.clone()).await;
+                        (initial, roles, first)
+                    },
+                    move |(initial, roles, first)| view! { <UsersPanel me=admin.id initial roles first /> },
+                )
             }
         />
     }
@@ -87,15 +95,30 @@ impl FocusReturn {
     }
 }
 
-/// Everything on the panel below its frame; `initial` is the view the
-/// address asked for when the page loaded.
+/// Everything on the panel below its frame. `initial` is the view the
+/// address asked for when the page loaded, `first` the server's answer to
+/// it, and `roles` the choices of the **Roles** filter.
 #[island]
-fn UsersPanel(me: UserId, initial: UserSearch) -> impl IntoView {
-    let current = RwSignal::new(initial);
+fn UsersPanel(
+    me: UserId,
+    initial: UserSearch,
+    roles: Vec<(RoleId, String)>,
+    first: Result<Page, AppError>,
+) -> impl IntoView {
+    let current = RwSignal::new(initial.clone());
     let search = Memo::new(move |_| current.get());
-    // A newer search supersedes an older one still in flight: its answer is dropped.
-    let page = Resource::new(move || search.get(), search_users);
-    let roles = Resource::new(|| (), |_| list_roles());
+    // The answer shown, with the view it answers.
+    let page = Loaded::ready(first.map(|found| (initial, found)));
+    let load = move |view: UserSearch| page.fill(async move { search_users(view.clone()).await.map(|found| (view, found)) });
+    // Each new view is asked of the server (not the first: the page brought
+    // its answer). A newer search supersedes an older one still in flight.
+    Effect::new(move |asked_before: Option<()>| {
+        let view = search.get();
+        if asked_before.is_some() {
+            load(view);
+        }
+    });
+    let refetch = move || load(search.get_untracked());
     let changer = ViewChanger(current);
     changer.follow_history();
 
@@ -119,7 +142,7 @@ fn UsersPanel(me: UserId, initial: UserSearch) -> impl IntoView {
                     Ok(()) => notice.set(Some("User unlocked".to_owned())),
                     Err(e) => notice.set(Some(e.to_string())),
                 }
-                page.refetch();
+                refetch();
                 focus_return.restore();
             });
         }),
@@ -142,7 +165,7 @@ fn UsersPanel(me: UserId, initial: UserSearch) -> impl IntoView {
     let on_done = Callback::new(move |message: String| {
         dialog.set(None);
         notice.set(Some(message));
-        page.refetch();
+        refetch();
         focus_return.restore();
     });
 
@@ -166,23 +189,7 @@ fn UsersPanel(me: UserId, initial: UserSearch) -> impl IntoView {
         }}
         <SearchBox search changer />
         <div class="filters">
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    // Without the list (an error), the panel works without this filter.
-                    let items: Vec<(RoleId, String)> =
-                        roles.await.unwrap_or_default().into_iter().map(|r| (r.id, r.name)).collect();
-                    view! {
-                        <ToggleGroup
-                            label="Roles"
-                            items
-                            is_on=UserSearch::has_role
-                            toggled=UserSearch::toggle_role
-                            search
-                            changer
-                        />
-                    }
-                })}
-            </Transition>
+            <ToggleGroup label="Roles" items=roles is_on=UserSearch::has_role toggled=UserSearch::toggle_role search changer />
             <ToggleGroup
                 label="Show only"
                 items=UserFacet::ALL.into_iter().map(|f| (f, f.label().to_owned())).collect()
@@ -193,16 +200,11 @@ fn UsersPanel(me: UserId, initial: UserSearch) -> impl IntoView {
             />
             <SortChoice search changer />
         </div>
-        <Transition fallback=|| view! { <p class="status" role="status">"Loading users…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(found) => {
-                        view! { <Results shown=search.get_untracked() current=search found actions changer /> }.into_any()
-                    }
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+        {move || match page.get() {
+            Some(Ok((shown, found))) => view! { <Results shown current=search found actions changer /> }.into_any(),
+            Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+            None => ().into_any(),
+        }}
     }
 }
 
