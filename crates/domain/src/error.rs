@@ -102,11 +102,11 @@ impl From<FieldError> for AppError {
 #[cfg(feature = "server-fn")]
 mod server_fn_error {
     use super::AppError;
-    use server_fn::codec::JsonEncoding;
+    use crate::JsonText;
     use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
     impl FromServerFnError for AppError {
-        type Encoder = JsonEncoding;
+        type Encoder = JsonText;
 
         fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
             // In the browser a body that does not decode is the server's

@@ -7,6 +7,8 @@ mod audit;
 mod audit_log;
 mod error;
 mod ids;
+#[cfg(feature = "server-fn")]
+mod json_text;
 mod login;
 mod email;
 mod password;
@@ -25,6 +27,8 @@ pub use audit_log::{AuditEntry, AuditPage, AuditQuery, UserRef, AUDIT_PAGE_SIZE,
 pub use email::Email;
 pub use error::{AppError, FieldError};
 pub use ids::{OrganizationId, UserId};
+#[cfg(feature = "server-fn")]
+pub use json_text::{JsonCall, JsonText};
 pub use login::Login;
 pub use password::Password;
 pub use role::{holds, role_ids, role_names, Permission, Role, RoleDefinition, RoleDraft, RoleId, ValidRoleDraft, MAX_ROLE_NAME_CHARS};

@@ -2,11 +2,10 @@
 //! Each function acts on the caller alone, whoever they name.
 
 use leptos::prelude::*;
-use leptos::server_fn;
-use roster_domain::{AppError, AuthenticatorSetup, TwoFactorKind, TwoFactorMethod};
+use roster_domain::{JsonCall, AppError, AuthenticatorSetup, TwoFactorKind, TwoFactorMethod};
 
 /// Changes your password; your other sessions end.
-#[server(endpoint = "change_password")]
+#[server(endpoint = "change_password", output = JsonCall)]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     use crate::ssr::*;
     reply(
@@ -19,7 +18,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 }
 
 /// Your second factors.
-#[server(endpoint = "my_two_factor_methods")]
+#[server(endpoint = "my_two_factor_methods", output = JsonCall)]
 pub async fn my_two_factor_methods() -> Result<Vec<TwoFactorMethod>, AppError> {
     use crate::ssr::*;
     reply(
@@ -32,7 +31,7 @@ pub async fn my_two_factor_methods() -> Result<Vec<TwoFactorMethod>, AppError> {
 }
 
 /// Starts setting up an authenticator app: the QR code and secret, shown once.
-#[server(endpoint = "start_authenticator_setup")]
+#[server(endpoint = "start_authenticator_setup", output = JsonCall)]
 pub async fn start_authenticator_setup() -> Result<AuthenticatorSetup, AppError> {
     use crate::ssr::*;
     reply(
@@ -45,7 +44,7 @@ pub async fn start_authenticator_setup() -> Result<AuthenticatorSetup, AppError>
 }
 
 /// Enables the authenticator app being set up, given a code from it.
-#[server(endpoint = "confirm_authenticator")]
+#[server(endpoint = "confirm_authenticator", output = JsonCall)]
 pub async fn confirm_authenticator(code: String) -> Result<(), AppError> {
     use crate::ssr::*;
     reply(
@@ -58,7 +57,7 @@ pub async fn confirm_authenticator(code: String) -> Result<(), AppError> {
 }
 
 /// Ten new recovery codes (shown once), replacing the old ones.
-#[server(endpoint = "generate_recovery_codes")]
+#[server(endpoint = "generate_recovery_codes", output = JsonCall)]
 pub async fn generate_recovery_codes() -> Result<Vec<String>, AppError> {
     use crate::ssr::*;
     reply(
@@ -71,7 +70,7 @@ pub async fn generate_recovery_codes() -> Result<Vec<String>, AppError> {
 }
 
 /// Removes one of your methods; needs your password.
-#[server(endpoint = "remove_my_two_factor", input = server_fn::codec::Json)]
+#[server(endpoint = "remove_my_two_factor", input = JsonCall, output = JsonCall)]
 pub async fn remove_my_two_factor(kind: TwoFactorKind, password: String) -> Result<(), AppError> {
     use crate::ssr::*;
     reply(

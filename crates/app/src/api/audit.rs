@@ -1,9 +1,8 @@
 use leptos::prelude::*;
-use leptos::server_fn;
-use roster_domain::{AppError, AuditPage, AuditQuery};
+use roster_domain::{JsonCall, AppError, AuditPage, AuditQuery};
 
 /// A page of the audit log for a search. Needs `admin.user`.
-#[server(endpoint = "audit_log", input = server_fn::codec::Json)]
+#[server(endpoint = "audit_log", input = JsonCall, output = JsonCall)]
 pub async fn audit_log(query: AuditQuery) -> Result<AuditPage, AppError> {
     use crate::ssr::*;
     reply(

@@ -1,10 +1,9 @@
 use leptos::prelude::*;
-use leptos::server_fn;
-use roster_domain::{AppError, CurrentUser, UserId};
+use roster_domain::{JsonCall, AppError, CurrentUser, UserId};
 
 /// ⋮ Actions → View from user's perspective: this browser becomes the
 /// user's session (a POST, like every server function). Needs `admin.user`.
-#[server(endpoint = "start_impersonation", input = server_fn::codec::Json)]
+#[server(endpoint = "start_impersonation", input = JsonCall, output = JsonCall)]
 pub async fn start_impersonation(id: UserId) -> Result<CurrentUser, AppError> {
     use crate::ssr::*;
     reply(
@@ -19,7 +18,7 @@ pub async fn start_impersonation(id: UserId) -> Result<CurrentUser, AppError> {
 }
 
 /// **Back to my view ✕**: the admin's own session again.
-#[server(endpoint = "end_impersonation")]
+#[server(endpoint = "end_impersonation", output = JsonCall)]
 pub async fn end_impersonation() -> Result<CurrentUser, AppError> {
     use crate::ssr::*;
     reply(

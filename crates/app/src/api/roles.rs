@@ -1,9 +1,8 @@
 use leptos::prelude::*;
-use leptos::server_fn;
-use roster_domain::{AppError, Role, RoleDefinition, RoleDraft, RoleId};
+use roster_domain::{JsonCall, AppError, Role, RoleDefinition, RoleDraft, RoleId};
 
 /// Every role, for the Roles filter and the user dialog. Needs `admin.user`.
-#[server(endpoint = "list_roles", input = server_fn::codec::Json)]
+#[server(endpoint = "list_roles", input = JsonCall, output = JsonCall)]
 pub async fn list_roles() -> Result<Vec<Role>, AppError> {
     use crate::ssr::*;
     reply(
@@ -17,7 +16,7 @@ pub async fn list_roles() -> Result<Vec<Role>, AppError> {
 
 /// Every role with its permissions and holders, for `/admin/roles`.
 /// Needs `admin.user`.
-#[server(endpoint = "role_definitions", input = server_fn::codec::Json)]
+#[server(endpoint = "role_definitions", input = JsonCall, output = JsonCall)]
 pub async fn role_definitions() -> Result<Vec<RoleDefinition>, AppError> {
     use crate::ssr::*;
     reply(
@@ -31,7 +30,7 @@ pub async fn role_definitions() -> Result<Vec<RoleDefinition>, AppError> {
 
 /// Creates a role (`id` none) or saves one edited from `version`.
 /// Needs `admin.user`.
-#[server(endpoint = "save_role", input = server_fn::codec::Json)]
+#[server(endpoint = "save_role", input = JsonCall, output = JsonCall)]
 pub async fn save_role(id: Option<RoleId>, version: i64, draft: RoleDraft) -> Result<(), AppError> {
     use crate::ssr::*;
     reply(
@@ -47,7 +46,7 @@ pub async fn save_role(id: Option<RoleId>, version: i64, draft: RoleDraft) -> Re
 }
 
 /// Deletes a role nobody holds. Needs `admin.user`.
-#[server(endpoint = "delete_role", input = server_fn::codec::Json)]
+#[server(endpoint = "delete_role", input = JsonCall, output = JsonCall)]
 pub async fn delete_role(id: RoleId) -> Result<(), AppError> {
     use crate::ssr::*;
     reply(

@@ -1,10 +1,10 @@
 use leptos::prelude::*;
-use roster_domain::{AppError, CurrentUser, SignInStep};
+use roster_domain::{JsonCall, AppError, CurrentUser, SignInStep};
 
 /// The password step: a login (or email) and password. Sets the session
 /// cookie; when the user has a second factor, that session only allows
 /// the code step.
-#[server(endpoint = "sign_in")]
+#[server(endpoint = "sign_in", output = JsonCall)]
 pub async fn sign_in(login: String, password: String) -> Result<SignInStep, AppError> {
     use crate::ssr::*;
     reply(
@@ -21,7 +21,7 @@ pub async fn sign_in(login: String, password: String) -> Result<SignInStep, AppE
 
 /// The code step: an authenticator code or a recovery code. Replaces the
 /// pending session with a signed-in one (a new id).
-#[server(endpoint = "verify_sign_in_code")]
+#[server(endpoint = "verify_sign_in_code", output = JsonCall)]
 pub async fn verify_sign_in_code(code: String) -> Result<SignInStep, AppError> {
     use crate::ssr::*;
     reply(
@@ -42,7 +42,7 @@ pub async fn verify_sign_in_code(code: String) -> Result<SignInStep, AppError> {
 
 /// Whether this browser is between the password step and the code step.
 /// Open to everyone: it reveals nothing but that.
-#[server(endpoint = "awaiting_code")]
+#[server(endpoint = "awaiting_code", output = JsonCall)]
 pub async fn get_awaiting_code() -> Result<bool, AppError> {
     use crate::ssr::*;
     reply(call().map(|call| call.session.awaiting_code.is_some()))
@@ -50,7 +50,7 @@ pub async fn get_awaiting_code() -> Result<bool, AppError> {
 
 /// Ends the caller's session on the server (or abandons a sign-in waiting
 /// for its code) and clears the cookie.
-#[server(endpoint = "sign_out")]
+#[server(endpoint = "sign_out", output = JsonCall)]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::ssr::*;
     reply(
@@ -71,7 +71,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 /// Who is signed in, or `None`. Open to everyone: it reveals only the
 /// caller's own account.
-#[server(endpoint = "current_user")]
+#[server(endpoint = "current_user", output = JsonCall)]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     use crate::ssr::*;
     reply(call().map(|call| call.signed_in().map(|s| s.user.clone())))

@@ -1,10 +1,9 @@
 use leptos::prelude::*;
-use leptos::server_fn;
-use roster_domain::{AppError, TicketState, TicketView, TicketsPage};
+use roster_domain::{JsonCall, AppError, TicketState, TicketView, TicketsPage};
 
 /// A page of the tickets the caller may see, newest first, before the
 /// number `before`: every ticket for agents, their own for customers.
-#[server(endpoint = "list_tickets", input = server_fn::codec::Json)]
+#[server(endpoint = "list_tickets", input = JsonCall, output = JsonCall)]
 pub async fn list_tickets(before: Option<i64>) -> Result<TicketsPage, AppError> {
     use crate::ssr::*;
     reply(
@@ -17,7 +16,7 @@ pub async fn list_tickets(before: Option<i64>) -> Result<TicketsPage, AppError> 
 }
 
 /// One ticket, if the caller may see it (otherwise `NotFound`).
-#[server(endpoint = "get_ticket", input = server_fn::codec::Json)]
+#[server(endpoint = "get_ticket", input = JsonCall, output = JsonCall)]
 pub async fn get_ticket(number: i64) -> Result<TicketView, AppError> {
     use crate::ssr::*;
     reply(
@@ -30,7 +29,7 @@ pub async fn get_ticket(number: i64) -> Result<TicketView, AppError> {
 }
 
 /// Opens a ticket as the caller. Needs `ticket.customer`. Returns its number.
-#[server(endpoint = "open_ticket", input = server_fn::codec::Json)]
+#[server(endpoint = "open_ticket", input = JsonCall, output = JsonCall)]
 pub async fn open_ticket(title: String, body: String) -> Result<i64, AppError> {
     use crate::ssr::*;
     reply(
@@ -44,7 +43,7 @@ pub async fn open_ticket(title: String, body: String) -> Result<i64, AppError> {
 
 /// Adds the caller's reply. Agents need `ticket.reply`; customers may
 /// answer their own tickets.
-#[server(endpoint = "reply_to_ticket", input = server_fn::codec::Json)]
+#[server(endpoint = "reply_to_ticket", input = JsonCall, output = JsonCall)]
 pub async fn reply_to_ticket(number: i64, body: String) -> Result<(), AppError> {
     use crate::ssr::*;
     reply(
@@ -57,7 +56,7 @@ pub async fn reply_to_ticket(number: i64, body: String) -> Result<(), AppError> 
 }
 
 /// Logs hours worked (`1.5`, `1:30`). Needs `ticket.read` and `ticket.log_time`.
-#[server(endpoint = "log_ticket_time", input = server_fn::codec::Json)]
+#[server(endpoint = "log_ticket_time", input = JsonCall, output = JsonCall)]
 pub async fn log_ticket_time(number: i64, hours: String) -> Result<(), AppError> {
     use crate::ssr::*;
     reply(
@@ -70,7 +69,7 @@ pub async fn log_ticket_time(number: i64, hours: String) -> Result<(), AppError>
 }
 
 /// Sets a ticket's state. Needs `ticket.read` and `ticket.change_state`.
-#[server(endpoint = "change_ticket_state", input = server_fn::codec::Json)]
+#[server(endpoint = "change_ticket_state", input = JsonCall, output = JsonCall)]
 pub async fn change_ticket_state(number: i64, state: TicketState) -> Result<(), AppError> {
     use crate::ssr::*;
     reply(

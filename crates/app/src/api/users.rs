@@ -1,12 +1,11 @@
 use leptos::prelude::*;
-use leptos::server_fn;
-use roster_domain::{
+use roster_domain::{JsonCall, 
     AppError, DeletionPreview, EditableUser, TwoFactorKind, TwoFactorMethod, UserDetails, UserId, UserSearch, UsersPage,
 };
 
 /// One page of the Users panel for a search (text, roles, facets, sort,
 /// cursor), with a count capped for speed. Needs `admin.user`.
-#[server(endpoint = "search_users", input = server_fn::codec::Json)]
+#[server(endpoint = "search_users", input = JsonCall, output = JsonCall)]
 pub async fn search_users(search: UserSearch) -> Result<UsersPage, AppError> {
     use crate::ssr::*;
     reply(
@@ -19,7 +18,7 @@ pub async fn search_users(search: UserSearch) -> Result<UsersPage, AppError> {
 }
 
 /// The exact number of users a search matches. Needs `admin.user`.
-#[server(endpoint = "count_users", input = server_fn::codec::Json)]
+#[server(endpoint = "count_users", input = JsonCall, output = JsonCall)]
 pub async fn count_users(search: UserSearch) -> Result<i64, AppError> {
     use crate::ssr::*;
     reply(
@@ -32,7 +31,7 @@ pub async fn count_users(search: UserSearch) -> Result<i64, AppError> {
 }
 
 /// Creates a user from the New User dialog. Needs `admin.user`.
-#[server(endpoint = "create_user", input = server_fn::codec::Json)]
+#[server(endpoint = "create_user", input = JsonCall, output = JsonCall)]
 pub async fn create_user(details: UserDetails) -> Result<UserId, AppError> {
     use crate::ssr::*;
     reply(
@@ -46,7 +45,7 @@ pub async fn create_user(details: UserDetails) -> Result<UserId, AppError> {
 
 /// A user as the Edit User dialog opens them, with their version.
 /// Needs `admin.user`.
-#[server(endpoint = "editable_user", input = server_fn::codec::Json)]
+#[server(endpoint = "editable_user", input = JsonCall, output = JsonCall)]
 pub async fn get_editable_user(id: UserId) -> Result<EditableUser, AppError> {
     use crate::ssr::*;
     reply(
@@ -60,7 +59,7 @@ pub async fn get_editable_user(id: UserId) -> Result<EditableUser, AppError> {
 
 /// Saves the Edit User dialog; refused as a conflict when the user changed
 /// after `version`. Returns the new version. Needs `admin.user`.
-#[server(endpoint = "update_user", input = server_fn::codec::Json)]
+#[server(endpoint = "update_user", input = JsonCall, output = JsonCall)]
 pub async fn update_user(id: UserId, version: i64, details: UserDetails) -> Result<i64, AppError> {
     use crate::ssr::*;
     reply(
@@ -73,7 +72,7 @@ pub async fn update_user(id: UserId, version: i64, details: UserDetails) -> Resu
 }
 
 /// Organization names containing `text`, for autocomplete. Needs `admin.user`.
-#[server(endpoint = "organization_names", input = server_fn::codec::Json)]
+#[server(endpoint = "organization_names", input = JsonCall, output = JsonCall)]
 pub async fn organization_names(text: String) -> Result<Vec<String>, AppError> {
     use crate::ssr::*;
     reply(
@@ -87,7 +86,7 @@ pub async fn organization_names(text: String) -> Result<Vec<String>, AppError> {
 
 /// What deleting a user would destroy, and whether it is allowed.
 /// Needs `admin.user`.
-#[server(endpoint = "preview_user_deletion", input = server_fn::codec::Json)]
+#[server(endpoint = "preview_user_deletion", input = JsonCall, output = JsonCall)]
 pub async fn preview_user_deletion(id: UserId) -> Result<DeletionPreview, AppError> {
     use crate::ssr::*;
     reply(
@@ -101,7 +100,7 @@ pub async fn preview_user_deletion(id: UserId) -> Result<DeletionPreview, AppErr
 
 /// Deletes a user with their tickets, once `confirmation` is `DELETE`.
 /// Returns how many tickets were deleted. Needs `admin.user`.
-#[server(endpoint = "delete_user", input = server_fn::codec::Json)]
+#[server(endpoint = "delete_user", input = JsonCall, output = JsonCall)]
 pub async fn delete_user(id: UserId, confirmation: String) -> Result<i64, AppError> {
     use crate::ssr::*;
     reply(
@@ -115,7 +114,7 @@ pub async fn delete_user(id: UserId, confirmation: String) -> Result<i64, AppErr
 
 /// ⋮ Actions → Unlock: resets a locked user's failed sign-ins.
 /// Needs `admin.user`.
-#[server(endpoint = "unlock_user", input = server_fn::codec::Json)]
+#[server(endpoint = "unlock_user", input = JsonCall, output = JsonCall)]
 pub async fn unlock_user(id: UserId) -> Result<(), AppError> {
     use crate::ssr::*;
     reply(
@@ -129,7 +128,7 @@ pub async fn unlock_user(id: UserId) -> Result<(), AppError> {
 
 /// A user's second factors, for Manage Two-Factor Authentication.
 /// Needs `admin.user`.
-#[server(endpoint = "user_two_factor_methods", input = server_fn::codec::Json)]
+#[server(endpoint = "user_two_factor_methods", input = JsonCall, output = JsonCall)]
 pub async fn user_two_factor_methods(id: UserId) -> Result<Vec<TwoFactorMethod>, AppError> {
     use crate::ssr::*;
     reply(
@@ -143,7 +142,7 @@ pub async fn user_two_factor_methods(id: UserId) -> Result<Vec<TwoFactorMethod>,
 
 /// Removes a user's method (`kind`), or all of them (`None`); the user's
 /// sessions end. Needs `admin.user`.
-#[server(endpoint = "remove_user_two_factor", input = server_fn::codec::Json)]
+#[server(endpoint = "remove_user_two_factor", input = JsonCall, output = JsonCall)]
 pub async fn remove_user_two_factor(id: UserId, kind: Option<TwoFactorKind>) -> Result<Vec<TwoFactorKind>, AppError> {
     use crate::ssr::*;
     reply(
