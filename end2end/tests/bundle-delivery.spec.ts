@@ -1,5 +1,8 @@
 import { expect, test, type Response } from "@playwright/test";
+import { ADMIN } from "./accounts";
 import { waitForHydration } from "./pages/hydration";
+import { LoginPage } from "./pages/login-page";
+import { UsersPage } from "./pages/users-page";
 
 // The release build writes a brotli and a gzip copy of each built file, and
 // the server sends the one the browser accepts: what crosses the network is
@@ -20,4 +23,29 @@ test("the WebAssembly module and its JavaScript reach the browser compressed", a
     const unpacked = (await response.body()).length;
     expect(sent, `${path}: ${sent} bytes sent for ${unpacked}`).toBeLessThan(unpacked / 2);
   }
+});
+
+// The Users panel, the page admins use most, is live with the one module
+// every page loads. The islands of other pages (sign-in, a ticket, the
+// profile, roles) are fetched as pieces of their own by the pages that
+// have them, so they do not weigh on this one.
+test("the Users panel is live with the main module alone; the sign-in page fetches its own piece", async ({ page }) => {
+  const wasm: string[] = [];
+  page.on("request", (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith(".wasm")) wasm.push(path);
+  });
+  const login = new LoginPage(page);
+  await login.open();
+  expect(wasm).toContain("/pkg/roster.wasm");
+  expect(wasm.filter((p) => p.includes("sign_in_steps"))).toHaveLength(1);
+
+  await login.signIn(ADMIN.login, ADMIN.password);
+  const users = new UsersPage(page);
+  await users.expectShown();
+  wasm.length = 0;
+  await page.reload();
+  await waitForHydration(page);
+  await expect(users.rows().first()).toBeVisible();
+  expect(wasm).toEqual(["/pkg/roster.wasm"]);
 });

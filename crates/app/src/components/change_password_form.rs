@@ -6,7 +6,9 @@ use roster_domain::{AppError, FieldError};
 
 /// Change your password: the current one is required; your other sessions
 /// end, this one stays.
-#[island]
+// Lazy: its code is a piece of the bundle of its own, fetched by the pages
+// that show it, so the module every page loads stays small.
+#[island(lazy)]
 pub fn ChangePasswordForm() -> impl IntoView {
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());

@@ -9,7 +9,9 @@ use roster_domain::{AppError, AuthenticatorSetup, TwoFactorKind, TwoFactorMethod
 
 /// Your second factors: an authenticator app and recovery codes, each set
 /// up, replaced or removed here. `methods` is what the page brought along.
-#[island]
+// Lazy: its code is a piece of the bundle of its own, fetched by the pages
+// that show it, so the module every page loads stays small.
+#[island(lazy)]
 pub fn TwoFactorSettings(methods: Result<Vec<TwoFactorMethod>, AppError>) -> impl IntoView {
     let methods = Loaded::ready(methods);
     let notice = RwSignal::new(None::<String>);

@@ -41,7 +41,9 @@ pub fn LoginPage() -> impl IntoView {
 /// The password form, or the code form once a sign-in waits for its code
 /// (`awaiting_code` when the page loaded, or after the password step here).
 /// `error`: what the last step sent without JavaScript came back with.
-#[island]
+// Lazy: its code is a piece of the bundle of its own, fetched by the pages
+// that show it, so the module every page loads stays small.
+#[island(lazy)]
 fn SignInSteps(awaiting_code: bool, error: Option<String>) -> impl IntoView {
     let code_step = RwSignal::new(awaiting_code);
     let sending = RwSignal::new(false);

@@ -14,7 +14,9 @@ pub fn NewTicketPage() -> impl IntoView {
     }
 }
 
-#[island]
+// Lazy: its code is a piece of the bundle of its own, fetched by the pages
+// that show it, so the module every page loads stays small.
+#[island(lazy)]
 fn NewTicketForm() -> impl IntoView {
     let title = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());

@@ -46,7 +46,9 @@ fn focus_soon(selector: String) {
 
 /// The page's content, interactive throughout; `roles` is what the page
 /// brought along, shown until a change asks the server again.
-#[island]
+// Lazy: its code is a piece of the bundle of its own, fetched by the pages
+// that show it, so the module every page loads stays small.
+#[island(lazy)]
 fn Roles(roles: Result<Vec<RoleDefinition>, AppError>) -> impl IntoView {
     let roles = Loaded::ready(roles);
     let refetch = move || roles.fill(role_definitions());

@@ -33,7 +33,9 @@ async fn load_ticket(number: Option<i64>) -> Result<TicketView, AppError> {
 
 /// The ticket numbered `number`, as the page brought it along. An island:
 /// its forms save and then show the ticket as it now is.
-#[island]
+// Lazy: its code is a piece of the bundle of its own, fetched by the pages
+// that show it, so the module every page loads stays small.
+#[island(lazy)]
 fn Ticket(number: Option<i64>, ticket: Result<TicketView, AppError>) -> impl IntoView {
     let ticket = Loaded::ready(ticket);
     let changed = Callback::new(move |_| ticket.fill(load_ticket(number)));
