@@ -49,3 +49,20 @@ test("the Users panel is live with the main module alone; the sign-in page fetch
   await expect(users.rows().first()).toBeVisible();
   expect(wasm).toEqual(["/pkg/roster.wasm"]);
 });
+
+// A lazily loaded island whose piece does not arrive leaves the page as the
+// server rendered it: the sign-in form then posts as it does without
+// JavaScript, and the admin still gets in.
+test("when the sign-in page's piece fails to arrive, the form still signs in", async ({ page }) => {
+  const failed: string[] = [];
+  page.on("requestfailed", (r) => failed.push(new URL(r.url()).pathname));
+  await page.route(/sign_in_steps.*\.wasm$/, (route) => route.abort("internetdisconnected"));
+  await page.goto("/login");
+  await expect.poll(() => failed.filter((p) => p.includes("sign_in_steps")).length).toBe(1);
+  await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
+  await page.getByLabel("Login or email").fill(ADMIN.login);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/admin\/users$/);
+  await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
+});
