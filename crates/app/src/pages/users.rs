@@ -27,9 +27,9 @@ pub fn UsersPage() -> impl IntoView {
                 let initial = UserSearch::from_query_string(&use_location().search.get_untracked());
                 PageContent::after(
                     async move {
+                        let (roles, first) = futures::join!(list_roles(), search_users(initial.clone()));
                         // Without the list of roles (an error), the panel works without that filter.
-                        let roles = list_roles().await.unwrap_or_default().into_iter().map(|r| (r.id, r.name)).collect();
-                        let first = search_users(initial.clone()).await;
+                        let roles = roles.unwrap_or_default().into_iter().map(|r| (r.id, r.name)).collect();
                         (initial, roles, first)
                     },
                     move |(initial, roles, first)| view! { <UsersPanel me=admin.id initial roles first /> },
