@@ -25,11 +25,12 @@ test("the WebAssembly module and its JavaScript reach the browser compressed", a
   }
 });
 
-// The Users panel, the page admins use most, is live with the one module
-// every page loads. The islands of other pages (sign-in, a ticket, the
-// profile, roles) are fetched as pieces of their own by the pages that
-// have them, so they do not weigh on this one.
-test("the Users panel is live with the main module alone; the sign-in page fetches its own piece", async ({ page }) => {
+// The sign-in page and the Users panel, the pages every visitor and every
+// admin meets first, are live with the one module every page loads. The
+// islands of other pages (a ticket, the profile, roles, a new ticket) are
+// fetched as pieces of their own by the pages that have them, so they do
+// not weigh on these.
+test("the sign-in page and the Users panel are live with the main module alone; the profile fetches its own pieces", async ({ page }) => {
   const wasm: string[] = [];
   page.on("request", (r) => {
     const path = new URL(r.url()).pathname;
@@ -37,8 +38,7 @@ test("the Users panel is live with the main module alone; the sign-in page fetch
   });
   const login = new LoginPage(page);
   await login.open();
-  expect(wasm).toContain("/pkg/roster.wasm");
-  expect(wasm.filter((p) => p.includes("sign_in_steps"))).toHaveLength(1);
+  expect(wasm).toEqual(["/pkg/roster.wasm"]);
 
   await login.signIn(ADMIN.login, ADMIN.password);
   const users = new UsersPage(page);
@@ -48,17 +48,23 @@ test("the Users panel is live with the main module alone; the sign-in page fetch
   await waitForHydration(page);
   await expect(users.rows().first()).toBeVisible();
   expect(wasm).toEqual(["/pkg/roster.wasm"]);
+
+  wasm.length = 0;
+  await page.goto("/profile");
+  await waitForHydration(page);
+  expect(wasm.filter((p) => p.includes("change_password_form"))).toHaveLength(1);
+  expect(wasm.filter((p) => p.includes("two_factor_settings"))).toHaveLength(1);
 });
 
-// A lazily loaded island whose piece does not arrive leaves the page as the
-// server rendered it: the sign-in form then posts as it does without
+// When the browser's module does not arrive at all, the sign-in page stays
+// as the server rendered it: the form then posts as it does without
 // JavaScript, and the admin still gets in.
-test("when the sign-in page's piece fails to arrive, the form still signs in", async ({ page }) => {
+test("when the module fails to arrive, the sign-in form still signs in", async ({ page }) => {
   const failed: string[] = [];
   page.on("requestfailed", (r) => failed.push(new URL(r.url()).pathname));
-  await page.route(/sign_in_steps.*\.wasm$/, (route) => route.abort("internetdisconnected"));
+  await page.route(/\/pkg\/roster\.wasm$/, (route) => route.abort("internetdisconnected"));
   await page.goto("/login");
-  await expect.poll(() => failed.filter((p) => p.includes("sign_in_steps")).length).toBe(1);
+  await expect.poll(() => failed.filter((p) => p === "/pkg/roster.wasm").length).toBe(1);
   await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
   await page.getByLabel("Login or email").fill(ADMIN.login);
   await page.getByLabel("Password").fill(ADMIN.password);

@@ -41,9 +41,10 @@ pub fn LoginPage() -> impl IntoView {
 /// The password form, or the code form once a sign-in waits for its code
 /// (`awaiting_code` when the page loaded, or after the password step here).
 /// `error`: what the last step sent without JavaScript came back with.
-// Lazy: its code is a piece of the bundle of its own, fetched by the pages
-// that show it, so the module every page loads stays small.
-#[island(lazy)]
+// Not lazy, unlike the other pages' islands: nearly all it needs is in the
+// main module already, and loading it as a piece of its own would cost the
+// sign-in page more than the island itself weighs in the main module.
+#[island]
 fn SignInSteps(awaiting_code: bool, error: Option<String>) -> impl IntoView {
     let code_step = RwSignal::new(awaiting_code);
     let sending = RwSignal::new(false);
