@@ -1,8 +1,8 @@
 //! Roster under concurrent load and faults, over HTTP on every engine: saves
 //! that race each other either land or are refused as conflicts, never lost;
 //! many writers at once never see "database is locked"; and PostgreSQL
-//! connections cut mid-run cost a generic error, never half a write; and
-//! browsers check the built bundle again on every use, so after an update no
+//! connections cut mid-run cost a generic error, never half a write; pages
+//! load their content once and keep their connections; and browsers check the built bundle again on every use, so after an update no
 //! page runs old and new pieces of it together.
 
 mod common;
@@ -164,6 +164,36 @@ async fn connections_cut_mid_run_give_a_generic_error_leave_nothing_half_written
         // No restart: the next requests find fresh connections.
         assert_eq!(create(1000).await.status(), 200);
         assert_eq!(app.search(&admin, json!({ "text": "cut1000" })).await.status(), 200);
+    }
+}
+
+/// A page that loads its content on the server (the Users panel's first
+/// answer, the roles, your two-factor methods, a ticket) loads it once. It
+/// once loaded it twice, dropping the first load half-way through, and each
+/// dropped query cost PostgreSQL a connection: the pool closed it and opened
+/// another, and the Users page served a quarter of the pages it can.
+/// PostgreSQL only, where a closed connection can be seen; the pages render
+/// the same on SQLite in every other test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_load_their_content_once_and_keep_their_database_connections() {
+    for app in apps().await.into_iter().filter(|app| app.db_name == "postgres") {
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        let pages = ["/admin/users", "/admin/roles", "/profile"];
+        // Once over, so the pool holds as many connections as a page needs.
+        for path in pages {
+            assert_eq!(app.page(&admin, path).await.status(), 200, "{path}");
+        }
+        let before = roster_store::testing::connection_ids(app.db()).await;
+        for _ in 0..5 {
+            for path in pages {
+                let response = app.page(&admin, path).await;
+                assert_eq!(response.status(), 200, "{path}");
+                assert!(response.text().await.unwrap().contains("<main>"), "{path}: the page has its content");
+            }
+        }
+        let after = roster_store::testing::connection_ids(app.db()).await;
+        let closed: Vec<_> = before.iter().filter(|id| !after.contains(id)).collect();
+        assert!(closed.is_empty(), "connections {closed:?} of {before:?} were closed while pages loaded (now {after:?})");
     }
 }
 

@@ -112,3 +112,14 @@ pub async fn terminate_connections(db: &Db) -> u64 {
         crate::Pool::Sqlite(_) => 0,
     }
 }
+
+/// The server-side ids of `db`'s pool's PostgreSQL connections now open, in
+/// order; empty on SQLite. A connection the pool had to close (one dropped
+/// half-way through a query, say) is missing from a later answer.
+pub async fn connection_ids(db: &Db) -> Vec<i32> {
+    let sql = "SELECT pid FROM pg_stat_activity WHERE application_name = current_setting('application_name') ORDER BY pid";
+    match &db.pool {
+        crate::Pool::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await.expect("list connections"),
+        crate::Pool::Sqlite(_) => Vec::new(),
+    }
+}

@@ -43,7 +43,10 @@ pub fn SignedInPage(
     let current_user = expect_context::<CurrentUserResource>().0;
     view! {
         <Suspense fallback=|| view! { <p class="status">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            // Awaited once: not a reactive closure, which would run again
+            // when the signed-in user arrives and drop the first run's loads
+            // half done (the frame is server-rendered, never hydrated).
+            {Suspend::new(async move {
                 match current_user.await {
                     Ok(Some(user)) if permission.is_none_or(|p| user.can(p)) => {
                         let main = content(user.clone()).0.await;
