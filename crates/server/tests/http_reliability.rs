@@ -2,8 +2,9 @@
 //! that race each other either land or are refused as conflicts, never lost;
 //! many writers at once never see "database is locked"; and PostgreSQL
 //! connections cut mid-run cost a generic error, never half a write; pages
-//! load their content once and keep their connections; and browsers check the built bundle again on every use, so after an update no
-//! page runs old and new pieces of it together.
+//! load their content once and keep their connections; and browsers check
+//! the built bundle again on every use, so after an update no page runs old
+//! and new pieces of it together.
 
 mod common;
 
@@ -167,11 +168,11 @@ async fn connections_cut_mid_run_give_a_generic_error_leave_nothing_half_written
     }
 }
 
-/// A page that loads its content on the server (the Users panel's first
-/// answer, the roles, your two-factor methods, a ticket) loads it once. It
+/// A page that loads its content on the server (here the Users panel's
+/// first answer, the roles and your two-factor methods) loads it once. It
 /// once loaded it twice, dropping the first load half-way through, and each
 /// dropped query cost PostgreSQL a connection: the pool closed it and opened
-/// another, and the Users page served a quarter of the pages it can.
+/// another, and two instances served a quarter of the Users pages one did.
 /// PostgreSQL only, where a closed connection can be seen; the pages render
 /// the same on SQLite in every other test.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
