@@ -1,6 +1,7 @@
 use leptos::prelude::*;
-use roster_domain::{JsonCall, 
-    AppError, DeletionPreview, EditableUser, TwoFactorKind, TwoFactorMethod, UserDetails, UserId, UserSearch, UsersPage,
+use roster_domain::{
+    AppError, DeletionPreview, EditableUser, JsonCall, TwoFactorKind, TwoFactorMethod, UserDetails, UserId, UserSearch,
+    UsersPage,
 };
 
 /// One page of the Users panel for a search (text, roles, facets, sort,
