@@ -22,7 +22,7 @@ impl Db {
         let record = "INSERT INTO impersonations (admin_id, user_id, started_at) VALUES ($1, $2, $3) \
                       ON CONFLICT (admin_id) DO UPDATE SET user_id = excluded.user_id, started_at = excluded.started_at";
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM impersonations WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(old_session).execute(&mut *tx).await?;
@@ -43,7 +43,7 @@ impl Db {
         now: Timestamp,
     ) -> Result<Option<UserId>, StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             let user: Option<i64> = sqlx::query_scalar("DELETE FROM impersonations WHERE admin_id = $1 RETURNING user_id")
                 .bind(admin.0)
                 .fetch_optional(&mut *tx)
@@ -76,7 +76,7 @@ impl Db {
         let sessions = "DELETE FROM sessions WHERE impersonator_id IS NOT NULL AND (user_id = $1 OR impersonator_id = $2)";
         let (user, admin) = (user.map_or(-1, |u| u.0), as_admin.map_or(-1, |a| a.0));
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             let pairs: Vec<(i64, i64)> = sqlx::query_as(ended).bind(user).bind(admin).fetch_all(&mut *tx).await?;
             sqlx::query(sessions).bind(user).bind(admin).execute(&mut *tx).await?;
             tx.commit().await?;

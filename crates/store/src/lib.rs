@@ -89,6 +89,26 @@ pub(crate) fn begin_write<P: BeginWrite>(_pool: &P) -> &'static str {
     P::STATEMENT
 }
 
+/// Begins a transaction on `pool` with `statement`, in a task of its own.
+///
+/// sqlx (0.8.6, and 0.9.0 too: launchbadge/sqlx#4393) counts a PostgreSQL
+/// transaction as begun only once BEGIN has answered. A request dropped while
+/// BEGIN is on its way (its client went away, a timeout fired) leaves the
+/// session inside a transaction nothing will end, and the pool hands that
+/// connection on: the next borrower's writes land in it, hold their locks,
+/// and are lost when the connection closes. Run as a task, BEGIN always
+/// finishes; a transaction nobody waits for any more is then dropped, and
+/// sqlx rolls it back as it does any other.
+pub(crate) async fn begin<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+    statement: &'static str,
+) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error> {
+    let pool = pool.clone();
+    tokio::spawn(async move { pool.begin_with(statement).await })
+        .await
+        .map_err(|_| sqlx::Error::WorkerCrashed)?
+}
+
 /// `text` for a LIKE pattern with `ESCAPE '\\'`: its own `%`, `_` and `\\`
 /// match literally.
 pub(crate) fn escape_like(text: &str) -> String {
@@ -123,8 +143,12 @@ impl Db {
     }
 
     async fn connect_postgres(options: PgConnectOptions) -> Result<Db, StoreError> {
+        Self::connect_postgres_with(options, 16).await
+    }
+
+    async fn connect_postgres_with(options: PgConnectOptions, connections: u32) -> Result<Db, StoreError> {
         let pool = PgPoolOptions::new()
-            .max_connections(16)
+            .max_connections(connections)
             .acquire_timeout(Duration::from_secs(15))
             .connect_with(options)
             .await?;
@@ -173,5 +197,27 @@ impl Db {
 
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The storage tests drop a transaction while it begins through `begin`
+    /// alone; this holds every other transaction of the store to the same path.
+    #[test]
+    fn every_transaction_begins_through_begin() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut direct = Vec::new();
+        for entry in std::fs::read_dir(&src).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let allowed = if name == "lib.rs" { 1 } else { 0 };
+            let found = text.matches(concat!("begin_with", "(")).count() + text.matches(concat!(".begin()", ".await")).count();
+            if found != allowed {
+                direct.push(format!("{name}: {found}"));
+            }
+        }
+        assert!(direct.is_empty(), "transactions begun other than through `begin`: {direct:?}");
     }
 }

@@ -131,7 +131,7 @@ impl Db {
     /// case) is taken.
     pub async fn create_role(&self, draft: &ValidRoleDraft) -> Result<RoleId, StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             serialize_role_saves!(tx);
             refuse_taken_name!(tx, &draft.name, None::<RoleId>);
             let id: i64 = sqlx::query_scalar("INSERT INTO roles (name, builtin) VALUES ($1, FALSE) RETURNING id")
@@ -149,7 +149,7 @@ impl Db {
     /// `Conflict` if it changed since, `BuiltInRole` for the built-in ones.
     pub async fn update_role(&self, id: RoleId, version: i64, draft: &ValidRoleDraft) -> Result<i64, StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             serialize_role_saves!(tx);
             let builtin: Option<bool> =
                 sqlx::query_scalar("SELECT builtin FROM roles WHERE id = $1").bind(id.0).fetch_optional(&mut *tx).await?;
@@ -180,7 +180,7 @@ impl Db {
     /// `n` users hold it.
     pub async fn delete_role(&self, id: RoleId) -> Result<String, StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             // A write first: on PostgreSQL it locks the role until the delete.
             let role: Option<(String, bool)> =
                 sqlx::query_as("UPDATE roles SET version = version + 1 WHERE id = $1 RETURNING name, builtin")

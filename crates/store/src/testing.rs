@@ -12,6 +12,21 @@ pub struct TestDb {
     pub db: Db,
     pub name: &'static str,
     _dir: Option<tempfile::TempDir>,
+    /// How to reach a PostgreSQL schema from outside `db`'s pool.
+    postgres: Option<PgConnectOptions>,
+}
+
+impl TestDb {
+    /// Runs a query that answers with one number on a connection of its
+    /// own, outside `db`'s pool: what another server instance would see.
+    /// PostgreSQL only.
+    pub async fn count_from_outside(&self, sql: &str) -> i64 {
+        let options = self.postgres.as_ref().expect("a PostgreSQL test database");
+        let mut outside = PgConnection::connect_with(options).await.expect("connect from outside the pool");
+        let n = sqlx::query_scalar(sql).fetch_one(&mut outside).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        outside.close().await.ok();
+        n
+    }
 }
 
 /// The PostgreSQL server tests use, if any.
@@ -25,13 +40,19 @@ pub async fn sqlite() -> TestDb {
     let options = SqliteConnectOptions::new().filename(dir.path().join("roster.db"));
     let db = Db::connect_sqlite(options).await.expect("open SQLite");
     db.migrate().await.expect("migrate SQLite");
-    TestDb { db, name: "sqlite", _dir: Some(dir) }
+    TestDb { db, name: "sqlite", _dir: Some(dir), postgres: None }
 }
 
 /// A fresh, migrated schema on the test PostgreSQL server, or `None` (with a
 /// loud note) when none is configured. `ROSTER_REQUIRE_POSTGRES=1` turns the
 /// note into a failure, so CI cannot silently skip PostgreSQL.
 pub async fn postgres() -> Option<TestDb> {
+    postgres_with_connections(16).await
+}
+
+/// As `postgres`, with a pool of `connections` connections; with one, each
+/// request gets the very connection the one before it had.
+pub async fn postgres_with_connections(connections: u32) -> Option<TestDb> {
     let Some(url) = postgres_url() else {
         assert!(
             std::env::var("ROSTER_REQUIRE_POSTGRES").as_deref() != Ok("1"),
@@ -57,9 +78,9 @@ pub async fn postgres() -> Option<TestDb> {
         .expect("PostgreSQL URL")
         .options([("search_path", schema.as_str())])
         .application_name(&schema);
-    let db = Db::connect_postgres(options).await.expect("open PostgreSQL");
+    let db = Db::connect_postgres_with(options.clone(), connections).await.expect("open PostgreSQL");
     db.migrate().await.expect("migrate PostgreSQL");
-    Some(TestDb { db, name: "postgres", _dir: None })
+    Some(TestDb { db, name: "postgres", _dir: None, postgres: Some(options) })
 }
 
 /// Every engine available to this test run: SQLite always, PostgreSQL when set.
@@ -122,4 +143,14 @@ pub async fn connection_ids(db: &Db) -> Vec<i32> {
         crate::Pool::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await.expect("list connections"),
         crate::Pool::Sqlite(_) => Vec::new(),
     }
+}
+
+/// Starts a transaction on `db` as the store does, with a BEGIN that takes
+/// half a second to answer, and drops it a tenth of a second in: a request
+/// whose client went away while its transaction began. PostgreSQL only.
+pub async fn drop_a_transaction_while_it_begins(db: &Db) {
+    let crate::Pool::Postgres(pool) = &db.pool else { panic!("a PostgreSQL test database") };
+    let slow_begin = crate::begin(pool, "BEGIN; SELECT pg_sleep(0.5)");
+    let cut = tokio::time::timeout(std::time::Duration::from_millis(100), slow_begin).await;
+    assert!(cut.is_err(), "BEGIN answered before the request was dropped");
 }

@@ -52,7 +52,7 @@ impl Db {
     pub async fn insert_tickets(&self, tickets: &[NewTicket], now: Timestamp) -> Result<Vec<i64>, StoreError> {
         let lock_numbers = self.backend() == Backend::Postgres;
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             if lock_numbers {
                 sqlx::query(LOCK_TICKET_NUMBERS).execute(&mut *tx).await?;
             }
@@ -222,7 +222,7 @@ impl Db {
                       SELECT COALESCE(MAX(number) + 1, $1), $2, $3, $4, $5, $5 FROM tickets RETURNING id, number";
         let lock_numbers = self.backend() == Backend::Postgres;
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             if lock_numbers {
                 sqlx::query(LOCK_TICKET_NUMBERS).execute(&mut *tx).await?;
             }
@@ -249,7 +249,7 @@ impl Db {
     /// Adds a reply by `author` and marks the ticket updated.
     pub async fn add_article(&self, ticket: i64, author: UserId, body: &str, now: Timestamp) -> Result<(), StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             touch!(tx, ticket, now);
             sqlx::query(INSERT_ARTICLE)
                 .bind(ticket)
@@ -266,7 +266,7 @@ impl Db {
     /// Logs `hours` worked by `user` and marks the ticket updated.
     pub async fn log_time(&self, ticket: i64, user: UserId, hours: Hours, now: Timestamp) -> Result<(), StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             touch!(tx, ticket, now);
             sqlx::query("INSERT INTO time_entries (ticket_id, user_id, centihours, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(ticket)
@@ -283,7 +283,7 @@ impl Db {
     /// Sets a ticket's state; returns the state it had.
     pub async fn set_ticket_state(&self, ticket: i64, state: TicketState, now: Timestamp) -> Result<TicketState, StoreError> {
         let before: Option<String> = on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             // Writing first takes PostgreSQL's row lock (SQLite's writers take
             // turns anyway), so the state read next is the one being replaced.
             touch!(tx, ticket, now);

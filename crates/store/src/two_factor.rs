@@ -53,7 +53,7 @@ impl Db {
         let sql = "UPDATE authenticator_apps SET secret = pending_secret, pending_secret = NULL, last_step = $3, \
                    enabled_at = $4 WHERE user_id = $1 AND pending_secret = $2";
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             let n = sqlx::query(sql).bind(user.0).bind(secret).bind(step).bind(now.0).execute(&mut *tx).await?.rows_affected();
             sqlx::query(REFRESH_FLAG).bind(user.0).execute(&mut *tx).await?;
             tx.commit().await?;
@@ -81,7 +81,7 @@ impl Db {
     /// Replaces the user's recovery codes with these (SHA-256 hashes).
     pub async fn replace_recovery_codes(&self, user: UserId, hashes: &[String], now: Timestamp) -> Result<(), StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
             for hash in hashes {
                 sqlx::query("INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)")
@@ -102,7 +102,7 @@ impl Db {
     pub async fn use_recovery_code(&self, user: UserId, hash: &str, now: Timestamp) -> Result<bool, StoreError> {
         let spend = "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL";
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             let n = sqlx::query(spend).bind(user.0).bind(hash).bind(now.0).execute(&mut *tx).await?.rows_affected();
             sqlx::query(REFRESH_FLAG).bind(user.0).execute(&mut *tx).await?;
             tx.commit().await?;
@@ -146,7 +146,7 @@ impl Db {
         end_sessions: bool,
     ) -> Result<Vec<TwoFactorKind>, StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             let mut removed = Vec::new();
             for kind in kinds {
                 let sql = match kind {

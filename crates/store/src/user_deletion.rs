@@ -37,7 +37,7 @@ impl Db {
     /// What deleting `id` would destroy, or `NotFound`.
     pub async fn deletion_counts(&self, id: UserId) -> Result<DeletionCounts, StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1").bind(id.0).fetch_optional(&mut *tx).await?;
             if exists.is_none() {
                 return Err(StoreError::NotFound);
@@ -58,7 +58,7 @@ impl Db {
     pub async fn delete_user(&self, id: UserId, audit: AuditRecord) -> Result<i64, StoreError> {
         let admin = RoleId::ADMIN.0;
         let tickets = on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             sqlx::query(SERIALIZE_ADMIN_CHANGES).bind(admin).execute(&mut *tx).await?;
             let was_active_admin: Option<bool> =
                 sqlx::query_scalar(IS_ACTIVE_ADMIN).bind(id.0).bind(admin).fetch_optional(&mut *tx).await?;

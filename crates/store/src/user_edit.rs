@@ -65,7 +65,7 @@ impl Db {
                          ON o.id = s.organization_id WHERE s.user_id = $1 ORDER BY o.name_normalized";
         let roles = "SELECT role_id FROM user_roles WHERE user_id = $1 ORDER BY role_id";
         let (record, secondary, roles): (Option<EditableRecord>, Vec<String>, Vec<i64>) = on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             let record = sqlx::query_as(sql).bind(id.0).fetch_optional(&mut *tx).await?;
             let secondary = sqlx::query_scalar(secondary).bind(id.0).fetch_all(&mut *tx).await?;
             let roles = sqlx::query_scalar(roles).bind(id.0).fetch_all(&mut *tx).await?;
@@ -124,7 +124,7 @@ impl Db {
                    WHERE id = $25 AND version = $26 RETURNING version";
         let admin = RoleId::ADMIN.0;
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             sqlx::query(SERIALIZE_ADMIN_CHANGES).bind(admin).execute(&mut *tx).await?;
             let was_active_admin: Option<bool> =
                 sqlx::query_scalar(IS_ACTIVE_ADMIN).bind(id.0).bind(admin).fetch_optional(&mut *tx).await?;

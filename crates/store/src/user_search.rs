@@ -334,7 +334,7 @@ impl Db {
                 if many_match {
                     let budget = filtered.then_some(WALK_BUDGET);
                     let sql = self.page_sql(prepared, limit, budget)?;
-                    let mut tx = pool.begin_with(PostgresPlan::WalkTheOrder.begin()).await?;
+                    let mut tx = crate::begin(pool, PostgresPlan::WalkTheOrder.begin()).await?;
                     let records: Vec<PageRecord> = run!(&mut *tx, sql, query_as, fetch_all);
                     tx.commit().await?;
                     walked = Some(records);
@@ -343,7 +343,7 @@ impl Db {
                     Some(records) if !filtered || records.len() as i64 == limit => records,
                     _ => {
                         let sql = self.page_sql(prepared, limit, None)?;
-                        let mut tx = pool.begin_with(PostgresPlan::CollectTheMatches.begin()).await?;
+                        let mut tx = crate::begin(pool, PostgresPlan::CollectTheMatches.begin()).await?;
                         let records = run!(&mut *tx, sql, query_as, fetch_all);
                         tx.commit().await?;
                         records
@@ -428,7 +428,7 @@ impl Db {
         let n: i64 = match &self.pool {
             crate::Pool::Sqlite(pool) => run!(pool, sql, query_scalar, fetch_one),
             crate::Pool::Postgres(pool) => {
-                let mut tx = pool.begin_with(PostgresPlan::Free.begin()).await?;
+                let mut tx = crate::begin(pool, PostgresPlan::Free.begin()).await?;
                 let n = run!(&mut *tx, sql, query_scalar, fetch_one);
                 tx.commit().await?;
                 n

@@ -128,7 +128,7 @@ impl Db {
     pub async fn insert_users(&self, users: &[NewUser], now: Timestamp) -> Result<Vec<UserId>, StoreError> {
         let backend = self.backend();
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             let mut ids = Vec::with_capacity(users.len());
             for chunk in users.chunks(INSERT_CHUNK) {
                 let mut insert = QueryBuilder::new(
@@ -243,7 +243,7 @@ impl Db {
                       ON CONFLICT (name_normalized) DO NOTHING";
         let select = "SELECT id FROM organizations WHERE name_normalized = $1";
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             let mut ids = Vec::with_capacity(names.len());
             for name in names {
                 let normalized = name.trim().to_lowercase();
@@ -340,7 +340,7 @@ impl Db {
     /// whose token hash is `keep_session`, in one transaction.
     pub async fn change_password(&self, id: UserId, hash: &str, keep_session: &str, now: Timestamp) -> Result<(), StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin_with(crate::begin_write(pool)).await?;
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
                 .bind(id.0).bind(hash).bind(now.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")

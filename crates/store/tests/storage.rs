@@ -155,3 +155,26 @@ async fn audit_events_are_recorded_newest_first() {
         assert_eq!(actions, [AuditAction::SignedIn, AuditAction::SignInFailed], "{}", t.name);
     }
 }
+
+/// A request can be dropped at any await: its client went away, or a
+/// timeout fired. One dropped while its transaction begins must leave no
+/// transaction open on the connection the next request gets; else that
+/// request's writes land in it, unseen by anyone else, and are lost when the
+/// connection closes. Here the write is a failed sign-in, which the lockout
+/// counts across every server instance. PostgreSQL only: SQLite's BEGIN
+/// cannot be slowed to make the cut land inside it.
+#[tokio::test]
+async fn a_request_dropped_while_its_transaction_begins_leaves_the_next_write_seen_by_all() {
+    // One connection: the write below gets the one the dropped request had.
+    let Some(t) = roster_store::testing::postgres_with_connections(1).await else { return };
+    let id = t.db.insert_user(&user("nina", None, &[RoleId::AGENT]), NOW).await.unwrap();
+
+    roster_store::testing::drop_a_transaction_while_it_begins(&t.db).await;
+    assert_eq!(t.db.record_failed_sign_in(id, NOW).await.unwrap(), 1);
+
+    let seen = t.count_from_outside(&format!("SELECT failed_logins::bigint FROM users WHERE id = {}", id.0)).await;
+    assert_eq!(seen, 1, "the failed sign-in is seen outside the pool");
+    let open = "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = current_setting('application_name') \
+                AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'";
+    assert_eq!(t.count_from_outside(open).await, 0, "no connection is left inside a transaction");
+}
