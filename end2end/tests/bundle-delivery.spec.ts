@@ -1,7 +1,7 @@
 import { expect, test, type Response } from "@playwright/test";
 import { ADMIN } from "./accounts";
 import { waitForHydration } from "./pages/hydration";
-import { LoginPage } from "./pages/login-page";
+import { LoginPage, signIn } from "./pages/login-page";
 import { UsersPage } from "./pages/users-page";
 
 // The release build writes a brotli and a gzip copy of each built file, and
@@ -56,6 +56,34 @@ test("the sign-in page and the Users panel are live with the main module alone; 
   expect(wasm.filter((p) => p.includes("two_factor_settings"))).toHaveLength(1);
 });
 
+const LOAD_FAILURE = "Part of this page did not load, so some of its buttons do not work. Reload the page to try again.";
+
+// A page whose own piece does not arrive stays as the server drew it, its
+// buttons waiting for code that will not come: the page says so, and a
+// reload, once the network is back, brings it to life.
+test("when a page's own piece fails to arrive, the page says so", async ({ page }) => {
+  await signIn(page, ADMIN.login, ADMIN.password);
+  await new UsersPage(page).expectShown();
+  await expect(page.locator("#load-failure")).toHaveCount(0);
+
+  const failed: string[] = [];
+  page.on("requestfailed", (r) => failed.push(new URL(r.url()).pathname));
+  await page.route(/\/pkg\/.+\.wasm$/, (route) =>
+    route.request().url().endsWith("/pkg/roster.wasm") ? route.continue() : route.abort("internetdisconnected"),
+  );
+  await page.goto("/admin/roles");
+  await expect(page.getByRole("alert")).toHaveText(LOAD_FAILURE);
+  expect(failed.length).toBeGreaterThan(0);
+  await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
+
+  await page.unroute(/\/pkg\/.+\.wasm$/);
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.locator("#load-failure")).toHaveCount(0);
+  await page.getByRole("button", { name: "New role" }).click();
+  await expect(page.getByRole("dialog", { name: "New role" })).toBeVisible();
+});
+
 // When the browser's module does not arrive at all, the sign-in page stays
 // as the server rendered it: the form then posts as it does without
 // JavaScript, and the admin still gets in.
@@ -66,6 +94,7 @@ test("when the module fails to arrive, the sign-in form still signs in", async (
   await page.goto("/login");
   await expect.poll(() => failed.filter((p) => p === "/pkg/roster.wasm").length).toBe(1);
   await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
+  await expect(page.getByRole("alert")).toHaveText(LOAD_FAILURE);
   await page.getByLabel("Login or email").fill(ADMIN.login);
   await page.getByLabel("Password").fill(ADMIN.password);
   await page.getByRole("button", { name: "Sign in" }).click();
