@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_sign_in;
 pub mod config;
 mod client_address;
+mod compression;
 mod cross_site;
 mod error_status;
 mod router;

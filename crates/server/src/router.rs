@@ -1,4 +1,5 @@
 use crate::client_address::find_client_address;
+use crate::compression::no_compression_for_other_sites;
 use crate::error_status::status_from_error_body;
 use crate::cross_site::refuse_cross_site;
 use crate::session_layer::resolve_session;
@@ -16,6 +17,7 @@ use std::sync::OnceLock;
 use roster_app::ssr::AppState;
 use roster_app::{shell, App};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
@@ -63,7 +65,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The whole HTTP application: pages, server functions and built assets,
 /// behind the session layer, the cross-site check, sign-in throttling, the
 /// client address (from `X-Forwarded-For` of trusted proxies only), panic
-/// and timeout guards and security headers. (Pages set their own Content-Security-Policy with the
+/// and timeout guards, security headers and compression. (Pages set their own Content-Security-Policy with the
 /// nonce of their inline scripts; other responses get the strictest.)
 pub fn router(state: AppState) -> Router {
     let routes = route_list();
@@ -94,6 +96,11 @@ pub fn router(state: AppState) -> Router {
         .layer(header(X_FRAME_OPTIONS, "DENY"))
         .layer(header(REFERRER_POLICY, "same-origin"))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        // Pages and answers; the bundle's files come compressed already. The
+        // fastest level: most of the size saved (the Users panel's 82 kB page
+        // is 7.0 kB, 6.5 kB at brotli's default 4) for half the time.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(1)))
+        .layer(axum::middleware::from_fn(no_compression_for_other_sites))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
