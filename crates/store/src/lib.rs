@@ -91,7 +91,7 @@ pub(crate) fn begin_write<P: BeginWrite>(_pool: &P) -> &'static str {
 
 /// Begins a transaction on `pool` with `statement`, in a task of its own.
 ///
-/// sqlx (0.8.6, and 0.9.0 too: launchbadge/sqlx#4393) counts a PostgreSQL
+/// sqlx (0.8.6, and 0.9.0 too: its issue #4393) counts a PostgreSQL
 /// transaction as begun only once BEGIN has answered. A request dropped while
 /// BEGIN is on its way (its client went away, a timeout fired) leaves the
 /// session inside a transaction nothing will end, and the pool hands that
@@ -212,7 +212,7 @@ mod tests {
             let path = entry.unwrap().path();
             let text = std::fs::read_to_string(&path).unwrap();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let allowed = if name == "lib.rs" { 1 } else { 0 };
+            let allowed = usize::from(name == "lib.rs");
             let found = text.matches(concat!("begin_with", "(")).count() + text.matches(concat!(".begin()", ".await")).count();
             if found != allowed {
                 direct.push(format!("{name}: {found}"));
