@@ -43,6 +43,8 @@ test("the sign-in page and the Users panel are live with the main module alone; 
   await login.signIn(ADMIN.login, ADMIN.password);
   const users = new UsersPage(page);
   await users.expectShown();
+  // The pointer out of the way: pointing at the list fetches the dialogs' code (below).
+  await page.mouse.move(0, 0);
   wasm.length = 0;
   await page.reload();
   await waitForHydration(page);
@@ -54,6 +56,31 @@ test("the sign-in page and the Users panel are live with the main module alone; 
   await waitForHydration(page);
   expect(wasm.filter((p) => p.includes("change_password_form"))).toHaveLength(1);
   expect(wasm.filter((p) => p.includes("two_factor_settings"))).toHaveLength(1);
+});
+
+// The dialogs' code is fetched as soon as the pointer reaches something
+// that opens one, so the dialog opens at once when clicked, with nothing
+// left to fetch.
+test("pointing at New User fetches the dialogs' code before the click", async ({ page }) => {
+  await signIn(page, ADMIN.login, ADMIN.password);
+  const users = new UsersPage(page);
+  await users.expectShown();
+  await page.mouse.move(0, 0);
+  await page.reload();
+  await waitForHydration(page);
+
+  const dialogs = page.waitForResponse((r) => r.url().includes("roster_users_panel_dialog"));
+  await page.getByRole("button", { name: "New User" }).hover();
+  await dialogs;
+  await page.waitForLoadState("networkidle");
+  const fetched: string[] = [];
+  await page.route(/\/pkg\/.+\.wasm$/, (route) => {
+    fetched.push(new URL(route.request().url()).pathname);
+    return route.abort("internetdisconnected");
+  });
+  await page.getByRole("button", { name: "New User" }).click();
+  await expect(page.getByRole("dialog", { name: "New User" })).toBeVisible();
+  expect(fetched).toEqual([]);
 });
 
 const LOAD_FAILURE = "Part of this page did not load, so some of its buttons do not work. Reload the page to try again.";

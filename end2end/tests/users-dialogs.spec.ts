@@ -1,5 +1,6 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { ADMIN } from "./accounts";
+import { waitForHydration } from "./pages/hydration";
 import { LoginPage } from "./pages/login-page";
 import { UsersPage } from "./pages/users-page";
 
@@ -23,18 +24,24 @@ async function adminInNewContext(browser: Browser) {
   return { page, users: await signedInAdmin(page) };
 }
 
-test("the panel starts without the dialogs' code and fetches it when a dialog first opens", async ({ page }) => {
+test("the panel starts without the dialogs' code and fetches it when the admin goes for a dialog", async ({ page }) => {
   const wasm: string[] = [];
   page.on("request", (r) => {
     if (new URL(r.url()).pathname.endsWith(".wasm")) wasm.push(new URL(r.url()).pathname);
   });
   const users = await signedInAdmin(page);
+  // The pointer out of the way: pointing at the list or a button that opens a
+  // dialog fetches the dialogs' code (bundle-delivery.spec.ts).
+  await page.mouse.move(0, 0);
+  await page.reload();
   await expect(users.rows()).toHaveCount(51);
+  await waitForHydration(page);
   expect(wasm.filter((p) => p.includes("dialog"))).toEqual([]);
   expect(wasm).toContain("/pkg/roster.wasm");
   const dialogCode = /users_panel_dialog.*\.wasm$/;
 
-  // The connection drops as the dialog's code is fetched: the panel says so and stays live.
+  // The connection drops as the dialog's code is fetched (when the pointer
+  // reaches the button, and again on the click): the panel says so and stays live.
   await page.route(dialogCode, (route) => route.abort("internetdisconnected"));
   await users.newUserButton().click();
   await expect(users.notice()).toHaveText(
@@ -48,7 +55,7 @@ test("the panel starts without the dialogs' code and fetches it when a dialog fi
   await users.newUserButton().click();
   await expect(users.dialog("New User")).toBeVisible();
   await expect(users.field("Login")).toBeFocused();
-  expect(wasm.filter((p) => dialogCode.test(p))).toHaveLength(2);
+  expect(wasm.filter((p) => dialogCode.test(p)).length).toBeGreaterThanOrEqual(2);
   await users.dialog("New User").getByRole("button", { name: "Cancel" }).click();
   await expect(users.dialog("New User")).toHaveCount(0);
   await expect(users.newUserButton()).toBeFocused();

@@ -123,6 +123,7 @@ fn UsersPanel(
     changer.follow_history();
 
     let dialog = RwSignal::new(None::<PanelDialog>);
+    fetch_dialogs_on_approach();
     let notice = RwSignal::new(None::<String>);
     let focus_return = FocusReturn(StoredValue::new(None));
     let open = move |which: PanelDialog, opener: String| {
@@ -209,10 +210,16 @@ fn UsersPanel(
 }
 
 /// The open dialog. Its code is a separate piece of the WebAssembly bundle,
-/// fetched the first time a dialog opens, so the panel starts with less.
+/// fetched when the admin first goes for a dialog (`fetch_dialogs_on_approach`)
+/// or opens one, so the panel starts with less.
 /// `fallible`: a failed fetch is an error to report, not a panic that would
 /// stop the page.
-#[wasm_split(roster_users_panel_dialog, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(
+    roster_users_panel_dialog,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(fetch_users_panel_dialogs)
+)]
 fn users_panel_dialog(
     which: PanelDialog,
     on_close: Callback<()>,
@@ -225,6 +232,31 @@ fn users_panel_dialog(
             view! { <TwoFactorDialog id login on_close on_changed=on_done /> }.into_any()
         }
     })
+}
+
+/// What opens a dialog: **New User**, a row, a row's buttons.
+const DIALOG_OPENERS: &str = "#new-user, .user-table tbody tr, .user-table button";
+
+/// Fetches the dialogs' piece of the bundle as soon as the pointer or the
+/// keyboard focus reaches something that opens one, so that the dialog
+/// opens at once when clicked. Once per page; a failed fetch is left for
+/// the click to report.
+fn fetch_dialogs_on_approach() {
+    use leptos::wasm_bindgen::JsCast;
+    let fetched = StoredValue::new(false);
+    let approach = move |ev: web_sys::Event| {
+        let element = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let opener = element.and_then(|e| e.closest(DIALOG_OPENERS).ok().flatten());
+        if opener.is_some() && !fetched.get_value() {
+            fetched.set_value(true);
+            spawn_local(async {
+                let _ = fetch_users_panel_dialogs().await;
+            });
+        }
+    };
+    // In the browser only (nothing on the server); they last as long as the page.
+    let _ = window_event_listener(leptos::ev::pointerover, move |ev| approach(ev.into()));
+    let _ = window_event_listener(leptos::ev::focusin, move |ev| approach(ev.into()));
 }
 
 /// The **Search for users** bar: the list follows as the admin types.
