@@ -122,8 +122,8 @@ fn UsersPanel(
     let changer = ViewChanger(current);
     changer.follow_history();
 
-    let dialog = RwSignal::new(None::<PanelDialog>);
     fetch_dialogs_on_approach();
+    let dialog = RwSignal::new(None::<PanelDialog>);
     let notice = RwSignal::new(None::<String>);
     let focus_return = FocusReturn(StoredValue::new(None));
     let open = move |which: PanelDialog, opener: String| {
