@@ -7,22 +7,20 @@
 //! and make the browser ask for pages, with words of their choosing that the
 //! page echoes (the search in the address), could learn the rest of the page
 //! a guess at a time (BREACH). So a request another site's page made the
-//! browser send (`Sec-Fetch-Site: cross-site` or `same-site`) is answered
-//! uncompressed. Roster's own pages and their requests (`same-origin`) and
-//! addresses typed or bookmarked (`none`) get compression, as do clients that
-//! are no browser and say nothing of where they come from.
+//! browser send is answered uncompressed, by the same test the cross-site
+//! check uses (`Sec-Fetch-Site` other than `same-origin` or `none`, or, from
+//! older browsers, an `Origin` that is not Roster's own). Roster's own pages
+//! and their requests and addresses typed or bookmarked get compression, as
+//! do clients that are no browser and say nothing of where they come from.
 
+use crate::cross_site::is_same_origin;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use http::header::ACCEPT_ENCODING;
 
 pub async fn no_compression_for_other_sites(mut request: Request, next: Next) -> Response {
-    let other_site = request
-        .headers()
-        .get("sec-fetch-site")
-        .is_some_and(|site| site != "same-origin" && site != "none");
-    if other_site {
+    if !is_same_origin(request.headers()) {
         request.headers_mut().remove(ACCEPT_ENCODING);
     }
     next.run(request).await

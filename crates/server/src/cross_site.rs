@@ -27,7 +27,7 @@ pub async fn refuse_cross_site(State(roster): State<Roster>, request: Request, n
     (StatusCode::FORBIDDEN, [(http::header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-fn is_same_origin(headers: &HeaderMap) -> bool {
+pub(crate) fn is_same_origin(headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site") {
         // "none": the user typed the address or used a bookmark.
         return site == "same-origin" || site == "none";
