@@ -1,5 +1,5 @@
-import { expect, test, type Response } from "@playwright/test";
-import { ADMIN } from "./accounts";
+import { expect, test, type Page, type Request, type Response } from "@playwright/test";
+import { ADMIN, DEMO_PASSWORD } from "./accounts";
 import { waitForHydration } from "./pages/hydration";
 import { LoginPage, signIn } from "./pages/login-page";
 import { UsersPage } from "./pages/users-page";
@@ -56,6 +56,54 @@ test("the sign-in page and the Users panel are live with the main module alone; 
   await waitForHydration(page);
   expect(wasm.filter((p) => p.includes("change_password_form"))).toHaveLength(1);
   expect(wasm.filter((p) => p.includes("two_factor_settings"))).toHaveLength(1);
+});
+
+// The bundle's goal: no page makes the browser download more than 200 kB
+// of WebAssembly before it is live. These pages meet it; a ticket and the
+// profile do not yet (BENCHMARKS.md has their figures).
+const WASM_BUDGET = 200_000;
+
+/** Opens `path` and adds up the WebAssembly the browser downloaded until the page was live. */
+async function wasmDownloadedBy(page: Page, path: string) {
+  const sizes: Promise<number>[] = [];
+  const count = (request: Request) => {
+    if (new URL(request.url()).pathname.endsWith(".wasm")) sizes.push(request.sizes().then((s) => s.responseBodySize));
+  };
+  page.on("requestfinished", count);
+  await page.goto(path);
+  await waitForHydration(page);
+  await page.waitForLoadState("networkidle");
+  page.off("requestfinished", count);
+  const all = await Promise.all(sizes);
+  return { bytes: all.reduce((sum, n) => sum + n, 0), files: all.length };
+}
+
+test("the sign-in page, the Users panel, Roles and the new-ticket form each download at most 200 kB of WebAssembly", async ({ browser }) => {
+  const newPage = async () => {
+    const page = await browser.newPage();
+    // Intercepting requests turns the browser's cache off: each page counts every file it needs.
+    await page.route(/\/pkg\/.+\.wasm$/, (route) => route.continue());
+    return page;
+  };
+  const measure = async (page: Page, path: string) => {
+    // The pointer out of the way: pointing at the Users list fetches the dialogs' code.
+    await page.mouse.move(0, 0);
+    const downloaded = await wasmDownloadedBy(page, path);
+    console.log(`${path}: ${downloaded.bytes} bytes of WebAssembly in ${downloaded.files} files`);
+    expect(downloaded.bytes, path).toBeLessThanOrEqual(WASM_BUDGET);
+    return downloaded;
+  };
+  const admin = await newPage();
+  expect((await measure(admin, "/login")).files).toBe(1);
+  await new LoginPage(admin).signIn(ADMIN.login, ADMIN.password);
+  await new UsersPage(admin).expectShown();
+  expect((await measure(admin, "/admin/users")).files).toBe(1);
+  // Roles and the new-ticket form fetch pieces of their own besides the main module.
+  expect((await measure(admin, "/admin/roles")).files).toBeGreaterThan(1);
+  const customer = await newPage();
+  await signIn(customer, "zoe.novak51", DEMO_PASSWORD);
+  await waitForHydration(customer);
+  expect((await measure(customer, "/tickets/new")).files).toBeGreaterThan(1);
 });
 
 // The dialogs' code is fetched as soon as the pointer reaches something
