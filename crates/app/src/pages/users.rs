@@ -245,9 +245,12 @@ fn fetch_dialogs_on_approach() {
     use leptos::wasm_bindgen::JsCast;
     let fetched = StoredValue::new(false);
     let approach = move |ev: web_sys::Event| {
+        // Once fetched, nothing is left to do: no selector matching on every pointer move.
+        if fetched.get_value() {
+            return;
+        }
         let element = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-        let opener = element.and_then(|e| e.closest(DIALOG_OPENERS).ok().flatten());
-        if opener.is_some() && !fetched.get_value() {
+        if element.and_then(|e| e.closest(DIALOG_OPENERS).ok().flatten()).is_some() {
             fetched.set_value(true);
             spawn_local(async {
                 let _ = fetch_users_panel_dialogs().await;
