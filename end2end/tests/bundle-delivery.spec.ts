@@ -102,7 +102,7 @@ test("the sign-in page, the Users panel, Roles and the new-ticket form each down
   expect((await measure(admin, "/admin/roles")).files).toBeGreaterThan(1);
   const customer = await newPage();
   await signIn(customer, "zoe.novak51", DEMO_PASSWORD);
-  await waitForHydration(customer);
+  await expect(customer.getByRole("heading", { name: "Welcome, Zoe Novak" })).toBeVisible();
   expect((await measure(customer, "/tickets/new")).files).toBeGreaterThan(1);
 });
 
