@@ -4,7 +4,7 @@
 //! hydrates that view asynchronously (`RenderHtml::hydrate_async` and the
 //! futures it builds), and every `AnyView` holds a pointer to it. The
 //! optimiser cannot see that the pointer is never followed, so all of it
-//! stays in the module: about a twelfth of what a page downloads. Only
+//! stays in the module: about a twentieth of what a page downloads. Only
 //! `leptos::mount::hydrate_from_async` (behind lazy routes) starts that path.
 //! Roster hydrates its islands synchronously, with `hydrate_islands` and the
 //! lazy islands' loaders, so none of it ever runs; the trim refuses a module
