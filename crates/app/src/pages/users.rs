@@ -336,7 +336,7 @@ fn ToggleGroup<T: Copy + Send + Sync + 'static>(
     search: Memo<UserSearch>,
     changer: ViewChanger,
 ) -> impl IntoView {
-    let label_id = format!("{}-label", label.to_lowercase().replace(' ', "-"));
+    let label_id = format!("{}-label", label.to_ascii_lowercase().replace(' ', "-"));
     let labelled_by = label_id.clone();
     view! {
         <div class="toggles" role="group" aria-labelledby=labelled_by>
