@@ -212,7 +212,7 @@ fn RemoveMethod(kind: TwoFactorKind, changed: Callback<String>) -> impl IntoView
         } else {
             view! {
                 <button type="button" class="danger" on:click=move |_| asking.set(true)>
-                    {format!("Remove {}…", kind.label().to_lowercase())}
+                    {format!("Remove {}…", kind.label().to_ascii_lowercase())}
                 </button>
             }
             .into_any()
