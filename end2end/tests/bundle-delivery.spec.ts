@@ -104,6 +104,8 @@ test("the sign-in page, the Users panel, Roles and the new-ticket form each down
   await signIn(customer, "zoe.novak51", DEMO_PASSWORD);
   await expect(customer.getByRole("heading", { name: "Welcome, Zoe Novak" })).toBeVisible();
   expect((await measure(customer, "/tickets/new")).files).toBeGreaterThan(1);
+  await admin.context().close();
+  await customer.context().close();
 });
 
 // The dialogs' code is fetched as soon as the pointer reaches something
