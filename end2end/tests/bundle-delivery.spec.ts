@@ -108,19 +108,16 @@ test("the sign-in page, the Users panel, Roles and the new-ticket form each down
   await customer.context().close();
 });
 
-// The dialogs' code is fetched as soon as the pointer reaches something
-// that opens one, so the dialog opens at once when clicked, with nothing
-// left to fetch.
-test("pointing at New User fetches the dialogs' code before the click", async ({ page }) => {
-  await signIn(page, ADMIN.login, ADMIN.password);
-  const users = new UsersPage(page);
-  await users.expectShown();
+// A dialog's code is fetched as soon as the pointer reaches something that
+// opens one, so the dialog opens at once when clicked, with nothing left to
+// fetch. `piece` names the dialogs' part of the bundle.
+async function expectDialogFetchedOnApproach(page: Page, opener: string, piece: string) {
   await page.mouse.move(0, 0);
   await page.reload();
   await waitForHydration(page);
 
-  const dialogs = page.waitForResponse((r) => r.url().includes("roster_users_panel_dialog"));
-  await page.getByRole("button", { name: "New User" }).hover();
+  const dialogs = page.waitForResponse((r) => r.url().includes(piece));
+  await page.getByRole("button", { name: opener }).hover();
   await dialogs;
   await page.waitForLoadState("networkidle");
   const fetched: string[] = [];
@@ -128,9 +125,22 @@ test("pointing at New User fetches the dialogs' code before the click", async ({
     fetched.push(new URL(route.request().url()).pathname);
     return route.abort("internetdisconnected");
   });
-  await page.getByRole("button", { name: "New User" }).click();
-  await expect(page.getByRole("dialog", { name: "New User" })).toBeVisible();
+  await page.getByRole("button", { name: opener }).click();
+  await expect(page.getByRole("dialog", { name: opener })).toBeVisible();
   expect(fetched).toEqual([]);
+}
+
+test("pointing at New User fetches the dialogs' code before the click", async ({ page }) => {
+  await signIn(page, ADMIN.login, ADMIN.password);
+  await new UsersPage(page).expectShown();
+  await expectDialogFetchedOnApproach(page, "New User", "roster_users_panel_dialog");
+});
+
+test("pointing at New role fetches the Roles page's dialogs' code before the click", async ({ page }) => {
+  await signIn(page, ADMIN.login, ADMIN.password);
+  await new UsersPage(page).expectShown();
+  await page.goto("/admin/roles");
+  await expectDialogFetchedOnApproach(page, "New role", "roster_roles_page_dialog");
 });
 
 const LOAD_FAILURE = "Part of this page did not load, so some of its buttons do not work. Reload the page to try again.";

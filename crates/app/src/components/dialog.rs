@@ -26,6 +26,34 @@ pub fn lazy_dialog(
     })
 }
 
+/// Fetches a page's dialogs' piece of the bundle (`fetch`, a split point's
+/// `preload`) as soon as the pointer or the keyboard focus reaches something
+/// matching `openers`, so that the dialog opens at once when clicked. Once
+/// per page; a failed fetch is left for the click to report.
+pub fn fetch_dialogs_on_approach<F>(openers: &'static str, fetch: fn() -> F)
+where
+    F: Future<Output = Result<(), SplitLoaderError>> + 'static,
+{
+    use leptos::wasm_bindgen::JsCast;
+    let fetched = StoredValue::new(false);
+    let approach = move |ev: web_sys::Event| {
+        // Once fetched, nothing is left to do: no selector matching on every pointer move.
+        if fetched.get_value() {
+            return;
+        }
+        let element = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        if element.and_then(|e| e.closest(openers).ok().flatten()).is_some() {
+            fetched.set_value(true);
+            leptos::task::spawn_local(async move {
+                let _ = fetch().await;
+            });
+        }
+    };
+    // In the browser only (nothing on the server); they last as long as the page.
+    let _ = window_event_listener(leptos::ev::pointerover, move |ev| approach(ev.into()));
+    let _ = window_event_listener(leptos::ev::focusin, move |ev| approach(ev.into()));
+}
+
 /// A modal dialog: the browser's own `<dialog>`, opened with `showModal()`,
 /// so the page behind it is inert, focus stays inside and Escape closes it.
 /// `on_close` runs however it closes; the owner then removes it.

@@ -23,7 +23,7 @@ pub use avatar_menu::AvatarMenu;
 pub use change_password_form::ChangePasswordForm;
 pub use delete_role_dialog::DeleteRoleDialog;
 pub use delete_user_dialog::DeleteUserDialog;
-pub use dialog::{focus_after_redraw, focus_first, lazy_dialog, Dialog};
+pub use dialog::{fetch_dialogs_on_approach, focus_after_redraw, focus_first, lazy_dialog, Dialog};
 pub use impersonation_banner::ImpersonationBanner;
 pub use loaded::Loaded;
 pub use role_dialog::RoleDialog;

@@ -1,5 +1,8 @@
 use crate::api::role_definitions;
-use crate::components::{focus_after_redraw, lazy_dialog, DeleteRoleDialog, Loaded, PageContent, RoleDialog, SignedInPage};
+use crate::components::{
+    fetch_dialogs_on_approach, focus_after_redraw, lazy_dialog, DeleteRoleDialog, Loaded, PageContent, RoleDialog,
+    SignedInPage,
+};
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use leptos_meta::Title;
@@ -52,6 +55,7 @@ fn focus_soon(selector: String) {
 fn Roles(roles: Result<Vec<RoleDefinition>, AppError>) -> impl IntoView {
     let roles = Loaded::ready(roles);
     let refetch = move || roles.fill(role_definitions());
+    fetch_dialogs_on_approach(DIALOG_OPENERS, fetch_roles_page_dialogs);
     let editing = RwSignal::new(None::<Editing>);
     let notice = RwSignal::new(None::<String>);
     // Closed unchanged: back to the button that opened it. Saved or deleted:
@@ -104,8 +108,15 @@ fn Roles(roles: Result<Vec<RoleDefinition>, AppError>) -> impl IntoView {
     }
 }
 
-/// The open dialog, fetched the first time one opens (see `lazy_dialog`).
-#[wasm_split(roster_roles_page_dialog, wasm_split_path = ::leptos::wasm_split, fallible)]
+/// The open dialog. Its code is a separate piece of the bundle, fetched when
+/// the admin first goes for a dialog (`fetch_dialogs_on_approach`) or opens
+/// one (see `lazy_dialog`).
+#[wasm_split(
+    roster_roles_page_dialog,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(fetch_roles_page_dialogs)
+)]
 fn roles_page_dialog(
     which: Editing,
     on_close: Callback<()>,
@@ -118,6 +129,9 @@ fn roles_page_dialog(
         Editing::Delete(role) => view! { <DeleteRoleDialog role on_close on_deleted /> }.into_any(),
     })
 }
+
+/// What opens a dialog: **New role**, and each role's Edit and Delete.
+const DIALOG_OPENERS: &str = "#new-role, .role-table button";
 
 #[component]
 fn RoleTable(roles: Vec<RoleDefinition>, editing: RwSignal<Option<Editing>>) -> impl IntoView {

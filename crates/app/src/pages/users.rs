@@ -1,6 +1,6 @@
 use crate::api::{count_users, list_roles, search_users, start_impersonation, unlock_user};
 use crate::components::{
-    focus_after_redraw, go_to, landing_page, lazy_dialog, user_row_selector, DeleteUserDialog, Loaded, PageContent,
+    fetch_dialogs_on_approach, focus_after_redraw, go_to, landing_page, lazy_dialog, user_row_selector, DeleteUserDialog, Loaded, PageContent,
     SignedInPage, TwoFactorDialog, UserDialog, UserDialogMode, UserRowActions, UserTable,
 };
 use leptos::task::spawn_local;
@@ -122,7 +122,7 @@ fn UsersPanel(
     let changer = ViewChanger(current);
     changer.follow_history();
 
-    fetch_dialogs_on_approach();
+    fetch_dialogs_on_approach(DIALOG_OPENERS, fetch_users_panel_dialogs);
     let dialog = RwSignal::new(None::<PanelDialog>);
     let notice = RwSignal::new(None::<String>);
     let focus_return = FocusReturn(StoredValue::new(None));
@@ -236,31 +236,6 @@ fn users_panel_dialog(
 
 /// What opens a dialog: **New User**, a row, a row's buttons.
 const DIALOG_OPENERS: &str = "#new-user, .user-table tbody tr, .user-table button";
-
-/// Fetches the dialogs' piece of the bundle as soon as the pointer or the
-/// keyboard focus reaches something that opens one, so that the dialog
-/// opens at once when clicked. Once per page; a failed fetch is left for
-/// the click to report.
-fn fetch_dialogs_on_approach() {
-    use leptos::wasm_bindgen::JsCast;
-    let fetched = StoredValue::new(false);
-    let approach = move |ev: web_sys::Event| {
-        // Once fetched, nothing is left to do: no selector matching on every pointer move.
-        if fetched.get_value() {
-            return;
-        }
-        let element = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-        if element.and_then(|e| e.closest(DIALOG_OPENERS).ok().flatten()).is_some() {
-            fetched.set_value(true);
-            spawn_local(async {
-                let _ = fetch_users_panel_dialogs().await;
-            });
-        }
-    };
-    // In the browser only (nothing on the server); they last as long as the page.
-    let _ = window_event_listener(leptos::ev::pointerover, move |ev| approach(ev.into()));
-    let _ = window_event_listener(leptos::ev::focusin, move |ev| approach(ev.into()));
-}
 
 /// The **Search for users** bar: the list follows as the admin types.
 #[component]
