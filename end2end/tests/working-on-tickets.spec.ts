@@ -80,6 +80,59 @@ test("a customer opens a ticket and an agent answers, logs hours and changes its
   await expect(customer.getByRole("heading", { name: "Ticket not found" })).toBeVisible();
 });
 
+test("after a save the ticket is drawn anew from the server: a late answer to an earlier save does not undo a later one, and a failed redraw says so", async ({
+  page,
+}) => {
+  await signIn(page, AGENT.login, DEMO_PASSWORD);
+  const tickets = new TicketPages(page);
+  await tickets.openList("Tickets");
+  await tickets.open("Scanner jams on every page");
+  const ticketPath = new URL(page.url()).pathname;
+  const isTicketPage = (url: URL) => url.pathname === ticketPath;
+  const entries = page.locator(".time-entries li");
+  const before = await entries.count();
+  const hours = page.getByLabel("Hours worked");
+
+  // The first redraw's answer is held back until after the second one has been shown.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let answeredLate = () => {};
+  const lateAnswer = new Promise<void>((resolve) => (answeredLate = resolve));
+  let first = true;
+  await page.route(isTicketPage, async (route) => {
+    if (!first) return route.continue();
+    first = false;
+    const response = await route.fetch(); // the ticket with the first save only
+    await held;
+    await route.fulfill({ response });
+    answeredLate();
+  });
+  await hours.fill("1");
+  await page.getByRole("button", { name: "Log hours" }).click();
+  await expect(hours).toHaveValue("");
+  await hours.fill("2");
+  await page.getByRole("button", { name: "Log hours" }).click();
+  await expect(entries).toHaveCount(before + 2);
+  release();
+  await lateAnswer;
+  // The late answer is read and dropped within a moment; give it that moment.
+  await page.waitForTimeout(500);
+  await expect(entries).toHaveCount(before + 2);
+  await page.unroute(isTicketPage);
+
+  // The page cannot be reached after a save: the save stands, the form says so.
+  await page.route(isTicketPage, (route) => route.abort());
+  await hours.fill("0.5");
+  await page.getByRole("button", { name: "Log hours" }).click();
+  await expect(page.locator(".ticket-form.inline").getByRole("alert")).toContainText(
+    "your change was saved, but the page could not be redrawn",
+  );
+  await expect(entries).toHaveCount(before + 2);
+  await page.unroute(isTicketPage);
+  await page.reload();
+  await expect(entries).toHaveCount(before + 3);
+});
+
 test("an admin replies from a customer's perspective: the reply is the customer's, the audit log names the admin", async ({
   page,
 }) => {

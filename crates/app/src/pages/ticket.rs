@@ -1,5 +1,7 @@
 use crate::api::{change_ticket_state, get_ticket, log_ticket_time, reply_to_ticket};
-use crate::components::{form_failure, is_live, InputField, Loaded, PageContent, SignedInPage};
+use crate::components::{
+    form_failure, is_live, InputField, PageContent, PagePart, SignedInPage, SubmittedForm,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -17,7 +19,26 @@ pub fn TicketPage() -> impl IntoView {
             permission=None
             content=|_| {
                 let number = use_params_map().with_untracked(|p| p.get("number").and_then(|n| n.parse::<i64>().ok()));
-                PageContent::after(load_ticket(number), move |ticket| view! { <Ticket number ticket /> })
+                PageContent::after(load_ticket(number), |ticket| view! {
+                    <p class="breadcrumb"><a href="/tickets">"← Tickets"</a></p>
+                    {match ticket {
+                        Ok(ticket) => {
+                            let TicketView { number, state, can_reply, can_log_time, can_change_state, .. } = ticket;
+                            view! {
+                                <h1>{format!("#{} {}", ticket.number, ticket.title)}</h1>
+                                <TicketRecord ticket />
+                                <TicketForms number state can_reply can_log_time can_change_state />
+                            }
+                            .into_any()
+                        }
+                        Err(AppError::NotFound) => view! {
+                            <h1>"Ticket not found"</h1>
+                            <p class="status">"There is no such ticket, or it is not yours to see."</p>
+                        }
+                        .into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }}
+                })
             }
         />
     }
@@ -31,34 +52,79 @@ async fn load_ticket(number: Option<i64>) -> Result<TicketView, AppError> {
     }
 }
 
-/// The ticket numbered `number`, as the page brought it along. An island:
-/// its forms save and then show the ticket as it now is.
+/// The element the forms redraw from the server after each save.
+const RECORD_ID: &str = "ticket-record";
+
+/// What the ticket holds: its state, conversation and hours. Drawn on the
+/// server only, also when a form has saved (see `PagePart`), so
+/// none of it is code in the browser's module.
+#[component]
+fn TicketRecord(ticket: TicketView) -> impl IntoView {
+    let total = ticket.total_hours();
+    view! {
+        <div id=RECORD_ID>
+            <dl class="ticket-facts">
+                <dt>"State"</dt>
+                <dd><span class=format!("state state-{}", ticket.state.key())>{ticket.state.label()}</span></dd>
+                <dt>"Customer"</dt>
+                <dd>{ticket.customer.clone()}</dd>
+                <dt>"Opened"</dt>
+                <dd>{ticket.created_at.to_string()}</dd>
+            </dl>
+            <section class="articles" aria-label="Conversation">
+                {ticket
+                    .articles
+                    .into_iter()
+                    .map(|a| {
+                        view! {
+                            <article class="article">
+                                <header>
+                                    <strong class="author">{a.author}</strong>
+                                    " · "
+                                    <time>{a.created_at.to_string()}</time>
+                                </header>
+                                <p class="article-body">{a.body}</p>
+                            </article>
+                        }
+                    })
+                    .collect_view()}
+            </section>
+            {(ticket.can_log_time || !ticket.time_entries.is_empty()).then(|| view! {
+                <section class="time-entries" aria-labelledby="time-heading">
+                    <h2 id="time-heading">"Time logged: " {total.to_string()}</h2>
+                    <ul>
+                        {ticket
+                            .time_entries
+                            .into_iter()
+                            .map(|e| view! { <li>{format!("{} · {} · {}", e.hours, e.user, e.created_at)}</li> })
+                            .collect_view()}
+                    </ul>
+                </section>
+            })}
+        </div>
+    }
+}
+
+/// The forms on a ticket that the viewer may use (`can_…`), the state form
+/// starting from the ticket's `state`. An island: each saves, then the
+/// ticket's record is redrawn from the server beside them.
 // Lazy: its code is a piece of the bundle of its own, fetched by the pages
 // that show it, so the module every page loads stays small.
 #[island(lazy)]
-fn Ticket(number: Option<i64>, ticket: Result<TicketView, AppError>) -> impl IntoView {
-    let ticket = Loaded::ready(ticket);
-    let changed = Callback::new(move |_| ticket.fill(load_ticket(number)));
-    let forms = Forms { reply: FormState::new(), hours: FormState::new(), state: FormState::new() };
+fn TicketForms(number: i64, state: TicketState, can_reply: bool, can_log_time: bool, can_change_state: bool) -> impl IntoView {
+    // Counts the record's redraws: only the latest one is shown.
+    let changed = StoredValue::new(0u32);
+    let live = is_live();
     view! {
-        <p class="breadcrumb"><a href="/tickets">"← Tickets"</a></p>
-        {move || match ticket.get() {
-            Some(Ok(t)) => view! { <TicketDetails ticket=t changed forms /> }.into_any(),
-            Some(Err(AppError::NotFound)) => view! {
-                <h1>"Ticket not found"</h1>
-                <p class="status">"There is no such ticket, or it is not yours to see."</p>
-            }
-            .into_any(),
-            Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-            None => ().into_any(),
-        }}
+        {can_reply.then(|| view! { <ReplyForm number changed form=FormState::new() live /> })}
+        {can_change_state.then(|| view! { <StateForm number state changed form=FormState::new() live /> })}
+        {can_log_time.then(|| view! { <LogTimeForm number changed form=FormState::new() live /> })}
     }
 }
 
 /// A form on the ticket: what is typed into it, whether it is being saved,
-/// and why its last save failed. The island keeps it while the ticket is
-/// drawn anew after another form's save, so no text, error or save under
-/// way is lost.
+/// and why its last save failed. The forms are drawn once: a save redraws
+/// the record beside them, so what is typed into another form stays.
 #[derive(Clone, Copy)]
 struct FormState {
     text: RwSignal<String>,
@@ -72,68 +138,10 @@ impl FormState {
     }
 }
 
-#[derive(Clone, Copy)]
-struct Forms {
-    reply: FormState,
-    hours: FormState,
-    state: FormState,
-}
-
-#[component]
-fn TicketDetails(ticket: TicketView, changed: Callback<()>, forms: Forms) -> impl IntoView {
-    let number = ticket.number;
-    let total = ticket.total_hours();
-    view! {
-        <div class="page-title">
-            <h1>{format!("#{} {}", ticket.number, ticket.title)}</h1>
-        </div>
-        <dl class="ticket-facts">
-            <dt>"State"</dt>
-            <dd><span class=format!("state state-{}", ticket.state.key())>{ticket.state.label()}</span></dd>
-            <dt>"Customer"</dt>
-            <dd>{ticket.customer.clone()}</dd>
-            <dt>"Opened"</dt>
-            <dd>{ticket.created_at.to_string()}</dd>
-        </dl>
-        <section class="articles" aria-label="Conversation">
-            {ticket
-                .articles
-                .into_iter()
-                .map(|a| {
-                    view! {
-                        <article class="article">
-                            <header>
-                                <strong class="author">{a.author}</strong>
-                                " · "
-                                <time>{a.created_at.to_string()}</time>
-                            </header>
-                            <p class="article-body">{a.body}</p>
-                        </article>
-                    }
-                })
-                .collect_view()}
-        </section>
-        {ticket.can_reply.then(|| view! { <ReplyForm number changed form=forms.reply /> })}
-        {ticket.can_change_state.then(|| view! { <StateForm number state=ticket.state changed form=forms.state /> })}
-        {(ticket.can_log_time || !ticket.time_entries.is_empty()).then(|| view! {
-            <section class="time-entries" aria-labelledby="time-heading">
-                <h2 id="time-heading">"Time logged: " {total.to_string()}</h2>
-                <ul>
-                    {ticket
-                        .time_entries
-                        .into_iter()
-                        .map(|e| view! { <li>{format!("{} · {} · {}", e.hours, e.user, e.created_at)}</li> })
-                        .collect_view()}
-                </ul>
-                {ticket.can_log_time.then(|| view! { <LogTimeForm number changed form=forms.hours /> })}
-            </section>
-        })}
-    }
-}
-
-/// Runs `action` for `form`; on success empties the form and reloads the
-/// ticket, which draws the forms anew; on failure shows why.
-fn submit<F>(form: FormState, changed: Callback<()>, action: F)
+/// Runs `action` for `form`; on success empties the form and redraws the
+/// ticket's record from the server; on failure shows why. `changed` counts
+/// the redraws: one that answers after a later one is dropped.
+fn submit<F>(form: FormState, changed: StoredValue<u32>, action: F)
 where
     F: std::future::Future<Output = Result<(), AppError>> + 'static,
 {
@@ -142,21 +150,28 @@ where
     spawn_local(async move {
         let result = action.await;
         saving.set(false);
-        match result {
-            Ok(()) => {
-                failure.set(None);
-                text.set(String::new());
-                changed.run(());
+        if let Err(e) = result {
+            failure.set(Some(e));
+            return;
+        }
+        failure.set(None);
+        text.set(String::new());
+        let this_redraw = changed.try_update_value(|n| {
+            *n += 1;
+            *n
+        });
+        let record = PagePart::fetch(RECORD_ID).await;
+        if changed.try_get_value() == this_redraw {
+            if let Err(e) = record.and_then(PagePart::show) {
+                failure.set(Some(e));
             }
-            Err(e) => failure.set(Some(e)),
         }
     });
 }
 
 #[component]
-fn ReplyForm(number: i64, changed: Callback<()>, form: FormState) -> impl IntoView {
+fn ReplyForm(number: i64, changed: StoredValue<u32>, form: FormState, live: ReadSignal<bool>) -> impl IntoView {
     let FormState { text: body, saving, failure } = form;
-    let live = is_live();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let text = body.get_untracked();
@@ -172,9 +187,8 @@ fn ReplyForm(number: i64, changed: Callback<()>, form: FormState) -> impl IntoVi
 }
 
 #[component]
-fn LogTimeForm(number: i64, changed: Callback<()>, form: FormState) -> impl IntoView {
+fn LogTimeForm(number: i64, changed: StoredValue<u32>, form: FormState, live: ReadSignal<bool>) -> impl IntoView {
     let FormState { text: hours, saving, failure } = form;
-    let live = is_live();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let typed = hours.get_untracked();
@@ -190,28 +204,20 @@ fn LogTimeForm(number: i64, changed: Callback<()>, form: FormState) -> impl Into
 }
 
 #[component]
-fn StateForm(number: i64, state: TicketState, changed: Callback<()>, form: FormState) -> impl IntoView {
-    // The choice starts from the state the ticket now has; the form keeps no text.
-    let chosen = RwSignal::new(state);
+fn StateForm(number: i64, state: TicketState, changed: StoredValue<u32>, form: FormState, live: ReadSignal<bool>) -> impl IntoView {
     let FormState { saving, failure, .. } = form;
-    let live = is_live();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let to = chosen.get_untracked();
-        submit(form, changed, async move { change_ticket_state(number, to).await });
+        // Read when sent: a choice made before the island came to life counts too.
+        if let Some(to) = TicketState::from_key(&SubmittedForm::take(&ev).text("state")) {
+            submit(form, changed, async move { change_ticket_state(number, to).await });
+        }
     };
     view! {
         <form class="ticket-form inline" on:submit=on_submit>
             <div class="field">
                 <label for="ticket-state">"State"</label>
-                <select
-                    id="ticket-state"
-                    on:change=move |ev| {
-                        if let Some(s) = TicketState::from_key(&event_target_value(&ev)) {
-                            chosen.set(s);
-                        }
-                    }
-                >
+                // Starts from the state the ticket had when the page was drawn.
+                <select id="ticket-state" name="state">
                     {TicketState::ALL
                         .into_iter()
                         .map(|s| view! { <option value=s.key() selected=s == state>{s.label()}</option> })
