@@ -170,7 +170,7 @@ where
 }
 
 #[component]
-fn ReplyForm(number: i64, changed: StoredValue<u32>, form: FormState, live: ReadSignal<bool>) -> impl IntoView {
+fn ReplyForm(number: i64, changed: StoredValue<u32>, form: FormState, live: RwSignal<bool>) -> impl IntoView {
     let FormState { text: body, saving, failure } = form;
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -187,7 +187,7 @@ fn ReplyForm(number: i64, changed: StoredValue<u32>, form: FormState, live: Read
 }
 
 #[component]
-fn LogTimeForm(number: i64, changed: StoredValue<u32>, form: FormState, live: ReadSignal<bool>) -> impl IntoView {
+fn LogTimeForm(number: i64, changed: StoredValue<u32>, form: FormState, live: RwSignal<bool>) -> impl IntoView {
     let FormState { text: hours, saving, failure } = form;
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -204,7 +204,7 @@ fn LogTimeForm(number: i64, changed: StoredValue<u32>, form: FormState, live: Re
 }
 
 #[component]
-fn StateForm(number: i64, state: TicketState, changed: StoredValue<u32>, form: FormState, live: ReadSignal<bool>) -> impl IntoView {
+fn StateForm(number: i64, state: TicketState, changed: StoredValue<u32>, form: FormState, live: RwSignal<bool>) -> impl IntoView {
     let FormState { saving, failure, .. } = form;
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         // Read when sent: a choice made before the island came to life counts too.
