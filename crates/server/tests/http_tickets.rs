@@ -98,6 +98,18 @@ async fn agents_work_on_every_ticket_and_everything_is_audited() {
         let view: TicketView = ticket(&app, &agent, number).await.json().await.unwrap();
         assert_eq!(view.articles[1].author, "agent Example", "{}", app.db_name);
         assert_eq!(view.total_hours().to_string(), "1.5 h", "{}", app.db_name);
+
+        // The ticket's page, which its forms fetch after a save to redraw the
+        // record: the record holds the reply, the hours and the new state,
+        // and the forms stay outside it.
+        let page = app.page(&agent, &format!("/tickets/{number}")).await.text().await.unwrap();
+        let record_start = page.find(r#"id="ticket-record""#).expect("the page has the ticket's record");
+        let after_record = &page[record_start..];
+        let record = &after_record[..after_record.find("<leptos-island").expect("the forms' island follows")];
+        for shown in ["On my way", "Time logged: 1.5 h", "Pending"] {
+            assert!(record.contains(shown), "{}: the record shows {shown:?}", app.db_name);
+        }
+        assert!(!record.contains("Send reply"), "{}: the forms are not in the record", app.db_name);
         assert_eq!(view.state, roster_domain::TicketState::Pending, "{}", app.db_name);
         assert!(view.can_reply && view.can_log_time && view.can_change_state, "{}", app.db_name);
         let customer_view: TicketView = ticket(&app, &customer, number).await.json().await.unwrap();
