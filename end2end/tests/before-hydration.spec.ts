@@ -1,11 +1,14 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN } from "./accounts";
+import { DEMO_PASSWORD } from "./accounts";
 import { signIn } from "./pages/login-page";
 import { waitForHydration } from "./pages/hydration";
 
-test("what an admin types before the page comes to life is kept, and sent", async ({ page }) => {
-  await signIn(page, ADMIN.login, ADMIN.password);
-  await expect(page).toHaveURL(/\/admin\/users$/);
+// A customer from `seed-demo`.
+const CUSTOMER = "zoe.novak51";
+
+test("what a user types before the page comes to life is kept, and sent", async ({ page }) => {
+  await signIn(page, CUSTOMER, DEMO_PASSWORD);
+  await expect(page.getByRole("heading", { name: "Welcome, Zoe Novak" })).toBeVisible();
   await waitForHydration(page);
 
   // Hold the WebAssembly module back, as a slow connection would.
@@ -16,20 +19,19 @@ test("what an admin types before the page comes to life is kept, and sent", asyn
     await route.continue();
   });
 
-  await page.goto("/profile", { waitUntil: "commit" });
-  await page.getByLabel("Current password").fill("not my password");
-  await page.getByLabel("New password", { exact: true }).fill("a brand new passphrase");
-  await page.getByLabel("Repeat the new password").fill("a brand new passphrase");
-  await expect(page.getByRole("button", { name: "Change password" })).toBeDisabled();
+  await page.goto("/tickets/new", { waitUntil: "commit" });
+  await page.getByLabel("Title").fill("Typed while the page was loading");
+  await page.getByLabel("What happened?").fill("Every word of it is still here.");
+  await expect(page.getByRole("button", { name: "Open ticket" })).toBeDisabled();
   await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
 
   release();
   await waitForHydration(page);
-  await expect(page.getByLabel("Current password")).toHaveValue("not my password");
-  await expect(page.getByLabel("New password", { exact: true })).toHaveValue("a brand new passphrase");
-  await expect(page.getByLabel("Repeat the new password")).toHaveValue("a brand new passphrase");
+  await expect(page.getByLabel("Title")).toHaveValue("Typed while the page was loading");
+  await expect(page.getByLabel("What happened?")).toHaveValue("Every word of it is still here.");
 
-  // The kept text is what the form sends: the server checks it.
-  await page.getByRole("button", { name: "Change password" }).click();
-  await expect(page.getByText("That is not your current password.")).toBeVisible();
+  // The kept text is what the form sends.
+  await page.getByRole("button", { name: "Open ticket" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Typed while the page was loading");
+  await expect(page.locator(".article-body")).toHaveText("Every word of it is still here.");
 });

@@ -1,87 +1,193 @@
-use super::{form_failure, InputField, Loaded};
-use crate::api::{
-    confirm_authenticator, generate_recovery_codes, my_two_factor_methods, remove_my_two_factor,
-    start_authenticator_setup,
-};
+use super::{fetch_dialogs_on_approach, form_failure, lazy_dialog, ChangePasswordDialog, Dialog, InputField, Loaded, PagePart};
+use crate::api::{confirm_authenticator, generate_recovery_codes, remove_my_two_factor, start_authenticator_setup};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_domain::{AppError, AuthenticatorSetup, TwoFactorKind, TwoFactorMethod};
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
+use roster_domain::{AppError, TwoFactorKind, TwoFactorMethod};
 
-/// Your second factors: an authenticator app and recovery codes, each set
-/// up, replaced or removed here. `methods` is what the page brought along.
-// Lazy: its code is a piece of the bundle of its own, fetched by the pages
-// that show it, so the module every page loads stays small.
-#[island(lazy)]
-pub fn TwoFactorSettings(methods: Result<Vec<TwoFactorMethod>, AppError>) -> impl IntoView {
-    let methods = Loaded::ready(methods);
-    let notice = RwSignal::new(None::<String>);
-    let changed = Callback::new(move |message: String| {
-        notice.set(Some(message));
-        methods.fill(my_two_factor_methods());
-    });
-    view! {
-        <section class="two-factor" aria-labelledby="two-factor-heading">
-            <h3 id="two-factor-heading">"Two-factor authentication"</h3>
-            <p class="notice" role="status">{move || notice.get()}</p>
-            {move || match methods.get() {
-                Some(Ok(methods)) => {
-                    let find = |kind| methods.iter().find(|m: &&TwoFactorMethod| m.kind == kind).cloned();
-                    let app = find(TwoFactorKind::AuthenticatorApp);
-                    let codes = find(TwoFactorKind::RecoveryCodes);
-                    view! {
-                        <AuthenticatorApp method=app changed />
-                        <RecoveryCodes method=codes changed />
-                    }
-                    .into_any()
-                }
-                Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                None => ().into_any(),
-            }}
-        </section>
+/// The element redrawn from the server after each change.
+const METHODS_ID: &str = "two-factor-methods";
+
+/// The attribute that marks the buttons that open the profile's dialogs,
+/// naming the dialog, and the selector that finds them.
+const OPENS: &str = "data-opens";
+const FLOW_BUTTONS: &str = "[data-opens]";
+
+/// A change to your password or your second factors, each made in a
+/// dialog of its own.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Flow {
+    ChangePassword,
+    SetUpApp,
+    NewCodes,
+    Remove(TwoFactorKind),
+}
+
+impl Flow {
+    const ALL: [Flow; 5] = [
+        Flow::ChangePassword,
+        Flow::SetUpApp,
+        Flow::NewCodes,
+        Flow::Remove(TwoFactorKind::AuthenticatorApp),
+        Flow::Remove(TwoFactorKind::RecoveryCodes),
+    ];
+
+    /// How its button is marked (`data-opens`).
+    fn key(self) -> &'static str {
+        match self {
+            Flow::ChangePassword => "change-password",
+            Flow::SetUpApp => "set-up-app",
+            Flow::NewCodes => "new-codes",
+            Flow::Remove(TwoFactorKind::AuthenticatorApp) => "remove-app",
+            Flow::Remove(TwoFactorKind::RecoveryCodes) => "remove-codes",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Flow> {
+        Flow::ALL.into_iter().find(|f| f.key() == key)
     }
 }
 
+/// Your second factors as the server has them: an authenticator app and
+/// recovery codes, each with the buttons that set it up, replace it or
+/// remove it. Drawn on the server only, again after each change (see
+/// `PagePart`); the buttons work through `ProfileDialogs`.
 #[component]
-fn AuthenticatorApp(method: Option<TwoFactorMethod>, changed: Callback<String>) -> impl IntoView {
-    let setup = RwSignal::new(None::<AuthenticatorSetup>);
+pub fn TwoFactorMethods(methods: Result<Vec<TwoFactorMethod>, AppError>) -> impl IntoView {
+    let methods = match methods {
+        Ok(methods) => methods,
+        Err(e) => return view! { <p class="form-error" role="alert" id=METHODS_ID>{e.to_string()}</p> }.into_any(),
+    };
+    let find = |kind| methods.iter().find(|m: &&TwoFactorMethod| m.kind == kind).cloned();
+    let app = find(TwoFactorKind::AuthenticatorApp);
+    let codes = find(TwoFactorKind::RecoveryCodes);
+    let button = |flow: Flow, class: &'static str, label: String| {
+        view! { <button type="button" class=class data-opens=flow.key()>{label}</button> }
+    };
+    let remove = |kind: TwoFactorKind| {
+        button(Flow::Remove(kind), "danger", format!("Remove {}…", kind.label().to_ascii_lowercase()))
+    };
+    view! {
+        <div id=METHODS_ID>
+            <div class="method" aria-labelledby="authenticator-heading">
+                <h4 id="authenticator-heading">"Authenticator app"</h4>
+                {match app {
+                    Some(method) => view! {
+                        <p>{format!("On since {}.", method.since)}</p>
+                        {remove(TwoFactorKind::AuthenticatorApp)}
+                    }
+                    .into_any(),
+                    None => view! {
+                        <p>"Use an app such as FreeOTP, Aegis or Google Authenticator to make sign-in codes."</p>
+                        {button(Flow::SetUpApp, "primary", "Set up authenticator app".into())}
+                    }
+                    .into_any(),
+                }}
+            </div>
+            <div class="method" aria-labelledby="recovery-heading">
+                <h4 id="recovery-heading">"Recovery codes"</h4>
+                {codes.as_ref().map(|m| {
+                    let left = m.unused_codes.unwrap_or_default();
+                    view! { <p>{format!("{left} unused codes left. New codes replace them all.")}</p> }
+                })}
+                <p>"Single-use codes for when your app is out of reach."</p>
+                {button(
+                    Flow::NewCodes,
+                    "",
+                    if codes.is_some() { "Generate new recovery codes" } else { "Generate recovery codes" }.into(),
+                )}
+                {codes.is_some().then(|| remove(TwoFactorKind::RecoveryCodes))}
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// The button that opens the password dialog (see `ProfileDialogs`).
+#[component]
+pub fn ChangePasswordButton() -> impl IntoView {
+    view! {
+        <button type="button" class="primary" data-opens=Flow::ChangePassword.key()>"Change password…"</button>
+    }
+}
+
+/// What the profile's buttons open: a dialog for each change. Their code
+/// is a piece of the bundle fetched as you go for a button, so the profile
+/// starts with less. After a change the two-factor methods are drawn anew
+/// from the server and a notice says what changed.
+// Lazy: its code is a piece of the bundle of its own, fetched by the pages
+// that show it, so the module every page loads stays small.
+#[island(lazy)]
+pub fn ProfileDialogs() -> impl IntoView {
+    use leptos::wasm_bindgen::JsCast;
+    let flow = RwSignal::new(None::<Flow>);
+    let notice = RwSignal::new(None::<String>);
+    fetch_dialogs_on_approach(FLOW_BUTTONS, fetch_profile_dialogs);
+    // The server draws the buttons, again after each change: one listener serves them all.
+    let _ = window_event_listener(leptos::ev::click, move |ev| {
+        let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let button = target.and_then(|t| t.closest(FLOW_BUTTONS).ok().flatten());
+        if let Some(chosen) = button.and_then(|b| b.get_attribute(OPENS)).and_then(|k| Flow::from_key(&k)) {
+            notice.set(None);
+            flow.set(Some(chosen));
+        }
+    });
+    let on_close = Callback::new(move |_| flow.set(None));
+    let on_done = Callback::new(move |message: String| {
+        flow.set(None);
+        spawn_local(async move {
+            let shown = PagePart::fetch(METHODS_ID).await.and_then(PagePart::show);
+            notice.set(Some(match shown {
+                Ok(()) => message,
+                Err(e) => e.to_string(),
+            }));
+        });
+    });
+    view! {
+        <p class="notice" role="status">{move || notice.get()}</p>
+        {move || flow.get().map(|chosen| lazy_dialog(profile_dialog(chosen, on_close, on_done), notice, on_close))}
+    }
+}
+
+/// The open dialog. `fallible`: a failed fetch is an error to report, not
+/// a panic that would stop the page.
+#[wasm_split(
+    roster_profile_dialog,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(fetch_profile_dialogs)
+)]
+fn profile_dialog(flow: Flow, on_close: Callback<()>, on_done: Callback<String>) -> Result<AnyView, SplitLoaderError> {
+    Ok(match flow {
+        Flow::ChangePassword => view! { <ChangePasswordDialog on_close on_done /> }.into_any(),
+        Flow::SetUpApp => view! { <SetUpApp on_close on_done /> }.into_any(),
+        Flow::NewCodes => view! { <NewCodes on_close on_done /> }.into_any(),
+        Flow::Remove(kind) => view! { <RemoveMethod kind on_close on_done /> }.into_any(),
+    })
+}
+
+/// Set up an authenticator app: scan the key, then prove it with a code.
+#[component]
+fn SetUpApp(on_close: Callback<()>, on_done: Callback<String>) -> impl IntoView {
+    let setup = Loaded::new(start_authenticator_setup());
     let failure = RwSignal::new(None::<AppError>);
     let code = RwSignal::new(String::new());
-    let start = move |_| {
-        failure.set(None);
-        spawn_local(async move {
-            match start_authenticator_setup().await {
-                Ok(s) => setup.set(Some(s)),
-                Err(e) => failure.set(Some(e)),
-            }
-        });
-    };
     let confirm = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         spawn_local(async move {
             match confirm_authenticator(code.get_untracked()).await {
-                Ok(()) => {
-                    setup.set(None);
-                    changed.run("Authenticator app enabled. Signing in now asks for a code from it.".into());
-                }
+                Ok(()) => on_done.run("Authenticator app enabled. Signing in now asks for a code from it.".into()),
                 Err(e) => failure.set(Some(e)),
             }
         });
     };
-    let body = match method {
-        Some(method) => view! {
-            <p>{format!("On since {}.", method.since)}</p>
-            <RemoveMethod kind=TwoFactorKind::AuthenticatorApp changed />
-        }
-        .into_any(),
-        None => view! {
+    view! {
+        <Dialog title="Set up authenticator app".into() on_close>
             {move || match setup.get() {
-                None => view! {
-                    <p>"Use an app such as FreeOTP, Aegis or Google Authenticator to make sign-in codes."</p>
-                    <button type="button" class="primary" on:click=start>"Set up authenticator app"</button>
-                }
-                .into_any(),
-                Some(s) => view! {
-                    <ol class="setup-steps">
+                None => view! { <p class="status">"Loading…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                Some(Ok(s)) => view! {
+                    <ol class="setup-steps modal-body">
                         <li>
                             "Scan this QR code with your app:"
                             <img
@@ -102,6 +208,7 @@ fn AuthenticatorApp(method: Option<TwoFactorMethod>, changed: Callback<String>) 
                                     failure
                                     autocomplete="one-time-code"
                                 />
+                                {form_failure(failure)}
                                 <button type="submit" class="primary">"Enable"</button>
                             </form>
                         </li>
@@ -109,113 +216,88 @@ fn AuthenticatorApp(method: Option<TwoFactorMethod>, changed: Callback<String>) 
                 }
                 .into_any(),
             }}
-        }
-        .into_any(),
-    };
-    view! {
-        <div class="method" aria-labelledby="authenticator-heading">
-            <h4 id="authenticator-heading">"Authenticator app"</h4>
-            {body}
-            {form_failure(failure)}
-        </div>
+        </Dialog>
     }
 }
 
+/// New recovery codes, made as the dialog opens and shown only in it.
 #[component]
-fn RecoveryCodes(method: Option<TwoFactorMethod>, changed: Callback<String>) -> impl IntoView {
-    let fresh = RwSignal::new(None::<Vec<String>>);
-    let failure = RwSignal::new(None::<AppError>);
-    let generate = move |_| {
-        failure.set(None);
-        spawn_local(async move {
-            match generate_recovery_codes().await {
-                Ok(codes) => fresh.set(Some(codes)),
-                Err(e) => failure.set(Some(e)),
-            }
-        });
-    };
-    let label = if method.is_some() { "Generate new recovery codes" } else { "Generate recovery codes" };
-    let status = method.as_ref().map(|m| {
-        let left = m.unused_codes.unwrap_or_default();
-        view! { <p>{format!("{left} unused codes left. New codes replace them all.")}</p> }
+fn NewCodes(on_close: Callback<()>, on_done: Callback<String>) -> impl IntoView {
+    let codes = Loaded::new(generate_recovery_codes());
+    // Once made, the old codes are gone: closing shows the new count either way.
+    let close = Callback::new(move |_| match codes.get() {
+        Some(Ok(_)) => on_done.run("Recovery codes saved.".into()),
+        _ => on_close.run(()),
     });
-    let has_codes = method.is_some();
     view! {
-        <div class="method" aria-labelledby="recovery-heading">
-            <h4 id="recovery-heading">"Recovery codes"</h4>
-            {status}
-            {move || match fresh.get() {
-                Some(codes) => view! {
-                    <p class="danger">
-                        "Save these codes somewhere safe now: they are shown only this once. Each works once, "
-                        "in place of a code from your app."
-                    </p>
-                    <ol class="recovery-codes" aria-label="Your recovery codes">
-                        {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
-                    </ol>
-                    <button
-                        type="button"
-                        on:click=move |_| {
-                            fresh.set(None);
-                            changed.run("Recovery codes saved.".into());
-                        }
-                    >
-                        "I have saved them"
-                    </button>
-                }
-                .into_any(),
-                None => view! {
-                    <p>"Single-use codes for when your app is out of reach."</p>
-                    <button type="button" on:click=generate>{label}</button>
-                    {has_codes.then(|| view! { <RemoveMethod kind=TwoFactorKind::RecoveryCodes changed /> })}
+        <Dialog title="Recovery codes".into() on_close=close>
+            {move || match codes.get() {
+                None => view! { <p class="status">"Loading…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                Some(Ok(codes)) => view! {
+                    <div class="modal-body">
+                        <p class="danger">
+                            "Save these codes somewhere safe now: they are shown only this once. Each works once, "
+                            "in place of a code from your app."
+                        </p>
+                        <ol class="recovery-codes" aria-label="Your recovery codes">
+                            {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
+                        </ol>
+                        <footer class="modal-footer">
+                            <button type="button" class="primary" on:click=move |_| close.run(())>"I have saved them"</button>
+                        </footer>
+                    </div>
                 }
                 .into_any(),
             }}
-            {form_failure(failure)}
-        </div>
+        </Dialog>
     }
 }
 
 /// Remove one of your methods, after typing your password.
 #[component]
-fn RemoveMethod(kind: TwoFactorKind, changed: Callback<String>) -> impl IntoView {
-    let asking = RwSignal::new(false);
+fn RemoveMethod(kind: TwoFactorKind, on_close: Callback<()>, on_done: Callback<String>) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<AppError>);
     let remove = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         spawn_local(async move {
             match remove_my_two_factor(kind, password.get_untracked()).await {
-                Ok(()) => changed.run(format!("{} removed.", kind.label())),
+                Ok(()) => on_done.run(format!("{} removed.", kind.label())),
                 Err(e) => failure.set(Some(e)),
             }
         });
     };
     view! {
-        {move || if asking.get() {
-            view! {
-                <form class="remove-method" on:submit=remove>
-                    <InputField
-                        name="password"
-                        label="Your password, to confirm"
-                        value=password
-                        failure
-                        autocomplete="current-password"
-                        kind="password"
-                    />
-                    {form_failure(failure)}
-                    <button type="button" on:click=move |_| asking.set(false)>"Cancel"</button>
-                    <button type="submit" class="danger">{format!("Remove {}", kind.label())}</button>
-                </form>
-            }
-            .into_any()
-        } else {
-            view! {
-                <button type="button" class="danger" on:click=move |_| asking.set(true)>
-                    {format!("Remove {}…", kind.label().to_ascii_lowercase())}
-                </button>
-            }
-            .into_any()
-        }}
+        <Dialog title=format!("Remove {}", kind.label().to_ascii_lowercase()) on_close>
+            <form class="remove-method" on:submit=remove>
+                <InputField
+                    name="password"
+                    label="Your password, to confirm"
+                    value=password
+                    failure
+                    autocomplete="current-password"
+                    kind="password"
+                />
+                {form_failure(failure)}
+                <footer class="modal-footer">
+                    <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="submit" class="danger">"Remove"</button>
+                </footer>
+            </form>
+        </Dialog>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_flow_is_found_by_its_buttons_mark() {
+        for flow in Flow::ALL {
+            assert_eq!(Flow::from_key(flow.key()), Some(flow));
+        }
+        assert_eq!(Flow::from_key("remove"), None);
     }
 }

@@ -1,5 +1,5 @@
 use crate::api::my_two_factor_methods;
-use crate::components::{ChangePasswordForm, PageContent, SignedInPage, TwoFactorSettings};
+use crate::components::{ChangePasswordButton, PageContent, ProfileDialogs, SignedInPage, TwoFactorMethods};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -15,10 +15,19 @@ pub fn ProfilePage() -> impl IntoView {
                 <p class="status">{format!("Signed in as {} ({})", user.display_name, user.login)}</p>
                 <section class="profile" aria-labelledby="password-auth-heading">
                     <h2 id="password-auth-heading">"Password & Authentication"</h2>
-                    <ChangePasswordForm />
-                    <TwoFactorSettings methods />
+                    <ProfileDialogs />
+                    <div class="method" aria-labelledby="password-heading">
+                        <h3 id="password-heading">"Password"</h3>
+                        <p>"Changing it signs you out everywhere else."</p>
+                        <ChangePasswordButton />
+                    </div>
+                    <section class="two-factor" aria-labelledby="two-factor-heading">
+                        <h3 id="two-factor-heading">"Two-factor authentication"</h3>
+                        <TwoFactorMethods methods />
+                    </section>
                 </section>
             })
         } />
     }
 }
+
