@@ -30,4 +30,3 @@ pub fn ProfilePage() -> impl IntoView {
         } />
     }
 }
-
