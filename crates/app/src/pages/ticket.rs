@@ -25,7 +25,7 @@ pub fn TicketPage() -> impl IntoView {
                         Ok(ticket) => {
                             let TicketView { number, state, can_reply, can_log_time, can_change_state, .. } = ticket;
                             view! {
-                                <h1>{format!("#{} {}", ticket.number, ticket.title)}</h1>
+                                <h1>{format!("#{number} {}", ticket.title)}</h1>
                                 <TicketRecord ticket />
                                 <TicketForms number state can_reply can_log_time can_change_state />
                             }
@@ -113,12 +113,12 @@ fn TicketRecord(ticket: TicketView) -> impl IntoView {
 #[island(lazy)]
 fn TicketForms(number: i64, state: TicketState, can_reply: bool, can_log_time: bool, can_change_state: bool) -> impl IntoView {
     // Counts the record's redraws: only the latest one is shown.
-    let changed = StoredValue::new(0u32);
+    let redraws = StoredValue::new(0u32);
     let live = is_live();
     view! {
-        {can_reply.then(|| view! { <ReplyForm number changed form=FormState::new() live /> })}
-        {can_change_state.then(|| view! { <StateForm number state changed form=FormState::new() live /> })}
-        {can_log_time.then(|| view! { <LogTimeForm number changed form=FormState::new() live /> })}
+        {can_reply.then(|| view! { <ReplyForm number redraws live /> })}
+        {can_change_state.then(|| view! { <StateForm number state redraws live /> })}
+        {can_log_time.then(|| view! { <LogTimeForm number redraws live /> })}
     }
 }
 
@@ -139,9 +139,9 @@ impl FormState {
 }
 
 /// Runs `action` for `form`; on success empties the form and redraws the
-/// ticket's record from the server; on failure shows why. `changed` counts
+/// ticket's record from the server; on failure shows why. `redraws` counts
 /// the redraws: one that answers after a later one is dropped.
-fn submit<F>(form: FormState, changed: StoredValue<u32>, action: F)
+fn submit<F>(form: FormState, redraws: StoredValue<u32>, action: F)
 where
     F: std::future::Future<Output = Result<(), AppError>> + 'static,
 {
@@ -156,12 +156,12 @@ where
         }
         failure.set(None);
         text.set(String::new());
-        let this_redraw = changed.try_update_value(|n| {
+        let this_redraw = redraws.try_update_value(|n| {
             *n += 1;
             *n
         });
         let record = PagePart::fetch(RECORD_ID).await;
-        if changed.try_get_value() == this_redraw {
+        if redraws.try_get_value() == this_redraw {
             if let Err(e) = record.and_then(PagePart::show) {
                 failure.set(Some(e));
             }
@@ -170,12 +170,13 @@ where
 }
 
 #[component]
-fn ReplyForm(number: i64, changed: StoredValue<u32>, form: FormState, live: RwSignal<bool>) -> impl IntoView {
+fn ReplyForm(number: i64, redraws: StoredValue<u32>, live: RwSignal<bool>) -> impl IntoView {
+    let form = FormState::new();
     let FormState { text: body, saving, failure } = form;
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let text = body.get_untracked();
-        submit(form, changed, async move { reply_to_ticket(number, text).await });
+        submit(form, redraws, async move { reply_to_ticket(number, text).await });
     };
     view! {
         <form class="ticket-form reply" on:submit=on_submit>
@@ -187,12 +188,13 @@ fn ReplyForm(number: i64, changed: StoredValue<u32>, form: FormState, live: RwSi
 }
 
 #[component]
-fn LogTimeForm(number: i64, changed: StoredValue<u32>, form: FormState, live: RwSignal<bool>) -> impl IntoView {
+fn LogTimeForm(number: i64, redraws: StoredValue<u32>, live: RwSignal<bool>) -> impl IntoView {
+    let form = FormState::new();
     let FormState { text: hours, saving, failure } = form;
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let typed = hours.get_untracked();
-        submit(form, changed, async move { log_ticket_time(number, typed).await });
+        submit(form, redraws, async move { log_ticket_time(number, typed).await });
     };
     view! {
         <form class="ticket-form inline" on:submit=on_submit>
@@ -204,12 +206,13 @@ fn LogTimeForm(number: i64, changed: StoredValue<u32>, form: FormState, live: Rw
 }
 
 #[component]
-fn StateForm(number: i64, state: TicketState, changed: StoredValue<u32>, form: FormState, live: RwSignal<bool>) -> impl IntoView {
+fn StateForm(number: i64, state: TicketState, redraws: StoredValue<u32>, live: RwSignal<bool>) -> impl IntoView {
+    let form = FormState::new();
     let FormState { saving, failure, .. } = form;
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         // Read when sent: a choice made before the island came to life counts too.
         if let Some(to) = TicketState::from_key(&SubmittedForm::take(&ev).text("state")) {
-            submit(form, changed, async move { change_ticket_state(number, to).await });
+            submit(form, redraws, async move { change_ticket_state(number, to).await });
         }
     };
     view! {
