@@ -11,7 +11,7 @@ pub fn hydrate() {
     leptos::mount::hydrate_islands();
 }
 
-/// Room for wasm-split (`cargo leptos build --split`) to lay out the data
+/// Room for wasm-split (a step of scripts/build) to lay out the data
 /// it moves between the main module and its pieces. It aligns each piece's
 /// data afresh, and when that needs more bytes than the linked data segment
 /// has, it gives up and leaves all the data in the main module: 15 kB more

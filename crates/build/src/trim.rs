@@ -29,7 +29,7 @@ const ASYNC_HYDRATION_ENTRY: &str = "leptos::mount::hydrate_from_async";
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Trimmed {
     /// Whether the module carries a linker symbol table (`--emit-relocs`,
-    /// which `cargo leptos build --split` asks for). Without one, merged
+    /// which `.cargo/config.toml` asks for in the browser build). Without one, merged
     /// functions cannot be told apart, and nothing is cut.
     pub symbol_table: bool,
     /// Functions of asynchronous hydration that now stop at `unreachable`.
@@ -62,7 +62,7 @@ impl fmt::Display for Trimmed {
 pub enum TrimError {
     #[error("not a module the trim can read: {0}")]
     Unreadable(#[from] BinaryReaderError),
-    #[error("the module links {ASYNC_HYDRATION_ENTRY}, so its asynchronous hydration may run; remove the trim from scripts/wasm-ld")]
+    #[error("the module links {ASYNC_HYDRATION_ENTRY}, so its asynchronous hydration may run; take the trim out of roster-build")]
     HydratesAsynchronously,
     #[error("found no asynchronous hydration to cut: Leptos has changed its names or its hydration; look again before relying on the trim")]
     NothingToCut,
