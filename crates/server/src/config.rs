@@ -1,12 +1,22 @@
-//! Runtime configuration from `Leptos.toml`, overridden by environment
-//! variables, so the release binary runs without cargo-leptos.
+//! Runtime configuration: `Leptos.toml` (or the file `--config` names),
+//! then environment variables. Every setting is defined once, in a
+//! `settings_table!` (here for the site, in `roster_service::Settings` for
+//! the rest), and the shipped `Leptos.toml` is what `Config::to_toml` writes
+//! (a test holds the two together).
 
 use leptos::config::{Env, LeptosOptions};
-use roster_service::Settings;
+use roster_service::settings::InvalidEnv;
+use roster_service::{settings_table, Settings};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::Path;
 use thiserror::Error;
+
+/// The file name of the site's script, module and stylesheet, fixed when
+/// Roster is built (`.cargo/config.toml`).
+pub const OUTPUT_NAME: &str = env!("LEPTOS_OUTPUT_NAME");
+/// Where the built site keeps them, below its root.
+pub const PKG_DIR: &str = "pkg";
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -14,30 +24,17 @@ pub enum ConfigError {
     Read { path: String, source: std::io::Error },
     #[error("{path} is not valid: {source}")]
     Parse { path: String, source: toml::de::Error },
-    #[error("environment variable {name} has an invalid value {value:?}")]
-    Env { name: &'static str, value: String },
+    #[error(transparent)]
+    Env(#[from] InvalidEnv),
 }
 
-/// Where and how the site is served (`[site]` in `Leptos.toml`).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(rename_all = "kebab-case", default, deny_unknown_fields)]
-pub struct SiteConfig {
-    pub addr: SocketAddr,
-    /// The folder cargo-leptos builds the site into.
-    pub root: String,
-    pub pkg_dir: String,
-    /// The file name of the WebAssembly, JavaScript and CSS bundles.
-    pub output_name: String,
-}
-
-impl Default for SiteConfig {
-    fn default() -> Self {
-        SiteConfig {
-            addr: SocketAddr::from(([127, 0, 0, 1], 3417)),
-            root: "target/site".into(),
-            pkg_dir: "pkg".into(),
-            output_name: "roster".into(),
-        }
+settings_table! {
+    /// Where and how the site is served: the `[site]` table.
+    pub struct SiteConfig in "site" {
+        /// the address Roster listens on
+        addr: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 3417)), env "LEPTOS_SITE_ADDR";
+        /// the built site (scripts/build writes it): public files, and the bundle in pkg/
+        root: String = "target/site".into(), env "LEPTOS_SITE_ROOT";
     }
 }
 
@@ -64,54 +61,30 @@ impl Config {
         Ok(config)
     }
 
-    /// Environment variables win over the file. The `LEPTOS_*` names are the
-    /// ones cargo-leptos sets, so `cargo leptos serve` works too.
+    /// Environment variables win over the file.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
-        fn parse<T: std::str::FromStr>(name: &'static str, value: String) -> Result<T, ConfigError> {
-            value.parse().map_err(|_| ConfigError::Env { name, value })
-        }
-        if let Some(v) = var("LEPTOS_SITE_ADDR") {
-            self.site.addr = parse("LEPTOS_SITE_ADDR", v)?;
-        }
-        if let Some(v) = var("LEPTOS_SITE_ROOT") {
-            self.site.root = v;
-        }
-        if let Some(v) = var("LEPTOS_SITE_PKG_DIR") {
-            self.site.pkg_dir = v;
-        }
-        if let Some(v) = var("LEPTOS_OUTPUT_NAME") {
-            self.site.output_name = v;
-        }
-        if let Some(v) = var("DATABASE_URL") {
-            self.roster.database_url = v;
-        }
-        if let Some(v) = var("ROSTER_LOCKOUT_THRESHOLD") {
-            self.roster.lockout_threshold = parse("ROSTER_LOCKOUT_THRESHOLD", v)?;
-        }
-        if let Some(v) = var("ROSTER_SESSION_IDLE_MINUTES") {
-            self.roster.session_idle_minutes = parse("ROSTER_SESSION_IDLE_MINUTES", v)?;
-        }
-        if let Some(v) = var("ROSTER_SESSION_ABSOLUTE_HOURS") {
-            self.roster.session_absolute_hours = parse("ROSTER_SESSION_ABSOLUTE_HOURS", v)?;
-        }
-        if let Some(v) = var("ROSTER_SIGN_IN_ATTEMPTS_PER_MINUTE") {
-            self.roster.sign_in_attempts_per_minute = parse("ROSTER_SIGN_IN_ATTEMPTS_PER_MINUTE", v)?;
-        }
-        if let Some(v) = var("ROSTER_TRUSTED_PROXIES") {
-            let addresses: Result<Vec<std::net::IpAddr>, _> = v.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::parse).collect();
-            self.roster.trusted_proxies = addresses.map_err(|_| ConfigError::Env { name: "ROSTER_TRUSTED_PROXIES", value: v })?;
-        }
-        if let Some(v) = var("ROSTER_SECURE_COOKIES") {
-            self.roster.secure_cookies = parse("ROSTER_SECURE_COOKIES", v)?;
-        }
+        self.site.apply_env(&var)?;
+        self.roster.apply_env(&var)?;
         Ok(())
+    }
+
+    /// The configuration as a file, every setting on a line with the
+    /// environment variable that overrides it: `Leptos.toml` is this, for the defaults.
+    pub fn to_toml(&self) -> String {
+        format!(
+            "# Roster's runtime configuration, read by roster-server at start-up.\n\
+             # Each setting can be overridden by the environment variable named beside it.\n\
+             # Written by `roster-server config` from the settings' definitions.\n\n{}\n{}",
+            self.site.to_toml(),
+            self.roster.to_toml()
+        )
     }
 
     pub fn leptos_options(&self) -> LeptosOptions {
         LeptosOptions::builder()
-            .output_name(self.site.output_name.as_str())
+            .output_name(OUTPUT_NAME)
             .site_root(self.site.root.as_str())
-            .site_pkg_dir(self.site.pkg_dir.as_str())
+            .site_pkg_dir(PKG_DIR)
             .site_addr(self.site.addr)
             .env(Env::PROD)
             .build()
@@ -123,40 +96,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_shipped_leptos_toml_parses() {
+    fn the_shipped_leptos_toml_is_the_defaults_as_written() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Leptos.toml");
-        let text = std::fs::read_to_string(path).unwrap();
-        let config: Config = toml::from_str(&text).unwrap();
-        assert_eq!(config.site.output_name, "roster");
-        assert_eq!(config.roster.lockout_threshold, 10);
+        let shipped = std::fs::read_to_string(path).unwrap();
+        assert_eq!(
+            shipped,
+            Config::default().to_toml(),
+            "Leptos.toml is not what the settings' definitions give; write it anew with \
+             `cargo run -p roster-server -- config --defaults > Leptos.toml`"
+        );
+        let read: Config = toml::from_str(&shipped).unwrap();
+        assert_eq!((read.site, read.roster), (SiteConfig::default(), Settings::default()));
     }
 
     #[test]
     fn environment_overrides_the_file_and_bad_values_are_named() {
-        let mut config = Config::default();
+        let mut config: Config = toml::from_str("[site]\naddr = \"127.0.0.1:9000\"\n[roster]\nlockout-threshold = 3\n").unwrap();
         let env = |name: &str| match name {
             "DATABASE_URL" => Some("postgres://db/roster".to_owned()),
             "LEPTOS_SITE_ADDR" => Some("0.0.0.0:8080".to_owned()),
-            "ROSTER_TRUSTED_PROXIES" => Some("10.0.0.5, fd00::5".to_owned()),
             _ => None,
         };
         config.apply_env(env).unwrap();
         assert_eq!(config.roster.database_url, "postgres://db/roster");
         assert_eq!(config.site.addr.port(), 8080);
-        let proxies: Vec<std::net::IpAddr> = vec!["10.0.0.5".parse().unwrap(), "fd00::5".parse().unwrap()];
-        assert_eq!(config.roster.trusted_proxies, proxies);
+        assert_eq!(config.roster.lockout_threshold, 3, "the file's value stands where no variable is set");
 
-        let not_an_address = |name: &str| (name == "ROSTER_TRUSTED_PROXIES").then(|| "10.0.0.5, balancer".to_owned());
-        let err = Config::default().apply_env(not_an_address).unwrap_err();
-        assert!(err.to_string().contains("ROSTER_TRUSTED_PROXIES"), "{err}");
-
-        let bad = |name: &str| (name == "ROSTER_LOCKOUT_THRESHOLD").then(|| "ten".to_owned());
+        let bad = |name: &str| (name == "LEPTOS_SITE_ADDR").then(|| "port 80".to_owned());
         let err = Config::default().apply_env(bad).unwrap_err();
-        assert_eq!(err.to_string(), "environment variable ROSTER_LOCKOUT_THRESHOLD has an invalid value \"ten\"");
+        assert_eq!(err.to_string(), "environment variable LEPTOS_SITE_ADDR has an invalid value \"port 80\"");
     }
 
     #[test]
     fn unknown_settings_are_refused() {
         assert!(toml::from_str::<Config>("[roster]\nlockout = 3\n").is_err());
+        assert!(toml::from_str::<Config>("[site]\noutput-name = \"roster\"\n").is_err());
     }
 }

@@ -47,6 +47,12 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         count: u64,
     },
+    /// Print the configuration in effect (the file, then the environment) as
+    /// a file; with --defaults, the built-in defaults, which Leptos.toml ships.
+    Config {
+        #[arg(long)]
+        defaults: bool,
+    },
     /// Measure Roster on a fresh, seeded database of its own and print the figures.
     #[command(subcommand)]
     Bench(Bench),
@@ -94,6 +100,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             let started = std::time::Instant::now();
             roster.seed_demo(count).await.map_err(|e| e.to_string())?;
             println!("Added {count} demo users in {:.2?} (password: {}).", started.elapsed(), roster_service::DEMO_PASSWORD);
+            Ok(())
+        }
+        Command::Config { defaults } => {
+            let config = if defaults { Config::default() } else { Config::load(&cli.config).map_err(|e| e.to_string())? };
+            print!("{}", config.to_toml());
             Ok(())
         }
         // The bench makes a database of its own.

@@ -10,7 +10,7 @@ mod passwords;
 mod roles;
 mod seed;
 mod sessions;
-mod settings;
+pub mod settings;
 mod sign_in;
 mod user_deletion;
 mod user_edit;

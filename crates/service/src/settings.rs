@@ -1,38 +1,186 @@
-use serde::Deserialize;
+//! Roster's settings, each defined once: its name, type, default, the
+//! environment variable that overrides it and what it means. The struct,
+//! its defaults, the environment overrides and the text of the shipped
+//! `Leptos.toml` all follow from that one line (`settings_table!`).
 
-/// Roster's own settings: the `[roster]` table of `Leptos.toml`, each
-/// overridable by an environment variable (see the server's config).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case", default, deny_unknown_fields)]
-pub struct Settings {
-    /// `sqlite://data/roster.db` or `postgres://…`.
-    pub database_url: String,
-    /// Consecutive failed sign-ins that lock an account.
-    pub lockout_threshold: u32,
-    /// A session unused this long ends.
-    pub session_idle_minutes: i64,
-    /// A session ends this long after sign-in, however busy.
-    pub session_absolute_hours: i64,
-    /// Mark the session cookie `Secure` (serve Roster over HTTPS).
-    pub secure_cookies: bool,
-    /// Sign-in and code attempts one address may make per minute (in a
-    /// burst, then one every 60/N seconds); 0 turns throttling off.
-    pub sign_in_attempts_per_minute: u32,
-    /// Load balancers or proxies in front of Roster: from these peers the
-    /// visitor's address is read from `X-Forwarded-For`.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+use std::net::{IpAddr, SocketAddr};
+
+/// An environment variable whose value does not fit its setting.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("environment variable {name} has an invalid value {value:?}")]
+pub struct InvalidEnv {
+    pub name: &'static str,
+    pub value: String,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            database_url: "sqlite://data/roster.db".into(),
-            lockout_threshold: 10,
-            session_idle_minutes: 120,
-            session_absolute_hours: 24,
-            secure_cookies: false,
-            sign_in_attempts_per_minute: 20,
-            trusted_proxies: Vec::new(),
+/// A type a setting can have: read from an environment variable, written as TOML.
+pub trait SettingValue: Sized {
+    fn from_env(text: &str) -> Option<Self>;
+    fn to_toml(&self) -> String;
+}
+
+impl SettingValue for String {
+    fn from_env(text: &str) -> Option<Self> {
+        Some(text.to_owned())
+    }
+    fn to_toml(&self) -> String {
+        format!("\"{}\"", self.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+macro_rules! setting_value_from_str {
+    ($($ty:ty),*) => {$(
+        impl SettingValue for $ty {
+            fn from_env(text: &str) -> Option<Self> {
+                text.trim().parse().ok()
+            }
+            fn to_toml(&self) -> String {
+                self.to_string()
+            }
         }
+    )*};
+}
+setting_value_from_str!(u32, i64, bool);
+
+impl SettingValue for SocketAddr {
+    fn from_env(text: &str) -> Option<Self> {
+        text.trim().parse().ok()
+    }
+    fn to_toml(&self) -> String {
+        self.to_string().to_toml()
+    }
+}
+
+/// Comma-separated in the environment, an array in TOML.
+impl SettingValue for Vec<IpAddr> {
+    fn from_env(text: &str) -> Option<Self> {
+        text.split(',').map(str::trim).filter(|a| !a.is_empty()).map(|a| a.parse().ok()).collect()
+    }
+    fn to_toml(&self) -> String {
+        let items: Vec<String> = self.iter().map(|a| a.to_string().to_toml()).collect();
+        format!("[{}]", items.join(", "))
+    }
+}
+
+/// Declares a table of settings. Each line — doc comment, field, type,
+/// default, environment variable — defines one setting, and the struct
+/// (read from its `[table]` in TOML, unknown keys refused), its `Default`,
+/// `apply_env` and `to_toml` (the table as `Leptos.toml` ships it, each line
+/// commented with its variable and meaning) all follow from it. The crate
+/// that uses it needs `serde` (for `Deserialize`).
+#[macro_export]
+macro_rules! settings_table {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident in $table:literal {
+            $( #[doc = $doc:literal] $field:ident : $ty:ty = $default:expr, env $env:literal; )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, ::serde::Deserialize)]
+        #[serde(rename_all = "kebab-case", default, deny_unknown_fields)]
+        pub struct $name {
+            $( #[doc = $doc] pub $field: $ty, )*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name { $( $field: $default, )* }
+            }
+        }
+
+        impl $name {
+            /// The environment variables that override these settings.
+            pub const ENV: &'static [&'static str] = &[$($env),*];
+
+            /// Environment variables win over the file.
+            pub fn apply_env(&mut self, var: &dyn Fn(&str) -> Option<String>) -> Result<(), $crate::settings::InvalidEnv> {
+                $(
+                    if let Some(value) = var($env) {
+                        self.$field = $crate::settings::SettingValue::from_env(&value)
+                            .ok_or($crate::settings::InvalidEnv { name: $env, value })?;
+                    }
+                )*
+                Ok(())
+            }
+
+            /// The table in TOML, a setting a line, with its variable and meaning.
+            pub fn to_toml(&self) -> String {
+                let mut lines = vec![format!("[{}]", $table)];
+                $(
+                    let key = stringify!($field).replace('_', "-");
+                    let value = $crate::settings::SettingValue::to_toml(&self.$field);
+                    lines.push(format!("{:<42} # {}: {}", format!("{key} = {value}"), $env, $doc.trim()));
+                )*
+                lines.join("\n") + "\n"
+            }
+        }
+    };
+}
+
+settings_table! {
+    /// Roster's own settings: the `[roster]` table of `Leptos.toml`.
+    pub struct Settings in "roster" {
+        /// sqlite:… or postgres:…
+        database_url: String = "sqlite://data/roster.db".into(), env "DATABASE_URL";
+        /// failed sign-ins in a row that lock an account
+        lockout_threshold: u32 = 10, env "ROSTER_LOCKOUT_THRESHOLD";
+        /// a session unused this long ends
+        session_idle_minutes: i64 = 120, env "ROSTER_SESSION_IDLE_MINUTES";
+        /// a session ends this long after sign-in, however busy
+        session_absolute_hours: i64 = 24, env "ROSTER_SESSION_ABSOLUTE_HOURS";
+        /// true when served over HTTPS: the session cookie is then Secure
+        secure_cookies: bool = false, env "ROSTER_SECURE_COOKIES";
+        /// per address, sign-in and code steps, in a burst then one every 60/N seconds (0: off)
+        sign_in_attempts_per_minute: u32 = 20, env "ROSTER_SIGN_IN_ATTEMPTS_PER_MINUTE";
+        /// load balancers' addresses, comma-separated; from them X-Forwarded-For names the visitor
+        trusted_proxies: Vec<IpAddr> = Vec::new(), env "ROSTER_TRUSTED_PROXIES";
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_setting_is_read_from_its_variable_and_a_bad_value_is_named() {
+        let mut settings = Settings::default();
+        let env = |name: &str| match name {
+            "DATABASE_URL" => Some("postgres://db/roster".to_owned()),
+            "ROSTER_TRUSTED_PROXIES" => Some("10.0.0.5, fd00::5".to_owned()),
+            "ROSTER_SECURE_COOKIES" => Some("true".to_owned()),
+            _ => None,
+        };
+        settings.apply_env(&env).unwrap();
+        assert_eq!(settings.database_url, "postgres://db/roster");
+        assert!(settings.secure_cookies);
+        let proxies: Vec<IpAddr> = vec!["10.0.0.5".parse().unwrap(), "fd00::5".parse().unwrap()];
+        assert_eq!(settings.trusted_proxies, proxies);
+        assert_eq!(settings.lockout_threshold, 10, "untouched settings keep their defaults");
+
+        let not_an_address = |name: &str| (name == "ROSTER_TRUSTED_PROXIES").then(|| "10.0.0.5, balancer".to_owned());
+        let err = Settings::default().apply_env(&not_an_address).unwrap_err();
+        assert_eq!(err, InvalidEnv { name: "ROSTER_TRUSTED_PROXIES", value: "10.0.0.5, balancer".into() });
+        let bad = |name: &str| (name == "ROSTER_LOCKOUT_THRESHOLD").then(|| "ten".to_owned());
+        let err = Settings::default().apply_env(&bad).unwrap_err();
+        assert_eq!(err.to_string(), "environment variable ROSTER_LOCKOUT_THRESHOLD has an invalid value \"ten\"");
+    }
+
+    #[test]
+    fn the_toml_written_reads_back_as_the_same_settings() {
+        let settings = Settings {
+            database_url: "postgres://ann@db/\"roster\"".into(),
+            trusted_proxies: vec!["10.0.0.5".parse().unwrap(), "fd00::5".parse().unwrap()],
+            ..Settings::default()
+        };
+        let text = settings.to_toml();
+        assert!(text.starts_with("[roster]\n"), "{text}");
+        assert!(text.contains("# ROSTER_LOCKOUT_THRESHOLD: failed sign-ins in a row that lock an account\n"), "{text}");
+        #[derive(serde::Deserialize)]
+        struct File {
+            roster: Settings,
+        }
+        let read: File = toml::from_str(&text).unwrap();
+        assert_eq!(read.roster, settings);
     }
 }
