@@ -5,6 +5,7 @@
 
 pub mod api;
 mod app;
+mod browser;
 mod components;
 mod pages;
 #[cfg(feature = "ssr")]

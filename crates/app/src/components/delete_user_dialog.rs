@@ -1,4 +1,5 @@
-use super::{Dialog, Loaded};
+use crate::browser::Loaded;
+use super::Dialog;
 use crate::api::{delete_user, preview_user_deletion};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;

@@ -1,4 +1,5 @@
-use super::{fetch_dialogs_on_approach, form_failure, lazy_dialog, ChangePasswordDialog, Dialog, InputField, Loaded, PagePart};
+use crate::browser::{fetch_dialogs_on_approach, lazy_dialog, Loaded, PagePart};
+use super::{form_failure, ChangePasswordDialog, Dialog, InputField};
 use crate::api::{confirm_authenticator, generate_recovery_codes, remove_my_two_factor, start_authenticator_setup};
 use leptos::prelude::*;
 use leptos::task::spawn_local;

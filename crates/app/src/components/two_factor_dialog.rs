@@ -1,4 +1,5 @@
-use super::{Dialog, Loaded};
+use crate::browser::Loaded;
+use super::Dialog;
 use crate::api::{remove_user_two_factor, user_two_factor_methods};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;

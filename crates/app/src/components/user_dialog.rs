@@ -1,4 +1,5 @@
-use super::{focus_first, Dialog, Loaded};
+use crate::browser::Loaded;
+use super::{focus_first, Dialog};
 use crate::api::{create_user, get_editable_user, list_roles, organization_names, update_user};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;

@@ -1,5 +1,6 @@
 use crate::api::open_ticket;
-use crate::components::{form_failure, go_to, is_live, InputField, PageContent, SignedInPage};
+use crate::browser::is_live;
+use crate::components::{form_failure, go_to, InputField, PageContent, SignedInPage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;

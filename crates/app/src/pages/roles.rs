@@ -1,8 +1,6 @@
 use crate::api::role_definitions;
-use crate::components::{
-    fetch_dialogs_on_approach, focus_after_redraw, lazy_dialog, DeleteRoleDialog, Loaded, PageContent, RoleDialog,
-    SignedInPage,
-};
+use crate::browser::{fetch_dialogs_on_approach, lazy_dialog, Loaded};
+use crate::components::{focus_after_redraw, DeleteRoleDialog, PageContent, RoleDialog, SignedInPage};
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use leptos_meta::Title;

@@ -1,7 +1,6 @@
 use crate::api::{change_ticket_state, get_ticket, log_ticket_time, reply_to_ticket};
-use crate::components::{
-    form_failure, is_live, InputField, PageContent, PagePart, SignedInPage, SubmittedForm,
-};
+use crate::browser::{is_live, PagePart};
+use crate::components::{form_failure, InputField, PageContent, SignedInPage, SubmittedForm};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;

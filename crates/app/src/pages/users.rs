@@ -1,8 +1,8 @@
 use crate::api::{count_users, list_roles, search_users, start_impersonation, unlock_user};
+use crate::browser::{fetch_dialogs_on_approach, lazy_dialog, Loaded};
 use crate::components::{
-    fetch_dialogs_on_approach, focus_after_redraw, go_to, landing_page, lazy_dialog, user_row_selector,
-    DeleteUserDialog, Loaded, PageContent, SignedInPage, TwoFactorDialog, UserDialog, UserDialogMode, UserRowActions,
-    UserTable,
+    focus_after_redraw, go_to, landing_page, user_row_selector, DeleteUserDialog, PageContent, SignedInPage,
+    TwoFactorDialog, UserDialog, UserDialogMode, UserRowActions, UserTable,
 };
 use leptos::task::spawn_local;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
