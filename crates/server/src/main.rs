@@ -47,17 +47,6 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         count: u64,
     },
-    /// Measure Roster on a fresh, seeded database of its own and print the figures.
-    #[command(subcommand)]
-    Bench(Bench),
-}
-
-#[derive(Subcommand)]
-enum Bench {
-    /// Search latency through the real server function, against the naive LIKE baseline.
-    Search(roster_server::bench::SearchBench),
-    /// Sign-ins per second with production Argon2 settings, and search latency while they run.
-    SignIn(roster_server::bench_sign_in::SignInBench),
 }
 
 #[tokio::main]
@@ -96,9 +85,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("Added {count} demo users in {:.2?} (password: {}).", started.elapsed(), roster_service::DEMO_PASSWORD);
             Ok(())
         }
-        // The bench makes a database of its own.
-        Command::Bench(Bench::Search(bench)) => roster_server::bench::run_search_bench(bench).await.map(drop),
-        Command::Bench(Bench::SignIn(bench)) => roster_server::bench_sign_in::run_sign_in_bench(bench).await.map(drop),
     }
 }
 

@@ -4,7 +4,7 @@
 //! same SQL.
 
 use crate::users::{UserRowRecord, USER_ROW_COLUMNS};
-use crate::{on_pool, Backend, Db, StoreError};
+use crate::{Backend, Db, StoreError};
 use roster_domain::{PageCursor, RoleId, UserFacet, UserRow, UserSearch, UserSort};
 use sqlx::FromRow;
 
@@ -434,16 +434,6 @@ impl Db {
                 n
             }
         };
-        Ok(n)
-    }
-
-    /// The naive search a plain SQL panel would run: `LIKE '%word%'` over six
-    /// columns. For benchmarks only, as the baseline the index is measured against.
-    pub async fn count_matching_users_naively(&self, word: &str) -> Result<i64, StoreError> {
-        let sql = "SELECT COUNT(*) FROM users WHERE lower(first_name) LIKE $1 OR lower(last_name) LIKE $1 \
-                   OR login_normalized LIKE $1 OR email_normalized LIKE $1 OR phone LIKE $1 OR lower(city) LIKE $1";
-        let pattern = like_pattern(&word.to_lowercase());
-        let n = on_pool!(self, pool => sqlx::query_scalar(sql).bind(&pattern).fetch_one(pool).await?);
         Ok(n)
     }
 }
