@@ -8,6 +8,7 @@ mod audit;
 mod error;
 mod impersonation;
 mod lockout;
+mod role_tokens;
 mod roles;
 mod sessions;
 mod tickets;
