@@ -1,8 +1,6 @@
 //! Roster's server: configuration, the HTTP router and the session layer.
-//! `main.rs` adds the command line; tests start the same router.
+//! `main.rs` adds the command line; tests and `roster-bench` start the same router.
 
-pub mod bench;
-pub mod bench_sign_in;
 pub mod config;
 mod client_address;
 mod compression;

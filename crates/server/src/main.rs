@@ -53,17 +53,6 @@ enum Command {
         #[arg(long)]
         defaults: bool,
     },
-    /// Measure Roster on a fresh, seeded database of its own and print the figures.
-    #[command(subcommand)]
-    Bench(Bench),
-}
-
-#[derive(Subcommand)]
-enum Bench {
-    /// Search latency through the real server function, against the naive LIKE baseline.
-    Search(roster_server::bench::SearchBench),
-    /// Sign-ins per second with production Argon2 settings, and search latency while they run.
-    SignIn(roster_server::bench_sign_in::SignInBench),
 }
 
 #[tokio::main]
@@ -107,9 +96,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             print!("{}", config.to_toml());
             Ok(())
         }
-        // The bench makes a database of its own.
-        Command::Bench(Bench::Search(bench)) => roster_server::bench::run_search_bench(bench).await.map(drop),
-        Command::Bench(Bench::SignIn(bench)) => roster_server::bench_sign_in::run_sign_in_bench(bench).await.map(drop),
     }
 }
 

@@ -78,24 +78,3 @@ async fn the_server_will_not_start_on_a_database_it_cannot_migrate() {
 fn tempfile_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
-
-#[test]
-fn the_search_bench_seeds_measures_and_prints_its_figures() {
-    let dir = tempfile_dir();
-    let args = ["bench", "search", "--users", "3000", "--searches", "40", "--naive-searches", "5"];
-    let output = roster_server(&dir.path().join("unused.db"), &args, None);
-    assert!(output.status.success(), "{output:?}");
-    let text = stdout(&output);
-    for figure in [
-        "3000 users on Sqlite",
-        "search over HTTP (indexed)",
-        "naive LIKE '%x%'",
-        "deep page, newest first (store)",
-        "deep page, by name (HTTP)",
-        "count, exact (store)",
-        "exact count of all 3001 users",
-    ] {
-        assert!(text.contains(figure), "missing {figure:?} in:\n{text}");
-    }
-    assert!(!dir.path().join("unused.db").exists(), "the bench leaves the configured database alone");
-}

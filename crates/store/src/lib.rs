@@ -8,6 +8,7 @@ mod audit;
 mod error;
 mod impersonation;
 mod lockout;
+mod role_tokens;
 mod roles;
 mod sessions;
 mod tickets;
@@ -41,8 +42,9 @@ pub enum Backend {
     Postgres,
 }
 
+/// The connection pool of the engine a `Db` talks to.
 #[derive(Clone, Debug)]
-enum Pool {
+pub enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
@@ -111,7 +113,7 @@ pub(crate) async fn begin<DB: sqlx::Database>(
 
 /// `text` for a LIKE pattern with `ESCAPE '\\'`: its own `%`, `_` and `\\`
 /// match literally.
-pub(crate) fn escape_like(text: &str) -> String {
+pub fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
@@ -153,6 +155,11 @@ impl Db {
             .connect_with(options)
             .await?;
         Ok(Db { pool: Pool::Postgres(pool) })
+    }
+
+    /// The pool itself, for SQL the store has no function for.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
     }
 
     pub fn backend(&self) -> Backend {

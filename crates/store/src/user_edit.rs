@@ -2,7 +2,7 @@
 //! version check that keeps two admins from overwriting each other and the
 //! rule that an active admin always remains.
 
-use crate::user_search::role_tokens;
+use crate::role_tokens::role_tokens;
 use crate::users::Profile;
 use crate::{escape_like, on_pool, Db, StoreError};
 use roster_domain::{EditableUser, Login, OrganizationId, PasswordInput, RoleId, Timestamp, UserDetails, UserId};

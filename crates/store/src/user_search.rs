@@ -3,8 +3,9 @@
 //! on PostgreSQL; see the `0002_user_search` migrations); the rest is the
 //! same SQL.
 
+use crate::role_tokens::role_token;
 use crate::users::{UserRowRecord, USER_ROW_COLUMNS};
-use crate::{on_pool, Backend, Db, StoreError};
+use crate::{Backend, Db, StoreError};
 use roster_domain::{PageCursor, RoleId, UserFacet, UserRow, UserSearch, UserSort};
 use sqlx::FromRow;
 
@@ -138,30 +139,6 @@ fn fts5_query(words: &[&Vec<String>]) -> String {
         .map(|alternatives| format!("({})", alternatives.iter().map(phrase).collect::<Vec<_>>().join(" OR ")))
         .collect::<Vec<_>>()
         .join(" AND ")
-}
-
-/// A role as the search document holds it, in a form no typed word contains:
-/// on SQLite its id between two private-use characters; on PostgreSQL (whose
-/// trigram index only sees letters and digits) its digits as upper-case
-/// Greek letters between two upper-case Zhe.
-fn role_token(role: RoleId, backend: Backend) -> String {
-    let id = role.0.to_string();
-    match backend {
-        Backend::Sqlite => format!("\u{E000}{id}\u{E000}"),
-        Backend::Postgres => {
-            const GREEK: [char; 10] = ['Α', 'Β', 'Γ', 'Δ', 'Ε', 'Ζ', 'Η', 'Θ', 'Ι', 'Κ'];
-            let letters: String = id.bytes().map(|d| GREEK[usize::from(d - b'0')]).collect();
-            format!("Ж{letters}Ж")
-        }
-    }
-}
-
-/// `users.role_tokens` for these roles, as the migrations' triggers write it.
-pub(crate) fn role_tokens(roles: &[RoleId], backend: Backend) -> String {
-    let mut roles = roles.to_vec();
-    roles.sort();
-    roles.dedup();
-    roles.into_iter().map(|r| role_token(r, backend)).collect()
 }
 
 /// How each word of a search is matched on SQLite.
@@ -436,16 +413,6 @@ impl Db {
         };
         Ok(n)
     }
-
-    /// The naive search a plain SQL panel would run: `LIKE '%word%'` over six
-    /// columns. For benchmarks only, as the baseline the index is measured against.
-    pub async fn count_matching_users_naively(&self, word: &str) -> Result<i64, StoreError> {
-        let sql = "SELECT COUNT(*) FROM users WHERE lower(first_name) LIKE $1 OR lower(last_name) LIKE $1 \
-                   OR login_normalized LIKE $1 OR email_normalized LIKE $1 OR phone LIKE $1 OR lower(city) LIKE $1";
-        let pattern = like_pattern(&word.to_lowercase());
-        let n = on_pool!(self, pool => sqlx::query_scalar(sql).bind(&pattern).fetch_one(pool).await?);
-        Ok(n)
-    }
 }
 
 /// How PostgreSQL should find a page.
@@ -483,12 +450,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn role_tokens_are_in_id_order_and_never_typed() {
-        let roles = [RoleId::CUSTOMER, RoleId::ADMIN, RoleId::CUSTOMER];
-        assert_eq!(role_tokens(&roles, Backend::Sqlite), "\u{E000}1\u{E000}\u{E000}3\u{E000}");
-        assert_eq!(role_tokens(&roles, Backend::Postgres), "ЖΒЖЖΔЖ");
-        let typed = postgres_search_text(&role_tokens(&roles, Backend::Postgres));
-        assert_ne!(typed, role_tokens(&roles, Backend::Postgres), "a typed word is lower-cased");
+    fn a_typed_word_is_never_a_role_token() {
+        let token = role_token(RoleId::ADMIN, Backend::Postgres);
+        assert_ne!(postgres_search_text(&token), token, "a typed word is lower-cased");
     }
 
     #[test]

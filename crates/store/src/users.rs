@@ -1,3 +1,4 @@
+use crate::role_tokens::role_tokens;
 use crate::{on_pool, Db, StoreError};
 use roster_domain::{CurrentUser, Email, Login, OrganizationId, Permission, Role, RoleId, Timestamp, UserId, UserRow};
 use sqlx::{FromRow, QueryBuilder};
@@ -159,7 +160,7 @@ impl Db {
                         .push_bind(p.note.as_str())
                         .push_bind(p.vip)
                         .push_bind(p.active)
-                        .push_bind(crate::user_search::role_tokens(&u.roles, backend))
+                        .push_bind(role_tokens(&u.roles, backend))
                         .push_bind(u.password_hash.as_deref())
                         .push_bind(now.0)
                         .push_bind(now.0);
