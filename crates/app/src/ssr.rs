@@ -50,8 +50,20 @@ impl Call {
     }
 }
 
+/// The body of every server function: runs `work` with the caller's
+/// session and the service. One helper, so each server function is a line
+/// that names the service call it makes and nothing else.
+pub async fn serve<T>(work: impl AsyncFnOnce(&Call) -> Result<T, AppError>) -> Result<T, AppError> {
+    let result = match call() {
+        Ok(call) => work(&call).await,
+        Err(e) => Err(e),
+    };
+    give_status(&result);
+    result
+}
+
 /// The context of the current server function or page render.
-pub fn call() -> Result<Call, AppError> {
+fn call() -> Result<Call, AppError> {
     let missing = |what: &str| {
         tracing::error!("{what} missing from the Leptos context");
         AppError::Internal
@@ -62,17 +74,16 @@ pub fn call() -> Result<Call, AppError> {
     Ok(Call { roster: state.roster, session })
 }
 
-/// Passes a server function's result through, giving errors their HTTP status
-/// — except for a form sent without JavaScript: that is answered by a
-/// redirect back to its page with the error in the address, which the page
-/// shows, and an error status would turn the redirect into a bare error page.
-pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let (Err(e), Some(response)) = (&result, use_context::<ResponseOptions>()) {
+/// Gives errors their HTTP status — except for a form sent without
+/// JavaScript: that is answered by a redirect back to its page with the
+/// error in the address, which the page shows, and an error status would
+/// turn the redirect into a bare error page.
+fn give_status<T>(result: &Result<T, AppError>) {
+    if let (Err(e), Some(response)) = (result, use_context::<ResponseOptions>()) {
         if !sent_by_plain_form() {
             response.set_status(StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
         }
     }
-    result
 }
 
 /// Whether the request is a browser's own form submission: a POST that asks
