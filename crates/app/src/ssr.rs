@@ -8,6 +8,7 @@ use http::{HeaderValue, StatusCode};
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
+use leptos_router::location::RequestUrl;
 use roster_domain::AppError;
 use roster_service::{PendingSignIn, Roster, SessionToken, SignedIn};
 
@@ -58,7 +59,9 @@ pub async fn serve<T>(work: impl AsyncFnOnce(&Call) -> Result<T, AppError>) -> R
         Ok(call) => work(&call).await,
         Err(e) => Err(e),
     };
-    give_status(&result);
+    if let Err(e) = &result {
+        give_page_the_status_of(e);
+    }
     result
 }
 
@@ -74,27 +77,19 @@ fn call() -> Result<Call, AppError> {
     Ok(Call { roster: state.roster, session })
 }
 
-/// Gives errors their HTTP status — except for a form sent without
-/// JavaScript: that is answered by a redirect back to its page with the
-/// error in the address, which the page shows, and an error status would
-/// turn the redirect into a bare error page.
-fn give_status<T>(result: &Result<T, AppError>) {
-    if let (Err(e), Some(response)) = (result, use_context::<ResponseOptions>()) {
-        if !sent_by_plain_form() {
-            response.set_status(StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
-        }
+/// A page that meets an error while it renders on the server answers with
+/// that error's status (a missing ticket's page is a 404); the router
+/// provides the page's address only while it renders one. A server function
+/// called over HTTP gets its status from the server's `error_status` layer
+/// alone, which also sees the errors Leptos raises before Roster's code runs
+/// and leaves alone the redirect that answers a form sent without JavaScript.
+fn give_page_the_status_of(error: &AppError) {
+    if use_context::<RequestUrl>().is_none() {
+        return;
     }
-}
-
-/// Whether the request is a browser's own form submission: a POST that asks
-/// for a page (`text/html`), rather than a call from Roster's code or another
-/// client. (Server functions also run while a page renders; that request is
-/// a GET, and the page keeps the error's status.)
-fn sent_by_plain_form() -> bool {
-    use_context::<http::request::Parts>().is_some_and(|parts| {
-        let asks_for_page = parts.headers.get(http::header::ACCEPT).and_then(|a| a.to_str().ok());
-        parts.method == http::Method::POST && asks_for_page.is_some_and(|accept| accept.contains("text/html"))
-    })
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.set_status(StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    }
 }
 
 /// A page's Content-Security-Policy: scripts only from Roster itself or
