@@ -8,6 +8,7 @@ use http::{HeaderValue, StatusCode};
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
+use leptos_router::location::RequestUrl;
 use roster_domain::AppError;
 use roster_service::{PendingSignIn, Roster, SessionToken, SignedIn};
 
@@ -50,8 +51,22 @@ impl Call {
     }
 }
 
+/// The body of every server function: runs `work` with the caller's
+/// session and the service. One helper, so each server function is a line
+/// that names the service call it makes and nothing else.
+pub async fn serve<T>(work: impl AsyncFnOnce(&Call) -> Result<T, AppError>) -> Result<T, AppError> {
+    let result = match call() {
+        Ok(call) => work(&call).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = &result {
+        give_page_the_status_of(e);
+    }
+    result
+}
+
 /// The context of the current server function or page render.
-pub fn call() -> Result<Call, AppError> {
+fn call() -> Result<Call, AppError> {
     let missing = |what: &str| {
         tracing::error!("{what} missing from the Leptos context");
         AppError::Internal
@@ -62,28 +77,19 @@ pub fn call() -> Result<Call, AppError> {
     Ok(Call { roster: state.roster, session })
 }
 
-/// Passes a server function's result through, giving errors their HTTP status
-/// — except for a form sent without JavaScript: that is answered by a
-/// redirect back to its page with the error in the address, which the page
-/// shows, and an error status would turn the redirect into a bare error page.
-pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let (Err(e), Some(response)) = (&result, use_context::<ResponseOptions>()) {
-        if !sent_by_plain_form() {
-            response.set_status(StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
-        }
+/// A page that meets an error while it renders on the server answers with
+/// that error's status (a missing ticket's page is a 404); the router
+/// provides the page's address only while it renders one. A server function
+/// called over HTTP gets its status from the server's `error_status` layer
+/// alone, which also sees the errors Leptos raises before Roster's code runs
+/// and leaves alone the redirect that answers a form sent without JavaScript.
+fn give_page_the_status_of(error: &AppError) {
+    if use_context::<RequestUrl>().is_none() {
+        return;
     }
-    result
-}
-
-/// Whether the request is a browser's own form submission: a POST that asks
-/// for a page (`text/html`), rather than a call from Roster's code or another
-/// client. (Server functions also run while a page renders; that request is
-/// a GET, and the page keeps the error's status.)
-fn sent_by_plain_form() -> bool {
-    use_context::<http::request::Parts>().is_some_and(|parts| {
-        let asks_for_page = parts.headers.get(http::header::ACCEPT).and_then(|a| a.to_str().ok());
-        parts.method == http::Method::POST && asks_for_page.is_some_and(|accept| accept.contains("text/html"))
-    })
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.set_status(StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    }
 }
 
 /// A page's Content-Security-Policy: scripts only from Roster itself or

@@ -3,16 +3,21 @@ use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use http::StatusCode;
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use roster_domain::AppError;
 
-/// Leptos answers 500 when it rejects a server-function request itself (for
-/// instance, arguments that do not parse), before Roster's code runs. The
-/// body still carries the `AppError`; this gives the response that error's
-/// own status, so bad input is a 400 and never looks like a server fault.
+/// Gives a server function's error answer the status of its `AppError`: the
+/// one place that does, for Roster's own errors and for those Leptos raises
+/// itself before Roster's code runs (arguments that do not parse) alike.
+/// Leptos 0.8 answers both with 500 and the error in the body, and offers no
+/// hook that sees the second kind and can set a status. A form sent without
+/// JavaScript is answered by a redirect to its page instead, which this
+/// leaves alone. (A page rendering on the server takes the status of an
+/// error it meets in `roster_app::ssr::serve`.)
 pub async fn status_from_error_body(request: Request, next: Next) -> Response {
-    let is_server_function = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
-    if !is_server_function || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+    let is_error_answer = response.headers().contains_key(SERVER_FN_ERROR_HEADER);
+    if !is_error_answer || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return response;
     }
     let (mut parts, body) = response.into_parts();

@@ -1,5 +1,6 @@
 //! Server functions, one file per resource. Each is a public HTTP endpoint:
-//! it finds the caller's session and checks the permission itself.
+//! it finds the caller's session and checks the permission itself. Each body
+//! hands its service call to `ssr::serve`, which brings the session.
 
 mod account;
 mod audit;

@@ -1,3 +1,5 @@
+#[cfg(feature = "ssr")]
+use crate::ssr::{expired_session_cookie, serve, session_cookie, set_cookie};
 use leptos::prelude::*;
 use roster_domain::{JsonCall, AppError, CurrentUser, SignInStep};
 
@@ -6,73 +8,58 @@ use roster_domain::{JsonCall, AppError, CurrentUser, SignInStep};
 /// the code step.
 #[server(endpoint = "sign_in", output = JsonCall)]
 pub async fn sign_in(login: String, password: String) -> Result<SignInStep, AppError> {
-    use crate::ssr::*;
-    reply(
-        async {
-            let call = call()?;
-            let outcome =
-                call.roster.sign_in(&login, &password, call.session.cookie_token.as_ref(), call.ip()).await?;
-            set_cookie(session_cookie(&outcome.token, &call.roster));
-            Ok(outcome.step)
-        }
-        .await,
-    )
+    serve(async |call| {
+        let outcome = call.roster.sign_in(&login, &password, call.session.cookie_token.as_ref(), call.ip()).await?;
+        set_cookie(session_cookie(&outcome.token, &call.roster));
+        Ok(outcome.step)
+    })
+    .await
 }
 
 /// The code step: an authenticator code or a recovery code. Replaces the
 /// pending session with a signed-in one (a new id).
 #[server(endpoint = "verify_sign_in_code", output = JsonCall)]
 pub async fn verify_sign_in_code(code: String) -> Result<SignInStep, AppError> {
-    use crate::ssr::*;
-    reply(
-        async {
-            let call = call()?;
-            let pending = call.session.awaiting_code.as_ref().ok_or(AppError::Unauthenticated)?;
-            let outcome = call.roster.verify_sign_in_code(pending, &code, call.ip()).await;
-            if let Err(AppError::Unauthenticated | AppError::InvalidCredentials) = &outcome {
-                set_cookie(expired_session_cookie(&call.roster));
-            }
-            let outcome = outcome?;
-            set_cookie(session_cookie(&outcome.token, &call.roster));
-            Ok(outcome.step)
+    serve(async |call| {
+        let pending = call.session.awaiting_code.as_ref().ok_or(AppError::Unauthenticated)?;
+        let outcome = call.roster.verify_sign_in_code(pending, &code, call.ip()).await;
+        if let Err(AppError::Unauthenticated | AppError::InvalidCredentials) = &outcome {
+            set_cookie(expired_session_cookie(&call.roster));
         }
-        .await,
-    )
+        let outcome = outcome?;
+        set_cookie(session_cookie(&outcome.token, &call.roster));
+        Ok(outcome.step)
+    })
+    .await
 }
 
 /// Whether this browser is between the password step and the code step.
 /// Open to everyone: it reveals nothing but that.
 #[server(endpoint = "awaiting_code", output = JsonCall)]
 pub async fn get_awaiting_code() -> Result<bool, AppError> {
-    use crate::ssr::*;
-    reply(call().map(|call| call.session.awaiting_code.is_some()))
+    serve(async |call| Ok(call.session.awaiting_code.is_some())).await
 }
 
 /// Ends the caller's session on the server (or abandons a sign-in waiting
 /// for its code) and clears the cookie.
 #[server(endpoint = "sign_out", output = JsonCall)]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::ssr::*;
-    reply(
-        async {
-            let call = call()?;
-            if let Some(pending) = &call.session.awaiting_code {
-                call.roster.abandon_sign_in(pending).await?;
-            } else {
-                let session = call.signed_in().ok_or(AppError::Unauthenticated)?;
-                call.roster.sign_out(session, call.ip()).await?;
-            }
-            set_cookie(expired_session_cookie(&call.roster));
-            Ok(())
+    serve(async |call| {
+        if let Some(pending) = &call.session.awaiting_code {
+            call.roster.abandon_sign_in(pending).await?;
+        } else {
+            let session = call.signed_in().ok_or(AppError::Unauthenticated)?;
+            call.roster.sign_out(session, call.ip()).await?;
         }
-        .await,
-    )
+        set_cookie(expired_session_cookie(&call.roster));
+        Ok(())
+    })
+    .await
 }
 
 /// Who is signed in, or `None`. Open to everyone: it reveals only the
 /// caller's own account.
 #[server(endpoint = "current_user", output = JsonCall)]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    use crate::ssr::*;
-    reply(call().map(|call| call.signed_in().map(|s| s.user.clone())))
+    serve(async |call| Ok(call.signed_in().map(|s| s.user.clone()))).await
 }
