@@ -58,8 +58,8 @@ pub struct AuthenticatorSetup {
     pub secret: String,
     /// The `otpauth://` address the QR code holds.
     pub otpauth_url: String,
-    /// A PNG of the QR code, base64-encoded.
-    pub qr_png_base64: String,
+    /// The QR code as an image's address: an SVG in a `data:` URI.
+    pub qr_code_image: String,
 }
 
 /// Where a sign-in stands after the password step.

@@ -36,7 +36,7 @@ async fn enroll(app: &TestApp, browser: &reqwest::Client) -> App {
     assert_eq!(response.status(), 200, "{}", app.db_name);
     let setup: AuthenticatorSetup = response.json().await.unwrap();
     assert!(setup.otpauth_url.starts_with("otpauth://totp/"), "{}", setup.otpauth_url);
-    assert!(!setup.qr_png_base64.is_empty());
+    assert!(setup.qr_code_image.starts_with("data:image/svg+xml;base64,"), "{}", setup.qr_code_image);
     let authenticator = App::from_setup(&setup);
     let wrong = app.call(browser, "confirm_authenticator", &[("code", "000000")]).await;
     assert_eq!(wrong.status(), 400, "{}: a wrong code does not enable it", app.db_name);

@@ -40,6 +40,34 @@ fn grouped(secret: &str) -> String {
     secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
 }
 
+/// The QR code of `text` as an SVG image, in a `data:` URI for an `<img>`:
+/// a square of dark modules on white with the standard four-module border.
+/// Drawn as text, so no image library is needed.
+fn qr_code_image(text: &str) -> Result<String, AppError> {
+    use base64::Engine;
+    use qrcodegen::{QrCode, QrCodeEcc};
+    use std::fmt::Write;
+    const BORDER: i32 = 4;
+    let qr = QrCode::encode_text(text, QrCodeEcc::Medium).map_err(|e| {
+        tracing::error!(error = ?e, "QR code rendering failed");
+        AppError::Internal
+    })?;
+    let side = qr.size() + 2 * BORDER;
+    let mut modules = String::new();
+    for y in 0..qr.size() {
+        for x in 0..qr.size() {
+            if qr.get_module(x, y) {
+                let _ = write!(modules, "M{},{}h1v1h-1z", x + BORDER, y + BORDER);
+            }
+        }
+    }
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" shape-rendering=\"crispEdges\">\
+         <rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/><path d=\"{modules}\" fill=\"#000\"/></svg>"
+    );
+    Ok(format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg)))
+}
+
 fn signed_in(session: Option<&SignedIn>) -> Result<&SignedIn, AppError> {
     session.ok_or(AppError::Unauthenticated)
 }
@@ -72,12 +100,10 @@ impl Roster {
         }
         let Secret::Encoded(secret) = Secret::generate_secret().to_encoded() else { return Err(AppError::Internal) };
         let totp = totp(&secret, &me.user.login)?;
-        let qr_png_base64 = totp.get_qr_base64().map_err(|e| {
-            tracing::error!(error = %e, "QR code rendering failed");
-            AppError::Internal
-        })?;
+        let otpauth_url = totp.get_url();
+        let qr_code_image = qr_code_image(&otpauth_url)?;
         self.db.set_pending_authenticator(me.user.id, &secret).await.map_err(store_error)?;
-        Ok(AuthenticatorSetup { secret: grouped(&secret), otpauth_url: totp.get_url(), qr_png_base64 })
+        Ok(AuthenticatorSetup { secret: grouped(&secret), otpauth_url, qr_code_image })
     }
 
     /// Enables the app being set up once the user types a valid code from it.
@@ -186,6 +212,22 @@ mod tests {
         assert_eq!(matching_step(&totp, &code_at(step + 1), now), Some(step + 1));
         assert_eq!(matching_step(&totp, &code_at(step - 3), now), None);
         assert!(secret.len() >= 32, "at least 160 bits");
+    }
+
+    #[test]
+    fn the_qr_code_image_draws_every_dark_module_of_the_address() {
+        use base64::Engine;
+        let url = "otpauth://totp/Roster:ann?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Roster";
+        let image = qr_code_image(url).unwrap();
+        let svg = image.strip_prefix("data:image/svg+xml;base64,").unwrap();
+        let svg = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(svg).unwrap()).unwrap();
+        let qr = qrcodegen::QrCode::encode_text(url, qrcodegen::QrCodeEcc::Medium).unwrap();
+        let dark = (0..qr.size()).flat_map(|y| (0..qr.size()).map(move |x| (x, y))).filter(|&(x, y)| qr.get_module(x, y));
+        assert_eq!(svg.matches("h1v1h-1z").count(), dark.count());
+        let side = qr.size() + 8;
+        assert!(svg.contains(&format!("viewBox=\"0 0 {side} {side}\"")), "{svg}");
+        // The top-left finder pattern starts after the border.
+        assert!(svg.contains("M4,4h1v1h-1z"), "{svg}");
     }
 
     #[test]

@@ -193,7 +193,7 @@ fn SetUpApp(on_close: Callback<()>, on_done: Callback<String>) -> impl IntoView 
                             "Scan this QR code with your app:"
                             <img
                                 class="qr-code"
-                                src=format!("data:image/png;base64,{}", s.qr_png_base64)
+                                src=s.qr_code_image.clone()
                                 alt="QR code for your authenticator app"
                                 width="200"
                                 height="200"
