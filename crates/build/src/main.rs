@@ -20,14 +20,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use steps::Steps;
 
-/// What the release is made of; `Leptos.toml`'s `[site]` names the same
-/// folders and `.cargo/config.toml` the same output name.
+/// Where the release goes; `Leptos.toml`'s `[site]` names the same folder.
 pub struct Layout {
     /// The repository's root; every command runs there.
     pub root: PathBuf,
     /// The site the server serves: public files at its root, the bundle in `pkg/`.
     pub site: PathBuf,
-    /// The file name of the browser module, its script and the stylesheet.
+    /// The file name of the browser module, its script and the stylesheet:
+    /// what Leptos was told when it compiled (`.cargo/config.toml`).
     pub output_name: &'static str,
 }
 
@@ -35,7 +35,7 @@ impl Layout {
     fn of_this_repository() -> Layout {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
         let root = root.canonicalize().unwrap_or(root);
-        Layout { site: root.join("target/site"), root, output_name: "roster" }
+        Layout { site: root.join("target/site"), root, output_name: env!("LEPTOS_OUTPUT_NAME") }
     }
 
     pub fn pkg(&self) -> PathBuf {
