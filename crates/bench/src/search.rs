@@ -139,11 +139,11 @@ pub(crate) fn search_mix(count: usize, users: u64) -> Vec<UserSearch> {
                 let user = roster_service::demo_user(rng.gen_range(0..users), "", &ids);
                 let p = &user.profile;
                 let source = match rng.gen_range(0..6) {
-                    0 => p.first_name.clone(),
-                    1 => p.last_name.clone(),
+                    0 => p.fields.first_name.clone(),
+                    1 => p.fields.last_name.clone(),
                     2 => p.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(),
                     3 => user.login.as_str().to_owned(),
-                    4 => p.phone.clone(),
+                    4 => p.fields.phone.clone(),
                     _ => organizations[rng.gen_range(0..organizations.len())].clone(),
                 };
                 let chars: Vec<char> = source.chars().collect();

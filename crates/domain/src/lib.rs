@@ -20,6 +20,7 @@ mod two_factor;
 mod user;
 mod user_deletion;
 mod user_details;
+mod user_fields;
 mod user_search;
 
 pub use audit::AuditAction;
@@ -45,6 +46,7 @@ pub use two_factor::{
 pub use user::{full_name, CurrentUser, UserRow};
 pub use user_deletion::{DeletionPreview, DELETE_CONFIRMATION, DELETION_PREVIEW_TICKETS};
 pub use user_details::{limits, EditableUser, PasswordInput, UserDetails, ValidUserDetails};
+pub use user_fields::{FieldKind, FieldRule, Section, UserFields};
 pub use user_search::{
     group_thousands, MatchCount, PageCursor, UserFacet, UserSearch, UserSort, UsersPage, COUNT_CAP, MAX_SEARCH_CHARS,
     MAX_SEARCH_WORDS, PAGE_SIZE,

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use rand::distributions::{Alphanumeric, DistString};
 use roster_app::ssr::AppState;
-use roster_domain::{Email, Login, Password, RoleId};
+use roster_domain::{Email, Login, Password, RoleId, UserFields};
 use roster_server::config::Config;
 use roster_service::{Clock, NewAccount, PasswordHasher, Roster};
 use roster_store::Profile;
@@ -154,9 +154,8 @@ async fn create_admin(
     let account = NewAccount {
         login: Login::parse(login).map_err(|e| e.message)?,
         profile: Profile {
-            first_name,
-            last_name,
             email: email.map(Email::parse).transpose().map_err(|e| e.message)?,
+            fields: UserFields { first_name, last_name, ..UserFields::default() },
             ..Profile::default()
         },
         password: Some(Password::parse(&password).map_err(|e| format!("ROSTER_ADMIN_PASSWORD: {}", e.message))?),

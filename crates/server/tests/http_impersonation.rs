@@ -4,7 +4,7 @@
 mod common;
 
 use common::{apps, session_cookie_pair, TestApp, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
-use roster_domain::{AppError, AuditAction, CurrentUser, Login, Password, RoleId};
+use roster_domain::{AppError, AuditAction, CurrentUser, Login, Password, RoleId, UserFields};
 use roster_service::PasswordHasher;
 use roster_store::{NewUser, Profile};
 use serde_json::json;
@@ -19,7 +19,11 @@ async fn add_user(app: &TestApp, login: &str, role: RoleId, active: bool) {
     let hash = PasswordHasher::owasp().hash(&Password::parse(OTHER_PASSWORD).unwrap()).await.unwrap();
     let user = NewUser {
         login: Login::parse(login).unwrap(),
-        profile: Profile { first_name: login.into(), active, ..Profile::default() },
+        profile: Profile {
+            active,
+            fields: UserFields { first_name: login.into(), ..UserFields::default() },
+            ..Profile::default()
+        },
         password_hash: Some(hash),
         roles: vec![role],
     };

@@ -10,7 +10,7 @@ mod common;
 
 use common::{apps, TestApp, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
 use futures::future::join_all;
-use roster_domain::{AuditAction, EditableUser, RoleId, UserDetails, UserId};
+use roster_domain::{AuditAction, EditableUser, RoleId, UserId};
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -36,7 +36,8 @@ struct Save {
 /// Opens the Edit User dialog, writes `note` and saves, as an admin does.
 async fn open_and_save(app: &TestApp, admin: &reqwest::Client, id: UserId, note: String) -> Save {
     let opened = editable(app, admin, id).await;
-    let details = UserDetails { note: note.clone(), ..opened.details };
+    let mut details = opened.details;
+    details.fields.note = note.clone();
     let body = json!({ "id": id, "version": opened.version, "details": details });
     let response = app.call_json(admin, "update_user", body).await;
     let status = response.status().as_u16();
@@ -79,7 +80,7 @@ async fn two_admins_saving_one_user_a_hundred_times_each_lose_nothing() {
         let after = editable(&app, &ada, olga).await;
         assert_eq!(after.version, before + landed.len() as i64, "{}", app.db_name);
         let last = landed.iter().max_by_key(|s| s.version).unwrap();
-        assert_eq!(after.details.note, last.note, "{}: the last save to land is what is stored", app.db_name);
+        assert_eq!(after.details.fields.note, last.note, "{}: the last save to land is what is stored", app.db_name);
         let updates = app.db().recent_audit(1_000).await.unwrap();
         let updates = updates.iter().filter(|e| e.action == AuditAction::UserUpdated && e.target_user_id == Some(olga));
         assert_eq!(updates.count(), landed.len(), "{}: every landed save is in the audit trail", app.db_name);

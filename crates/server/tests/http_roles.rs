@@ -4,7 +4,7 @@
 mod common;
 
 use common::{apps, TestApp, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
-use roster_domain::{AppError, AuditAction, Permission, RoleDefinition, RoleDraft, RoleId, UserDetails};
+use roster_domain::{AppError, AuditAction, Permission, RoleDefinition, RoleDraft, RoleId, UserDetails, UserFields};
 use serde_json::json;
 
 async fn definitions(app: &TestApp, browser: &reqwest::Client) -> Vec<RoleDefinition> {
@@ -109,7 +109,10 @@ async fn an_admin_through_a_custom_role_edits_their_own_account_but_keeps_an_adm
             .unwrap();
         let user = roster_store::NewUser {
             login: roster_domain::Login::parse("lena").unwrap(),
-            profile: roster_store::Profile { first_name: "Lena".into(), ..Default::default() },
+            profile: roster_store::Profile {
+                fields: UserFields { first_name: "Lena".into(), ..UserFields::default() },
+                ..Default::default()
+            },
             password_hash: Some(hash),
             roles: vec![role.id],
         };
@@ -119,7 +122,7 @@ async fn an_admin_through_a_custom_role_edits_their_own_account_but_keeps_an_adm
         let editable: serde_json::Value = app.call_json(&browser, "editable_user", json!({ "id": lena })).await.json().await.unwrap();
         let mut details: UserDetails = serde_json::from_value(editable["details"].clone()).unwrap();
         let version = editable["version"].as_i64().unwrap();
-        details.city = "Bergen".into();
+        details.fields.city = "Bergen".into();
         let saved = app.call_json(&browser, "update_user", json!({ "id": lena, "version": version, "details": details })).await;
         assert_eq!(saved.status(), 200, "{}: keeping the role that makes them an admin", app.db_name);
 

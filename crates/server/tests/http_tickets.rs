@@ -4,7 +4,9 @@
 mod common;
 
 use common::{apps, TestApp, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
-use roster_domain::{AppError, AuditAction, Login, Password, Permission, RoleDraft, RoleId, TicketView, TicketsPage};
+use roster_domain::{
+    AppError, AuditAction, Login, Password, Permission, RoleDraft, RoleId, TicketView, TicketsPage, UserFields,
+};
 use roster_service::PasswordHasher;
 use roster_store::{NewUser, Profile};
 use serde_json::json;
@@ -15,7 +17,10 @@ async fn add_user(app: &TestApp, login: &str, roles: Vec<RoleId>) {
     let hash = PasswordHasher::owasp().hash(&Password::parse(OTHER_PASSWORD).unwrap()).await.unwrap();
     let user = NewUser {
         login: Login::parse(login).unwrap(),
-        profile: Profile { first_name: login.into(), last_name: "Example".into(), ..Profile::default() },
+        profile: Profile {
+            fields: UserFields { first_name: login.into(), last_name: "Example".into(), ..UserFields::default() },
+            ..Profile::default()
+        },
         password_hash: Some(hash),
         roles,
     };

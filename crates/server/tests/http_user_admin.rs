@@ -156,14 +156,16 @@ async fn a_stale_save_is_refused_as_a_conflict_and_the_first_save_stays() {
         let opened_by_first = editable(&app, &first_admin, id).await;
         let opened_by_second = editable(&app, &second_admin, id).await;
 
-        let first = UserDetails { city: "Oslo".into(), ..opened_by_first.details };
+        let mut first = opened_by_first.details;
+        first.fields.city = "Oslo".into();
         let response = update(&app, &first_admin, id, opened_by_first.version, &first).await;
         assert_eq!(response.json::<i64>().await.unwrap(), opened_by_first.version + 1, "{}", app.db_name);
 
-        let second = UserDetails { city: "Tromsø".into(), ..opened_by_second.details };
+        let mut second = opened_by_second.details;
+        second.fields.city = "Tromsø".into();
         let (status, error) = error_of(update(&app, &second_admin, id, opened_by_second.version, &second).await).await;
         assert_eq!((status, error), (409, AppError::Conflict), "{}", app.db_name);
-        assert_eq!(editable(&app, &second_admin, id).await.details.city, "Oslo", "{}", app.db_name);
+        assert_eq!(editable(&app, &second_admin, id).await.details.fields.city, "Oslo", "{}", app.db_name);
 
         let event = app.db().recent_audit(1).await.unwrap().remove(0);
         assert_eq!((event.action, event.detail.as_str()), (AuditAction::UserUpdated, "fields=city"), "{}", app.db_name);

@@ -1,5 +1,5 @@
 use crate::{store_error, Roster};
-use roster_domain::{AppError, Email, Login, OrganizationId, Password, RoleId, TicketState, UserId};
+use roster_domain::{AppError, Email, Login, OrganizationId, Password, RoleId, TicketState, UserFields, UserId};
 use roster_store::{NewTicket, NewUser, Profile};
 use std::collections::HashMap;
 
@@ -70,14 +70,17 @@ pub fn demo_user(n: u64, password_hash: &str, organizations: &[OrganizationId]) 
         login: Login::parse(&login).expect("demo login is valid"),
         profile: Profile {
             email: Some(Email::parse(&format!("{login}@demo.roster.example")).expect("demo email is valid")),
-            first_name: first.to_owned(),
-            last_name: last.to_owned(),
-            phone: format!("+49 30 {:03} {:04}", number / 10_000, number % 10_000),
-            mobile: if n % 3 == 0 { format!("+49 170 {:07}", (number * 13) % 10_000_000) } else { String::new() },
             organization_id: organization,
-            department: pick(DEPARTMENTS, 13).to_owned(),
-            city: pick(CITIES, 17).to_owned(),
-            note: if n % 7 == 0 { format!("Prefers email. Customer since {}.", 2010 + n % 16) } else { String::new() },
+            fields: UserFields {
+                first_name: first.to_owned(),
+                last_name: last.to_owned(),
+                phone: format!("+49 30 {:03} {:04}", number / 10_000, number % 10_000),
+                mobile: if n % 3 == 0 { format!("+49 170 {:07}", (number * 13) % 10_000_000) } else { String::new() },
+                department: pick(DEPARTMENTS, 13).to_owned(),
+                city: pick(CITIES, 17).to_owned(),
+                note: if n % 7 == 0 { format!("Prefers email. Customer since {}.", 2010 + n % 16) } else { String::new() },
+                ..UserFields::default()
+            },
             ..Profile::default()
         },
         password_hash: Some(password_hash.to_owned()),
@@ -165,7 +168,7 @@ mod tests {
         assert_eq!(demo_user(500, "h", &orgs).roles, [RoleId::ADMIN]);
         assert_eq!(demo_user(20, "h", &orgs).roles, [RoleId::AGENT]);
         assert_eq!(demo_user(21, "h", &orgs).roles, [RoleId::CUSTOMER]);
-        assert_eq!(demo_user(2, "h", &orgs).profile.first_name, "Chloé");
+        assert_eq!(demo_user(2, "h", &orgs).profile.fields.first_name, "Chloé");
         assert_eq!(demo_user(2, "h", &orgs).login.as_str(), "chloe.schmidt2");
         assert_eq!(demo_user(4, "h", &orgs).profile.organization_id, None, "every fifth has no organization");
         assert!(demo_user(3, "h", &orgs).profile.organization_id.is_some());

@@ -29,7 +29,7 @@ impl Roster {
         };
         Ok(DeletionPreview {
             id,
-            name: roster_domain::full_name(&details.first_name, &details.last_name),
+            name: roster_domain::full_name(&details.fields.first_name, &details.fields.last_name),
             login: user.details.login.clone(),
             tickets: counts.tickets,
             first_tickets,

@@ -112,24 +112,12 @@ impl Roster {
         let mut ids = self.db.organizations_named(&names, self.now()).await.map_err(store_error)?;
         let organization_id = if valid.organization.is_some() { Some(ids.remove(0)) } else { None };
         Ok(Profile {
-            first_name: valid.first_name.clone(),
-            last_name: valid.last_name.clone(),
             email: valid.email.clone(),
-            web: valid.web.clone(),
-            phone: valid.phone.clone(),
-            mobile: valid.mobile.clone(),
-            fax: valid.fax.clone(),
             organization_id,
             secondary_organization_ids: ids,
-            department: valid.department.clone(),
-            street: valid.street.clone(),
-            zip: valid.zip.clone(),
-            city: valid.city.clone(),
-            country: valid.country.clone(),
-            address: valid.address.clone(),
-            note: valid.note.clone(),
             vip: valid.vip,
             active: valid.active,
+            fields: valid.fields.clone(),
         })
     }
 }

@@ -1,6 +1,9 @@
 //! Sign-in and sessions against real databases with real Argon2 hashing.
 
-use roster_domain::{role_ids, AppError, AuditAction, CurrentUser, Email, Login, Password, Permission, RoleId, SignInStep, Timestamp};
+use roster_domain::{
+    role_ids, AppError, AuditAction, CurrentUser, Email, Login, Password, Permission, RoleId, SignInStep, Timestamp,
+    UserFields,
+};
 use roster_service::{
     require, Clock, NewAccount, PasswordHasher, Roster, Session, SessionToken, Settings, SignInOutcome, SignedIn,
 };
@@ -15,9 +18,12 @@ async fn roster(t: &TestDb) -> (Roster, Clock) {
             NewAccount {
                 login: Login::parse("grace").unwrap(),
                 profile: Profile {
-                    first_name: "Grace".into(),
-                    last_name: "Hopper".into(),
                     email: Some(Email::parse("grace@example.com").unwrap()),
+                    fields: UserFields {
+                        first_name: "Grace".into(),
+                        last_name: "Hopper".into(),
+                        ..UserFields::default()
+                    },
                     ..Profile::default()
                 },
                 password: Some(Password::parse("compilers rock").unwrap()),

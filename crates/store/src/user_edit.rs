@@ -3,7 +3,7 @@
 //! rule that an active admin always remains.
 
 use crate::role_tokens::role_tokens;
-use crate::users::Profile;
+use crate::users::{field_assignments, field_columns, Profile, StoredFields};
 use crate::{escape_like, on_pool, Db, StoreError};
 use roster_domain::{EditableUser, Login, OrganizationId, PasswordInput, RoleId, Timestamp, UserDetails, UserId};
 use sqlx::{FromRow, QueryBuilder};
@@ -23,26 +23,15 @@ struct EditableRecord {
     id: i64,
     version: i64,
     login: String,
-    first_name: String,
-    last_name: String,
     email: Option<String>,
-    web: String,
-    phone: String,
-    mobile: String,
-    fax: String,
     organization: Option<String>,
-    department: String,
-    street: String,
-    zip: String,
-    city: String,
-    country: String,
-    address: String,
-    note: String,
     vip: bool,
     active: bool,
     has_password: bool,
     created_at: i64,
     updated_at: i64,
+    #[sqlx(flatten)]
+    fields: StoredFields,
 }
 
 /// Makes concurrent changes that could remove an admin wait for each other:
@@ -57,16 +46,18 @@ pub(crate) const COUNT_ACTIVE_ADMINS: &str =
 impl Db {
     /// A user as the Edit User dialog shows them, or `None`.
     pub async fn editable_user(&self, id: UserId) -> Result<Option<EditableUser>, StoreError> {
-        let sql = "SELECT u.id, u.version, u.login, u.first_name, u.last_name, u.email, u.web, u.phone, u.mobile, \
-                   u.fax, o.name AS organization, u.department, u.street, u.zip, u.city, u.country, u.address, \
-                   u.note, u.vip, u.active, u.password_hash IS NOT NULL AS has_password, u.created_at, u.updated_at \
-                   FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.id = $1";
+        let sql = format!(
+            "SELECT u.id, u.version, u.login, u.email, o.name AS organization, u.vip, u.active, \
+             u.password_hash IS NOT NULL AS has_password, u.created_at, u.updated_at, {} \
+             FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.id = $1",
+            field_columns("u."),
+        );
         let secondary = "SELECT o.name FROM user_secondary_organizations s JOIN organizations o \
                          ON o.id = s.organization_id WHERE s.user_id = $1 ORDER BY o.name_normalized";
         let roles = "SELECT role_id FROM user_roles WHERE user_id = $1 ORDER BY role_id";
         let (record, secondary, roles): (Option<EditableRecord>, Vec<String>, Vec<i64>) = on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
-            let record = sqlx::query_as(sql).bind(id.0).fetch_optional(&mut *tx).await?;
+            let record = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *tx).await?;
             let secondary = sqlx::query_scalar(secondary).bind(id.0).fetch_all(&mut *tx).await?;
             let roles = sqlx::query_scalar(roles).bind(id.0).fetch_all(&mut *tx).await?;
             tx.commit().await?;
@@ -80,26 +71,14 @@ impl Db {
             updated_at: Timestamp(r.updated_at),
             details: UserDetails {
                 login: r.login,
-                first_name: r.first_name,
-                last_name: r.last_name,
                 email: r.email.unwrap_or_default(),
-                web: r.web,
-                phone: r.phone,
-                mobile: r.mobile,
-                fax: r.fax,
                 organization: r.organization.unwrap_or_default(),
                 secondary_organizations: secondary,
-                department: r.department,
-                street: r.street,
-                zip: r.zip,
-                city: r.city,
-                country: r.country,
-                address: r.address,
-                note: r.note,
                 vip: r.vip,
                 active: r.active,
                 roles: roles.into_iter().map(RoleId).collect(),
                 password: PasswordInput::default(),
+                fields: r.fields.0,
             },
         }))
     }
@@ -116,12 +95,13 @@ impl Db {
     ) -> Result<i64, StoreError> {
         let backend = self.backend();
         let p = &update.profile;
-        let sql = "UPDATE users SET login = $1, login_normalized = $2, first_name = $3, last_name = $4, \
-                   name_normalized = $5, email = $6, email_normalized = $7, web = $8, phone = $9, mobile = $10, \
-                   fax = $11, organization_id = $12, department = $13, street = $14, zip = $15, city = $16, \
-                   country = $17, address = $18, note = $19, vip = $20, active = $21, role_tokens = $22, \
-                   password_hash = COALESCE($23, password_hash), updated_at = $24, version = version + 1 \
-                   WHERE id = $25 AND version = $26 RETURNING version";
+        let sql = format!(
+            "UPDATE users SET login = $1, login_normalized = $2, name_normalized = $3, email = $4, \
+             email_normalized = $5, organization_id = $6, vip = $7, active = $8, role_tokens = $9, \
+             password_hash = COALESCE($10, password_hash), updated_at = $11, version = version + 1, {} \
+             WHERE id = $12 AND version = $13 RETURNING version",
+            field_assignments(14),
+        );
         let admin = RoleId::ADMIN.0;
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
@@ -129,36 +109,24 @@ impl Db {
             let was_active_admin: Option<bool> =
                 sqlx::query_scalar(IS_ACTIVE_ADMIN).bind(id.0).bind(admin).fetch_optional(&mut *tx).await?;
             let Some(was_active_admin) = was_active_admin else { return Err(StoreError::NotFound) };
-            let saved: Option<i64> = sqlx::query_scalar(sql)
+            let mut save = sqlx::query_scalar(&sql)
                 .bind(update.login.as_str())
                 .bind(update.login.normalized())
-                .bind(p.first_name.as_str())
-                .bind(p.last_name.as_str())
                 .bind(p.name_normalized())
                 .bind(p.email.as_ref().map(|e| e.as_str()))
                 .bind(p.email.as_ref().map(|e| e.normalized()))
-                .bind(p.web.as_str())
-                .bind(p.phone.as_str())
-                .bind(p.mobile.as_str())
-                .bind(p.fax.as_str())
                 .bind(p.organization_id.map(|o| o.0))
-                .bind(p.department.as_str())
-                .bind(p.street.as_str())
-                .bind(p.zip.as_str())
-                .bind(p.city.as_str())
-                .bind(p.country.as_str())
-                .bind(p.address.as_str())
-                .bind(p.note.as_str())
                 .bind(p.vip)
                 .bind(p.active)
                 .bind(role_tokens(&update.roles, backend))
                 .bind(update.password_hash.as_deref())
                 .bind(now.0)
                 .bind(id.0)
-                .bind(version)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from_write)?;
+                .bind(version);
+            for value in p.fields.values() {
+                save = save.bind(value);
+            }
+            let saved: Option<i64> = save.fetch_optional(&mut *tx).await.map_err(StoreError::from_write)?;
             let Some(new_version) = saved else { return Err(StoreError::Conflict) };
 
             sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;

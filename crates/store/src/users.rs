@@ -1,7 +1,9 @@
 use crate::role_tokens::role_tokens;
 use crate::{on_pool, Db, StoreError};
-use roster_domain::{CurrentUser, Email, Login, OrganizationId, Permission, Role, RoleId, Timestamp, UserId, UserRow};
-use sqlx::{FromRow, QueryBuilder};
+use roster_domain::{
+    CurrentUser, Email, Login, OrganizationId, Permission, Role, RoleId, Timestamp, UserFields, UserId, UserRow,
+};
+use sqlx::{ColumnIndex, Decode, FromRow, QueryBuilder, Row, Type};
 use std::collections::{HashMap, HashSet};
 
 /// A user to insert. Parsed values only: the store trusts its types.
@@ -17,48 +19,25 @@ pub struct NewUser {
 /// What an admin can read and edit about a user besides login and roles.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Profile {
-    pub first_name: String,
-    pub last_name: String,
     pub email: Option<Email>,
-    pub web: String,
-    pub phone: String,
-    pub mobile: String,
-    pub fax: String,
     pub organization_id: Option<OrganizationId>,
     pub secondary_organization_ids: Vec<OrganizationId>,
-    pub department: String,
-    pub street: String,
-    pub zip: String,
-    pub city: String,
-    pub country: String,
-    pub address: String,
-    pub note: String,
     pub vip: bool,
     /// Inactive users cannot sign in; their data stays.
     pub active: bool,
+    /// Each in the column of the same name.
+    pub fields: UserFields,
 }
 
 impl Default for Profile {
     fn default() -> Self {
         Profile {
-            first_name: String::new(),
-            last_name: String::new(),
             email: None,
-            web: String::new(),
-            phone: String::new(),
-            mobile: String::new(),
-            fax: String::new(),
             organization_id: None,
             secondary_organization_ids: Vec::new(),
-            department: String::new(),
-            street: String::new(),
-            zip: String::new(),
-            city: String::new(),
-            country: String::new(),
-            address: String::new(),
-            note: String::new(),
             vip: false,
             active: true,
+            fields: UserFields::default(),
         }
     }
 }
@@ -66,8 +45,39 @@ impl Default for Profile {
 impl Profile {
     /// The name-order sort key: "last first", lower-cased.
     pub(crate) fn name_normalized(&self) -> String {
-        roster_domain::full_name(&self.last_name, &self.first_name).to_lowercase()
+        roster_domain::full_name(&self.fields.last_name, &self.fields.first_name).to_lowercase()
     }
+}
+
+/// The plain fields, each read from the column of the same name (for
+/// `#[sqlx(flatten)]`).
+pub(crate) struct StoredFields(pub(crate) UserFields);
+
+impl<'r, R: Row> FromRow<'r, R> for StoredFields
+where
+    &'r str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        let mut fields = UserFields::default();
+        for (rule, value) in UserFields::RULES.iter().zip(fields.values_mut()) {
+            *value = row.try_get(rule.name)?;
+        }
+        Ok(StoredFields(fields))
+    }
+}
+
+/// The plain fields' columns, each with `prefix` (`"u."`), comma-separated,
+/// in the order of `UserFields::values`.
+pub(crate) fn field_columns(prefix: &str) -> String {
+    UserFields::RULES.iter().map(|rule| format!("{prefix}{}", rule.name)).collect::<Vec<_>>().join(", ")
+}
+
+/// `first_name = $14, last_name = $15, …`: the plain fields set from
+/// parameters numbered from `first`, in the order of `UserFields::values`.
+pub(crate) fn field_assignments(first: usize) -> String {
+    let assignments = UserFields::RULES.iter().enumerate().map(|(i, rule)| format!("{} = ${}", rule.name, first + i));
+    assignments.collect::<Vec<_>>().join(", ")
 }
 
 /// What sign-in needs to decide. Never leaves the server.
@@ -132,38 +142,28 @@ impl Db {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             let mut ids = Vec::with_capacity(users.len());
             for chunk in users.chunks(INSERT_CHUNK) {
-                let mut insert = QueryBuilder::new(
-                    "INSERT INTO users (login, login_normalized, first_name, last_name, name_normalized, email, \
-                     email_normalized, web, phone, mobile, fax, organization_id, department, street, zip, city, \
-                     country, address, note, vip, active, role_tokens, password_hash, created_at, updated_at) ",
-                );
+                let mut insert = QueryBuilder::new(format!(
+                    "INSERT INTO users (login, login_normalized, name_normalized, email, email_normalized, \
+                     organization_id, vip, active, role_tokens, password_hash, created_at, updated_at, {}) ",
+                    field_columns(""),
+                ));
                 insert.push_values(chunk, |mut row, u| {
                     let p = &u.profile;
                     row.push_bind(u.login.as_str())
                         .push_bind(u.login.normalized())
-                        .push_bind(p.first_name.as_str())
-                        .push_bind(p.last_name.as_str())
                         .push_bind(p.name_normalized())
                         .push_bind(p.email.as_ref().map(|e| e.as_str()))
                         .push_bind(p.email.as_ref().map(|e| e.normalized()))
-                        .push_bind(p.web.as_str())
-                        .push_bind(p.phone.as_str())
-                        .push_bind(p.mobile.as_str())
-                        .push_bind(p.fax.as_str())
                         .push_bind(p.organization_id.map(|o| o.0))
-                        .push_bind(p.department.as_str())
-                        .push_bind(p.street.as_str())
-                        .push_bind(p.zip.as_str())
-                        .push_bind(p.city.as_str())
-                        .push_bind(p.country.as_str())
-                        .push_bind(p.address.as_str())
-                        .push_bind(p.note.as_str())
                         .push_bind(p.vip)
                         .push_bind(p.active)
                         .push_bind(role_tokens(&u.roles, backend))
                         .push_bind(u.password_hash.as_deref())
                         .push_bind(now.0)
                         .push_bind(now.0);
+                    for value in p.fields.values() {
+                        row.push_bind(value);
+                    }
                 });
                 insert.push(" RETURNING id, login_normalized");
                 let returned: Vec<(i64, String)> =

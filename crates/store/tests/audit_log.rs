@@ -1,6 +1,6 @@
 //! The audit log's search and paging, on every available engine.
 
-use roster_domain::{AuditAction, Login, RoleId, Timestamp, UserId};
+use roster_domain::{AuditAction, Login, RoleId, Timestamp, UserFields, UserId};
 use roster_store::testing::{all, audit_page_plan, count, execute};
 use roster_store::{AuditRecord, Db, NewUser, Profile};
 
@@ -9,7 +9,10 @@ const NOW: Timestamp = Timestamp(1_795_845_000);
 async fn user(db: &Db, login: &str) -> UserId {
     let user = NewUser {
         login: Login::parse(login).unwrap(),
-        profile: Profile { first_name: login.into(), ..Profile::default() },
+        profile: Profile {
+            fields: UserFields { first_name: login.into(), ..UserFields::default() },
+            ..Profile::default()
+        },
         password_hash: None,
         roles: vec![RoleId::ADMIN],
     };

@@ -2,7 +2,7 @@
 //! their permissions, built-in roles stay as they are, and a role in use
 //! cannot be deleted.
 
-use roster_domain::{AuditAction, Login, Permission, RoleDraft, RoleId, Timestamp, UserId, UserSearch};
+use roster_domain::{AuditAction, Login, Permission, RoleDraft, RoleId, Timestamp, UserFields, UserId, UserSearch};
 use roster_store::testing::all;
 use roster_store::{AuditRecord, Db, NewUser, Profile, StoreError, UserQuery};
 
@@ -11,7 +11,10 @@ const NOW: Timestamp = Timestamp(1_795_845_000);
 async fn user(db: &Db, login: &str, roles: Vec<RoleId>) -> UserId {
     let user = NewUser {
         login: Login::parse(login).unwrap(),
-        profile: Profile { first_name: login.into(), ..Profile::default() },
+        profile: Profile {
+            fields: UserFields { first_name: login.into(), ..UserFields::default() },
+            ..Profile::default()
+        },
         password_hash: None,
         roles,
     };

@@ -1,6 +1,8 @@
 //! Storage behaviour, run against every available engine.
 
-use roster_domain::{role_ids, AuditAction, Email, Login, PageCursor, RoleId, Timestamp, UserId, UserRow, UserSearch};
+use roster_domain::{
+    role_ids, AuditAction, Email, Login, PageCursor, RoleId, Timestamp, UserFields, UserId, UserRow, UserSearch,
+};
 use roster_store::testing::all;
 use roster_store::{AuditRecord, Db, NewUser, Profile, StoreError, UserQuery};
 
@@ -8,9 +10,12 @@ fn user(login: &str, email: Option<&str>, roles: &[RoleId]) -> NewUser {
     NewUser {
         login: Login::parse(login).unwrap(),
         profile: Profile {
-            first_name: format!("First {login}"),
-            last_name: "Last".into(),
             email: email.map(|e| Email::parse(e).unwrap()),
+            fields: UserFields {
+                first_name: format!("First {login}"),
+                last_name: "Last".into(),
+                ..UserFields::default()
+            },
             ..Profile::default()
         },
         password_hash: Some("$argon2id$stand-in".into()),

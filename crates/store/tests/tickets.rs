@@ -1,7 +1,7 @@
 //! Tickets as customers and agents work on them, on every available
 //! engine: lists by customer and in pages, replies, hours and state.
 
-use roster_domain::{Hours, Login, RoleId, TicketState, Timestamp, UserId};
+use roster_domain::{Hours, Login, RoleId, TicketState, Timestamp, UserFields, UserId};
 use roster_store::testing::all;
 use roster_store::{Db, NewTicket, NewUser, Profile};
 
@@ -10,7 +10,10 @@ const NOW: Timestamp = Timestamp(1_795_845_000);
 async fn user(db: &Db, login: &str, first_name: &str, role: RoleId) -> UserId {
     let user = NewUser {
         login: Login::parse(login).unwrap(),
-        profile: Profile { first_name: first_name.into(), last_name: "Test".into(), ..Profile::default() },
+        profile: Profile {
+            fields: UserFields { first_name: first_name.into(), last_name: "Test".into(), ..UserFields::default() },
+            ..Profile::default()
+        },
         password_hash: None,
         roles: vec![role],
     };

@@ -1,7 +1,7 @@
 //! Lockout counters and second factors under concurrency, on every
 //! available engine: each change is one atomic statement.
 
-use roster_domain::{Login, RoleId, Timestamp, TwoFactorKind, UserId};
+use roster_domain::{Login, RoleId, Timestamp, TwoFactorKind, UserFields, UserId};
 use roster_store::testing::all;
 use roster_store::{Db, NewUser, Profile};
 
@@ -11,7 +11,10 @@ const THRESHOLD: i64 = 10;
 async fn user(db: &Db, login: &str) -> UserId {
     let user = NewUser {
         login: Login::parse(login).unwrap(),
-        profile: Profile { first_name: login.into(), ..Profile::default() },
+        profile: Profile {
+            fields: UserFields { first_name: login.into(), ..UserFields::default() },
+            ..Profile::default()
+        },
         password_hash: Some("$argon2id$stand-in".into()),
         roles: vec![RoleId::CUSTOMER],
     };

@@ -2,7 +2,7 @@
 //! stale saves, an active admin always remains, and a deletion takes the
 //! user's tickets with it in one transaction, or nothing at all.
 
-use roster_domain::{role_ids, AuditAction, Email, Login, RoleId, TicketState, Timestamp, UserId, UserSearch};
+use roster_domain::{role_ids, AuditAction, Email, Login, RoleId, TicketState, Timestamp, UserFields, UserId, UserSearch};
 use roster_store::testing::{all, execute};
 use roster_store::{AuditRecord, Backend, Db, NewTicket, NewUser, Profile, StoreError, UserQuery, UserUpdate};
 
@@ -11,7 +11,14 @@ const NOW: Timestamp = Timestamp(1_795_845_000);
 fn user(login: &str, roles: &[RoleId]) -> NewUser {
     NewUser {
         login: Login::parse(login).unwrap(),
-        profile: Profile { first_name: format!("First {login}"), last_name: "Last".into(), ..Profile::default() },
+        profile: Profile {
+            fields: UserFields {
+                first_name: format!("First {login}"),
+                last_name: "Last".into(),
+                ..UserFields::default()
+            },
+            ..Profile::default()
+        },
         password_hash: Some("$argon2id$stand-in".into()),
         roles: roles.to_vec(),
     }
@@ -24,10 +31,9 @@ async fn update_of(db: &Db, id: UserId, change: impl FnOnce(&mut UserUpdate)) ->
     let mut update = UserUpdate {
         login: Login::parse(&d.login).unwrap(),
         profile: Profile {
-            first_name: d.first_name,
-            last_name: d.last_name,
             email: (!d.email.is_empty()).then(|| Email::parse(&d.email).unwrap()),
             active: d.active,
+            fields: d.fields,
             ..Profile::default()
         },
         roles: d.roles,
@@ -49,6 +55,16 @@ fn audit(actor: UserId, target: UserId) -> AuditRecord {
     }
 }
 
+/// Plain fields each holding a value of its own, the address on two lines.
+fn every_field_set(tag: &str) -> UserFields {
+    let mut fields = UserFields::default();
+    for (value, rule) in fields.values_mut().into_iter().zip(UserFields::RULES) {
+        *value = format!("{tag} {}", rule.name);
+    }
+    fields.address = format!("{tag}\naddress");
+    fields
+}
+
 #[tokio::test]
 async fn every_field_is_stored_and_read_back_for_editing() {
     for t in all().await {
@@ -56,24 +72,12 @@ async fn every_field_is_stored_and_read_back_for_editing() {
         let new = NewUser {
             login: Login::parse("Nina.B").unwrap(),
             profile: Profile {
-                first_name: "Nina".into(),
-                last_name: "Berg".into(),
                 email: Some(Email::parse("Nina@Example.com").unwrap()),
-                web: "https://nina.example.com".into(),
-                phone: "+47 55 01 02 03".into(),
-                mobile: "+47 900 00 000".into(),
-                fax: "+47 55 01 02 04".into(),
                 organization_id: Some(orgs[0]),
                 secondary_organization_ids: vec![orgs[2], orgs[1]],
-                department: "Support".into(),
-                street: "Bryggen 1".into(),
-                zip: "5003".into(),
-                city: "Bergen".into(),
-                country: "Norway".into(),
-                address: "Bryggen 1\n5003 Bergen".into(),
-                note: "Prefers phone.".into(),
                 vip: true,
                 active: false,
+                fields: every_field_set("first"),
             },
             password_hash: None,
             roles: vec![RoleId::AGENT, RoleId::CUSTOMER],
@@ -83,15 +87,19 @@ async fn every_field_is_stored_and_read_back_for_editing() {
         let d = &stored.details;
         assert_eq!(stored.version, 1, "{}", t.name);
         assert!(!stored.has_password, "{}", t.name);
-        assert_eq!((d.login.as_str(), d.email.as_str(), d.web.as_str()), ("Nina.B", "Nina@Example.com", "https://nina.example.com"));
-        assert_eq!((d.fax.as_str(), d.street.as_str(), d.zip.as_str(), d.country.as_str()), ("+47 55 01 02 04", "Bryggen 1", "5003", "Norway"));
+        assert_eq!((d.login.as_str(), d.email.as_str()), ("Nina.B", "Nina@Example.com"), "{}", t.name);
+        assert_eq!(d.fields, new.profile.fields, "{}: every plain field as stored", t.name);
         assert_eq!(d.organization, "Harbour Labs", "{}", t.name);
         assert_eq!(d.secondary_organizations, ["Atlas Bakery", "Quartz Foods"], "{}: by name", t.name);
-        assert_eq!(d.address, "Bryggen 1\n5003 Bergen", "{}", t.name);
         assert!(d.vip && !d.active, "{}", t.name);
         assert_eq!(d.roles, [RoleId::AGENT, RoleId::CUSTOMER], "{}", t.name);
         assert!(d.password.0.is_empty(), "{}: never read back", t.name);
         assert_eq!(t.db.editable_user(UserId(999_999)).await.unwrap(), None, "{}", t.name);
+
+        let (version, update) = update_of(&t.db, id, |u| u.profile.fields = every_field_set("edited")).await;
+        t.db.update_user(id, version, &update, NOW).await.unwrap();
+        let edited = t.db.editable_user(id).await.unwrap().unwrap().details;
+        assert_eq!(edited.fields, update.profile.fields, "{}: every plain field as saved", t.name);
     }
 }
 
@@ -99,14 +107,14 @@ async fn every_field_is_stored_and_read_back_for_editing() {
 async fn a_save_from_an_old_version_is_refused_and_the_first_save_survives() {
     for t in all().await {
         let id = t.db.insert_user(&user("olga", &[RoleId::CUSTOMER]), NOW).await.unwrap();
-        let (version, first) = update_of(&t.db, id, |u| u.profile.city = "Oslo".into()).await;
-        let (_, second) = update_of(&t.db, id, |u| u.profile.city = "Bergen".into()).await;
+        let (version, first) = update_of(&t.db, id, |u| u.profile.fields.city = "Oslo".into()).await;
+        let (_, second) = update_of(&t.db, id, |u| u.profile.fields.city = "Bergen".into()).await;
 
         assert_eq!(t.db.update_user(id, version, &first, NOW).await.unwrap(), version + 1, "{}", t.name);
         let stale = t.db.update_user(id, version, &second, NOW).await;
         assert!(matches!(stale, Err(StoreError::Conflict)), "{}: {stale:?}", t.name);
         let stored = t.db.editable_user(id).await.unwrap().unwrap();
-        assert_eq!((stored.details.city.as_str(), stored.version), ("Oslo", version + 1), "{}", t.name);
+        assert_eq!((stored.details.fields.city.as_str(), stored.version), ("Oslo", version + 1), "{}", t.name);
 
         let gone = t.db.update_user(UserId(999_999), 1, &first, NOW).await;
         assert!(matches!(gone, Err(StoreError::NotFound)), "{}: {gone:?}", t.name);
@@ -118,7 +126,7 @@ async fn an_edit_changes_roles_keeps_the_password_and_updates_the_search() {
     for t in all().await {
         let id = t.db.insert_user(&user("pablo", &[RoleId::CUSTOMER]), NOW).await.unwrap();
         let (version, update) = update_of(&t.db, id, |u| {
-            u.profile.last_name = "Quintanilla".into();
+            u.profile.fields.last_name = "Quintanilla".into();
             u.roles = vec![RoleId::AGENT];
         })
         .await;

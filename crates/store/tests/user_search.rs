@@ -2,7 +2,8 @@
 //! brute-force search over the same users held in memory.
 
 use roster_domain::{
-    Email, Login, OrganizationId, PageCursor, RoleId, Timestamp, UserFacet, UserId, UserRow, UserSearch, UserSort,
+    Email, Login, OrganizationId, PageCursor, RoleId, Timestamp, UserFacet, UserFields, UserId, UserRow, UserSearch,
+    UserSort,
 };
 use roster_store::testing::{all, execute, TestDb};
 use roster_store::{Db, NewUser, Profile, UserQuery};
@@ -49,15 +50,18 @@ async fn every_searchable_attribute_is_found_by_any_substring_in_any_case() {
         let target = NewUser {
             login: Login::parse("q.zimmer").unwrap(),
             profile: Profile {
-                first_name: "Quirin".into(),
-                last_name: "Zimmermann".into(),
                 email: Some(Email::parse("quirin.z@corp-mail.example").unwrap()),
-                phone: "+41 44 555 0199".into(),
-                mobile: "0791234567".into(),
                 organization_id: Some(org),
-                department: "Returns Desk".into(),
-                city: "Winterthur".into(),
-                note: "Speaks Romansh".into(),
+                fields: UserFields {
+                    first_name: "Quirin".into(),
+                    last_name: "Zimmermann".into(),
+                    phone: "+41 44 555 0199".into(),
+                    mobile: "0791234567".into(),
+                    department: "Returns Desk".into(),
+                    city: "Winterthur".into(),
+                    note: "Speaks Romansh".into(),
+                    ..UserFields::default()
+                },
                 ..Profile::default()
             },
             password_hash: None,
@@ -65,7 +69,10 @@ async fn every_searchable_attribute_is_found_by_any_substring_in_any_case() {
         };
         let other = NewUser {
             login: Login::parse("other").unwrap(),
-            profile: Profile { first_name: "Olive".into(), ..Profile::default() },
+            profile: Profile {
+                fields: UserFields { first_name: "Olive".into(), ..UserFields::default() },
+                ..Profile::default()
+            },
             password_hash: None,
             roles: vec![RoleId::AGENT],
         };
@@ -163,16 +170,17 @@ struct Known {
 impl Known {
     fn document(&self) -> String {
         let p = &self.user.profile;
+        let f = &p.fields;
         [
-            format!("{} {}", p.first_name, p.last_name),
+            format!("{} {}", f.first_name, f.last_name),
             self.user.login.as_str().to_owned(),
             p.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(),
-            p.phone.clone(),
-            p.mobile.clone(),
+            f.phone.clone(),
+            f.mobile.clone(),
             self.organization.clone().unwrap_or_default(),
-            p.department.clone(),
-            p.city.clone(),
-            p.note.clone(),
+            f.department.clone(),
+            f.city.clone(),
+            f.note.clone(),
         ]
         .join("\n")
         .to_lowercase()
@@ -190,7 +198,7 @@ impl Known {
         match sort {
             UserSort::Newest => (String::new(), -self.id),
             UserSort::Oldest => (String::new(), self.id),
-            UserSort::Name => (format!("{} {}", p.last_name, p.first_name).trim().to_lowercase(), self.id),
+            UserSort::Name => (format!("{} {}", p.fields.last_name, p.fields.first_name).trim().to_lowercase(), self.id),
             UserSort::Login => (self.user.login.normalized(), self.id),
             UserSort::Email => (p.email.as_ref().map_or("~".to_owned(), |e| e.normalized()), self.id),
             UserSort::LastSignIn => (format!("{:020}", i64::MAX - self.last_login_at.unwrap_or(0)), -self.id),
@@ -219,16 +227,19 @@ fn population(count: usize, organizations: &[OrganizationId]) -> Vec<NewUser> {
             NewUser {
                 login: Login::parse(&login).unwrap(),
                 profile: Profile {
-                    first_name: first.into(),
-                    last_name: last.into(),
                     email: (i % 9 != 0)
                         .then(|| Email::parse(&format!("{login}@Mail{}.example", i % 13)).unwrap()),
-                    phone: if i % 4 == 0 { String::new() } else { format!("+49 (30) {:04}-{}", i * 37 % 10_000, i % 97) },
-                    mobile: String::new(),
                     organization_id: (i % 6 != 0).then(|| organizations[i % organizations.len()]),
-                    department: ["Sales", "Support & Returns", "R&D", ""][i % 4].into(),
-                    city: CITIES[(i / 7) % CITIES.len()].into(),
-                    note: if i % 10 == 0 { format!("VIP; 50% discount #{i}") } else { String::new() },
+                    fields: UserFields {
+                        first_name: first.into(),
+                        last_name: last.into(),
+                        phone: if i % 4 == 0 { String::new() } else { format!("+49 (30) {:04}-{}", i * 37 % 10_000, i % 97) },
+                        mobile: String::new(),
+                        department: ["Sales", "Support & Returns", "R&D", ""][i % 4].into(),
+                        city: CITIES[(i / 7) % CITIES.len()].into(),
+                        note: if i % 10 == 0 { format!("VIP; 50% discount #{i}") } else { String::new() },
+                        ..UserFields::default()
+                    },
                     ..Profile::default()
                 },
                 password_hash: None,
@@ -314,7 +325,14 @@ async fn users_created_during_a_walk_cause_no_gap_or_duplicate() {
                 let login = format!("late_{}_{round}", sort.key());
                 let late = NewUser {
                     login: Login::parse(&login).unwrap(),
-                    profile: Profile { first_name: "Late".into(), last_name: "Comer".into(), ..Profile::default() },
+                    profile: Profile {
+                        fields: UserFields {
+                            first_name: "Late".into(),
+                            last_name: "Comer".into(),
+                            ..UserFields::default()
+                        },
+                        ..Profile::default()
+                    },
                     password_hash: None,
                     roles: vec![RoleId::CUSTOMER],
                 };

@@ -4,7 +4,9 @@ use crate::api::{create_user, get_editable_user, list_roles, organization_names,
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_domain::{AppError, FieldError, PasswordInput, Role, UserDetails, UserId};
+use roster_domain::{
+    AppError, FieldError, FieldKind, FieldRule, PasswordInput, Role, Section, UserDetails, UserFields, UserId,
+};
 
 /// Which user the dialog is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,13 +171,9 @@ fn UserForm(
             }}
             <div class="form-grid">
                 <TextField form name="login" label="Login" get=|d| d.login.clone() set=|d, v| d.login = v />
-                <TextField form name="first_name" label="First name" get=|d| d.first_name.clone() set=|d, v| d.first_name = v />
-                <TextField form name="last_name" label="Last name" get=|d| d.last_name.clone() set=|d, v| d.last_name = v />
+                <PlainFields form section=Section::Name />
                 <TextField form name="email" label="Email" kind="email" get=|d| d.email.clone() set=|d, v| d.email = v />
-                <TextField form name="web" label="Web" kind="url" get=|d| d.web.clone() set=|d, v| d.web = v />
-                <TextField form name="phone" label="Phone" kind="tel" get=|d| d.phone.clone() set=|d, v| d.phone = v />
-                <TextField form name="mobile" label="Mobile" kind="tel" get=|d| d.mobile.clone() set=|d, v| d.mobile = v />
-                <TextField form name="fax" label="Fax" kind="tel" get=|d| d.fax.clone() set=|d, v| d.fax = v />
+                <PlainFields form section=Section::Contact />
                 <OrganizationField form />
                 <TextArea
                     form
@@ -185,12 +183,8 @@ fn UserForm(
                     get=|d| d.secondary_organizations.join("\n")
                     set=|d, v| d.secondary_organizations = v.lines().map(str::to_owned).collect()
                 />
-                <TextField form name="department" label="Department" get=|d| d.department.clone() set=|d, v| d.department = v />
-                <TextField form name="street" label="Street" get=|d| d.street.clone() set=|d, v| d.street = v />
-                <TextField form name="zip" label="Zip" get=|d| d.zip.clone() set=|d, v| d.zip = v />
-                <TextField form name="city" label="City" get=|d| d.city.clone() set=|d, v| d.city = v />
-                <TextField form name="country" label="Country" get=|d| d.country.clone() set=|d, v| d.country = v />
-                <TextArea form name="address" label="Address" get=|d| d.address.clone() set=|d, v| d.address = v />
+                <PlainFields form section=Section::Organization />
+                <PlainFields form section=Section::Address />
                 <TextField
                     form
                     name="password"
@@ -200,7 +194,7 @@ fn UserForm(
                     get=|d| d.password.0.clone()
                     set=|d, v| d.password = PasswordInput(v)
                 />
-                <TextArea form name="note" label="Note" get=|d| d.note.clone() set=|d, v| d.note = v />
+                <PlainFields form section=Section::Note />
                 <RolesField form />
                 <fieldset class="flags">
                     <legend>"Account"</legend>
@@ -239,6 +233,47 @@ fn error_line(form: FormState, name: &'static str) -> impl IntoView {
     move || form.error(name).map(|message| view! { <p class="field-error" id=id.clone()>{message}</p> })
 }
 
+/// The plain fields of one section, each as `UserFields::RULES` declares it.
+#[component]
+fn PlainFields(form: FormState, section: Section) -> impl IntoView {
+    let field = move |rule: &'static FieldRule| match rule.kind {
+        FieldKind::Text => Either::Left(view! { <TextArea form name=rule.name label=rule.label /> }),
+        FieldKind::Line => Either::Right(view! { <TextField form name=rule.name label=rule.label /> }),
+        FieldKind::Phone => Either::Right(view! { <TextField form name=rule.name label=rule.label kind="tel" /> }),
+        FieldKind::Web => Either::Right(view! { <TextField form name=rule.name label=rule.label kind="url" /> }),
+    };
+    UserFields::RULES.iter().filter(|rule| rule.section == section).map(field).collect_view()
+}
+
+/// Where a text input's value lives: `get` and `set` for a field with its
+/// own handling; without them, the plain field called `name`.
+#[derive(Clone, Copy)]
+struct TextValue {
+    name: &'static str,
+    get: Option<fn(&UserDetails) -> String>,
+    set: Option<fn(&mut UserDetails, String)>,
+}
+
+impl TextValue {
+    fn get(self, details: &UserDetails) -> String {
+        match self.get {
+            Some(get) => get(details),
+            None => details.fields.value(self.name).unwrap_or_default().to_owned(),
+        }
+    }
+
+    fn set(self, details: &mut UserDetails, value: String) {
+        match self.set {
+            Some(set) => set(details, value),
+            None => {
+                if let Some(field) = details.fields.value_mut(self.name) {
+                    *field = value;
+                }
+            }
+        }
+    }
+}
+
 #[component]
 fn TextField(
     form: FormState,
@@ -246,9 +281,10 @@ fn TextField(
     label: &'static str,
     #[prop(optional)] hint: &'static str,
     #[prop(default = "text")] kind: &'static str,
-    get: fn(&UserDetails) -> String,
-    set: fn(&mut UserDetails, String),
+    #[prop(optional)] get: Option<fn(&UserDetails) -> String>,
+    #[prop(optional)] set: Option<fn(&mut UserDetails, String)>,
 ) -> impl IntoView {
+    let value = TextValue { name, get, set };
     let id = input_id(name);
     let described = format!("{id}-error {id}-hint");
     let autocomplete = if kind == "password" { "new-password" } else { "off" };
@@ -260,10 +296,10 @@ fn TextField(
                 name=name
                 type=kind
                 autocomplete=autocomplete
-                prop:value=move || form.details.with(get)
+                prop:value=move || form.details.with(|d| value.get(d))
                 aria-invalid=move || form.error(name).is_some().to_string()
                 aria-describedby=described
-                on:input=move |ev| form.edit(name, |d| set(d, event_target_value(&ev)))
+                on:input=move |ev| form.edit(name, |d| value.set(d, event_target_value(&ev)))
                 on:blur=move |_| form.touch(name)
             />
             {(!hint.is_empty()).then(|| view! { <p class="hint" id=format!("{id}-hint")>{hint}</p> })}
@@ -278,9 +314,10 @@ fn TextArea(
     name: &'static str,
     label: &'static str,
     #[prop(optional)] hint: &'static str,
-    get: fn(&UserDetails) -> String,
-    set: fn(&mut UserDetails, String),
+    #[prop(optional)] get: Option<fn(&UserDetails) -> String>,
+    #[prop(optional)] set: Option<fn(&mut UserDetails, String)>,
 ) -> impl IntoView {
+    let value = TextValue { name, get, set };
     let id = input_id(name);
     let described = format!("{id}-error {id}-hint");
     view! {
@@ -290,10 +327,10 @@ fn TextArea(
                 id=id.clone()
                 name=name
                 rows="3"
-                prop:value=move || form.details.with(get)
+                prop:value=move || form.details.with(|d| value.get(d))
                 aria-invalid=move || form.error(name).is_some().to_string()
                 aria-describedby=described
-                on:input=move |ev| form.edit(name, |d| set(d, event_target_value(&ev)))
+                on:input=move |ev| form.edit(name, |d| value.set(d, event_target_value(&ev)))
                 on:blur=move |_| form.touch(name)
             ></textarea>
             {(!hint.is_empty()).then(|| view! { <p class="hint" id=format!("{id}-hint")>{hint}</p> })}

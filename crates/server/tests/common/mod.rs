@@ -8,7 +8,7 @@ pub mod server_functions;
 
 use leptos::config::LeptosOptions;
 use roster_app::ssr::AppState;
-use roster_domain::{Login, Password, RoleId, Timestamp};
+use roster_domain::{Login, Password, RoleId, Timestamp, UserFields};
 use roster_service::{Clock, NewAccount, PasswordHasher, Roster, Settings};
 use roster_store::Profile;
 use roster_store::testing::TestDb;
@@ -66,7 +66,10 @@ impl TestApp {
         ] {
             let account = NewAccount {
                 login: Login::parse(login).unwrap(),
-                profile: Profile { first_name: first.into(), last_name: last.into(), ..Profile::default() },
+                profile: Profile {
+                    fields: UserFields { first_name: first.into(), last_name: last.into(), ..UserFields::default() },
+                    ..Profile::default()
+                },
                 password: Some(Password::parse(password).unwrap()),
                 roles: vec![role],
             };
@@ -140,7 +143,10 @@ impl TestApp {
         let hash = PasswordHasher::owasp().hash(&Password::parse(password).unwrap()).await.unwrap();
         let user = roster_store::NewUser {
             login: Login::parse(login).unwrap(),
-            profile: Profile { first_name: login.into(), ..Profile::default() },
+            profile: Profile {
+                fields: UserFields { first_name: login.into(), ..UserFields::default() },
+                ..Profile::default()
+            },
             password_hash: Some(hash),
             roles: vec![role],
         };
