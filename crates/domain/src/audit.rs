@@ -14,6 +14,9 @@ pub enum AuditAction {
     UserUnlocked,
     /// A wrong code at the sign-in code step.
     SignInCodeFailed,
+    /// A wrong current password from a signed-in user (changing their
+    /// password, removing a second factor): it counts toward lockout.
+    PasswordCheckFailed,
     PasswordChanged,
     TwoFactorEnabled,
     RecoveryCodesGenerated,
@@ -33,7 +36,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
@@ -43,6 +46,7 @@ impl AuditAction {
         AuditAction::AccountLocked,
         AuditAction::UserUnlocked,
         AuditAction::SignInCodeFailed,
+        AuditAction::PasswordCheckFailed,
         AuditAction::PasswordChanged,
         AuditAction::TwoFactorEnabled,
         AuditAction::RecoveryCodesGenerated,
@@ -70,6 +74,7 @@ impl AuditAction {
             AuditAction::AccountLocked => "user.lock",
             AuditAction::UserUnlocked => "user.unlock",
             AuditAction::SignInCodeFailed => "session.code_failed",
+            AuditAction::PasswordCheckFailed => "user.password_check_failed",
             AuditAction::PasswordChanged => "user.password_change",
             AuditAction::TwoFactorEnabled => "two_factor.enable",
             AuditAction::RecoveryCodesGenerated => "two_factor.recovery_codes",
@@ -99,6 +104,7 @@ impl AuditAction {
             AuditAction::AccountLocked => "Account locked",
             AuditAction::UserUnlocked => "User unlocked",
             AuditAction::SignInCodeFailed => "Wrong sign-in code",
+            AuditAction::PasswordCheckFailed => "Wrong current password",
             AuditAction::PasswordChanged => "Password changed",
             AuditAction::TwoFactorEnabled => "Two-factor enabled",
             AuditAction::RecoveryCodesGenerated => "Recovery codes generated",

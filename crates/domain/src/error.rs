@@ -47,6 +47,9 @@ pub enum AppError {
     /// The caller's address made too many sign-in or code attempts.
     #[error("Too many attempts. Please wait {retry_after_seconds} seconds, then try again.")]
     TooManyAttempts { retry_after_seconds: u64 },
+    /// Password checks are queued to their limit: this one was not started.
+    #[error("Roster is busy checking passwords. Please try again in a moment.")]
+    Busy { retry_after_seconds: u64 },
     #[error("Not found.")]
     NotFound,
     #[error("Something went wrong on the server. Please try again.")]
@@ -66,6 +69,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated | AppError::InvalidCredentials | AppError::InvalidCode => 401,
             AppError::TooManyAttempts { .. } => 429,
+            AppError::Busy { .. } => 503,
             AppError::Forbidden => 403,
             AppError::Validation(_) | AppError::Malformed(_) | AppError::Transport(_) => 400,
             AppError::NotFound => 404,

@@ -43,7 +43,7 @@ pub use two_factor::{
     recovery_code_from_bytes, AuthenticatorSetup, SecondFactorCode, SignInStep, TwoFactorKind, TwoFactorMethod,
     RECOVERY_CODE_CHARS, RECOVERY_CODE_COUNT,
 };
-pub use user::{full_name, CurrentUser, UserRow};
+pub use user::{full_name, CurrentUser, UserRow, LOCKED_UNTIL_UNLOCKED};
 pub use user_deletion::{DeletionPreview, DELETE_CONFIRMATION, DELETION_PREVIEW_TICKETS};
 pub use user_details::{limits, EditableUser, PasswordInput, UserDetails, ValidUserDetails};
 pub use user_fields::{FieldKind, FieldRule, Section, UserFields};

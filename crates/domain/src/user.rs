@@ -1,6 +1,10 @@
 use crate::{Permission, Role, RoleId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
+/// When a lock that waits for an admin's Unlock ends: never, in effect
+/// (9999-12-31 23:59:59 UTC), so that "locked" is "locked until later than now".
+pub const LOCKED_UNTIL_UNLOCKED: Timestamp = Timestamp(253_402_300_799);
+
 /// One row of the Users panel.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRow {
@@ -15,11 +19,11 @@ pub struct UserRow {
     /// called, whom no other admin may view Roster as.
     pub administers: bool,
     pub active: bool,
-    /// Too many failed sign-ins in a row: the account cannot sign in until
-    /// an admin unlocks it.
-    pub locked: bool,
-    /// Failed sign-ins since the last success, and when the last one was.
-    pub failed_sign_ins: i64,
+    /// While too many failed sign-ins in a row keep the account from
+    /// signing in: until when ([`LOCKED_UNTIL_UNLOCKED`]: until an admin
+    /// unlocks it). `None` when it may sign in.
+    pub locked_until: Option<Timestamp>,
+    /// When the last failed sign-in was.
     pub last_failed_sign_in_at: Option<Timestamp>,
     pub two_factor: bool,
     pub last_login_at: Option<Timestamp>,
@@ -38,13 +42,20 @@ impl UserRow {
         full_name(&self.first_name, &self.last_name)
     }
 
-    /// The lock icon's tooltip: "Locked after 10 failed sign-ins; the last
-    /// at 2026-11-28 14:05 UTC".
-    pub fn lock_description(&self) -> String {
-        match self.last_failed_sign_in_at {
-            Some(at) => format!("Locked after {} failed sign-ins; the last at {at}", self.failed_sign_ins),
-            None => format!("Locked after {} failed sign-ins", self.failed_sign_ins),
-        }
+    pub fn locked(&self) -> bool {
+        self.locked_until.is_some()
+    }
+
+    /// The lock icon's tooltip: "Locked after repeated failed sign-ins (the
+    /// last at 2026-11-28 14:05 UTC) until 2026-11-28 14:20 UTC".
+    pub fn lock_description(&self) -> Option<String> {
+        let until = self.locked_until?;
+        let last = self.last_failed_sign_in_at.map(|at| format!(" (the last at {at})")).unwrap_or_default();
+        Some(if until == LOCKED_UNTIL_UNLOCKED {
+            format!("Locked after repeated failed sign-ins{last} until an admin unlocks it")
+        } else {
+            format!("Locked after repeated failed sign-ins{last} until {until}")
+        })
     }
 }
 

@@ -2,6 +2,7 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
+use http::header::RETRY_AFTER;
 use http::StatusCode;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use roster_domain::AppError;
@@ -26,6 +27,9 @@ pub async fn status_from_error_body(request: Request, next: Next) -> Response {
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let AppError::Busy { retry_after_seconds } | AppError::TooManyAttempts { retry_after_seconds } = error {
+            parts.headers.insert(RETRY_AFTER, retry_after_seconds.into());
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -38,9 +38,17 @@ enum Command {
         first_name: String,
         #[arg(long, default_value = "Admin")]
         last_name: String,
-        /// Do nothing if an active admin exists already (for first-run scripts).
+        /// Do nothing if an admin who can sign in exists already (for
+        /// first-run scripts; inactive admins and admins locked out by
+        /// failed sign-ins do not count).
         #[arg(long)]
         if_none: bool,
+    },
+    /// Lift the lock failed sign-ins put on an account, at once: the way
+    /// back in when every admin is locked out. Audited.
+    Unlock {
+        #[arg(long)]
+        login: String,
     },
     /// Add deterministic demo users across all roles (password: roster-demo-pass).
     SeedDemo {
@@ -79,10 +87,19 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::CreateAdmin { login, email, first_name, last_name, if_none } => {
             let (_, roster) = open(&cli.config).await?;
             if if_none && roster.has_admin().await.map_err(|e| e.to_string())? {
-                println!("An admin exists already; nothing to do.");
+                println!("An admin who can sign in exists already; nothing to do.");
                 return Ok(());
             }
             create_admin(&roster, &login, email.as_deref(), first_name, last_name).await
+        }
+        Command::Unlock { login } => {
+            let (_, roster) = open(&cli.config).await?;
+            if roster.unlock_from_command_line(&login).await.map_err(|e| e.to_string())? {
+                println!("Unlocked {login}: they can sign in again now.");
+            } else {
+                println!("{login} was not locked; nothing changed.");
+            }
+            Ok(())
         }
         Command::SeedDemo { count } => {
             let (_, roster) = open(&cli.config).await?;

@@ -76,7 +76,8 @@ pub fn router(state: AppState) -> Router {
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
-    let throttle = SignInThrottle::new(state.roster.settings.sign_in_attempts_per_minute);
+    let settings = &state.roster.settings;
+    let throttle = SignInThrottle::new(settings.sign_in_attempts_per_minute, settings.lockout_threshold);
     let trusted_proxies: std::sync::Arc<[std::net::IpAddr]> = state.roster.settings.trusted_proxies.clone().into();
     let (files_path, files) = built_files(&state.leptos_options);
     Router::new()

@@ -1,9 +1,11 @@
-//! Per-address throttling of the sign-in and code steps: a burst of
-//! attempts, then one every 60/N seconds; beyond that 429 with
+//! Per-address throttling of everything that checks a password or code:
+//! a burst of attempts, then one every 60/N seconds; beyond that 429 with
 //! `Retry-After`. Lockout protects each account; this slows one address
-//! trying many accounts. The counts live in this process (several
-//! instances each allow the rate). Behind a balancer listed in
-//! `trusted-proxies` the address is the visitor's (see `client_address`).
+//! trying many accounts, and its burst stays below the lockout threshold,
+//! so that one address alone cannot lock an account in one go. The counts
+//! live in this process (several instances each allow the rate). Behind a
+//! balancer listed in `trusted-proxies` the address is the visitor's (see
+//! `client_address`).
 
 use crate::client_address::ClientAddress;
 use axum::extract::{Request, State};
@@ -18,8 +20,10 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-/// The server functions an attacker would hammer.
-const THROTTLED_PATHS: [&str; 2] = ["/api/sign_in", "/api/verify_sign_in_code"];
+/// The server functions that check a password or code: what an attacker
+/// (or a thief of a session cookie) would hammer.
+const THROTTLED_PATHS: [&str; 4] =
+    ["/api/sign_in", "/api/verify_sign_in_code", "/api/change_password", "/api/remove_my_two_factor"];
 /// Forget idle addresses once this many are tracked.
 const TRACKED_ADDRESSES: usize = 10_000;
 
@@ -27,9 +31,13 @@ const TRACKED_ADDRESSES: usize = 10_000;
 pub struct SignInThrottle(Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>);
 
 impl SignInThrottle {
-    /// `per_minute` attempts per address; 0 turns throttling off.
-    pub fn new(per_minute: u32) -> Self {
-        SignInThrottle(NonZeroU32::new(per_minute).map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))))
+    /// `per_minute` attempts per address, at most `lockout_threshold - 1`
+    /// of them at once; 0 turns throttling off.
+    pub fn new(per_minute: u32, lockout_threshold: u32) -> Self {
+        SignInThrottle(NonZeroU32::new(per_minute).map(|n| {
+            let burst = NonZeroU32::new(n.get().min(lockout_threshold.saturating_sub(1))).unwrap_or(NonZeroU32::MIN);
+            Arc::new(RateLimiter::keyed(Quota::per_minute(n).allow_burst(burst)))
+        }))
     }
 }
 

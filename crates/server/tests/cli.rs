@@ -34,7 +34,7 @@ fn create_admin_generates_a_password_once_and_if_none_skips_afterwards() {
 
     let again = roster_server(&db, &["create-admin", "--if-none"], None);
     assert!(again.status.success());
-    assert!(stdout(&again).contains("An admin exists already"), "{}", stdout(&again));
+    assert!(stdout(&again).contains("An admin who can sign in exists already"), "{}", stdout(&again));
 }
 
 #[test]
@@ -73,6 +73,46 @@ async fn the_server_will_not_start_on_a_database_it_cannot_migrate() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Roster will not start on a database it could not migrate"), "{stderr}");
+}
+
+/// Locks `login` the way an attacker would: wrong passwords at the sign-in
+/// step, through Roster itself, on the same database file.
+async fn lock_by_guessing(db_path: &std::path::Path, login: &str) {
+    use roster_service::{Clock, PasswordHasher, Roster, Settings};
+    let db = roster_store::Db::connect(&format!("sqlite://{}", db_path.display())).await.unwrap();
+    let roster = Roster::new(db.clone(), Settings::default(), PasswordHasher::owasp(), Clock::System);
+    for _ in 0..Settings::default().lockout_threshold {
+        assert!(roster.sign_in(login, "a wrong guess", None, Some("203.0.113.9")).await.is_err());
+    }
+    assert!(roster.sign_in(login, "a good admin password", None, None).await.is_err(), "locked");
+    db.close().await;
+}
+
+#[tokio::test]
+async fn when_the_only_admin_is_locked_out_create_admin_makes_another_and_unlock_lets_them_in() {
+    let dir = tempfile_dir();
+    let db = dir.path().join("roster.db");
+    assert!(roster_server(&db, &["create-admin"], Some("a good admin password")).status.success());
+    lock_by_guessing(&db, "admin").await;
+
+    let created = roster_server(&db, &["create-admin", "--if-none", "--login", "rescue"], Some("a rescue password 1"));
+    assert!(created.status.success(), "{created:?}");
+    assert!(stdout(&created).contains("login:    rescue"), "no admin can sign in, so one is made: {}", stdout(&created));
+
+    let unlocked = roster_server(&db, &["unlock", "--login", "ADMIN"], None);
+    assert!(unlocked.status.success(), "{unlocked:?}");
+    assert!(stdout(&unlocked).contains("Unlocked ADMIN"), "{}", stdout(&unlocked));
+    let again = roster_server(&db, &["unlock", "--login", "admin"], None);
+    assert!(stdout(&again).contains("admin was not locked"), "{}", stdout(&again));
+    let nobody = roster_server(&db, &["unlock", "--login", "nobody"], None);
+    assert!(!nobody.status.success());
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("No user has the login nobody."));
+
+    let db = roster_store::Db::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    let audit = db.recent_audit(100).await.unwrap();
+    let by_command = audit.iter().filter(|e| e.action == roster_domain::AuditAction::UserUnlocked).count();
+    assert_eq!(by_command, 2, "each unlock from the command line is audited");
+    assert!(audit.iter().any(|e| e.action == roster_domain::AuditAction::UserUnlocked && e.detail.contains("by=command_line")));
 }
 
 fn tempfile_dir() -> tempfile::TempDir {

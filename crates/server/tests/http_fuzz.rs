@@ -309,7 +309,7 @@ fn valid_arguments(function: &str, ticket: i64) -> Option<Value> {
 
 /// No throttling and no lockout: thousands of wrong passwords are the point.
 fn fuzz_settings() -> Settings {
-    Settings { sign_in_attempts_per_minute: 0, lockout_threshold: u32::MAX, ..Settings::default() }
+    Settings { sign_in_attempts_per_minute: 0, lockout_threshold: u32::MAX, password_checks_queued: u32::MAX, ..Settings::default() }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -210,7 +210,7 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
         let mut statuses = [a.status().as_u16(), b.status().as_u16()];
         statuses.sort();
         assert_eq!(statuses[0], 200, "{}: one demotion lands", app.db_name);
-        assert_eq!(app.db().count_active_admins(10).await.unwrap(), 1, "{}", app.db_name);
+        assert_eq!(app.db().count_active_admins(10, app.clock.now()).await.unwrap(), 1, "{}", app.db_name);
         // The other is refused: either its admin was already demoted when it
         // arrived (403), or it ran alongside and would have left no admin.
         let refused = if a.status() == 200 { b } else { a };

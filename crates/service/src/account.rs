@@ -1,19 +1,33 @@
 //! What signed-in users do to their own account.
 
+use crate::lockout::locked_message;
 use crate::{store_error, Roster, SignedIn};
 use roster_domain::{AppError, AuditAction, FieldError, Password, UserId};
 
 impl Roster {
-    /// Checks the user's current password, answering with an error on
-    /// `field` when it is wrong.
-    pub(crate) async fn confirm_password(&self, user: UserId, password: &str, field: &str) -> Result<(), AppError> {
+    /// Checks a signed-in user's current password, answering with an error
+    /// on `field` when it is wrong. A wrong one counts toward lockout like
+    /// a wrong sign-in (a stolen session cookie is no way to guess the
+    /// password faster), and while the account is locked none is checked.
+    pub(crate) async fn confirm_password(
+        &self,
+        user: UserId,
+        password: &str,
+        field: &str,
+        ip: Option<&str>,
+    ) -> Result<(), AppError> {
+        if let Some(until) = self.locked_until(user).await? {
+            return Err(AppError::Refused(locked_message(until)));
+        }
         let stored = self.db.password_hash(user).await.map_err(store_error)?;
         let ok = password.len() <= Password::MAX_BYTES && self.hasher().verify(password, stored.as_deref()).await?;
         if ok {
-            Ok(())
-        } else {
-            Err(FieldError::new(field, "That is not your current password.").into())
+            return Ok(());
         }
+        if self.count_failure(user, AuditAction::PasswordCheckFailed, Some(user), ip).await? {
+            return Err(AppError::Refused(locked_message(self.locked_until(user).await?.unwrap_or(self.now()))));
+        }
+        Err(FieldError::new(field, "That is not your current password.").into())
     }
 
     /// Changes your own password; your other sessions end, this one stays.
@@ -26,7 +40,7 @@ impl Roster {
     ) -> Result<(), AppError> {
         let me = session.ok_or(AppError::Unauthenticated)?;
         let new = Password::parse(new).map_err(|e| FieldError::new("new_password", e.message));
-        let checked = self.confirm_password(me.user.id, current, "current_password").await;
+        let checked = self.confirm_password(me.user.id, current, "current_password", ip).await;
         let new = match (checked, new) {
             (Ok(()), Ok(new)) => new,
             (Err(AppError::Validation(mut errors)), new) => {

@@ -29,7 +29,7 @@ impl Roster {
         if admin.user.id == user {
             return Err(refused("You cannot view Roster from your own perspective."));
         }
-        let Some(mut target) = self.db.current_user(user, self.lockout_threshold()).await.map_err(store_error)? else {
+        let Some(mut target) = self.db.current_user(user, Some(self.now())).await.map_err(store_error)? else {
             return Err(refused("Only active, unlocked users can be viewed from their perspective."));
         };
         if target.can(Permission::AdminUser) {
@@ -54,7 +54,7 @@ impl Roster {
         let Some(admin) = session.impersonator else {
             return Err(refused("You are not viewing Roster as another user."));
         };
-        let Some(me) = self.db.current_user(admin, self.lockout_threshold()).await.map_err(store_error)? else {
+        let Some(me) = self.db.current_user(admin, None).await.map_err(store_error)? else {
             return Err(AppError::Unauthenticated);
         };
         let token = SessionToken::generate();
@@ -71,7 +71,7 @@ impl Roster {
         if self.db.impersonation_by(admin).await.map_err(store_error)? != Some(user) {
             return Ok(None);
         }
-        let admin = self.db.current_user(admin, self.lockout_threshold()).await.map_err(store_error)?;
+        let admin = self.db.current_user(admin, None).await.map_err(store_error)?;
         Ok(admin.filter(|a| a.can(Permission::AdminUser)).map(|a| label(&a)))
     }
 
@@ -99,7 +99,7 @@ impl Roster {
     pub(crate) async fn resume_impersonation(&self, admin: UserId) -> Result<Option<(SessionToken, CurrentUser)>, AppError> {
         let Some(user) = self.db.impersonation_by(admin).await.map_err(store_error)? else { return Ok(None) };
         let Some(label) = self.impersonator_label(admin, user).await? else { return Ok(None) };
-        let target = self.db.current_user(user, self.lockout_threshold()).await.map_err(store_error)?;
+        let target = self.db.current_user(user, Some(self.now())).await.map_err(store_error)?;
         let Some(mut target) = target.filter(|t| !t.can(Permission::AdminUser)) else {
             self.end_impersonations_by(admin, "user_no_longer_eligible").await?;
             return Ok(None);

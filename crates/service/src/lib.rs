@@ -6,6 +6,7 @@ mod audit_log;
 mod clock;
 mod errors;
 mod impersonation;
+mod lockout;
 mod passwords;
 mod roles;
 mod seed;
@@ -16,7 +17,6 @@ mod user_deletion;
 mod user_edit;
 mod tickets;
 mod two_factor;
-mod unlock;
 mod users;
 
 pub use clock::Clock;
@@ -43,7 +43,9 @@ pub struct Roster {
 }
 
 impl Roster {
+    /// The hasher's queue is limited as the settings say.
     pub fn new(db: Db, settings: Settings, hasher: PasswordHasher, clock: Clock) -> Self {
+        let hasher = hasher.with_queue_limit(settings.password_checks_queued as usize);
         Roster { db, settings: Arc::new(settings), hasher, clock }
     }
 
@@ -53,11 +55,6 @@ impl Roster {
 
     pub fn hasher(&self) -> &PasswordHasher {
         &self.hasher
-    }
-
-    /// Failed sign-ins in a row that lock an account.
-    pub fn lockout_threshold(&self) -> i64 {
-        i64::from(self.settings.lockout_threshold)
     }
 
     /// Audits a refused cross-site request (the path, never its content).

@@ -3,6 +3,7 @@ use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use roster_domain::{AppError, Password};
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -10,7 +11,10 @@ use std::sync::{Arc, Mutex};
 /// thread per core, each reusing its 19 MiB of Argon2 memory instead of
 /// allocating and zeroing it per hash, and each at a lower scheduling
 /// priority (nice 10), so that a burst of sign-ins queues behind the pool
-/// and takes only the CPU that searches and page loads leave free.
+/// and takes only the CPU that searches and page loads leave free. The
+/// queue is bounded: past its limit a hash is refused at once (`Busy`)
+/// rather than kept waiting, and a hash whose caller has gone (the request
+/// timed out or was dropped) is skipped rather than run late.
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
@@ -23,7 +27,16 @@ pub struct PasswordHasher {
 type Job = Box<dyn FnOnce() + Send>;
 
 #[derive(Clone)]
-struct HashPool(mpsc::Sender<Job>);
+struct HashPool {
+    sender: mpsc::Sender<Job>,
+    /// Jobs sent and not yet picked up by a thread.
+    waiting: Arc<AtomicUsize>,
+    /// How many may wait; more are refused.
+    queue_limit: usize,
+}
+
+/// What a refused hash tells the caller: try again in a second.
+const BUSY_RETRY_AFTER_SECONDS: u64 = 1;
 
 impl HashPool {
     fn start(threads: usize) -> HashPool {
@@ -49,15 +62,28 @@ impl HashPool {
                 tracing::error!(error = %e, "could not start a password hashing thread");
             }
         }
-        HashPool(sender)
+        HashPool { sender, waiting: Arc::new(AtomicUsize::new(0)), queue_limit: usize::MAX }
     }
 
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue_limit {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            tracing::warn!(limit = self.queue_limit, "password hashing queue full; a request is answered 503");
+            return Err(AppError::Busy { retry_after_seconds: BUSY_RETRY_AFTER_SECONDS });
+        }
         let (done, result) = tokio::sync::oneshot::channel();
+        let waiting = self.waiting.clone();
         let job: Job = Box::new(move || {
-            let _ = done.send(work());
+            waiting.fetch_sub(1, Ordering::SeqCst);
+            // Nobody waits for the answer any more: spare the CPU.
+            if !done.is_closed() {
+                let _ = done.send(work());
+            }
         });
-        self.0.send(job).map_err(|_| AppError::Internal)?;
+        if self.sender.send(job).is_err() {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(AppError::Internal);
+        }
         result.await.map_err(|_| {
             tracing::error!("password hashing thread stopped");
             AppError::Internal
@@ -90,6 +116,12 @@ impl PasswordHasher {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let dummy_hash = hash_now(&params, "a password nobody has").into();
         PasswordHasher { params, pool: HashPool::start(cores), dummy_hash }
+    }
+
+    /// At most `limit` hashes wait for a thread; more are refused with `Busy`.
+    pub fn with_queue_limit(mut self, limit: usize) -> Self {
+        self.pool.queue_limit = limit;
+        self
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
@@ -224,6 +256,51 @@ mod tests {
         assert!(owasp.is_outdated(&weak_hash));
         assert!(!owasp.is_outdated(&hash_now(&owasp.params, "a password")));
         assert!(!weak.is_outdated(&hash_now(&owasp.params, "a password")));
+    }
+
+    /// One thread, held busy: what waits past the limit is refused, and what
+    /// its caller gave up on is never run.
+    #[tokio::test]
+    async fn the_queue_is_bounded_and_abandoned_hashes_are_skipped() {
+        let pool = HashPool { queue_limit: 2, ..HashPool::start(1) };
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let (started, running) = tokio::sync::oneshot::channel::<()>();
+        let busy = tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                pool.run(move || {
+                    let _ = started.send(());
+                    hold.recv().ok()
+                })
+                .await
+            }
+        });
+        running.await.unwrap();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let job = |ran: Arc<AtomicUsize>| move || ran.fetch_add(1, Ordering::SeqCst);
+        let abandoned = tokio::spawn({
+            let (pool, ran) = (pool.clone(), ran.clone());
+            async move { pool.run(job(ran)).await }
+        });
+        while pool.waiting.load(Ordering::SeqCst) < 1 {
+            tokio::task::yield_now().await;
+        }
+        let kept = tokio::spawn({
+            let (pool, ran) = (pool.clone(), ran.clone());
+            async move { pool.run(job(ran)).await }
+        });
+        while pool.waiting.load(Ordering::SeqCst) < 2 {
+            tokio::task::yield_now().await;
+        }
+        let refused = pool.run(job(ran.clone())).await;
+        assert_eq!(refused.unwrap_err(), AppError::Busy { retry_after_seconds: 1 });
+        abandoned.abort();
+        let _ = abandoned.await;
+        release.send(()).unwrap();
+        busy.await.unwrap().unwrap();
+        assert_eq!(kept.await.unwrap().unwrap(), 0, "the kept job ran first, with nothing before it");
+        assert_eq!(ran.load(Ordering::SeqCst), 1, "the abandoned job never ran");
+        assert_eq!(pool.waiting.load(Ordering::SeqCst), 0);
     }
 
     #[tokio::test]

@@ -74,7 +74,9 @@ pub struct SignedIn {
 
 impl Roster {
     /// The session a cookie names, if it is still valid. Expired sessions and
-    /// sessions of users who are gone, inactive or locked are deleted on sight.
+    /// sessions of users who are gone or inactive are deleted on sight. (A
+    /// lock from failed sign-ins keeps new sign-ins out, not open sessions:
+    /// else anyone could sign an admin out by guessing.)
     pub async fn resolve_session(&self, token: &SessionToken) -> Result<Option<Session>, AppError> {
         let hash = token.hash();
         let Some(record) = self.db.session(&hash).await.map_err(store_error)? else { return Ok(None) };
@@ -91,7 +93,7 @@ impl Roster {
         let user = if idle || too_old {
             None
         } else {
-            self.db.current_user(record.user_id, self.lockout_threshold()).await.map_err(store_error)?
+            self.db.current_user(record.user_id, None).await.map_err(store_error)?
         };
         let Some(user) = user else {
             self.db.delete_session(&hash).await.map_err(store_error)?;

@@ -42,6 +42,17 @@ macro_rules! setting_value_from_str {
 }
 setting_value_from_str!(u32, i64, bool);
 
+/// Comma-separated in the environment, an array in TOML.
+impl SettingValue for Vec<u32> {
+    fn from_env(text: &str) -> Option<Self> {
+        text.split(',').map(str::trim).filter(|n| !n.is_empty()).map(|n| n.parse().ok()).collect()
+    }
+    fn to_toml(&self) -> String {
+        let items: Vec<String> = self.iter().map(u32::to_string).collect();
+        format!("[{}]", items.join(", "))
+    }
+}
+
 impl SettingValue for SocketAddr {
     fn from_env(text: &str) -> Option<Self> {
         text.trim().parse().ok()
@@ -125,13 +136,19 @@ settings_table! {
         database_url: String = "sqlite://data/roster.db".into(), env "DATABASE_URL";
         /// failed sign-ins in a row that lock an account
         lockout_threshold: u32 = 10, env "ROSTER_LOCKOUT_THRESHOLD";
+        /// seconds each lock in a row lasts, the last repeating ([]: until an admin unlocks)
+        lockout_wait_seconds: Vec<u32> = vec![60, 300, 900, 3600], env "ROSTER_LOCKOUT_WAIT_SECONDS";
+        /// after this many locks in a row the next lasts until an admin unlocks (0: never)
+        lockout_permanent_after: u32 = 0, env "ROSTER_LOCKOUT_PERMANENT_AFTER";
+        /// password checks waiting for a hashing thread at most; more are answered 503 at once
+        password_checks_queued: u32 = 32, env "ROSTER_PASSWORD_CHECKS_QUEUED";
         /// a session unused this long ends
         session_idle_minutes: i64 = 120, env "ROSTER_SESSION_IDLE_MINUTES";
         /// a session ends this long after sign-in, however busy
         session_absolute_hours: i64 = 24, env "ROSTER_SESSION_ABSOLUTE_HOURS";
         /// true when served over HTTPS: the session cookie is then Secure
         secure_cookies: bool = false, env "ROSTER_SECURE_COOKIES";
-        /// per address, sign-in and code steps, in a burst then one every 60/N seconds (0: off)
+        /// per address, sign-in, code and password checks: a burst (below the lockout threshold), then one every 60/N seconds (0: off)
         sign_in_attempts_per_minute: u32 = 20, env "ROSTER_SIGN_IN_ATTEMPTS_PER_MINUTE";
         /// load balancers' addresses, comma-separated; from them X-Forwarded-For names the visitor
         trusted_proxies: Vec<IpAddr> = Vec::new(), env "ROSTER_TRUSTED_PROXIES";

@@ -14,7 +14,7 @@ impl Roster {
     /// The password step. Every failure — unknown user, wrong password, no
     /// password set, inactive or locked account — gives the same
     /// `InvalidCredentials` after the same Argon2 work. A wrong password
-    /// counts toward lockout. A session the browser already had is ended,
+    /// counts toward lockout (see `lockout`). A session the browser already had is ended,
     /// so the session id changes. Users with a second factor get a session
     /// that only allows the code step.
     #[tracing::instrument(skip_all)]
@@ -40,10 +40,11 @@ impl Roster {
         };
         let user = credentials.id;
         if !password_ok {
-            self.count_failure(user, AuditAction::SignInFailed, ip).await?;
+            self.count_failure(user, AuditAction::SignInFailed, None, ip).await?;
             return Err(AppError::InvalidCredentials);
         }
-        if !credentials.active || credentials.failed_logins >= self.lockout_threshold() {
+        let locked = credentials.locked_until.is_some_and(|until| until > self.now());
+        if !credentials.active || locked {
             self.audit(AuditAction::SignInFailed, None, Some(user), ip).await?;
             return Err(AppError::InvalidCredentials);
         }
@@ -71,7 +72,7 @@ impl Roster {
         ip: Option<&str>,
     ) -> Result<SignInOutcome, AppError> {
         let user = pending.user;
-        let locked = self.db.failed_sign_ins(user).await.map_err(store_error)?.is_none_or(|n| n >= self.lockout_threshold());
+        let locked = self.db.locked_until(user, self.now()).await.map_err(store_error)?.is_none_or(|l| l.is_some());
         if locked {
             self.db.delete_session(&pending.token.hash()).await.map_err(store_error)?;
             return Err(AppError::InvalidCode);
@@ -87,7 +88,7 @@ impl Roster {
             None => None,
         };
         let Some(method) = accepted else {
-            if self.count_failure(user, AuditAction::SignInCodeFailed, ip).await? {
+            if self.count_failure(user, AuditAction::SignInCodeFailed, None, ip).await? {
                 self.db.delete_session(&pending.token.hash()).await.map_err(store_error)?;
             }
             return Err(AppError::InvalidCode);
@@ -104,9 +105,8 @@ impl Roster {
         method: Option<TwoFactorKind>,
         ip: Option<&str>,
     ) -> Result<SignInOutcome, AppError> {
-        let threshold = self.lockout_threshold();
-        let unlocked = self.db.record_sign_in(user, self.now(), threshold).await.map_err(store_error)?;
-        let current = if unlocked { self.db.current_user(user, threshold).await.map_err(store_error)? } else { None };
+        let unlocked = self.db.record_sign_in(user, self.now()).await.map_err(store_error)?;
+        let current = if unlocked { self.db.current_user(user, None).await.map_err(store_error)? } else { None };
         let Some(current) = current else {
             self.audit(AuditAction::SignInFailed, None, Some(user), ip).await?;
             return Err(AppError::InvalidCredentials);
@@ -121,18 +121,6 @@ impl Roster {
         }
         let token = self.start_session(user, false).await?;
         Ok(SignInOutcome { token, step: SignInStep::SignedIn(current) })
-    }
-
-    /// Counts a failed attempt; returns whether this one locked the account
-    /// (then that is audited too).
-    pub(crate) async fn count_failure(&self, user: UserId, action: AuditAction, ip: Option<&str>) -> Result<bool, AppError> {
-        let count = self.db.record_failed_sign_in(user, self.now()).await.map_err(store_error)?;
-        self.audit(action, None, Some(user), ip).await?;
-        let locked_now = count == self.lockout_threshold();
-        if locked_now {
-            self.audit_with_detail(AuditAction::AccountLocked, None, Some(user), ip, format!("failures={count}")).await?;
-        }
-        Ok(locked_now)
     }
 
     /// Re-hashes a password stored with weaker parameters than today's.

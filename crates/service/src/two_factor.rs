@@ -154,7 +154,7 @@ impl Roster {
         ip: Option<&str>,
     ) -> Result<(), AppError> {
         let me = signed_in(session)?;
-        self.confirm_password(me.user.id, password, "password").await?;
+        self.confirm_password(me.user.id, password, "password", ip).await?;
         let removed = self.db.remove_two_factor(me.user.id, &[kind], false).await.map_err(store_error)?;
         if removed.is_empty() {
             return Err(AppError::NotFound);

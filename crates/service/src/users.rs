@@ -1,6 +1,6 @@
 use crate::{store_error, Roster, SignedIn};
 use roster_domain::{
-    AppError, AuditAction, Login, MatchCount, Password, Permission, RoleId, UserId, UserSearch, UsersPage, COUNT_CAP,
+    AppError, AuditAction, Login, MatchCount, Password, Permission, RoleId, UserId, UserRow, UserSearch, UsersPage, COUNT_CAP,
     PAGE_SIZE,
 };
 use roster_store::{NewUser, PreparedSearch, Profile, UserQuery};
@@ -34,9 +34,11 @@ impl Roster {
         };
         let mut rows: Vec<_> = found.into_iter().map(|(row, _)| row).collect();
         // The page marks the one active admin, if there is only one, so
-        // their row does not offer to delete or demote them.
-        if rows.iter().any(|r| r.active && r.has_role(RoleId::ADMIN)) && self.active_admins().await? == 1 {
-            for row in rows.iter_mut().filter(|r| r.active && r.has_role(RoleId::ADMIN)) {
+        // their row does not offer to delete or demote them. (An admin whom
+        // failed sign-ins lock out is not one: they cannot sign in.)
+        let active_admin = |r: &UserRow| r.active && !r.locked() && r.has_role(RoleId::ADMIN);
+        if rows.iter().any(active_admin) && self.active_admins().await? == 1 {
+            for row in rows.iter_mut().filter(|r| active_admin(r)) {
                 row.sole_active_admin = true;
             }
         }
@@ -56,7 +58,7 @@ impl Roster {
         search: &'a UserSearch,
         words: &'a [String],
     ) -> Result<PreparedSearch<'a>, AppError> {
-        let query = UserQuery { search, words, lockout_threshold: self.settings.lockout_threshold.into() };
+        let query = UserQuery { search, words, now: self.now() };
         self.db.prepare_search(query).await.map_err(store_error)
     }
 
@@ -85,7 +87,7 @@ impl Roster {
     /// How many active admins there are: 0, 1, or 2 for "two or more" (all
     /// any caller needs to know).
     pub(crate) async fn active_admins(&self) -> Result<i64, AppError> {
-        self.db.count_active_admins(2).await.map_err(store_error)
+        self.db.count_active_admins(2, self.now()).await.map_err(store_error)
     }
 }
 

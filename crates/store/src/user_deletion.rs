@@ -68,7 +68,8 @@ impl Db {
                 sqlx::query(step).bind(id.0).execute(&mut *tx).await?;
             }
             if was_active_admin {
-                let left: i64 = sqlx::query_scalar(COUNT_ACTIVE_ADMINS).bind(admin).fetch_one(&mut *tx).await?;
+                let left: i64 =
+                    sqlx::query_scalar(COUNT_ACTIVE_ADMINS).bind(audit.at.0).bind(admin).fetch_one(&mut *tx).await?;
                 if left == 0 {
                     return Err(StoreError::LastAdmin);
                 }

@@ -40,8 +40,17 @@ pub(crate) const SERIALIZE_ADMIN_CHANGES: &str = "UPDATE roles SET builtin = bui
 /// Whether a user is an active admin right now.
 pub(crate) const IS_ACTIVE_ADMIN: &str = "SELECT u.active AND EXISTS (SELECT 1 FROM user_roles ur \
      WHERE ur.user_id = u.id AND ur.role_id = $2) FROM users u WHERE u.id = $1";
-pub(crate) const COUNT_ACTIVE_ADMINS: &str =
-    "SELECT COUNT(*) FROM users u JOIN user_roles ur ON ur.user_id = u.id WHERE ur.role_id = $1 AND u.active";
+/// The active admins at `$1` (`$2`: the Admin role): active holders of the
+/// role whom failed sign-ins do not lock out, so who can sign in as one.
+macro_rules! active_admins {
+    () => {
+        "SELECT 1 FROM users u JOIN user_roles ur ON ur.user_id = u.id \
+         WHERE ur.role_id = $2 AND u.active AND (u.locked_until IS NULL OR u.locked_until <= $1)"
+    };
+}
+pub(crate) const ACTIVE_ADMINS: &str = active_admins!();
+/// How many there are, with the same parameters.
+pub(crate) const COUNT_ACTIVE_ADMINS: &str = concat!("SELECT COUNT(*) FROM (", active_admins!(), ") AS admins");
 
 impl Db {
     /// A user as the Edit User dialog shows them, or `None`.
@@ -149,7 +158,8 @@ impl Db {
             }
 
             if was_active_admin {
-                let left: i64 = sqlx::query_scalar(COUNT_ACTIVE_ADMINS).bind(admin).fetch_one(&mut *tx).await?;
+                let left: i64 =
+                    sqlx::query_scalar(COUNT_ACTIVE_ADMINS).bind(now.0).bind(admin).fetch_one(&mut *tx).await?;
                 if left == 0 {
                     return Err(StoreError::LastAdmin);
                 }

@@ -6,16 +6,16 @@
 use crate::role_tokens::role_token;
 use crate::users::{UserRowRecord, USER_ROW_COLUMNS};
 use crate::{Backend, Db, StoreError};
-use roster_domain::{PageCursor, RoleId, UserFacet, UserRow, UserSearch, UserSort};
+use roster_domain::{PageCursor, RoleId, Timestamp, UserFacet, UserRow, UserSearch, UserSort};
 use sqlx::FromRow;
 
 /// A search the store can run: the admin's view, its lower-cased words, and
-/// the lockout threshold that decides who counts as locked.
+/// the time now, which decides whose lock is in force.
 #[derive(Clone, Copy, Debug)]
 pub struct UserQuery<'a> {
     pub search: &'a UserSearch,
     pub words: &'a [String],
-    pub lockout_threshold: i64,
+    pub now: Timestamp,
 }
 
 /// Words of this many characters match through the trigram index directly.
@@ -50,9 +50,9 @@ struct Sql {
 }
 
 impl Sql {
-    fn new(threshold: i64) -> Sql {
-        // `$1` is always the lockout threshold (see USER_ROW_COLUMNS).
-        Sql { text: String::new(), binds: vec![Bind::Int(threshold)] }
+    fn new(now: Timestamp) -> Sql {
+        // `$1` is always the time now (see USER_ROW_COLUMNS).
+        Sql { text: String::new(), binds: vec![Bind::Int(now.0)] }
     }
 
     fn param(&mut self, value: Bind) -> String {
@@ -276,7 +276,7 @@ impl Db {
         }
         for facet in &query.search.facets {
             sql.push(match facet {
-                UserFacet::Locked => " AND u.failed_logins >= $1",
+                UserFacet::Locked => " AND u.locked_until > $1",
                 UserFacet::NoTwoFactor => " AND NOT u.two_factor_enabled",
                 UserFacet::Inactive => " AND NOT u.active",
                 UserFacet::NeverSignedIn => " AND u.last_login_at IS NULL",
@@ -342,7 +342,7 @@ impl Db {
     fn page_sql(&self, prepared: &PreparedSearch<'_>, limit: i64, walk_budget: Option<i64>) -> Result<Sql, StoreError> {
         let query = &prepared.query;
         let key = sort_key(query.search.sort);
-        let mut sql = Sql::new(query.lockout_threshold);
+        let mut sql = Sql::new(query.now);
         let id = prepared.id_column();
         let (op, direction) = if key.descending { ("<", "DESC") } else { (">", "ASC") };
         let mut after = String::new();
@@ -394,7 +394,7 @@ impl Db {
         prepared: &PreparedSearch<'_>,
         cap: Option<i64>,
     ) -> Result<i64, StoreError> {
-        let mut sql = Sql::new(prepared.query.lockout_threshold);
+        let mut sql = Sql::new(prepared.query.now);
         sql.push("SELECT COUNT(*) FROM (SELECT 1 AS one");
         self.search_filter(&mut sql, prepared, "users", false);
         if let Some(cap) = cap {

@@ -1,4 +1,5 @@
 use crate::role_tokens::role_tokens;
+use crate::user_edit::ACTIVE_ADMINS;
 use crate::{on_pool, Db, StoreError};
 use roster_domain::{
     CurrentUser, Email, Login, OrganizationId, Permission, Role, RoleId, Timestamp, UserFields, UserId, UserRow,
@@ -86,18 +87,17 @@ pub struct Credentials {
     pub id: UserId,
     pub password_hash: Option<String>,
     pub active: bool,
-    /// Failed sign-ins since the last success: at the threshold the
-    /// account is locked.
-    pub failed_logins: i64,
+    /// Until when failed sign-ins lock the account (it may be past).
+    pub locked_until: Option<Timestamp>,
     /// Whether a code must follow the password.
     pub two_factor: bool,
 }
 
 /// The columns of a `UserRow`, selected from `users u LEFT JOIN organizations o`
-/// with the lockout threshold bound to `$1`.
+/// with the time now bound to `$1` (a lock that has lifted is no lock).
 pub(crate) const USER_ROW_COLUMNS: &str = "u.id, u.login, u.first_name, u.last_name, u.email, o.name AS organization, \
-     u.active, u.failed_logins >= $1 AS locked, u.failed_logins, u.last_failed_login_at, u.two_factor_enabled, \
-     u.last_login_at, u.created_at";
+     u.active, CASE WHEN u.locked_until > $1 THEN u.locked_until END AS locked_until, u.last_failed_login_at, \
+     u.two_factor_enabled, u.last_login_at, u.created_at";
 
 #[derive(FromRow)]
 pub(crate) struct UserRowRecord {
@@ -108,8 +108,7 @@ pub(crate) struct UserRowRecord {
     email: Option<String>,
     organization: Option<String>,
     active: bool,
-    locked: bool,
-    failed_logins: i32,
+    locked_until: Option<i64>,
     last_failed_login_at: Option<i64>,
     two_factor_enabled: bool,
     last_login_at: Option<i64>,
@@ -208,31 +207,35 @@ impl Db {
         Ok(n)
     }
 
-    /// Active users holding the Admin role, counted no further than `up_to`:
-    /// whether there is none, one or several takes two index lookups, where
-    /// an exact count reads every admin's row.
-    pub async fn count_active_admins(&self, up_to: i64) -> Result<i64, StoreError> {
-        let sql = "SELECT COUNT(*) FROM (SELECT 1 FROM users u JOIN user_roles ur ON ur.user_id = u.id \
-                   WHERE ur.role_id = $1 AND u.active LIMIT $2) AS admins";
-        let n = on_pool!(self, pool => sqlx::query_scalar(sql).bind(RoleId::ADMIN.0).bind(up_to).fetch_one(pool).await?);
+    /// Active admins (see `ACTIVE_ADMINS`) at `now`, counted no
+    /// further than `up_to`: whether there is none, one or several takes two
+    /// index lookups, where an exact count reads every admin's row.
+    pub async fn count_active_admins(&self, up_to: i64, now: Timestamp) -> Result<i64, StoreError> {
+        let sql = format!("SELECT COUNT(*) FROM ({ACTIVE_ADMINS} LIMIT $3) AS admins");
+        let n = on_pool!(self, pool => sqlx::query_scalar(&sql)
+            .bind(now.0)
+            .bind(RoleId::ADMIN.0)
+            .bind(up_to)
+            .fetch_one(pool)
+            .await?);
         Ok(n)
     }
 
     /// Looks a user up by login or email, case-insensitively.
     pub async fn credentials(&self, login_or_email: &str) -> Result<Option<Credentials>, StoreError> {
         let key = login_or_email.trim().to_lowercase();
-        let columns = "id, password_hash, active, failed_logins, two_factor_enabled";
+        let columns = "id, password_hash, active, locked_until, two_factor_enabled";
         let sql = format!(
             "SELECT {columns} FROM users WHERE login_normalized = $1 \
              UNION ALL SELECT {columns} FROM users WHERE email_normalized = $1 LIMIT 1"
         );
-        let row: Option<(i64, Option<String>, bool, i32, bool)> =
+        let row: Option<(i64, Option<String>, bool, Option<i64>, bool)> =
             on_pool!(self, pool => sqlx::query_as(&sql).bind(&key).fetch_optional(pool).await?);
-        Ok(row.map(|(id, password_hash, active, failed, two_factor)| Credentials {
+        Ok(row.map(|(id, password_hash, active, locked_until, two_factor)| Credentials {
             id: UserId(id),
             password_hash,
             active,
-            failed_logins: i64::from(failed),
+            locked_until: locked_until.map(Timestamp),
             two_factor,
         }))
     }
@@ -257,13 +260,23 @@ impl Db {
         })
     }
 
-    /// The user a session belongs to, if they exist, are active and are not
-    /// locked (`lockout_threshold` failed sign-ins in a row).
-    pub async fn current_user(&self, id: UserId, lockout_threshold: i64) -> Result<Option<CurrentUser>, StoreError> {
+    /// The user a session belongs to, if they exist and are active; with
+    /// `unlocked_at`, only if failed sign-ins do not lock them then. (A lock
+    /// keeps new sign-ins out; the sessions already open go on.)
+    pub async fn current_user(&self, id: UserId, unlocked_at: Option<Timestamp>) -> Result<Option<CurrentUser>, StoreError> {
         // Every request runs this: only the columns the session needs, no joins.
-        let sql = "SELECT login, first_name, last_name FROM users WHERE id = $2 AND active AND failed_logins < $1";
+        let sql = match unlocked_at {
+            None => "SELECT login, first_name, last_name FROM users WHERE id = $1 AND active",
+            Some(_) => "SELECT login, first_name, last_name FROM users WHERE id = $1 AND active \
+                        AND (locked_until IS NULL OR locked_until <= $2)",
+        };
         let row: Option<(String, String, String)> = on_pool!(self, pool => {
-            sqlx::query_as(sql).bind(lockout_threshold).bind(id.0).fetch_optional(pool).await?
+            let query = sqlx::query_as(sql).bind(id.0);
+            let query = match unlocked_at {
+                Some(now) => query.bind(now.0),
+                None => query,
+            };
+            query.fetch_optional(pool).await?
         });
         let Some((login, first_name, last_name)) = row else { return Ok(None) };
         let (roles, permissions) = self.roles_and_permissions(id).await?;
@@ -309,8 +322,7 @@ impl Db {
                 email: r.email,
                 organization: r.organization,
                 active: r.active,
-                locked: r.locked,
-                failed_sign_ins: i64::from(r.failed_logins),
+                locked_until: r.locked_until.map(Timestamp),
                 last_failed_sign_in_at: r.last_failed_login_at.map(Timestamp),
                 two_factor: r.two_factor_enabled,
                 last_login_at: r.last_login_at.map(Timestamp),

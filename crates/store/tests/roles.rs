@@ -47,7 +47,7 @@ async fn a_created_role_grants_exactly_its_permissions_and_follows_edits() {
         assert!(!role.is_built_in(), "{}: created roles get new ids", t.name);
         let nora = user(&t.db, "nora", vec![role]).await;
         assert_eq!(t.db.permissions_of(nora).await.unwrap(), [Permission::TicketRead, Permission::TicketLogTime]);
-        let current = t.db.current_user(nora, 10).await.unwrap().unwrap();
+        let current = t.db.current_user(nora, None).await.unwrap().unwrap();
         assert!(current.can(Permission::TicketRead) && !current.can(Permission::TicketReply), "{}", t.name);
         assert_eq!(current.roles[0].name, "Read-only agent", "{}", t.name);
 
@@ -78,7 +78,7 @@ async fn a_users_page_marks_whoever_holds_a_role_granting_admin_user_whatever_it
         user(&t.db, "rita", vec![readers, RoleId::AGENT]).await;
         user(&t.db, "carl", vec![RoleId::CUSTOMER]).await;
         let view = UserSearch::default();
-        let query = t.db.prepare_search(UserQuery { search: &view, words: &[], lockout_threshold: 10 }).await.unwrap();
+        let query = t.db.prepare_search(UserQuery { search: &view, words: &[], now: NOW }).await.unwrap();
         let page = t.db.search_users(&query, 10, false).await.unwrap();
         let mut marked: Vec<(String, bool)> = page.into_iter().map(|(row, _)| (row.login, row.administers)).collect();
         marked.sort();

@@ -2,11 +2,11 @@
 //! available engine: each change is one atomic statement.
 
 use roster_domain::{Login, RoleId, Timestamp, TwoFactorKind, UserFields, UserId};
+use roster_store::FailureCount;
 use roster_store::testing::all;
 use roster_store::{Db, NewUser, Profile};
 
 const NOW: Timestamp = Timestamp(1_795_845_000);
-const THRESHOLD: i64 = 10;
 
 async fn user(db: &Db, login: &str) -> UserId {
     let user = NewUser {
@@ -26,20 +26,36 @@ async fn two_factor_flag(db: &Db, id: UserId) -> bool {
 }
 
 #[tokio::test]
-async fn concurrent_failures_are_all_counted_and_a_lock_beats_a_late_success() {
+async fn concurrent_failures_are_all_counted_lock_once_and_a_lock_beats_a_late_success() {
+    const THRESHOLD: i64 = 10;
+    let until = Timestamp(NOW.0 + 60);
     for t in all().await {
         let id = user(&t.db, "nina").await;
         let failures = (0..50).map(|_| t.db.record_failed_sign_in(id, NOW));
-        let mut counts: Vec<i64> = futures::future::join_all(failures).await.into_iter().map(Result::unwrap).collect();
+        let seen: Vec<FailureCount> =
+            futures::future::join_all(failures).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
+        let mut counts: Vec<i64> = seen.iter().map(|c| c.failures).collect();
         counts.sort();
         assert_eq!(counts, (1..=50).collect::<Vec<_>>(), "{}: every attempt saw its own count", t.name);
-        assert!(!t.db.record_sign_in(id, NOW, THRESHOLD).await.unwrap(), "{}: locked, so no success", t.name);
-        assert_eq!(t.db.failed_sign_ins(id).await.unwrap(), Some(50), "{}", t.name);
-        assert!(t.db.current_user(id, THRESHOLD).await.unwrap().is_none(), "{}: locked users have no session", t.name);
+        // Every attempt at or past the threshold tries to lock: one does.
+        let locks = seen.iter().filter(|c| c.failures >= THRESHOLD).map(|c| t.db.lock_account(id, *c, THRESHOLD, until));
+        let locked = futures::future::join_all(locks).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+        assert_eq!(locked, 1, "{}: one lock, however many raced", t.name);
+        assert_eq!(t.db.failed_sign_ins(id).await.unwrap(), Some(0), "{}: the count starts again", t.name);
+        assert_eq!(t.db.locked_until(id, NOW).await.unwrap(), Some(Some(until)), "{}", t.name);
+        assert_eq!(t.db.record_failed_sign_in(id, NOW).await.unwrap(), None, "{}: not counted while locked", t.name);
 
-        assert!(t.db.unlock_user(id, THRESHOLD).await.unwrap(), "{}", t.name);
-        assert!(!t.db.unlock_user(id, THRESHOLD).await.unwrap(), "{}: not locked any more", t.name);
-        assert!(t.db.record_sign_in(id, NOW, THRESHOLD).await.unwrap(), "{}", t.name);
+        assert!(!t.db.record_sign_in(id, NOW).await.unwrap(), "{}: locked, so no success", t.name);
+        assert!(t.db.current_user(id, Some(NOW)).await.unwrap().is_none(), "{}: not for a new sign-in", t.name);
+        assert!(t.db.current_user(id, None).await.unwrap().is_some(), "{}: open sessions go on", t.name);
+        assert!(t.db.current_user(id, Some(until)).await.unwrap().is_some(), "{}: the lock has lifted by then", t.name);
+        assert_eq!(t.db.locked_until(id, until).await.unwrap(), Some(None), "{}", t.name);
+
+        assert!(t.db.unlock_user(id, NOW).await.unwrap(), "{}", t.name);
+        assert!(!t.db.unlock_user(id, NOW).await.unwrap(), "{}: not locked any more", t.name);
+        assert!(t.db.record_sign_in(id, NOW).await.unwrap(), "{}", t.name);
+        let next = t.db.record_failed_sign_in(id, NOW).await.unwrap().unwrap();
+        assert_eq!((next.failures, next.lockouts), (1, 0), "{}: unlocking forgets the locks before", t.name);
     }
 }
 

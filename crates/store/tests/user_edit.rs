@@ -135,7 +135,7 @@ async fn an_edit_changes_roles_keeps_the_password_and_updates_the_search() {
 
         let search = UserSearch { text: "quintan".into(), roles: vec![RoleId::AGENT], ..Default::default() };
         let words = search.words().unwrap();
-        let query = UserQuery { search: &search, words: &words, lockout_threshold: 10 };
+        let query = UserQuery { search: &search, words: &words, now: NOW };
         let query = t.db.prepare_search(query).await.unwrap();
         let found = t.db.search_users(&query, 10, false).await.unwrap();
         assert_eq!(found.len(), 1, "{}: the index follows the edit", t.name);
@@ -167,16 +167,26 @@ async fn the_last_active_admin_stays_an_active_admin() {
             let result = t.db.update_user(ada, version, &update, NOW).await;
             assert!(matches!(result, Err(StoreError::LastAdmin)), "{}: {result:?}", t.name);
         }
-        assert_eq!(t.db.count_active_admins(10).await.unwrap(), 1, "{}", t.name);
+        assert_eq!(t.db.count_active_admins(10, NOW).await.unwrap(), 1, "{}", t.name);
         let result = t.db.delete_user(ada, audit(ada, ada)).await;
         assert!(matches!(result, Err(StoreError::LastAdmin)), "{}: {result:?}", t.name);
         assert!(t.db.editable_user(ada).await.unwrap().is_some(), "{}", t.name);
 
-        // With a second admin, either may step down.
-        t.db.insert_user(&user("bea", &[RoleId::ADMIN]), NOW).await.unwrap();
+        // A second admin whom failed sign-ins lock out is no admin to leave in charge…
+        let bea = t.db.insert_user(&user("bea", &[RoleId::ADMIN]), NOW).await.unwrap();
+        execute(&t.db, &format!("UPDATE users SET locked_until = {} WHERE id = {}", NOW.0 + 60, bea.0)).await;
+        assert_eq!(t.db.count_active_admins(10, NOW).await.unwrap(), 1, "{}", t.name);
         let (version, update) = update_of(&t.db, ada, |u| u.roles = vec![RoleId::AGENT]).await;
-        t.db.update_user(ada, version, &update, NOW).await.unwrap();
-        assert_eq!(t.db.count_active_admins(10).await.unwrap(), 1, "{}", t.name);
+        let result = t.db.update_user(ada, version, &update, NOW).await;
+        assert!(matches!(result, Err(StoreError::LastAdmin)), "{}: {result:?}", t.name);
+        let result = t.db.delete_user(ada, audit(ada, ada)).await;
+        assert!(matches!(result, Err(StoreError::LastAdmin)), "{}: {result:?}", t.name);
+
+        // …until the lock lifts: then either may step down.
+        let later = Timestamp(NOW.0 + 60);
+        assert_eq!(t.db.count_active_admins(10, later).await.unwrap(), 2, "{}", t.name);
+        t.db.update_user(ada, version, &update, later).await.unwrap();
+        assert_eq!(t.db.count_active_admins(10, later).await.unwrap(), 1, "{}", t.name);
     }
 }
 

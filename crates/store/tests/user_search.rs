@@ -9,7 +9,6 @@ use roster_store::testing::{all, execute, TestDb};
 use roster_store::{Db, NewUser, Profile, UserQuery};
 
 const NOW: Timestamp = Timestamp(1_795_845_000);
-const THRESHOLD: i64 = 5;
 
 /// Every match of `search`, following pages of `page_size` to the end, as
 /// the panel would, planning pages alternately for few and many matches;
@@ -19,7 +18,7 @@ async fn walk(db: &Db, search: &UserSearch, page_size: i64) -> Vec<UserRow> {
     let mut search = search.clone();
     let mut all = Vec::new();
     for round in 0.. {
-        let query = UserQuery { search: &search, words: &words, lockout_threshold: THRESHOLD };
+        let query = UserQuery { search: &search, words: &words, now: NOW };
         let query = db.prepare_search(query).await.unwrap();
         let page = db.search_users(&query, page_size, round % 2 == 1).await.unwrap();
         let full = page.len() as i64 == page_size;
@@ -29,7 +28,7 @@ async fn walk(db: &Db, search: &UserSearch, page_size: i64) -> Vec<UserRow> {
             break;
         }
     }
-    let query = UserQuery { search: &search, words: &words, lockout_threshold: THRESHOLD };
+    let query = UserQuery { search: &search, words: &words, now: NOW };
     let query = db.prepare_search(query).await.unwrap();
     assert_eq!(db.count_matching_users(&query, None).await.unwrap(), all.len() as i64, "count of {search:?}");
     all
@@ -125,8 +124,8 @@ async fn roles_and_facets_narrow_the_list() {
             created.push(t.db.insert_user(&user, NOW).await.unwrap().0);
         }
         let [admin, agent, customer, both] = created[..] else { unreachable!() };
-        execute(&t.db, &format!("UPDATE users SET failed_logins = {THRESHOLD} WHERE id = {agent}")).await;
-        execute(&t.db, &format!("UPDATE users SET failed_logins = {} WHERE id = {customer}", THRESHOLD - 1)).await;
+        execute(&t.db, &format!("UPDATE users SET locked_until = {} WHERE id = {agent}", NOW.0 + 60)).await;
+        execute(&t.db, &format!("UPDATE users SET locked_until = {} WHERE id = {customer}", NOW.0)).await;
         execute(&t.db, &format!("UPDATE users SET active = FALSE WHERE id = {customer}")).await;
         execute(&t.db, &format!("UPDATE users SET two_factor_enabled = TRUE WHERE id = {admin}")).await;
         execute(&t.db, &format!("UPDATE users SET last_login_at = 1 WHERE id IN ({admin}, {both})")).await;
@@ -145,8 +144,8 @@ async fn roles_and_facets_narrow_the_list() {
             assert_eq!(ids(&walk(&t.db, &view, 50).await), expected, "{}: {view:?}", t.name);
         }
         let rows = walk(&t.db, &UserSearch::default(), 50).await;
-        let locked: Vec<bool> = rows.iter().map(|r| r.locked).collect();
-        assert_eq!(locked, [false, false, true, false], "{}: only the agent reached the threshold", t.name);
+        let locked: Vec<bool> = rows.iter().map(|r| r.locked()).collect();
+        assert_eq!(locked, [false, false, true, false], "{}: the customer's lock has lifted by now", t.name);
         assert!(rows[3].two_factor && !rows[1].active, "{}", t.name);
 
         // Roles changed after creation are found under their new role only.
@@ -313,7 +312,7 @@ async fn users_created_during_a_walk_cause_no_gap_or_duplicate() {
             let mut page_view = view.clone();
             let mut seen: Vec<i64> = Vec::new();
             for round in 0.. {
-                let query = UserQuery { search: &page_view, words: &words, lockout_threshold: THRESHOLD };
+                let query = UserQuery { search: &page_view, words: &words, now: NOW };
                 let query = t.db.prepare_search(query).await.unwrap();
                 let page = t.db.search_users(&query, 50, round % 2 == 0).await.unwrap();
                 page_view.after = page.last().map(|(_, c)| c.clone());
@@ -354,7 +353,7 @@ async fn counts_can_stop_at_a_cap() {
     for t in all().await {
         known_population(&t, 300).await;
         let view = UserSearch::default();
-        let query = UserQuery { search: &view, words: &[], lockout_threshold: THRESHOLD };
+        let query = UserQuery { search: &view, words: &[], now: NOW };
         let query = t.db.prepare_search(query).await.unwrap();
         assert_eq!(t.db.count_matching_users(&query, Some(101)).await.unwrap(), 101, "{}", t.name);
         assert_eq!(t.db.count_matching_users(&query, None).await.unwrap(), 300, "{}", t.name);
@@ -369,7 +368,7 @@ async fn a_cursor_that_does_not_fit_the_order_is_refused() {
             after: Some(PageCursor { id: UserId(3), key: "not-a-number".into() }),
             ..Default::default()
         };
-        let query = UserQuery { search: &view, words: &[], lockout_threshold: THRESHOLD };
+        let query = UserQuery { search: &view, words: &[], now: NOW };
         let query = t.db.prepare_search(query).await.unwrap();
         let result = t.db.search_users(&query, 10, false).await;
         assert!(matches!(result, Err(roster_store::StoreError::BadCursor)), "{}: {result:?}", t.name);

@@ -61,10 +61,10 @@ fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
     let last_sign_in = user.last_login_at.map_or_else(|| "Never".to_owned(), |t| t.to_string());
     let inactive = (!user.active).then(|| view! { <span class="badge">"Inactive"</span> });
     let mut entries = vec![MenuEntry { label: "Edit User", on_select: Callback::new(move |_| actions.edit.run(id)) }];
-    if user.locked {
+    if user.locked() {
         entries.push(MenuEntry { label: "Unlock", on_select: Callback::new(move |_| actions.unlock.run(id)) });
     }
-    if id != actions.me && user.active && !user.locked && !user.administers {
+    if id != actions.me && user.active && !user.locked() && !user.administers {
         entries.push(MenuEntry {
             label: "View from user's perspective",
             on_select: Callback::new(move |_| actions.impersonate.run(id)),
@@ -80,8 +80,7 @@ fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
     if id != actions.me && !user.sole_active_admin {
         entries.push(MenuEntry { label: "Delete User", on_select: Callback::new(move |_| actions.delete.run(id)) });
     }
-    let lock = user.locked.then(|| {
-        let description = user.lock_description();
+    let lock = user.lock_description().map(|description| {
         view! { <span role="img" aria-label=description.clone() title=description>"🔒"</span> }
     });
     view! {

@@ -1,0 +1,92 @@
+//! Locks from failed sign-ins: each lifts itself after a wait that grows
+//! with every lock in a row (1, 5, 15, 60 minutes by default), optionally
+//! ending in one that waits for an admin. Sign-in, the code step and every
+//! check of a signed-in user's password count toward the same lock.
+
+use crate::{require, store_error, Roster, SignedIn};
+use roster_domain::{AppError, AuditAction, Login, Permission, Timestamp, UserId, LOCKED_UNTIL_UNLOCKED};
+use roster_store::FailureCount;
+
+impl Roster {
+    /// Failed sign-ins in a row that lock an account.
+    pub fn lockout_threshold(&self) -> i64 {
+        i64::from(self.settings.lockout_threshold)
+    }
+
+    /// Until when a lock lasts that follows `lockouts` earlier locks in a row.
+    fn lock_ends(&self, lockouts: i64) -> Timestamp {
+        let settings = &self.settings;
+        let permanent = settings.lockout_permanent_after > 0 && lockouts >= i64::from(settings.lockout_permanent_after);
+        let waits = &settings.lockout_wait_seconds;
+        let wait = usize::try_from(lockouts).ok().and_then(|n| waits.get(n.min(waits.len().saturating_sub(1))));
+        match wait {
+            Some(seconds) if !permanent => Timestamp(self.now().0 + i64::from(*seconds)),
+            _ => LOCKED_UNTIL_UNLOCKED,
+        }
+    }
+
+    /// Counts a failed attempt (audited as `action`, by `actor` when a
+    /// signed-in user made it), and locks the account when it reaches the
+    /// threshold; returns whether this attempt locked it. Attempts while a
+    /// lock is in force are audited but not counted: they cannot make it longer.
+    pub(crate) async fn count_failure(
+        &self,
+        user: UserId,
+        action: AuditAction,
+        actor: Option<UserId>,
+        ip: Option<&str>,
+    ) -> Result<bool, AppError> {
+        let counted = self.db.record_failed_sign_in(user, self.now()).await.map_err(store_error)?;
+        self.audit(action, actor, Some(user), ip).await?;
+        let Some(seen @ FailureCount { failures, lockouts }) = counted else { return Ok(false) };
+        if failures < self.lockout_threshold() {
+            return Ok(false);
+        }
+        let until = self.lock_ends(lockouts);
+        let locked = self.db.lock_account(user, seen, self.lockout_threshold(), until).await.map_err(store_error)?;
+        if locked {
+            let until_text = if until == LOCKED_UNTIL_UNLOCKED { "unlocked".to_owned() } else { until.0.to_string() };
+            let detail = format!("failures={failures} lock={} until={until_text}", lockouts + 1);
+            self.audit_with_detail(AuditAction::AccountLocked, None, Some(user), ip, detail).await?;
+        }
+        Ok(locked)
+    }
+
+    /// Until when the user is locked now, if they are (`Err` if they are gone).
+    pub(crate) async fn locked_until(&self, user: UserId) -> Result<Option<Timestamp>, AppError> {
+        self.db.locked_until(user, self.now()).await.map_err(store_error)?.ok_or(AppError::Unauthenticated)
+    }
+
+    /// ⋮ Actions → Unlock: lifts a user's lock at once (and forgets earlier
+    /// locks, so the next waits a minute again). Needs `admin.user`.
+    pub async fn unlock_user(&self, session: Option<&SignedIn>, user: UserId, ip: Option<&str>) -> Result<(), AppError> {
+        let admin = require(session, Permission::AdminUser)?;
+        if !self.db.unlock_user(user, self.now()).await.map_err(store_error)? {
+            return Err(AppError::Refused("This user is not locked.".into()));
+        }
+        self.audit(AuditAction::UserUnlocked, Some(admin.user.id), Some(user), ip).await
+    }
+
+    /// `roster-server unlock --login NAME`: the way back in when every admin
+    /// is locked out. Returns whether there was a lock to lift; audited
+    /// either way, as done from the command line.
+    pub async fn unlock_from_command_line(&self, login: &str) -> Result<bool, AppError> {
+        let login = Login::parse(login).map_err(|e| AppError::Refused(e.message))?;
+        let Some(user) = self.db.user_with_login(&login).await.map_err(store_error)? else {
+            return Err(AppError::Refused(format!("No user has the login {}.", login.as_str())));
+        };
+        let unlocked = self.db.unlock_user(user, self.now()).await.map_err(store_error)?;
+        let detail = format!("by=command_line was_locked={unlocked}");
+        self.audit_with_detail(AuditAction::UserUnlocked, None, Some(user), None, detail).await?;
+        Ok(unlocked)
+    }
+}
+
+/// What a signed-in user is told when their password cannot be checked.
+pub(crate) fn locked_message(until: Timestamp) -> String {
+    if until == LOCKED_UNTIL_UNLOCKED {
+        "Too many wrong passwords: your account is locked until an admin unlocks it.".to_owned()
+    } else {
+        format!("Too many wrong passwords: your account is locked until {until}. Try again then.")
+    }
+}
