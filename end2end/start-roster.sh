@@ -12,6 +12,9 @@ export LEPTOS_SITE_ROOT="target/site"
 export ROSTER_ADMIN_PASSWORD="e2e admin password"
 # The suite signs in from one address many times a minute.
 export ROSTER_SIGN_IN_ATTEMPTS_PER_MINUTE=600
+# A lock from wrong passwords lifts after 25 s, so a test can watch it lift
+# (and another still has the time to unlock one by hand).
+export ROSTER_LOCKOUT_WAIT_SECONDS=25
 
 server=./target/release/roster-server
 "$server" create-admin --login admin --first-name Ada --last-name Admin

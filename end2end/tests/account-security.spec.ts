@@ -34,7 +34,9 @@ test("ten wrong passwords lock an account; the admin sees 🔒 and unlocks it", 
 
   const { context: adminContext, users } = await adminOnUsersPanel(browser);
   await users.findOnly("david.schmidt3");
-  const lock = users.row("david.schmidt3").getByRole("img", { name: /^Locked after 10 failed sign-ins; the last at / });
+  const lock = users.row("david.schmidt3").getByRole("img", {
+    name: /^Locked after repeated failed sign-ins \(the last at .+ UTC\) until \d{4}-\d\d-\d\d \d\d:\d\d UTC$/,
+  });
   await expect(lock).toBeVisible();
   const menu = await users.openActions("david.schmidt3");
   await menu.getByRole("menuitem", { name: "Unlock" }).click();
@@ -47,6 +49,35 @@ test("ten wrong passwords lock an account; the admin sees 🔒 and unlocks it", 
   await login.open();
   await login.signIn("david.schmidt3", DEMO_PASSWORD);
   await expect(page.getByRole("heading", { name: "Welcome, David Schmidt" })).toBeVisible();
+});
+
+test("a lock from wrong passwords lifts itself after its wait, shortened to 25 s for these tests", async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(90_000);
+  const errors = collectPageErrors(page);
+  const login = new LoginPage(page);
+  await login.open();
+  for (let attempt = 1; attempt <= 10; attempt++) {
+    await login.signIn("farid.okafor83", `wrong guess ${attempt}`);
+    await expect(login.error()).toHaveText("Wrong login or password.");
+  }
+  const lockedAt = Date.now();
+  await login.signIn("farid.okafor83", DEMO_PASSWORD);
+  await expect(login.error()).toHaveText("Wrong login or password.");
+
+  const { context: adminContext, users } = await adminOnUsersPanel(browser);
+  await users.findOnly("farid.okafor83");
+  await expect(users.row("farid.okafor83").getByRole("img", { name: /until \d{4}-\d\d-\d\d \d\d:\d\d UTC$/ })).toBeVisible();
+  await adminContext.close();
+
+  // Nobody unlocks it: once the wait is over, the right password works again.
+  await page.waitForTimeout(Math.max(0, lockedAt + 26_000 - Date.now()));
+  await login.open();
+  await login.signIn("farid.okafor83", DEMO_PASSWORD);
+  await expect(page.getByRole("heading", { name: "Welcome, Farid Okafor" })).toBeVisible();
+  expect(errors).toEqual([]);
 });
 
 test("a user sets up an authenticator app, signs in with a code, and an admin removes it", async ({

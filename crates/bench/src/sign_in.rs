@@ -25,6 +25,9 @@ pub struct SignInBench {
     /// Searches measured alone, and again while sign-ins run.
     #[arg(long, default_value_t = 200)]
     pub searches: usize,
+    /// Clients sending wrong passwords as fast as they can, in the last run.
+    #[arg(long, default_value_t = 200)]
+    pub flooders: usize,
 }
 
 pub async fn run_sign_in_bench(bench: SignInBench) -> Result<(), String> {
@@ -99,6 +102,32 @@ pub async fn run_sign_in_bench(bench: SignInBench) -> Result<(), String> {
     say(during.line("search during sign-ins (HTTP)"));
     say(format!("  search p95 during / alone        ×{:.2}", during.percentile(0.95) / alone.percentile(0.95)));
     say(format!("  sign-ins per second meanwhile    {:.1}", count as f64 / elapsed));
+
+    // The same again while many clients send wrong passwords as fast as
+    // they are answered: the hashing queue turns the excess away (503).
+    let flood = Flood::start(&base, bench.users, bench.flooders);
+    let load = SignInLoad::start(&base, bench.users, bench.concurrency);
+    let deadline = Instant::now() + Duration::from_secs(bench.seconds);
+    let mut during_flood = Vec::new();
+    for search in mix.iter().cycle() {
+        if Instant::now() >= deadline {
+            break;
+        }
+        pace.tick().await;
+        during_flood.push(search_once(&admin_client, &base, search).await?);
+    }
+    let (count, elapsed) = load.stop().await;
+    let (refused, busy, other) = flood.stop().await;
+    let during_flood = Latencies::from(&during_flood);
+    say(format!("during a flood of wrong passwords from {} clients:", bench.flooders));
+    say(format!("  sign-ins per second              {:.1}  (genuine users, {} at a time)", count as f64 / elapsed, bench.concurrency));
+    say(format!(
+        "  wrong passwords answered /s      {:.1} refused (401), {:.1} turned away (503), {other} other",
+        refused as f64 / elapsed,
+        busy as f64 / elapsed
+    ));
+    say(during_flood.line("search during the flood (HTTP)"));
+    say(format!("  search p95 during flood / alone  ×{:.2}", during_flood.percentile(0.95) / alone.percentile(0.95)));
     server.abort();
     db.close().await;
     Ok(())
@@ -146,6 +175,52 @@ impl SignInLoad {
             let _ = worker.await;
         }
         (self.signed_in.load(Ordering::Relaxed), elapsed)
+    }
+}
+
+/// Clients sending wrong passwords for random users, as fast as they are
+/// answered, until stopped; counts the answers by kind.
+struct Flood {
+    done: Arc<AtomicBool>,
+    /// Refused (401), turned away (503), anything else.
+    answers: Arc<[AtomicU64; 3]>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Flood {
+    fn start(base: &str, users: u64, clients: usize) -> Flood {
+        let done = Arc::new(AtomicBool::new(false));
+        let answers: Arc<[AtomicU64; 3]> = Arc::new(Default::default());
+        let workers = (0..clients)
+            .map(|_| {
+                let (done, answers, base) = (done.clone(), answers.clone(), base.to_owned());
+                tokio::spawn(async move {
+                    let client = reqwest::Client::new();
+                    while !done.load(Ordering::Relaxed) {
+                        let n = rand::thread_rng().gen_range(0..users);
+                        let login = demo_user(n, "", &[]).login.as_str().to_owned();
+                        let form = [("login", login.as_str()), ("password", "a wrong guess")];
+                        let status = client.post(format!("{base}/api/sign_in")).form(&form).send().await.map(|r| r.status());
+                        let kind = match status.map(|s| s.as_u16()) {
+                            Ok(401) => 0,
+                            Ok(503) => 1,
+                            _ => 2,
+                        };
+                        answers[kind].fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        Flood { done, answers, workers }
+    }
+
+    async fn stop(self) -> (u64, u64, u64) {
+        self.done.store(true, Ordering::Relaxed);
+        for worker in self.workers {
+            let _ = worker.await;
+        }
+        let [refused, busy, other] = &*self.answers;
+        (refused.load(Ordering::Relaxed), busy.load(Ordering::Relaxed), other.load(Ordering::Relaxed))
     }
 }
 
