@@ -270,7 +270,7 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
     let middle = UserId((bench.users / 2).max(1) as i64);
     let name_key = {
         let view = UserSearch { sort: UserSort::Name, ..Default::default() };
-        let query = db.prepare_search(UserQuery { search: &view, words: &[], lockout_threshold: 10 }).await;
+        let query = db.prepare_search(UserQuery { search: &view, words: &[], now: roster_service::Clock::System.now() }).await;
         let query = query.map_err(|e| e.to_string())?;
         db.search_users(&query, 1, false).await.map_err(|e| e.to_string())?.first().map(|(_, c)| c.key.clone())
     };
@@ -293,7 +293,7 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
         for _ in 0..50 {
             // Half a million users match, so the service would plan for many (`true`).
             let page = async {
-                let query = db.prepare_search(UserQuery { search: &view, words: &[], lockout_threshold: 10 }).await?;
+                let query = db.prepare_search(UserQuery { search: &view, words: &[], now: roster_service::Clock::System.now() }).await?;
                 db.search_users(&query, 51, true).await
             };
             timed(&mut server_side, page).await.map_err(|e| e.to_string())?;
@@ -308,14 +308,14 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
     let mut exact = Vec::new();
     for search in mix.iter().take(100).chain(std::iter::once(&UserSearch::default())) {
         let words = search.words().map_err(|e| e.message)?;
-        let query = UserQuery { search, words: &words, lockout_threshold: 10 };
+        let query = UserQuery { search, words: &words, now: roster_service::Clock::System.now() };
         let query = db.prepare_search(query).await.map_err(|e| e.to_string())?;
         timed(&mut capped, db.count_matching_users(&query, Some(COUNT_CAP + 1))).await.map_err(|e| e.to_string())?;
         timed(&mut exact, db.count_matching_users(&query, None)).await.map_err(|e| e.to_string())?;
     }
     say(Latencies::from(&capped).line("count, capped at 1,001 (store)"));
     say(Latencies::from(&exact).line("count, exact (store)"));
-    let everyone = UserQuery { search: &UserSearch::default(), words: &[], lockout_threshold: 10 };
+    let everyone = UserQuery { search: &UserSearch::default(), words: &[], now: roster_service::Clock::System.now() };
     let everyone = db.prepare_search(everyone).await.map_err(|e| e.to_string())?;
     let started = Instant::now();
     let total = db.count_matching_users(&everyone, None).await.map_err(|e| e.to_string())?;

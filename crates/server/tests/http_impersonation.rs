@@ -145,3 +145,27 @@ async fn the_user_becoming_an_admin_ends_the_view() {
         assert!(audit.iter().any(|e| e.action == AuditAction::ImpersonationEnded && e.detail == "reason=user_became_admin"));
     }
 }
+
+/// A session ends a set time after its sign-in, however busy: entering a
+/// user's view and leaving it again starts no new lifetime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entering_and_leaving_a_view_does_not_renew_the_absolute_session_lifetime() {
+    // Idle timeouts out of the way: only the absolute lifetime (24 h) counts here.
+    let settings = roster_service::Settings { session_idle_minutes: 48 * 60, ..roster_service::Settings::default() };
+    for app in common::apps_with(settings).await {
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        app.clock.advance(12 * 3600);
+        assert_eq!(view_as(&app, &admin, "customer").await.status(), 200, "{}", app.db_name);
+        app.clock.advance(11 * 3600);
+        assert_eq!(app.call(&admin, "end_impersonation", &[]).await.status(), 200, "{}", app.db_name);
+        assert!(current(&app, &admin).await.is_some(), "{}: 23 hours after signing in", app.db_name);
+        app.clock.advance(3600 + 60);
+        assert!(current(&app, &admin).await.is_none(), "{}: 24 hours after signing in, over", app.db_name);
+
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        app.clock.advance(23 * 3600);
+        assert_eq!(view_as(&app, &admin, "customer").await.status(), 200, "{}", app.db_name);
+        app.clock.advance(3600 + 60);
+        assert!(current(&app, &admin).await.is_none(), "{}: the view ends with the admin's session", app.db_name);
+    }
+}

@@ -2,6 +2,7 @@
 //! CLI are thin adapters over the methods of [`Roster`].
 
 mod account;
+mod admin_rules;
 mod audit_log;
 mod clock;
 mod errors;

@@ -46,6 +46,7 @@ impl Roster {
     ) -> Result<i64, AppError> {
         let admin = require(session, Permission::AdminUser)?;
         let valid = draft.validate().map_err(AppError::Validation)?;
+        self.refuse_dropping_own_admin_rights(admin, id, &valid).await?;
         let new_version = self.db.update_role(id, version, &valid).await.map_err(role_error)?;
         let detail = format!("role={} permissions={}", valid.name, keys(&valid.permissions));
         self.audit_with_detail(AuditAction::RoleUpdated, Some(admin.user.id), None, ip, detail).await?;

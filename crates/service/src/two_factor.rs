@@ -185,6 +185,7 @@ impl Roster {
                 "Manage your own two-factor methods in Profile → Password & Authentication.".into(),
             ));
         }
+        self.refuse_removing_another_admins_two_factor(user).await?;
         let kinds = kind.map_or_else(|| TwoFactorKind::ALL.to_vec(), |k| vec![k]);
         let removed = self.db.remove_two_factor(user, &kinds, true).await.map_err(store_error)?;
         if removed.is_empty() {

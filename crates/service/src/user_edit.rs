@@ -46,6 +46,9 @@ impl Roster {
     ) -> Result<i64, AppError> {
         let admin = require(session, Permission::AdminUser)?;
         let valid = details.validate().map_err(AppError::Validation)?;
+        if valid.password.is_some() {
+            self.refuse_setting_another_admins_password(admin, id).await?;
+        }
         if admin.user.id == id {
             let mut own = Vec::new();
             // Whatever role makes them an admin (Admin or one of the admins' own), they keep one.

@@ -6,6 +6,11 @@ use roster_domain::{Timestamp, UserId};
 
 const INSERT_SESSION: &str = "INSERT INTO sessions (token_hash, user_id, impersonator_id, created_at, last_seen_at) \
                               VALUES ($1, $2, $3, $4, $4)";
+/// The browser's next session, in place of `$5`: it keeps the sign-in time
+/// of the one it replaces, so that the absolute lifetime still counts from
+/// the admin's sign-in.
+const REPLACE_SESSION: &str = "INSERT INTO sessions (token_hash, user_id, impersonator_id, created_at, last_seen_at) \
+                               SELECT $1, $2, $3, created_at, $4 FROM sessions WHERE token_hash = $5";
 
 impl Db {
     /// The admin's browser becomes `user`'s session: the user's own
@@ -25,9 +30,16 @@ impl Db {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM impersonations WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(old_session).execute(&mut *tx).await?;
             sqlx::query(record).bind(admin.0).bind(user.0).bind(now.0).execute(&mut *tx).await?;
-            sqlx::query(INSERT_SESSION).bind(new_session).bind(user.0).bind(admin.0).bind(now.0).execute(&mut *tx).await?;
+            sqlx::query(REPLACE_SESSION)
+                .bind(new_session)
+                .bind(user.0)
+                .bind(admin.0)
+                .bind(now.0)
+                .bind(old_session)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(old_session).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -48,8 +60,15 @@ impl Db {
                 .bind(admin.0)
                 .fetch_optional(&mut *tx)
                 .await?;
+            sqlx::query(REPLACE_SESSION)
+                .bind(new_session)
+                .bind(admin.0)
+                .bind(None::<i64>)
+                .bind(now.0)
+                .bind(old_session)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(old_session).execute(&mut *tx).await?;
-            sqlx::query(INSERT_SESSION).bind(new_session).bind(admin.0).bind(None::<i64>).bind(now.0).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(user.map(UserId))
         })
