@@ -17,6 +17,9 @@ pub enum AuditAction {
     /// A wrong current password from a signed-in user (changing their
     /// password, removing a second factor): it counts toward lockout.
     PasswordCheckFailed,
+    /// A signed-in user re-entered their password (and code) before an
+    /// action that needs it: admin mode, or a change to their own sign-in.
+    IdentityConfirmed,
     PasswordChanged,
     TwoFactorEnabled,
     RecoveryCodesGenerated,
@@ -36,7 +39,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
@@ -47,6 +50,7 @@ impl AuditAction {
         AuditAction::UserUnlocked,
         AuditAction::SignInCodeFailed,
         AuditAction::PasswordCheckFailed,
+        AuditAction::IdentityConfirmed,
         AuditAction::PasswordChanged,
         AuditAction::TwoFactorEnabled,
         AuditAction::RecoveryCodesGenerated,
@@ -75,6 +79,7 @@ impl AuditAction {
             AuditAction::UserUnlocked => "user.unlock",
             AuditAction::SignInCodeFailed => "session.code_failed",
             AuditAction::PasswordCheckFailed => "user.password_check_failed",
+            AuditAction::IdentityConfirmed => "session.confirm",
             AuditAction::PasswordChanged => "user.password_change",
             AuditAction::TwoFactorEnabled => "two_factor.enable",
             AuditAction::RecoveryCodesGenerated => "two_factor.recovery_codes",
@@ -105,6 +110,7 @@ impl AuditAction {
             AuditAction::UserUnlocked => "User unlocked",
             AuditAction::SignInCodeFailed => "Wrong sign-in code",
             AuditAction::PasswordCheckFailed => "Wrong current password",
+            AuditAction::IdentityConfirmed => "Identity confirmed",
             AuditAction::PasswordChanged => "Password changed",
             AuditAction::TwoFactorEnabled => "Two-factor enabled",
             AuditAction::RecoveryCodesGenerated => "Recovery codes generated",

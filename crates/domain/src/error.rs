@@ -47,6 +47,10 @@ pub enum AppError {
     /// The caller's address made too many sign-in or code attempts.
     #[error("Too many attempts. Please wait {retry_after_seconds} seconds, then try again.")]
     TooManyAttempts { retry_after_seconds: u64 },
+    /// The action needs the caller to prove again who they are (their
+    /// password, and a code when they have a second factor) first.
+    #[error("{}", reauthentication_message(*code))]
+    ReauthenticationRequired { code: bool },
     /// Password checks are queued to their limit: this one was not started.
     #[error("Roster is busy checking passwords. Please try again in a moment.")]
     Busy { retry_after_seconds: u64 },
@@ -63,6 +67,14 @@ pub enum AppError {
     Transport(String),
 }
 
+fn reauthentication_message(code: bool) -> &'static str {
+    if code {
+        "Confirm it's you: enter your password and a code from your authenticator app (or a recovery code) to go on."
+    } else {
+        "Confirm it's you: enter your password to go on."
+    }
+}
+
 impl AppError {
     /// The HTTP status a server function answers with for this error.
     pub fn status_code(&self) -> u16 {
@@ -70,6 +82,7 @@ impl AppError {
             AppError::Unauthenticated | AppError::InvalidCredentials | AppError::InvalidCode => 401,
             AppError::TooManyAttempts { .. } => 429,
             AppError::Busy { .. } => 503,
+            AppError::ReauthenticationRequired { .. } => 428,
             AppError::Forbidden => 403,
             AppError::Validation(_) | AppError::Malformed(_) | AppError::Transport(_) => 400,
             AppError::NotFound => 404,

@@ -22,8 +22,13 @@ use std::sync::Arc;
 
 /// The server functions that check a password or code: what an attacker
 /// (or a thief of a session cookie) would hammer.
-const THROTTLED_PATHS: [&str; 4] =
-    ["/api/sign_in", "/api/verify_sign_in_code", "/api/change_password", "/api/remove_my_two_factor"];
+const THROTTLED_PATHS: [&str; 5] = [
+    "/api/sign_in",
+    "/api/verify_sign_in_code",
+    "/api/change_password",
+    "/api/remove_my_two_factor",
+    "/api/confirm_identity",
+];
 /// Forget idle addresses once this many are tracked.
 const TRACKED_ADDRESSES: usize = 10_000;
 

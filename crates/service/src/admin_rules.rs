@@ -40,7 +40,8 @@ impl Roster {
         draft: &ValidRoleDraft,
     ) -> Result<(), AppError> {
         let holds_it = me.user.roles.iter().any(|r| r.id == role);
-        if !holds_it || draft.permissions.contains(&Permission::AdminUser) {
+        // Built-in roles are refused as a whole, with their own message.
+        if !holds_it || role.is_built_in() || draft.permissions.contains(&Permission::AdminUser) {
             return Ok(());
         }
         let granting = self.db.roles_granting(Permission::AdminUser).await.map_err(store_error)?;

@@ -35,6 +35,7 @@ impl Roster {
         if target.can(Permission::AdminUser) {
             return Err(refused("Other admins cannot be viewed from their perspective."));
         }
+        self.require_admin_mode(session).await?;
         let token = SessionToken::generate();
         let (old, new) = (admin.token.hash(), token.hash());
         self.db.start_impersonation(admin.user.id, user, &old, &new, self.now()).await.map_err(store_error)?;

@@ -14,6 +14,7 @@ mod seed;
 mod sessions;
 pub mod settings;
 mod sign_in;
+mod step_up;
 mod user_deletion;
 mod user_edit;
 mod tickets;

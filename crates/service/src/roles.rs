@@ -27,6 +27,7 @@ impl Roster {
     ) -> Result<RoleId, AppError> {
         let admin = require(session, Permission::AdminUser)?;
         let valid = draft.validate().map_err(AppError::Validation)?;
+        self.require_admin_mode(session).await?;
         let id = self.db.create_role(&valid).await.map_err(role_error)?;
         let detail = format!("role={} permissions={}", valid.name, keys(&valid.permissions));
         self.audit_with_detail(AuditAction::RoleCreated, Some(admin.user.id), None, ip, detail).await?;
@@ -47,6 +48,7 @@ impl Roster {
         let admin = require(session, Permission::AdminUser)?;
         let valid = draft.validate().map_err(AppError::Validation)?;
         self.refuse_dropping_own_admin_rights(admin, id, &valid).await?;
+        self.require_admin_mode(session).await?;
         let new_version = self.db.update_role(id, version, &valid).await.map_err(role_error)?;
         let detail = format!("role={} permissions={}", valid.name, keys(&valid.permissions));
         self.audit_with_detail(AuditAction::RoleUpdated, Some(admin.user.id), None, ip, detail).await?;
@@ -55,7 +57,7 @@ impl Roster {
 
     /// Deletes a role nobody holds. Needs `admin.user`.
     pub async fn delete_role(&self, session: Option<&SignedIn>, id: RoleId, ip: Option<&str>) -> Result<(), AppError> {
-        let admin = require(session, Permission::AdminUser)?;
+        let admin = self.require_admin_mode(session).await?;
         let name = self.db.delete_role(id).await.map_err(role_error)?;
         self.audit_with_detail(AuditAction::RoleDeleted, Some(admin.user.id), None, ip, format!("role={name}")).await
     }

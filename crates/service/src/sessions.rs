@@ -2,7 +2,7 @@ use crate::{store_error, Roster};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
-use roster_domain::{AppError, AuditAction, CurrentUser, Permission, UserId};
+use roster_domain::{AppError, AuditAction, CurrentUser, Permission, Timestamp, UserId};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -70,6 +70,8 @@ pub struct SignedIn {
     pub user: CurrentUser,
     /// The admin behind an impersonation, if any.
     pub impersonator: Option<UserId>,
+    /// When the person behind it last proved who they are (see `step_up`).
+    pub confirmed_at: Timestamp,
 }
 
 impl Roster {
@@ -119,7 +121,8 @@ impl Roster {
                 }
             }
         }
-        let signed_in = SignedIn { token: token.clone(), user, impersonator: record.impersonator_id };
+        let signed_in =
+            SignedIn { token: token.clone(), user, impersonator: record.impersonator_id, confirmed_at: record.confirmed_at };
         Ok(Some(Session::SignedIn(signed_in)))
     }
 

@@ -142,6 +142,8 @@ settings_table! {
         lockout_permanent_after: u32 = 0, env "ROSTER_LOCKOUT_PERMANENT_AFTER";
         /// password checks waiting for a hashing thread at most; more are answered 503 at once
         password_checks_queued: u32 = 32, env "ROSTER_PASSWORD_CHECKS_QUEUED";
+        /// admin mode: deleting users, setting passwords, removing two-factor, viewing as a user and role changes need the password re-entered within this
+        admin_mode_minutes: i64 = 15, env "ROSTER_ADMIN_MODE_MINUTES";
         /// a session unused this long ends
         session_idle_minutes: i64 = 120, env "ROSTER_SESSION_IDLE_MINUTES";
         /// a session ends this long after sign-in, however busy

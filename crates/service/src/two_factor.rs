@@ -93,6 +93,7 @@ impl Roster {
     /// now as a QR code and text, enabled only once a code confirms it.
     pub async fn start_authenticator_setup(&self, session: Option<&SignedIn>) -> Result<AuthenticatorSetup, AppError> {
         let me = signed_in(session)?;
+        self.require_proof_for_own_sign_in_changes(me).await?;
         if self.db.authenticator_secret(me.user.id).await.map_err(store_error)?.is_some() {
             return Err(AppError::Refused(
                 "An authenticator app is already set up. Remove it first to set up another.".into(),
@@ -126,6 +127,7 @@ impl Roster {
     /// are shown this once; only their hashes are kept.
     pub async fn generate_recovery_codes(&self, session: Option<&SignedIn>, ip: Option<&str>) -> Result<Vec<String>, AppError> {
         let me = signed_in(session)?;
+        self.require_proof_for_own_sign_in_changes(me).await?;
         let codes: Vec<String> = (0..RECOVERY_CODE_COUNT)
             .map(|_| {
                 let mut bytes = [0u8; 10];
@@ -186,6 +188,7 @@ impl Roster {
             ));
         }
         self.refuse_removing_another_admins_two_factor(user).await?;
+        self.require_admin_mode(session).await?;
         let kinds = kind.map_or_else(|| TwoFactorKind::ALL.to_vec(), |k| vec![k]);
         let removed = self.db.remove_two_factor(user, &kinds, true).await.map_err(store_error)?;
         if removed.is_empty() {

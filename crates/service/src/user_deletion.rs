@@ -57,6 +57,7 @@ impl Roster {
         if admin.user.id == id {
             return Err(AppError::Refused(DELETE_YOURSELF.into()));
         }
+        self.require_admin_mode(session).await?;
         // Ids and a count only: the deleted user's personal data leaves no trace here.
         let audit = AuditRecord {
             at: self.now(),

@@ -21,6 +21,11 @@ impl Roster {
         let admin = require(session, Permission::AdminUser)?;
         let valid = details.validate().map_err(AppError::Validation)?;
         self.refuse_unknown_roles(&valid.roles).await?;
+        // A new admin is a new way in: that takes admin mode, a customer does not.
+        let admin_roles = self.db.roles_granting(Permission::AdminUser).await.map_err(store_error)?;
+        if valid.roles.iter().any(|r| admin_roles.contains(r)) {
+            self.require_admin_mode(session).await?;
+        }
         let profile = self.profile_of(&valid).await?;
         let account = NewAccount { login: valid.login, profile, password: valid.password, roles: valid.roles };
         self.create_account(account, Some(admin.user.id), ip).await
@@ -66,6 +71,13 @@ impl Roster {
         }
         let before = self.db.editable_user(id).await.map_err(store_error)?.ok_or(AppError::NotFound)?;
         let changed = valid.changed_from(&before.details);
+        let mut roles_before = before.details.roles.clone();
+        roles_before.sort();
+        let mut roles_after = valid.roles.clone();
+        roles_after.sort();
+        if valid.password.is_some() || roles_before != roles_after {
+            self.require_admin_mode(session).await?;
+        }
         self.refuse_unknown_roles(&valid.roles).await?;
         let profile = self.profile_of(&valid).await?;
         let password_hash = match &valid.password {

@@ -4,13 +4,14 @@
 use crate::{on_pool, Db, StoreError};
 use roster_domain::{Timestamp, UserId};
 
-const INSERT_SESSION: &str = "INSERT INTO sessions (token_hash, user_id, impersonator_id, created_at, last_seen_at) \
-                              VALUES ($1, $2, $3, $4, $4)";
-/// The browser's next session, in place of `$5`: it keeps the sign-in time
-/// of the one it replaces, so that the absolute lifetime still counts from
-/// the admin's sign-in.
-const REPLACE_SESSION: &str = "INSERT INTO sessions (token_hash, user_id, impersonator_id, created_at, last_seen_at) \
-                               SELECT $1, $2, $3, created_at, $4 FROM sessions WHERE token_hash = $5";
+const INSERT_SESSION: &str = "INSERT INTO sessions (token_hash, user_id, impersonator_id, created_at, last_seen_at, \
+                              confirmed_at) VALUES ($1, $2, $3, $4, $4, $4)";
+/// The browser's next session, in place of `$5`: it keeps the sign-in (and
+/// confirmation) time of the one it replaces, so that the absolute lifetime
+/// still counts from the admin's sign-in.
+const REPLACE_SESSION: &str = "INSERT INTO sessions (token_hash, user_id, impersonator_id, created_at, last_seen_at, \
+                               confirmed_at) SELECT $1, $2, $3, created_at, $4, confirmed_at FROM sessions \
+                               WHERE token_hash = $5";
 
 impl Db {
     /// The admin's browser becomes `user`'s session: the user's own

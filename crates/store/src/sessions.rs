@@ -11,6 +11,9 @@ pub struct SessionRecord {
     pub awaiting_code: bool,
     pub created_at: Timestamp,
     pub last_seen_at: Timestamp,
+    /// When its user last proved who they are: the sign-in, or a later
+    /// re-entry of their password.
+    pub confirmed_at: Timestamp,
 }
 
 #[derive(FromRow)]
@@ -20,6 +23,7 @@ struct SessionRow {
     awaiting_code: bool,
     created_at: i64,
     last_seen_at: i64,
+    confirmed_at: Option<i64>,
 }
 
 impl Db {
@@ -31,8 +35,8 @@ impl Db {
         now: Timestamp,
         awaiting_code: bool,
     ) -> Result<(), StoreError> {
-        let sql = "INSERT INTO sessions (token_hash, user_id, awaiting_code, created_at, last_seen_at) \
-                   VALUES ($1, $2, $3, $4, $4)";
+        let sql = "INSERT INTO sessions (token_hash, user_id, awaiting_code, created_at, last_seen_at, confirmed_at) \
+                   VALUES ($1, $2, $3, $4, $4, $4)";
         on_pool!(self, pool => {
             sqlx::query(sql).bind(token_hash).bind(user_id.0).bind(awaiting_code).bind(now.0).execute(pool).await?.rows_affected()
         });
@@ -40,7 +44,8 @@ impl Db {
     }
 
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
-        let sql = "SELECT user_id, impersonator_id, awaiting_code, created_at, last_seen_at FROM sessions WHERE token_hash = $1";
+        let sql = "SELECT user_id, impersonator_id, awaiting_code, created_at, last_seen_at, confirmed_at \
+                   FROM sessions WHERE token_hash = $1";
         let row: Option<SessionRow> = on_pool!(self, pool => sqlx::query_as(sql).bind(token_hash).fetch_optional(pool).await?);
         Ok(row.map(|r| SessionRecord {
             user_id: UserId(r.user_id),
@@ -48,7 +53,15 @@ impl Db {
             awaiting_code: r.awaiting_code,
             created_at: Timestamp(r.created_at),
             last_seen_at: Timestamp(r.last_seen_at),
+            confirmed_at: Timestamp(r.confirmed_at.unwrap_or(r.created_at)),
         }))
+    }
+
+    /// Records that the session's user proved who they are at `now`.
+    pub async fn confirm_session(&self, token_hash: &str, now: Timestamp) -> Result<(), StoreError> {
+        let sql = "UPDATE sessions SET confirmed_at = $1 WHERE token_hash = $2";
+        on_pool!(self, pool => sqlx::query(sql).bind(now.0).bind(token_hash).execute(pool).await?.rows_affected());
+        Ok(())
     }
 
     pub async fn touch_session(&self, token_hash: &str, now: Timestamp) -> Result<(), StoreError> {

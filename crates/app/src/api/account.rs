@@ -41,3 +41,11 @@ pub async fn generate_recovery_codes() -> Result<Vec<String>, AppError> {
 pub async fn remove_my_two_factor(kind: TwoFactorKind, password: String) -> Result<(), AppError> {
     serve(async |call| call.roster.remove_my_two_factor(call.signed_in(), kind, &password, call.ip()).await).await
 }
+
+/// "Confirm it's you": your password (and code, with a second factor),
+/// before admin mode or a change to how you sign in.
+#[server(endpoint = "confirm_identity", output = JsonCall)]
+pub async fn confirm_identity(confirm_password: String, confirm_code: String) -> Result<(), AppError> {
+    serve(async |call| call.roster.confirm_identity(call.signed_in(), &confirm_password, &confirm_code, call.ip()).await)
+        .await
+}

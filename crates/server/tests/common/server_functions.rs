@@ -87,6 +87,7 @@ pub fn table(f: &Fixture) -> Vec<Row> {
         row("confirm_authenticator", form(&[("code", "123456")]), SIGNED_IN),
         row("generate_recovery_codes", form(&[]), SIGNED_IN),
         row("remove_my_two_factor", Body::Json(json!({ "kind": "AuthenticatorApp", "password": "not the password" })), SIGNED_IN),
+        row("confirm_identity", form(&[("confirm_password", "not the password"), ("confirm_code", "")]), SIGNED_IN),
         // Tickets.
         row("list_tickets", Body::Json(json!({ "before": null })), TICKET_READERS),
         row("get_ticket", Body::Json(json!({ "number": ticket })), TICKET_READERS),
