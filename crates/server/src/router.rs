@@ -1,7 +1,7 @@
 use crate::client_address::find_client_address;
 use crate::compression::no_compression_for_other_sites;
 use crate::error_status::status_from_error_body;
-use crate::cross_site::refuse_cross_site;
+use crate::cross_site::{refuse_cross_site, CrossSiteRefusals};
 use crate::session_layer::resolve_session;
 use crate::throttle::{throttle_sign_in, SignInThrottle};
 use axum::response::IntoResponse;
@@ -85,7 +85,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.roster.clone(), resolve_session))
         .layer(axum::middleware::from_fn_with_state(throttle, throttle_sign_in))
-        .layer(axum::middleware::from_fn_with_state(state.roster.clone(), refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(CrossSiteRefusals::new(state.roster.clone()), refuse_cross_site))
         .layer(axum::middleware::from_fn_with_state(trusted_proxies, find_client_address))
         .layer(axum::middleware::from_fn(status_from_error_body))
         .layer(CatchPanicLayer::custom(answer_panic))
