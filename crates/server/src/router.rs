@@ -77,7 +77,7 @@ pub fn router(state: AppState) -> Router {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     let throttle = SignInThrottle::new(state.roster.settings.sign_in_attempts_per_minute);
-    let trusted_proxies: std::sync::Arc<[std::net::IpAddr]> = state.roster.settings.trusted_proxies.clone().into();
+    let trusted_proxies: std::sync::Arc<[_]> = state.roster.settings.trusted_proxies.clone().into();
     let (files_path, files) = built_files(&state.leptos_options);
     Router::new()
         .nest_service(&files_path, files)
