@@ -175,7 +175,7 @@ settings_table! {
         session_idle_minutes: i64 = 120, env "ROSTER_SESSION_IDLE_MINUTES";
         /// a session ends this long after sign-in, however busy
         session_absolute_hours: i64 = 24, env "ROSTER_SESSION_ABSOLUTE_HOURS";
-        /// true when served over HTTPS: the session cookie is then Secure
+        /// true when served over HTTPS: the session cookie is then Secure and __Host-, and HSTS is sent
         secure_cookies: bool = false, env "ROSTER_SECURE_COOKIES";
         /// per address, sign-in and code steps, in a burst then one every 60/N seconds (0: off)
         sign_in_attempts_per_minute: u32 = 20, env "ROSTER_SIGN_IN_ATTEMPTS_PER_MINUTE";
