@@ -82,6 +82,14 @@ impl Roster {
         self.write_audit(record).await
     }
 
+    /// Audits a request refused for want of a permission: who (if anyone),
+    /// what (the server function's path) and from where.
+    pub async fn record_refusal(&self, session: Option<&SignedIn>, path: &str, ip: Option<&str>) -> Result<(), AppError> {
+        let path: String = path.chars().take(200).collect();
+        let (actor, on_behalf_of) = (session.map(|s| s.user.id), session.and_then(|s| s.impersonator));
+        self.audit_full(AuditAction::RequestRefused, actor, on_behalf_of, None, ip, format!("path={path}")).await
+    }
+
     /// Audits something a signed-in user did, naming the admin behind it
     /// when they act from the user's perspective.
     async fn audit_session(

@@ -4,7 +4,7 @@
 
 use crate::role_tokens::role_tokens;
 use crate::users::{field_assignments, field_columns, Profile, StoredFields};
-use crate::{escape_like, on_pool, Db, StoreError};
+use crate::{escape_like, on_pool, AuditRecord, Db, StoreError};
 use roster_domain::{EditableUser, Login, OrganizationId, PasswordInput, RoleId, Timestamp, UserDetails, UserId};
 use sqlx::{FromRow, QueryBuilder};
 
@@ -83,7 +83,8 @@ impl Db {
         }))
     }
 
-    /// Saves an edit made from `version`; returns the new version.
+    /// Saves an edit made from `version`, with its audit row, at the row's
+    /// time; a new password ends the user's sessions. Returns the new version.
     /// `Conflict` if the user changed since, `NotFound` if they are gone,
     /// `LastAdmin` if no active admin would remain; nothing changes then.
     pub async fn update_user(
@@ -91,7 +92,7 @@ impl Db {
         id: UserId,
         version: i64,
         update: &UserUpdate,
-        now: Timestamp,
+        audit: &AuditRecord,
     ) -> Result<i64, StoreError> {
         let backend = self.backend();
         let p = &update.profile;
@@ -120,7 +121,7 @@ impl Db {
                 .bind(p.active)
                 .bind(role_tokens(&update.roles, backend))
                 .bind(update.password_hash.as_deref())
-                .bind(now.0)
+                .bind(audit.at.0)
                 .bind(id.0)
                 .bind(version);
             for value in p.fields.values() {
@@ -154,6 +155,10 @@ impl Db {
                     return Err(StoreError::LastAdmin);
                 }
             }
+            if update.password_hash.is_some() {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+            }
+            crate::audit::insert_audit!(audit).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(new_version)
         })
