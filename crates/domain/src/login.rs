@@ -24,7 +24,8 @@ impl Login {
             return Err(FieldError::new("login", "A login cannot contain @ (people can sign in with their email)."));
         }
         if let Some(bad) = login.chars().find(|c| !(c.is_alphanumeric() || "._-+".contains(*c))) {
-            return Err(FieldError::new("login", format!("Login may contain letters, digits and . _ - + but not {bad:?}.")));
+            let message = format!("Login may contain letters, digits and . _ - + but not {bad:?}.");
+            return Err(FieldError::new("login", message));
         }
         Ok(Login(login.to_owned()))
     }

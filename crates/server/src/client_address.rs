@@ -43,7 +43,11 @@ pub fn client_address<'a>(
 }
 
 /// Puts the request's [`ClientAddress`] in its extensions.
-pub async fn find_client_address(State(trusted): State<Arc<[AddressRange]>>, mut request: Request, next: Next) -> Response {
+pub async fn find_client_address(
+    State(trusted): State<Arc<[AddressRange]>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     if let Some(peer) = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) {
         let forwarded = request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
         let address = client_address(peer, forwarded, &trusted);
