@@ -20,7 +20,16 @@ pub struct AppState {
     pub roster: Roster,
 }
 
-pub const SESSION_COOKIE: &str = "roster_session";
+/// The session cookie's name. Over HTTPS it carries the `__Host-` prefix:
+/// browsers then keep it only if it is Secure, for Path=/ and no Domain,
+/// so neither a sibling subdomain nor plain HTTP can plant one.
+pub fn session_cookie_name(roster: &Roster) -> &'static str {
+    if roster.settings.secure_cookies {
+        "__Host-roster_session"
+    } else {
+        "roster_session"
+    }
+}
 
 /// What the session layer learned about a request. It sits in the request's
 /// extensions, where server functions find it through `request()`.
@@ -110,7 +119,7 @@ pub fn set_page_security_policy() {
 
 /// The `Set-Cookie` value that hands the browser a session.
 pub fn session_cookie(token: &SessionToken, roster: &Roster) -> String {
-    Cookie::build((SESSION_COOKIE, token.as_cookie_value().to_owned()))
+    Cookie::build((session_cookie_name(roster), token.as_cookie_value().to_owned()))
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(roster.settings.secure_cookies)
@@ -122,7 +131,8 @@ pub fn session_cookie(token: &SessionToken, roster: &Roster) -> String {
 
 /// The `Set-Cookie` value that removes the session cookie.
 pub fn expired_session_cookie(roster: &Roster) -> String {
-    let mut removal = Cookie::build((SESSION_COOKIE, "")).http_only(true).same_site(SameSite::Lax).path("/").build();
+    let mut removal =
+        Cookie::build((session_cookie_name(roster), "")).http_only(true).same_site(SameSite::Lax).path("/").build();
     removal.set_secure(roster.settings.secure_cookies);
     removal.make_removal();
     removal.to_string()
@@ -135,9 +145,9 @@ pub fn set_cookie(value: String) {
 }
 
 /// Reads the session token from a `Cookie` header, if it has Roster's shape.
-pub fn token_from_cookie_header(header: &str) -> Option<SessionToken> {
+pub fn token_from_cookie_header(roster: &Roster, header: &str) -> Option<SessionToken> {
     Cookie::split_parse(header)
         .filter_map(Result::ok)
-        .find(|c| c.name() == SESSION_COOKIE)
+        .find(|c| c.name() == session_cookie_name(roster))
         .and_then(|c| SessionToken::from_cookie(c.value()))
 }

@@ -26,6 +26,8 @@ pub enum AuditAction {
     TwoFactorRemoved,
     /// A state-changing request from another site, refused.
     CrossSiteRefused,
+    /// A server function refused to someone without the permission it needs.
+    RequestRefused,
     /// An admin started viewing Roster as a user.
     ImpersonationStarted,
     ImpersonationEnded,
@@ -39,7 +41,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 26] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
@@ -56,6 +58,7 @@ impl AuditAction {
         AuditAction::RecoveryCodesGenerated,
         AuditAction::TwoFactorRemoved,
         AuditAction::CrossSiteRefused,
+        AuditAction::RequestRefused,
         AuditAction::ImpersonationStarted,
         AuditAction::ImpersonationEnded,
         AuditAction::RoleCreated,
@@ -85,6 +88,7 @@ impl AuditAction {
             AuditAction::RecoveryCodesGenerated => "two_factor.recovery_codes",
             AuditAction::TwoFactorRemoved => "two_factor.remove",
             AuditAction::CrossSiteRefused => "request.cross_site_refused",
+            AuditAction::RequestRefused => "request.refused",
             AuditAction::ImpersonationStarted => "impersonation.start",
             AuditAction::ImpersonationEnded => "impersonation.end",
             AuditAction::RoleCreated => "role.create",
@@ -116,6 +120,7 @@ impl AuditAction {
             AuditAction::RecoveryCodesGenerated => "Recovery codes generated",
             AuditAction::TwoFactorRemoved => "Two-factor removed",
             AuditAction::CrossSiteRefused => "Cross-site request refused",
+            AuditAction::RequestRefused => "Request refused",
             AuditAction::ImpersonationStarted => "Viewing as user started",
             AuditAction::ImpersonationEnded => "Viewing as user ended",
             AuditAction::RoleCreated => "Role created",

@@ -50,10 +50,14 @@ enum Command {
         #[arg(long)]
         login: String,
     },
-    /// Add deterministic demo users across all roles (password: roster-demo-pass).
+    /// Add deterministic demo users, agents and customers (password: roster-demo-pass).
     SeedDemo {
         #[arg(long, default_value_t = 200)]
         count: u64,
+        /// Make every 500th demo user an admin, with that published password:
+        /// for trying Roster out on your own machine only.
+        #[arg(long)]
+        with_demo_admins: bool,
     },
     /// Print the configuration in effect (the file, then the environment) as
     /// a file; with --defaults, the built-in defaults, which Leptos.toml ships.
@@ -101,11 +105,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::SeedDemo { count } => {
+        Command::SeedDemo { count, with_demo_admins } => {
             let (_, roster) = open(&cli.config).await?;
             let started = std::time::Instant::now();
-            roster.seed_demo(count).await.map_err(|e| e.to_string())?;
+            roster.seed_demo(count, with_demo_admins).await.map_err(|e| e.to_string())?;
             println!("Added {count} demo users in {:.2?} (password: {}).", started.elapsed(), roster_service::DEMO_PASSWORD);
+            if with_demo_admins {
+                println!("Every 500th is an admin with that password: never do this on a server others can reach.");
+            } else {
+                println!("None of them is an admin (--with-demo-admins makes some); `create-admin` makes one.");
+            }
             Ok(())
         }
         Command::Config { defaults } => {

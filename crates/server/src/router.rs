@@ -1,16 +1,18 @@
 use crate::client_address::find_client_address;
 use crate::compression::no_compression_for_other_sites;
 use crate::error_status::status_from_error_body;
-use crate::cross_site::refuse_cross_site;
+use crate::cross_site::{refuse_cross_site, CrossSiteRefusals};
 use crate::session_layer::resolve_session;
 use crate::throttle::{throttle_sign_in, SignInThrottle};
-use axum::response::IntoResponse;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use http::StatusCode;
 use std::time::Duration;
 use http::header::{
-    HeaderName, HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, VARY, X_CONTENT_TYPE_OPTIONS,
-    X_FRAME_OPTIONS,
+    HeaderName, HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY,
+    STRICT_TRANSPORT_SECURITY, VARY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::OnceLock;
@@ -37,7 +39,7 @@ fn route_list() -> Vec<AxumRouteListing> {
 
 /// A request whose handling panicked gets the generic error (logged with
 /// the panic's message) instead of a dropped connection; the server goes on.
-fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let message = panic.downcast_ref::<&str>().map(|s| (*s).to_owned()).or_else(|| panic.downcast_ref::<String>().cloned());
     tracing::error!(panic = message.as_deref().unwrap_or("(no message)"), "a request panicked");
     let body = serde_json::to_string(&roster_domain::AppError::Internal).unwrap_or_default();
@@ -56,6 +58,22 @@ fn built_files(options: &leptos::config::LeptosOptions) -> (String, SetResponseH
     (format!("/{}", options.site_pkg_dir), files)
 }
 
+/// Pages and server-function answers show people's names, emails and
+/// more: no cache (a proxy's, or the browser's on a shared computer) may
+/// keep them. The site's own files say how they are cached themselves.
+async fn no_store_for_pages_and_answers(request: Request, next: Next) -> Response {
+    let is_answer = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    let is_page = response.headers().get(CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    if (is_answer || is_page) && !response.headers().contains_key(CACHE_CONTROL) {
+        response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Over HTTPS, browsers are told to use nothing else for a year.
+const HSTS: &str = "max-age=31536000";
+
 /// Largest request body Roster accepts; larger ones get 413.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
 /// Longest a request may take; a stuck one gets 503 instead of holding
@@ -65,8 +83,11 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The whole HTTP application: pages, server functions and built assets,
 /// behind the session layer, the cross-site check, sign-in throttling, the
 /// client address (from `X-Forwarded-For` of trusted proxies only), panic
-/// and timeout guards, security headers and compression. (Pages set their own Content-Security-Policy with the
-/// nonce of their inline scripts; other responses get the strictest.)
+/// and timeout guards, the body size limit, security headers and
+/// compression. The headers sit outside every layer that may answer by
+/// itself (413, 429, 403, 503), so every answer carries them. (Pages set
+/// their own Content-Security-Policy with the nonce of their inline
+/// scripts; other responses get the strictest.)
 pub fn router(state: AppState) -> Router {
     let routes = route_list();
     let render = {
@@ -78,25 +99,28 @@ pub fn router(state: AppState) -> Router {
     };
     let settings = &state.roster.settings;
     let throttle = SignInThrottle::new(settings.sign_in_attempts_per_minute, settings.lockout_threshold);
-    let trusted_proxies: std::sync::Arc<[std::net::IpAddr]> = state.roster.settings.trusted_proxies.clone().into();
+    let trusted_proxies: std::sync::Arc<[_]> = state.roster.settings.trusted_proxies.clone().into();
     let (files_path, files) = built_files(&state.leptos_options);
+    let hsts = state.roster.settings.secure_cookies.then_some(HeaderValue::from_static(HSTS));
     Router::new()
         .nest_service(&files_path, files)
         .leptos_routes(&state, routes, render)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.roster.clone(), status_from_error_body))
         .layer(axum::middleware::from_fn_with_state(state.roster.clone(), resolve_session))
         .layer(axum::middleware::from_fn_with_state(throttle, throttle_sign_in))
-        .layer(axum::middleware::from_fn_with_state(state.roster.clone(), refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(CrossSiteRefusals::new(state.roster.clone()), refuse_cross_site))
         .layer(axum::middleware::from_fn_with_state(trusted_proxies, find_client_address))
-        .layer(axum::middleware::from_fn(status_from_error_body))
         .layer(CatchPanicLayer::custom(answer_panic))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn(no_store_for_pages_and_answers))
         .layer(header(CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
         .layer(header(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
         .layer(header(X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(X_FRAME_OPTIONS, "DENY"))
         .layer(header(REFERRER_POLICY, "same-origin"))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(STRICT_TRANSPORT_SECURITY, hsts))
         // Pages and answers; the bundle's files come compressed already. The
         // fastest level: most of the size saved (the Users panel's 82 kB page
         // is 7.0 kB, 6.5 kB at brotli's default 4) for half the time.

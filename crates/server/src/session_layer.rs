@@ -22,7 +22,7 @@ pub async fn resolve_session(State(roster): State<Roster>, mut request: Request,
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(token_from_cookie_header);
+        .find_map(|header| token_from_cookie_header(&roster, header));
     let session = match &token {
         Some(token) => match roster.resolve_session(token).await {
             Ok(session) => session,

@@ -51,12 +51,29 @@ fn create_admin_refuses_a_weak_password_and_a_taken_login() {
     assert!(String::from_utf8_lossy(&taken.stderr).contains("login: Already used by another user."));
 }
 
-#[test]
-fn seed_demo_adds_ten_thousand_users() {
+/// How many users in this SQLite database hold the Admin role.
+async fn admins_in(db_path: &std::path::Path) -> i64 {
+    use sqlx::{ConnectOptions, Connection};
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(db_path).connect().await.unwrap();
+    let admins = sqlx::query_scalar("SELECT COUNT(*) FROM user_roles WHERE role_id = 1").fetch_one(&mut conn).await;
+    conn.close().await.unwrap();
+    admins.unwrap()
+}
+
+#[tokio::test]
+async fn seed_demo_adds_ten_thousand_users_and_no_admin_unless_asked() {
     let dir = tempfile_dir();
-    let output = roster_server(&dir.path().join("roster.db"), &["seed-demo", "--count", "10000"], None);
+    let db = dir.path().join("roster.db");
+    let output = roster_server(&db, &["seed-demo", "--count", "10000"], None);
     assert!(output.status.success(), "{output:?}");
     assert!(stdout(&output).contains("Added 10000 demo users"), "{}", stdout(&output));
+    assert!(stdout(&output).contains("None of them is an admin"), "it says so: {}", stdout(&output));
+    assert_eq!(admins_in(&db).await, 0, "no admin with the published password");
+
+    let asked = roster_server(&db, &["seed-demo", "--count", "1000", "--with-demo-admins"], None);
+    assert!(asked.status.success(), "{asked:?}");
+    assert!(stdout(&asked).contains("Every 500th is an admin"), "{}", stdout(&asked));
+    assert_eq!(admins_in(&db).await, 2, "users 10,000 and 10,500");
 }
 
 #[tokio::test]

@@ -321,6 +321,10 @@ async fn cross_site_requests_that_change_state_are_refused() {
             .await
             .unwrap();
         assert_eq!(same_site.status(), 200, "{}: Roster's own pages may", app.db_name);
+        // Refusals are audited when their minute is over.
+        app.clock.advance(60);
+        let next_minute = app.browser().post(app.url("/api/sign_out")).header("origin", "https://evil.example");
+        assert_eq!(next_minute.send().await.unwrap().status(), 403, "{}", app.db_name);
         let audit = app.db().recent_audit(5).await.unwrap();
         assert!(audit.iter().any(|e| e.action == AuditAction::CrossSiteRefused), "{}", app.db_name);
     }

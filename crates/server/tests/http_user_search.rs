@@ -32,7 +32,7 @@ async fn admins_get_matches_a_capped_count_and_then_the_exact_one() {
             roster_service::PasswordHasher::owasp(),
             roster_service::Clock::System,
         );
-        roster.seed_demo(1_200).await.unwrap();
+        roster.seed_demo(1_200, false).await.unwrap();
         let admin = app.browser();
         assert_eq!(app.sign_in(&admin, "admin", ADMIN_PASSWORD).await.status(), 200);
 
@@ -50,7 +50,7 @@ async fn admins_get_matches_a_capped_count_and_then_the_exact_one() {
 
         let response = app.call_json(&admin, "count_users", json!({ "search": { "roles": [3] } })).await;
         let exact: i64 = response.json().await.unwrap();
-        // 1,200 demo users: one in ten is an agent, one in 500 an admin; plus "customer".
+        // 1,200 demo users: one in ten is an agent; plus "customer".
         assert_eq!(exact, 1_200 - 120 + 1, "{}", app.db_name);
 
         let response = app.search(&admin, json!({ "roles": [3], "after": next })).await;

@@ -59,10 +59,34 @@ impl Roster {
         &self.hasher
     }
 
-    /// Audits a refused cross-site request (the path, never its content).
-    pub async fn record_cross_site_refusal(&self, ip: Option<&str>, path: &str) -> Result<(), AppError> {
+    /// Audits `refused` cross-site requests from one address, the first of
+    /// them at `first` to `path` (the path, never the content).
+    pub async fn record_cross_site_refusals(
+        &self,
+        ip: Option<&str>,
+        path: &str,
+        refused: u64,
+        first: Timestamp,
+    ) -> Result<(), AppError> {
         let path: String = path.chars().take(200).collect();
-        self.audit_with_detail(AuditAction::CrossSiteRefused, None, None, ip, format!("path={path}")).await
+        let record = AuditRecord {
+            at: first,
+            actor_id: None,
+            on_behalf_of_id: None,
+            action: AuditAction::CrossSiteRefused,
+            target_user_id: None,
+            detail: format!("path={path} refused={refused}"),
+            ip: ip.map(str::to_owned),
+        };
+        self.write_audit(record).await
+    }
+
+    /// Audits a request refused for want of a permission: who (if anyone),
+    /// what (the server function's path) and from where.
+    pub async fn record_refusal(&self, session: Option<&SignedIn>, path: &str, ip: Option<&str>) -> Result<(), AppError> {
+        let path: String = path.chars().take(200).collect();
+        let (actor, on_behalf_of) = (session.map(|s| s.user.id), session.and_then(|s| s.impersonator));
+        self.audit_full(AuditAction::RequestRefused, actor, on_behalf_of, None, ip, format!("path={path}")).await
     }
 
     /// Audits something a signed-in user did, naming the admin behind it
@@ -119,7 +143,12 @@ impl Roster {
             detail,
             ip: ip.map(str::to_owned),
         };
-        tracing::info!(action = action.key(), actor = ?actor, target = ?target, ip, detail = record.detail, "audit");
+        self.write_audit(record).await
+    }
+
+    async fn write_audit(&self, record: AuditRecord) -> Result<(), AppError> {
+        let (action, actor, target) = (record.action.key(), record.actor_id, record.target_user_id);
+        tracing::info!(action, actor = ?actor, target = ?target, ip = record.ip, detail = record.detail, "audit");
         self.db.record_audit(&record).await.map_err(store_error)
     }
 }

@@ -127,8 +127,10 @@ impl Roster {
     /// missing), numbered after the users already present so that seeding
     /// twice adds more rather than failing. One Argon2 hash of
     /// `DEMO_PASSWORD` is shared by all, which is what makes a million users
-    /// take seconds; never do this for real accounts.
-    pub async fn seed_demo(&self, count: u64) -> Result<(), AppError> {
+    /// take seconds; never do this for real accounts. Demo users that would
+    /// be admins are agents unless `with_admins`: an admin with a published
+    /// password must be asked for.
+    pub async fn seed_demo(&self, count: u64, with_admins: bool) -> Result<(), AppError> {
         let start = self.db.count_users().await.map_err(store_error)? as u64;
         let names: Vec<String> = (0..DEMO_ORGANIZATIONS).map(demo_organization).collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -138,7 +140,15 @@ impl Roster {
         let mut refresh_statistics_at = start + SEED_BATCH as u64;
         while n < start + count {
             let end = (n + SEED_BATCH as u64).min(start + count);
-            let batch: Vec<NewUser> = (n..end).map(|i| demo_user(i, &hash, &organizations)).collect();
+            let batch: Vec<NewUser> = (n..end)
+                .map(|i| demo_user(i, &hash, &organizations))
+                .map(|mut user| {
+                    if !with_admins && user.roles.contains(&RoleId::ADMIN) {
+                        user.roles = vec![RoleId::AGENT];
+                    }
+                    user
+                })
+                .collect();
             let ids = self.db.insert_users(&batch, self.now()).await.map_err(store_error)?;
             let ids: HashMap<u64, UserId> = (n..end).zip(ids).collect();
             let tickets: Vec<NewTicket> = (n..end).flat_map(|i| demo_tickets(i, &ids)).collect();

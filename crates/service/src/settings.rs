@@ -3,7 +3,10 @@
 //! its defaults, the environment overrides and the text of the shipped
 //! `Leptos.toml` all follow from that one line (`settings_table!`).
 
+use ipnet::IpNet;
+use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
 
 /// An environment variable whose value does not fit its setting.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -62,8 +65,51 @@ impl SettingValue for SocketAddr {
     }
 }
 
+/// A trusted proxy: one address (`10.0.0.5`) or a range of them (`10.0.0.0/8`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub struct AddressRange(IpNet);
+
+impl AddressRange {
+    /// Whether `ip` is in the range; an IPv4 address written as IPv6
+    /// (`::ffff:10.0.0.5`, as a dual-stack socket reports it) counts as itself.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.0.contains(&ip.to_canonical())
+    }
+}
+
+impl FromStr for AddressRange {
+    type Err = ipnet::AddrParseError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.parse::<IpAddr>() {
+            Ok(ip) => Ok(AddressRange(IpNet::from(ip.to_canonical()))),
+            Err(_) => Ok(AddressRange(text.parse::<IpNet>()?.trunc())),
+        }
+    }
+}
+
+impl TryFrom<String> for AddressRange {
+    type Error = ipnet::AddrParseError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
+/// One address as itself, a range in CIDR notation.
+impl fmt::Display for AddressRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.prefix_len() == self.0.max_prefix_len() {
+            self.0.addr().fmt(f)
+        } else {
+            self.0.fmt(f)
+        }
+    }
+}
+
 /// Comma-separated in the environment, an array in TOML.
-impl SettingValue for Vec<IpAddr> {
+impl SettingValue for Vec<AddressRange> {
     fn from_env(text: &str) -> Option<Self> {
         text.split(',').map(str::trim).filter(|a| !a.is_empty()).map(|a| a.parse().ok()).collect()
     }
@@ -148,12 +194,12 @@ settings_table! {
         session_idle_minutes: i64 = 120, env "ROSTER_SESSION_IDLE_MINUTES";
         /// a session ends this long after sign-in, however busy
         session_absolute_hours: i64 = 24, env "ROSTER_SESSION_ABSOLUTE_HOURS";
-        /// true when served over HTTPS: the session cookie is then Secure
+        /// true when served over HTTPS: the session cookie is then Secure and __Host-, and HSTS is sent
         secure_cookies: bool = false, env "ROSTER_SECURE_COOKIES";
         /// per address, sign-in, code and password checks: a burst (below the lockout threshold), then one every 60/N seconds (0: off)
         sign_in_attempts_per_minute: u32 = 20, env "ROSTER_SIGN_IN_ATTEMPTS_PER_MINUTE";
-        /// load balancers' addresses, comma-separated; from them X-Forwarded-For names the visitor
-        trusted_proxies: Vec<IpAddr> = Vec::new(), env "ROSTER_TRUSTED_PROXIES";
+        /// load balancers (addresses, or ranges as 10.0.0.0/8), comma-separated; their X-Forwarded-For is believed
+        trusted_proxies: Vec<AddressRange> = Vec::new(), env "ROSTER_TRUSTED_PROXIES";
     }
 }
 
@@ -166,14 +212,14 @@ mod tests {
         let mut settings = Settings::default();
         let env = |name: &str| match name {
             "DATABASE_URL" => Some("postgres://db/roster".to_owned()),
-            "ROSTER_TRUSTED_PROXIES" => Some("10.0.0.5, fd00::5".to_owned()),
+            "ROSTER_TRUSTED_PROXIES" => Some("10.0.0.5, fd00::5, 10.1.0.0/16".to_owned()),
             "ROSTER_SECURE_COOKIES" => Some("true".to_owned()),
             _ => None,
         };
         settings.apply_env(&env).unwrap();
         assert_eq!(settings.database_url, "postgres://db/roster");
         assert!(settings.secure_cookies);
-        let proxies: Vec<IpAddr> = vec!["10.0.0.5".parse().unwrap(), "fd00::5".parse().unwrap()];
+        let proxies: Vec<AddressRange> = ["10.0.0.5", "fd00::5", "10.1.0.0/16"].map(|p| p.parse().unwrap()).into();
         assert_eq!(settings.trusted_proxies, proxies);
         assert_eq!(settings.lockout_threshold, 10, "untouched settings keep their defaults");
 
@@ -189,7 +235,7 @@ mod tests {
     fn the_toml_written_reads_back_as_the_same_settings() {
         let settings = Settings {
             database_url: "postgres://ann@db/\"roster\"".into(),
-            trusted_proxies: vec!["10.0.0.5".parse().unwrap(), "fd00::5".parse().unwrap()],
+            trusted_proxies: ["10.0.0.5", "fd00::5", "10.1.0.0/16"].map(|p| p.parse().unwrap()).into(),
             ..Settings::default()
         };
         let text = settings.to_toml();
@@ -201,5 +247,25 @@ mod tests {
         }
         let read: File = toml::from_str(&text).unwrap();
         assert_eq!(read.roster, settings);
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_trusted_proxy_is_an_address_or_a_range() {
+        let range: AddressRange = "10.0.0.0/8".parse().unwrap();
+        assert!(range.contains(ip("10.200.3.4")) && !range.contains(ip("11.0.0.1")));
+        assert!(range.contains(ip("::ffff:10.0.0.5")), "an IPv4-mapped IPv6 peer matches its IPv4 range");
+        let one: AddressRange = "10.0.0.5".parse().unwrap();
+        assert!(one.contains(ip("10.0.0.5")) && one.contains(ip("::ffff:10.0.0.5")) && !one.contains(ip("10.0.0.6")));
+        let v6: AddressRange = "fd00::/8".parse().unwrap();
+        assert!(v6.contains(ip("fd12::1")) && !v6.contains(ip("fe80::1")));
+        assert_eq!("10.1.2.3/16".parse::<AddressRange>().unwrap().to_string(), "10.1.0.0/16", "written as the range");
+        assert_eq!("::ffff:10.0.0.5".parse::<AddressRange>().unwrap().to_string(), "10.0.0.5");
+        for bad in ["balancer", "10.0.0.0/33", "10.0.0.0/", ""] {
+            assert!(bad.parse::<AddressRange>().is_err(), "{bad}");
+        }
     }
 }

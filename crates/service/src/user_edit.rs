@@ -3,9 +3,10 @@
 
 use crate::{require, store_error, NewAccount, Roster, SignedIn};
 use roster_domain::{
-    is_one_line, AppError, AuditAction, EditableUser, FieldError, Permission, RoleId, UserDetails, UserId, ValidUserDetails,
+    is_one_line, role_names, AppError, AuditAction, EditableUser, FieldError, Permission, Role, RoleId, UserDetails,
+    UserId, ValidUserDetails,
 };
-use roster_store::{Profile, StoreError, UserUpdate};
+use roster_store::{AuditRecord, Profile, StoreError, UserUpdate};
 
 /// How many organization names the autocomplete offers.
 const ORGANIZATION_SUGGESTIONS: i64 = 10;
@@ -78,23 +79,36 @@ impl Roster {
         if valid.password.is_some() || roles_before != roles_after {
             self.require_admin_mode(session).await?;
         }
-        self.refuse_unknown_roles(&valid.roles).await?;
+        let known_roles = self.refuse_unknown_roles(&valid.roles).await?;
         let profile = self.profile_of(&valid).await?;
         let password_hash = match &valid.password {
             Some(p) => Some(self.hasher().hash(p).await?),
             None => None,
         };
+        let mut detail = format!("fields={}", changed.join(","));
+        if changed.contains(&"roles") {
+            let names = |ids: &[RoleId]| {
+                let held: Vec<Role> = known_roles.iter().filter(|r| ids.contains(&r.id)).cloned().collect();
+                role_names(&held)
+            };
+            detail += &format!(" roles_before=[{}] roles_after=[{}]", names(&before.details.roles), names(&valid.roles));
+        }
+        let audit = AuditRecord {
+            at: self.now(),
+            actor_id: Some(admin.user.id),
+            on_behalf_of_id: admin.impersonator,
+            action: AuditAction::UserUpdated,
+            target_user_id: Some(id),
+            detail,
+            ip: ip.map(str::to_owned),
+        };
         let update = UserUpdate { login: valid.login.clone(), profile, roles: valid.roles.clone(), password_hash };
-        let saved = self.db.update_user(id, version, &update, self.now()).await.map_err(|e| match e {
+        let saved = self.db.update_user(id, version, &update, &audit).await.map_err(|e| match e {
             StoreError::Conflict => AppError::Conflict,
             StoreError::LastAdmin => last_admin_error(&valid),
             other => store_error(other),
         })?;
-        if valid.password.is_some() {
-            self.db.delete_user_sessions(id).await.map_err(store_error)?;
-        }
-        let detail = format!("fields={}", changed.join(","));
-        self.audit_with_detail(AuditAction::UserUpdated, Some(admin.user.id), Some(id), ip, detail).await?;
+        tracing::info!(action = audit.action.key(), actor = ?admin.user.id, target = ?id, detail = audit.detail, "audit");
         Ok(saved)
     }
 
@@ -109,11 +123,12 @@ impl Roster {
         self.db.organizations_matching(text, ORGANIZATION_SUGGESTIONS).await.map_err(store_error)
     }
 
-    /// A role deleted while the dialog was open cannot be given.
-    async fn refuse_unknown_roles(&self, roles: &[RoleId]) -> Result<(), AppError> {
+    /// A role deleted while the dialog was open cannot be given. Returns
+    /// the roles there are.
+    async fn refuse_unknown_roles(&self, roles: &[RoleId]) -> Result<Vec<Role>, AppError> {
         let known = self.db.roles().await.map_err(store_error)?;
         if roles.iter().all(|id| known.iter().any(|r| r.id == *id)) {
-            Ok(())
+            Ok(known)
         } else {
             Err(FieldError::new("roles", "One of these roles no longer exists. Reload and choose again.").into())
         }

@@ -138,9 +138,9 @@ async fn a_forged_token_finds_nothing() {
 async fn demo_seed_adds_users_that_can_sign_in() {
     for t in all().await {
         let (roster, _) = roster(&t).await;
-        roster.seed_demo(1_200).await.unwrap();
+        roster.seed_demo(1_200, false).await.unwrap();
         assert_eq!(t.db.count_users().await.unwrap(), 1_201, "{}", t.name);
-        roster.seed_demo(10).await.unwrap();
+        roster.seed_demo(10, false).await.unwrap();
         assert_eq!(t.db.count_users().await.unwrap(), 1_211, "{}: seeding again adds more", t.name);
         let outcome = roster.sign_in("ben.schmidt1", roster_service::DEMO_PASSWORD, None, None).await.unwrap();
         assert_eq!(role_ids(&user_of(&outcome).roles), [RoleId::CUSTOMER], "{}", t.name);

@@ -4,7 +4,7 @@
 
 use crate::role_tokens::role_tokens;
 use crate::users::{field_assignments, field_columns, Profile, StoredFields};
-use crate::{escape_like, on_pool, Db, StoreError};
+use crate::{escape_like, on_pool, AuditRecord, Db, StoreError};
 use roster_domain::{EditableUser, Login, OrganizationId, PasswordInput, RoleId, Timestamp, UserDetails, UserId};
 use sqlx::{FromRow, QueryBuilder};
 
@@ -92,7 +92,8 @@ impl Db {
         }))
     }
 
-    /// Saves an edit made from `version`; returns the new version.
+    /// Saves an edit made from `version`, with its audit row, at the row's
+    /// time; a new password ends the user's sessions. Returns the new version.
     /// `Conflict` if the user changed since, `NotFound` if they are gone,
     /// `LastAdmin` if no active admin would remain; nothing changes then.
     pub async fn update_user(
@@ -100,7 +101,7 @@ impl Db {
         id: UserId,
         version: i64,
         update: &UserUpdate,
-        now: Timestamp,
+        audit: &AuditRecord,
     ) -> Result<i64, StoreError> {
         let backend = self.backend();
         let p = &update.profile;
@@ -129,7 +130,7 @@ impl Db {
                 .bind(p.active)
                 .bind(role_tokens(&update.roles, backend))
                 .bind(update.password_hash.as_deref())
-                .bind(now.0)
+                .bind(audit.at.0)
                 .bind(id.0)
                 .bind(version);
             for value in p.fields.values() {
@@ -159,11 +160,15 @@ impl Db {
 
             if was_active_admin {
                 let left: i64 =
-                    sqlx::query_scalar(COUNT_ACTIVE_ADMINS).bind(now.0).bind(admin).fetch_one(&mut *tx).await?;
+                    sqlx::query_scalar(COUNT_ACTIVE_ADMINS).bind(audit.at.0).bind(admin).fetch_one(&mut *tx).await?;
                 if left == 0 {
                     return Err(StoreError::LastAdmin);
                 }
             }
+            if update.password_hash.is_some() {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+            }
+            crate::audit::insert_audit!(audit).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(new_version)
         })

@@ -55,6 +55,11 @@ fn audit(actor: UserId, target: UserId) -> AuditRecord {
     }
 }
 
+/// The audit row of an edit of `target`.
+fn edited(target: UserId) -> AuditRecord {
+    AuditRecord { action: AuditAction::UserUpdated, ..audit(target, target) }
+}
+
 /// Plain fields each holding a value of its own, the address on two lines.
 fn every_field_set(tag: &str) -> UserFields {
     let mut fields = UserFields::default();
@@ -97,7 +102,7 @@ async fn every_field_is_stored_and_read_back_for_editing() {
         assert_eq!(t.db.editable_user(UserId(999_999)).await.unwrap(), None, "{}", t.name);
 
         let (version, update) = update_of(&t.db, id, |u| u.profile.fields = every_field_set("edited")).await;
-        t.db.update_user(id, version, &update, NOW).await.unwrap();
+        t.db.update_user(id, version, &update, &edited(id)).await.unwrap();
         let edited = t.db.editable_user(id).await.unwrap().unwrap().details;
         assert_eq!(edited.fields, update.profile.fields, "{}: every plain field as saved", t.name);
     }
@@ -110,13 +115,13 @@ async fn a_save_from_an_old_version_is_refused_and_the_first_save_survives() {
         let (version, first) = update_of(&t.db, id, |u| u.profile.fields.city = "Oslo".into()).await;
         let (_, second) = update_of(&t.db, id, |u| u.profile.fields.city = "Bergen".into()).await;
 
-        assert_eq!(t.db.update_user(id, version, &first, NOW).await.unwrap(), version + 1, "{}", t.name);
-        let stale = t.db.update_user(id, version, &second, NOW).await;
+        assert_eq!(t.db.update_user(id, version, &first, &edited(id)).await.unwrap(), version + 1, "{}", t.name);
+        let stale = t.db.update_user(id, version, &second, &edited(id)).await;
         assert!(matches!(stale, Err(StoreError::Conflict)), "{}: {stale:?}", t.name);
         let stored = t.db.editable_user(id).await.unwrap().unwrap();
         assert_eq!((stored.details.fields.city.as_str(), stored.version), ("Oslo", version + 1), "{}", t.name);
 
-        let gone = t.db.update_user(UserId(999_999), 1, &first, NOW).await;
+        let gone = t.db.update_user(UserId(999_999), 1, &first, &edited(UserId(999_999))).await;
         assert!(matches!(gone, Err(StoreError::NotFound)), "{}: {gone:?}", t.name);
     }
 }
@@ -130,7 +135,7 @@ async fn an_edit_changes_roles_keeps_the_password_and_updates_the_search() {
             u.roles = vec![RoleId::AGENT];
         })
         .await;
-        t.db.update_user(id, version, &update, NOW).await.unwrap();
+        t.db.update_user(id, version, &update, &edited(id)).await.unwrap();
         assert!(t.db.credentials("pablo").await.unwrap().unwrap().password_hash.is_some(), "{}", t.name);
 
         let search = UserSearch { text: "quintan".into(), roles: vec![RoleId::AGENT], ..Default::default() };
@@ -149,7 +154,7 @@ async fn login_and_email_stay_unique_on_edit() {
         t.db.insert_user(&user("taken", &[RoleId::CUSTOMER]), NOW).await.unwrap();
         let id = t.db.insert_user(&user("free", &[RoleId::CUSTOMER]), NOW).await.unwrap();
         let (version, update) = update_of(&t.db, id, |u| u.login = Login::parse("TAKEN").unwrap()).await;
-        let result = t.db.update_user(id, version, &update, NOW).await;
+        let result = t.db.update_user(id, version, &update, &edited(id)).await;
         assert!(matches!(result, Err(StoreError::Duplicate { field: "login" })), "{}: {result:?}", t.name);
         assert_eq!(t.db.editable_user(id).await.unwrap().unwrap().version, version, "{}: nothing saved", t.name);
     }
@@ -164,7 +169,7 @@ async fn the_last_active_admin_stays_an_active_admin() {
             Box::new(|u: &mut UserUpdate| u.profile.active = false),
         ] {
             let (version, update) = update_of(&t.db, ada, change).await;
-            let result = t.db.update_user(ada, version, &update, NOW).await;
+            let result = t.db.update_user(ada, version, &update, &edited(ada)).await;
             assert!(matches!(result, Err(StoreError::LastAdmin)), "{}: {result:?}", t.name);
         }
         assert_eq!(t.db.count_active_admins(10, NOW).await.unwrap(), 1, "{}", t.name);
@@ -177,7 +182,7 @@ async fn the_last_active_admin_stays_an_active_admin() {
         execute(&t.db, &format!("UPDATE users SET locked_until = {} WHERE id = {}", NOW.0 + 60, bea.0)).await;
         assert_eq!(t.db.count_active_admins(10, NOW).await.unwrap(), 1, "{}", t.name);
         let (version, update) = update_of(&t.db, ada, |u| u.roles = vec![RoleId::AGENT]).await;
-        let result = t.db.update_user(ada, version, &update, NOW).await;
+        let result = t.db.update_user(ada, version, &update, &edited(ada)).await;
         assert!(matches!(result, Err(StoreError::LastAdmin)), "{}: {result:?}", t.name);
         let result = t.db.delete_user(ada, audit(ada, ada)).await;
         assert!(matches!(result, Err(StoreError::LastAdmin)), "{}: {result:?}", t.name);
@@ -185,7 +190,7 @@ async fn the_last_active_admin_stays_an_active_admin() {
         // …until the lock lifts: then either may step down.
         let later = Timestamp(NOW.0 + 60);
         assert_eq!(t.db.count_active_admins(10, later).await.unwrap(), 2, "{}", t.name);
-        t.db.update_user(ada, version, &update, later).await.unwrap();
+        t.db.update_user(ada, version, &update, &AuditRecord { at: later, ..edited(ada) }).await.unwrap();
         assert_eq!(t.db.count_active_admins(10, later).await.unwrap(), 1, "{}", t.name);
     }
 }
