@@ -2,15 +2,28 @@
 
 use std::process::{Command, Output};
 
-fn roster_server(db_path: &std::path::Path, args: &[&str], password: Option<&str>) -> Output {
+/// A key as `head -c 32 /dev/urandom | base64` makes one.
+const KEY: &str = "gvs8scnStljCu7zY8LdMEc7AA+ucQRJQi02hX3enJMc=";
+const OTHER_KEY: &str = "V3a0CpCMM6f99FcSiIwmLAsnp/a1MMyxPovmFBKeGuo=";
+
+/// `roster-server` on a SQLite database at `db_path`, with the secret key `KEY`.
+fn command(db_path: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_roster-server"));
     command
-        .args(args)
         .env("DATABASE_URL", format!("sqlite://{}", db_path.display()))
         .env("ROSTER_CONFIG", "/nonexistent/Leptos.toml")
         // Never the port a running Roster may hold.
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("ROSTER_SECRET_KEY", KEY)
+        .env("ROSTER_SECRET_KEY_FILE", db_path.with_file_name("no-such.key"))
+        .env_remove("ROSTER_NEW_SECRET_KEY")
         .env_remove("ROSTER_ADMIN_PASSWORD");
+    command
+}
+
+fn roster_server(db_path: &std::path::Path, args: &[&str], password: Option<&str>) -> Output {
+    let mut command = command(db_path);
+    command.args(args);
     if let Some(password) = password {
         command.env("ROSTER_ADMIN_PASSWORD", password);
     }
@@ -19,6 +32,10 @@ fn roster_server(db_path: &std::path::Path, args: &[&str], password: Option<&str
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[test]
@@ -73,6 +90,133 @@ async fn the_server_will_not_start_on_a_database_it_cannot_migrate() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Roster will not start on a database it could not migrate"), "{stderr}");
+}
+
+/// Runs `command`, which must end by itself: a server that starts serving is stopped and fails the test.
+fn exits_within_a_minute(command: &mut Command) -> Output {
+    use std::process::Stdio;
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    for _ in 0..600 {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    panic!("still running after a minute: {:?}", child.wait_with_output().unwrap());
+}
+
+/// Opens the SQLite database at `path` directly, as a dump would read it.
+async fn connect(path: &std::path::Path) -> sqlx::SqliteConnection {
+    use sqlx::ConnectOptions;
+    sqlx::sqlite::SqliteConnectOptions::new().filename(path).connect().await.unwrap()
+}
+
+#[test]
+fn without_a_key_or_with_a_malformed_one_roster_will_not_start() {
+    let dir = tempfile_dir();
+    let db = dir.path().join("roster.db");
+    let output = command(&db).env_remove("ROSTER_SECRET_KEY").args(["create-admin", "--if-none"]).output().unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    let message = stderr(&output);
+    assert!(message.contains("no secret key"), "{message}");
+    assert!(message.contains("ROSTER_SECRET_KEY") && message.contains("no-such.key"), "names both places: {message}");
+
+    for malformed in ["not base64!", "c2hvcnQ="] {
+        let output = command(&db).env("ROSTER_SECRET_KEY", malformed).args(["create-admin", "--if-none"]).output().unwrap();
+        assert!(!output.status.success(), "{output:?}");
+        assert!(stderr(&output).contains("ROSTER_SECRET_KEY is not a secret key"), "{}", stderr(&output));
+    }
+    let key_file = dir.path().join("secret.key");
+    std::fs::write(&key_file, "c2hvcnQ=\n").unwrap();
+    let output = command(&db)
+        .env_remove("ROSTER_SECRET_KEY")
+        .env("ROSTER_SECRET_KEY_FILE", &key_file)
+        .args(["create-admin", "--if-none"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    assert!(stderr(&output).contains("is not a secret key"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_key_file_serves_as_well_as_the_variable() {
+    let dir = tempfile_dir();
+    let db = dir.path().join("roster.db");
+    let key_file = dir.path().join("secret.key");
+    std::fs::write(&key_file, format!("{KEY}\n")).unwrap();
+    let mut from_file = command(&db);
+    from_file.env_remove("ROSTER_SECRET_KEY").env("ROSTER_SECRET_KEY_FILE", &key_file);
+    let output = from_file.args(["create-admin", "--if-none"]).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    // The same key by the variable opens what the file's key sealed.
+    assert!(roster_server(&db, &["create-admin", "--if-none"], None).status.success());
+}
+
+#[test]
+fn a_wrong_key_is_refused_at_start_up_even_before_any_secret_is_stored() {
+    let dir = tempfile_dir();
+    let db = dir.path().join("roster.db");
+    assert!(roster_server(&db, &["create-admin", "--if-none"], None).status.success());
+    let output = exits_within_a_minute(command(&db).env("ROSTER_SECRET_KEY", OTHER_KEY).arg("serve"));
+    assert!(!output.status.success(), "{output:?}");
+    let message = stderr(&output);
+    assert!(message.contains("the secret key does not open the secrets in this database"), "{message}");
+    assert!(message.contains("Start Roster with the key"), "says what to do: {message}");
+}
+
+#[tokio::test]
+async fn plaintext_secrets_are_sealed_at_start_up_and_rotation_reseals_them() {
+    use sqlx::Connection;
+    let dir = tempfile_dir();
+    let db = dir.path().join("roster.db");
+    assert!(roster_server(&db, &["create-admin"], Some("a good admin password")).status.success());
+    // An authenticator set up before secrets were sealed.
+    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    let mut conn = connect(&db).await;
+    let insert = "INSERT INTO authenticator_apps (user_id, secret, last_step, enabled_at) SELECT id, $1, -1, 0 FROM users";
+    sqlx::query(insert).bind(secret).execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    let stored = || async {
+        let mut conn = connect(&db).await;
+        let stored: String = sqlx::query_scalar("SELECT secret FROM authenticator_apps").fetch_one(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+        stored
+    };
+
+    assert!(roster_server(&db, &["create-admin", "--if-none"], None).status.success());
+    let sealed = stored().await;
+    assert!(!sealed.contains(secret), "sealed at start-up: {sealed}");
+
+    let new_key = dir.path().join("new.key");
+    let output = roster_server(&db, &["rotate-secret-key", "--new-key-file", new_key.to_str().unwrap()], None);
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    assert!(text.contains("Re-sealed 1 secret"), "{text}");
+    assert!(text.contains(new_key.to_str().unwrap()) && text.contains("ROSTER_SECRET_KEY"), "says what to do next: {text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&new_key).unwrap().permissions().mode() & 0o777, 0o600, "only the owner reads it");
+    }
+    let resealed = stored().await;
+    assert!(resealed != sealed && !resealed.contains(secret), "{resealed}");
+
+    // The old key opens nothing any more; the new one opens everything.
+    let old = roster_server(&db, &["create-admin", "--if-none"], None);
+    assert!(!old.status.success());
+    assert!(stderr(&old).contains("does not open the secrets"), "{}", stderr(&old));
+    let mut with_new = command(&db);
+    with_new.env_remove("ROSTER_SECRET_KEY").env("ROSTER_SECRET_KEY_FILE", &new_key);
+    let output = with_new.args(["create-admin", "--if-none"]).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+
+    let mut conn = connect(&db).await;
+    let action: String = sqlx::query_scalar("SELECT action FROM audit_events ORDER BY id DESC LIMIT 1")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(action, "secret_key.rotate", "the rotation is audited");
 }
 
 fn tempfile_dir() -> tempfile::TempDir {
