@@ -30,10 +30,12 @@ pub enum AuditAction {
     TicketReplied,
     TicketTimeLogged,
     TicketStateChanged,
+    /// Every sealed secret was sealed anew under a new key.
+    SecretKeyRotated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
@@ -57,6 +59,7 @@ impl AuditAction {
         AuditAction::TicketReplied,
         AuditAction::TicketTimeLogged,
         AuditAction::TicketStateChanged,
+        AuditAction::SecretKeyRotated,
     ];
 
     pub fn key(self) -> &'static str {
@@ -84,6 +87,7 @@ impl AuditAction {
             AuditAction::TicketReplied => "ticket.reply",
             AuditAction::TicketTimeLogged => "ticket.log_time",
             AuditAction::TicketStateChanged => "ticket.state",
+            AuditAction::SecretKeyRotated => "secret_key.rotate",
         }
     }
 
@@ -113,6 +117,7 @@ impl AuditAction {
             AuditAction::TicketReplied => "Ticket reply",
             AuditAction::TicketTimeLogged => "Hours logged",
             AuditAction::TicketStateChanged => "Ticket state changed",
+            AuditAction::SecretKeyRotated => "Secret key rotated",
         }
     }
 

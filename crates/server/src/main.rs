@@ -5,11 +5,12 @@ use rand::distributions::{Alphanumeric, DistString};
 use roster_app::ssr::AppState;
 use roster_domain::{Email, Login, Password, RoleId, UserFields};
 use roster_server::config::Config;
-use roster_service::{Clock, NewAccount, PasswordHasher, Roster};
+use roster_service::sealing::KEY_ENV;
+use roster_service::{Clock, NewAccount, PasswordHasher, Roster, SealingError, Sealer, SecretKey};
 use roster_store::Profile;
 use roster_store::Db;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
@@ -46,6 +47,18 @@ enum Command {
     SeedDemo {
         #[arg(long, default_value_t = 200)]
         count: u64,
+    },
+    /// Seal every authenticator secret anew under a new key, in one
+    /// transaction (audited). Stop every Roster instance first: one still
+    /// running with the old key can no longer open the secrets. The current
+    /// key is found as at start-up (ROSTER_SECRET_KEY, else secret-key-file).
+    /// The new key comes from ROSTER_NEW_SECRET_KEY, or from --new-key-file.
+    /// Afterwards, make the new key the one Roster starts with.
+    RotateSecretKey {
+        /// The new key's file; made with a fresh random key (mode 0600) when
+        /// it does not exist yet, read when it does.
+        #[arg(long, value_name = "PATH")]
+        new_key_file: Option<PathBuf>,
     },
     /// Print the configuration in effect (the file, then the environment) as
     /// a file; with --defaults, the built-in defaults, which Leptos.toml ships.
@@ -91,6 +104,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("Added {count} demo users in {:.2?} (password: {}).", started.elapsed(), roster_service::DEMO_PASSWORD);
             Ok(())
         }
+        Command::RotateSecretKey { new_key_file } => {
+            let (config, roster) = open(&cli.config).await?;
+            rotate_secret_key(&config, &roster, new_key_file.as_deref()).await
+        }
         Command::Config { defaults } => {
             let config = if defaults { Config::default() } else { Config::load(&cli.config).map_err(|e| e.to_string())? };
             print!("{}", config.to_toml());
@@ -99,10 +116,12 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-/// Loads the configuration, connects and migrates; refuses to go on if
-/// any of it fails.
-async fn open(config_path: &std::path::Path) -> Result<(Config, Roster), String> {
+/// Loads the configuration and the secret key, connects, migrates and
+/// proves the key on the database; refuses to go on if any of it fails.
+async fn open(config_path: &Path) -> Result<(Config, Roster), String> {
     let config = Config::load(config_path).map_err(|e| e.to_string())?;
+    let key = SecretKey::load(std::env::var(KEY_ENV).ok(), Path::new(&config.roster.secret_key_file))
+        .map_err(|e| e.to_string())?;
     let url = &config.roster.database_url;
     if let Some(path) = url.strip_prefix("sqlite://").and_then(|p| std::path::Path::new(p).parent()) {
         if !path.as_os_str().is_empty() {
@@ -111,8 +130,50 @@ async fn open(config_path: &std::path::Path) -> Result<(Config, Roster), String>
     }
     let db = Db::connect(url).await.map_err(|e| format!("cannot open the database: {e}"))?;
     db.migrate().await.map_err(|e| format!("{e}. Roster will not start on a database it could not migrate."))?;
-    let roster = Roster::new(db, config.roster.clone(), PasswordHasher::owasp(), Clock::System);
+    let roster = Roster::new(db, config.roster.clone(), PasswordHasher::owasp(), Clock::System, Sealer::new(&key));
+    roster.prepare_secrets().await.map_err(|e| match e {
+        SealingError::Store(_) | SealingError::SameKey => format!("cannot prepare the sealed secrets: {e}"),
+        e => format!(
+            "the secret key does not open the secrets in this database: {e}. Start Roster with the key it was \
+             given ({KEY_ENV}, or the file secret-key-file names: {}). If that key is lost for good, every \
+             authenticator app must be set up again.",
+            config.roster.secret_key_file
+        ),
+    })?;
     Ok((config, roster))
+}
+
+/// `rotate-secret-key`: the new key from ROSTER_NEW_SECRET_KEY or
+/// `new_key_file` (made when missing), then every secret sealed anew.
+async fn rotate_secret_key(config: &Config, roster: &Roster, new_key_file: Option<&Path>) -> Result<(), String> {
+    const NEW_KEY_ENV: &str = "ROSTER_NEW_SECRET_KEY";
+    let new_key = match (std::env::var(NEW_KEY_ENV).ok(), new_key_file) {
+        (Some(_), Some(_)) => return Err(format!("give the new key one way: {NEW_KEY_ENV} or --new-key-file, not both")),
+        (None, None) => return Err(format!("give the new key in {NEW_KEY_ENV}, or its file with --new-key-file PATH")),
+        (Some(text), None) => SecretKey::parse(&text, NEW_KEY_ENV).map_err(|e| e.to_string())?,
+        (None, Some(path)) => match SecretKey::read_file(path).map_err(|e| e.to_string())? {
+            Some(key) => key,
+            None => {
+                let key = SecretKey::generate();
+                key.write_new_file(path).map_err(|e| format!("cannot write the new key to {}: {e}", path.display()))?;
+                println!("Made a new key in {} (mode 0600).", path.display());
+                key
+            }
+        },
+    };
+    let new = Sealer::new(&new_key);
+    let resealed = roster.rotate_secret_key(&new).await.map_err(|e| format!("nothing was changed: {e}"))?;
+    println!("Re-sealed {resealed} secret(s) under the new key (key id {}).", new.key_id());
+    println!("The old key opens them no more. Now make the new key the one Roster starts with, then start Roster:");
+    let current_file = &config.roster.secret_key_file;
+    match new_key_file {
+        Some(path) => {
+            println!("    mv {} {current_file}", path.display());
+            println!("or set {KEY_ENV} to the contents of {} wherever Roster runs.", path.display());
+        }
+        None => println!("    set {KEY_ENV} to the value of {NEW_KEY_ENV} (or write it to {current_file}), and unset {NEW_KEY_ENV}."),
+    }
+    Ok(())
 }
 
 async fn serve(config: Config, roster: Roster) -> Result<(), String> {

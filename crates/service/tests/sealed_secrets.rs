@@ -2,7 +2,7 @@
 //! database holds opens only with Roster's key, for its own user and purpose.
 
 use roster_domain::{Login, Password, RoleId, SignInStep, Timestamp, UserFields};
-use roster_service::{Clock, NewAccount, PasswordHasher, Roster, Session, Settings, SignedIn};
+use roster_service::{Clock, NewAccount, PasswordHasher, Roster, Sealer, SecretKey, Session, Settings, SignedIn};
 use roster_store::testing::{all, texts, TestDb};
 use roster_store::Profile;
 use totp_rs::{Algorithm, Secret, TOTP};
@@ -11,7 +11,8 @@ const PASSWORD: &str = "compilers rock";
 
 async fn roster(t: &TestDb) -> (Roster, Clock) {
     let clock = Clock::manual(Timestamp(1_795_845_000));
-    let roster = Roster::new(t.db.clone(), Settings::default(), PasswordHasher::owasp(), clock.clone());
+    let roster = roster_with(t, &SecretKey::generate(), &clock);
+    roster.prepare_secrets().await.unwrap();
     let account = NewAccount {
         login: Login::parse("grace").unwrap(),
         profile: Profile { fields: UserFields { first_name: "Grace".into(), ..UserFields::default() }, ..Profile::default() },
@@ -20,6 +21,10 @@ async fn roster(t: &TestDb) -> (Roster, Clock) {
     };
     roster.create_account(account, None, None).await.unwrap();
     (roster, clock)
+}
+
+fn roster_with(t: &TestDb, key: &SecretKey, clock: &Clock) -> Roster {
+    Roster::new(t.db.clone(), Settings::default(), PasswordHasher::owasp(), clock.clone(), Sealer::new(key))
 }
 
 async fn signed_in(roster: &Roster) -> SignedIn {

@@ -10,6 +10,7 @@ mod impersonation;
 mod lockout;
 mod role_tokens;
 mod roles;
+mod sealed;
 mod sessions;
 mod tickets;
 mod two_factor;
@@ -22,6 +23,7 @@ mod users;
 
 pub use audit::AuditRecord;
 pub use error::StoreError;
+pub use sealed::SealedSlot;
 pub use sessions::SessionRecord;
 pub use tickets::{NewTicket, TicketRecord};
 pub use two_factor::AuthenticatorSecret;
