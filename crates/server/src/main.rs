@@ -1,4 +1,4 @@
-//! `roster-server`: serve Roster, create an admin, or seed demo users.
+//! `roster-server`: serve Roster, create an admin, seed demo users, or rotate the secret key.
 
 use clap::{Parser, Subcommand};
 use rand::distributions::{Alphanumeric, DistString};
@@ -48,8 +48,9 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         count: u64,
     },
-    /// Seal every authenticator secret anew under a new key, in one
-    /// transaction (audited). Stop every Roster instance first: one still
+    /// Seal every authenticator secret anew under a new key.
+    ///
+    /// All in one transaction, audited. Stop every Roster instance first: one still
     /// running with the old key can no longer open the secrets. The current
     /// key is found as at start-up (ROSTER_SECRET_KEY, else secret-key-file).
     /// The new key comes from ROSTER_NEW_SECRET_KEY, or from --new-key-file.
@@ -134,9 +135,9 @@ async fn open(config_path: &Path) -> Result<(Config, Roster), String> {
     roster.prepare_secrets().await.map_err(|e| match e {
         SealingError::Store(_) | SealingError::SameKey => format!("cannot prepare the sealed secrets: {e}"),
         e => format!(
-            "the secret key does not open the secrets in this database: {e}. Start Roster with the key it was \
-             given ({KEY_ENV}, or the file secret-key-file names: {}). If that key is lost for good, every \
-             authenticator app must be set up again.",
+            "the secret key does not open the secrets in this database (its key check: {e}). Start Roster \
+             with the key it was given ({KEY_ENV}, or the file secret-key-file names: {}). If that key is \
+             lost for good, every authenticator app must be set up again.",
             config.roster.secret_key_file
         ),
     })?;
@@ -162,16 +163,25 @@ async fn rotate_secret_key(config: &Config, roster: &Roster, new_key_file: Optio
         },
     };
     let new = Sealer::new(&new_key);
-    let resealed = roster.rotate_secret_key(&new).await.map_err(|e| format!("nothing was changed: {e}"))?;
-    println!("Re-sealed {resealed} secret(s) under the new key (key id {}).", new.key_id());
-    println!("The old key opens them no more. Now make the new key the one Roster starts with, then start Roster:");
+    let resealed = roster.rotate_secret_key(&new).await.map_err(|e| match e {
+        SealingError::Store(_) | SealingError::SameKey => format!("nothing was changed: {e}"),
+        e => format!("nothing was changed: a stored secret does not open under the current key: {e}"),
+    })?;
+    let key_id = new.key_id();
+    println!("Re-sealed {resealed} secret(s) under the new key (key id {key_id}); the old key opens them no more.");
+    println!("Now make the new key the one Roster starts with, on every instance, then start Roster:");
     let current_file = &config.roster.secret_key_file;
-    match new_key_file {
-        Some(path) => {
-            println!("    mv {} {current_file}", path.display());
-            println!("or set {KEY_ENV} to the contents of {} wherever Roster runs.", path.display());
-        }
-        None => println!("    set {KEY_ENV} to the value of {NEW_KEY_ENV} (or write it to {current_file}), and unset {NEW_KEY_ENV}."),
+    let new_key_text = match new_key_file {
+        Some(path) => format!("the contents of {}", path.display()),
+        None => format!("the value of {NEW_KEY_ENV}"),
+    };
+    match (std::env::var(KEY_ENV).is_ok(), new_key_file) {
+        (false, Some(path)) => println!("    mv {} {current_file}", path.display()),
+        (false, None) => println!("    write {new_key_text} to {current_file} (mode 0600)"),
+        (true, _) => println!("    set {KEY_ENV} to {new_key_text}"),
+    }
+    if new_key_file.is_none() {
+        println!("and unset {NEW_KEY_ENV}.");
     }
     Ok(())
 }

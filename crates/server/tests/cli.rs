@@ -106,6 +106,47 @@ fn exits_within_a_minute(command: &mut Command) -> Output {
     panic!("still running after a minute: {:?}", child.wait_with_output().unwrap());
 }
 
+/// A `roster-server serve` on a free port, stopped when dropped.
+struct Serving {
+    process: std::process::Child,
+    base: String,
+}
+
+impl Serving {
+    async fn start(mut command: Command) -> Serving {
+        use std::process::Stdio;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        command.arg("serve").env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"));
+        let process = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let serving = Serving { process, base: format!("http://127.0.0.1:{port}") };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return serving;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("roster-server did not start listening on port {port}");
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.process.kill().ok();
+        self.process.wait().ok();
+    }
+}
+
+/// The code an authenticator app with this base32 secret shows now.
+fn authenticator_code(secret: &str) -> String {
+    use totp_rs::{Algorithm, Secret, TOTP};
+    let bytes = Secret::Encoded(secret.to_owned()).to_bytes().unwrap();
+    TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, None, "admin".into()).unwrap().generate_current().unwrap()
+}
+
 /// Opens the SQLite database at `path` directly, as a dump would read it.
 async fn connect(path: &std::path::Path) -> sqlx::SqliteConnection {
     use sqlx::ConnectOptions;
@@ -166,7 +207,7 @@ fn a_wrong_key_is_refused_at_start_up_even_before_any_secret_is_stored() {
 }
 
 #[tokio::test]
-async fn plaintext_secrets_are_sealed_at_start_up_and_rotation_reseals_them() {
+async fn plaintext_secrets_are_sealed_at_start_up_and_rotation_reseals_them_for_the_new_key_only() {
     use sqlx::Connection;
     let dir = tempfile_dir();
     let db = dir.path().join("roster.db");
@@ -176,6 +217,7 @@ async fn plaintext_secrets_are_sealed_at_start_up_and_rotation_reseals_them() {
     let mut conn = connect(&db).await;
     let insert = "INSERT INTO authenticator_apps (user_id, secret, last_step, enabled_at) SELECT id, $1, -1, 0 FROM users";
     sqlx::query(insert).bind(secret).execute(&mut conn).await.unwrap();
+    sqlx::query("UPDATE users SET two_factor_enabled = TRUE").execute(&mut conn).await.unwrap();
     conn.close().await.unwrap();
     let stored = || async {
         let mut conn = connect(&db).await;
@@ -208,15 +250,23 @@ async fn plaintext_secrets_are_sealed_at_start_up_and_rotation_reseals_them() {
     assert!(stderr(&old).contains("does not open the secrets"), "{}", stderr(&old));
     let mut with_new = command(&db);
     with_new.env_remove("ROSTER_SECRET_KEY").env("ROSTER_SECRET_KEY_FILE", &new_key);
-    let output = with_new.args(["create-admin", "--if-none"]).output().unwrap();
-    assert!(output.status.success(), "{output:?}");
+    let server = Serving::start(with_new).await;
+    let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let form = [("login", "admin"), ("password", "a good admin password")];
+    let password_step = browser.post(server.url("/api/sign_in")).form(&form).send().await.unwrap();
+    assert_eq!(password_step.text().await.unwrap(), "\"CodeRequired\"");
+    let code = authenticator_code(secret);
+    let code_step = browser.post(server.url("/api/verify_sign_in_code")).form(&[("code", &code)]).send().await.unwrap();
+    assert_eq!(code_step.status(), 200, "the code of the re-sealed secret signs in: {}", code_step.text().await.unwrap());
+    drop(server);
 
     let mut conn = connect(&db).await;
-    let action: String = sqlx::query_scalar("SELECT action FROM audit_events ORDER BY id DESC LIMIT 1")
-        .fetch_one(&mut conn)
+    let audited: Vec<String> = sqlx::query_scalar("SELECT detail FROM audit_events WHERE action = 'secret_key.rotate'")
+        .fetch_all(&mut conn)
         .await
         .unwrap();
-    assert_eq!(action, "secret_key.rotate", "the rotation is audited");
+    assert_eq!(audited.len(), 1, "the rotation is audited: {audited:?}");
+    assert!(audited[0].starts_with("secrets=1 key_id="), "{audited:?}");
 }
 
 fn tempfile_dir() -> tempfile::TempDir {

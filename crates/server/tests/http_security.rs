@@ -437,7 +437,8 @@ async fn a_dump_holds_no_usable_authenticator_secret_and_a_moved_one_does_not_op
         let bytes = &authenticator.0.secret;
         let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let base32 = authenticator.0.get_secret_base32();
-        for spelling in [base32.clone(), base32.to_lowercase(), hex, base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)] {
+        let base64 = base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes);
+        for spelling in [base32.clone(), base32.to_lowercase(), hex, base64] {
             assert!(!stored.contains(&spelling), "{}: {stored:?} holds the secret as {spelling:?}", app.db_name);
         }
 

@@ -124,11 +124,11 @@ fn warn_if_others_can_read(_path: &Path) {}
 /// Why a sealed value did not open.
 #[derive(Debug, thiserror::Error)]
 pub enum SealingError {
-    #[error("it is sealed under another key (key id {found}; this key's id is {expected})")]
+    #[error("sealed under another key (key id {found}; this key's id is {expected})")]
     WrongKey { found: String, expected: String },
-    #[error("it does not open: it was altered, or copied from another user or purpose")]
+    #[error("does not open: altered, or copied from another user or purpose")]
     Unopenable,
-    #[error("it is not a sealed value")]
+    #[error("not a sealed value")]
     Malformed,
     /// A rotation to the key in use.
     #[error("the new key is the key in use; give a new one")]
@@ -271,7 +271,7 @@ impl Roster {
     /// never a code to accept.
     pub(crate) fn open(&self, slot: SealedSlot, sealed: &str) -> Result<String, AppError> {
         self.sealer.open(slot, sealed).map_err(|e| {
-            tracing::error!(?slot, key_id = self.sealer.key_id(), "a stored secret does not open: {e}");
+            tracing::error!(?slot, key_id = self.sealer.key_id(), "a stored secret does not open under this key: {e}");
             AppError::Internal
         })
     }
@@ -311,7 +311,8 @@ mod tests {
     fn a_value_opens_only_for_its_own_user_and_purpose() {
         let sealer = Sealer::new(&SecretKey::generate());
         let sealed = sealer.seal(ANN, SECRET);
-        for slot in [SealedSlot::Authenticator(UserId(8)), SealedSlot::PendingAuthenticator(UserId(7)), SealedSlot::KeyCheck] {
+        let others = [SealedSlot::Authenticator(UserId(8)), SealedSlot::PendingAuthenticator(UserId(7)), SealedSlot::KeyCheck];
+        for slot in others {
             assert!(matches!(sealer.open(slot, &sealed), Err(SealingError::Unopenable)), "{slot:?}");
         }
     }
@@ -341,7 +342,9 @@ mod tests {
         assert_eq!(Sealer::new(&read).key_id(), Sealer::new(&key).key_id());
         for bad in ["", "not base64!", &STANDARD.encode([1u8; 31]), &STANDARD.encode([1u8; 33])] {
             let err = SecretKey::parse(bad, KEY_ENV).unwrap_err();
-            assert_eq!(err.to_string(), format!("{KEY_ENV} is not a secret key: it must hold the base64 of 32 random bytes, as `{MAKE_A_KEY}` makes"));
+            let expected = "ROSTER_SECRET_KEY is not a secret key: it must hold the base64 of 32 random bytes, as \
+                            `head -c 32 /dev/urandom | base64` makes";
+            assert_eq!(err.to_string(), expected);
         }
         assert_eq!(format!("{key:?}"), "SecretKey(<redacted>)");
         let sealer = format!("{:?}", Sealer::new(&key));

@@ -53,7 +53,8 @@ impl Db {
                     .await
                     .map_err(StoreError::from)?;
             }
-            let check: Option<String> = sqlx::query_scalar(key_check).fetch_optional(&mut *tx).await.map_err(StoreError::from)?;
+            let check: Option<String> =
+                sqlx::query_scalar(key_check).fetch_optional(&mut *tx).await.map_err(StoreError::from)?;
             if let Some(new) = check.map(|text| reseal(SealedSlot::KeyCheck, &text)).transpose()?.flatten() {
                 sqlx::query("UPDATE secret_key_check SET sealed = $1 WHERE id = 1")
                     .bind(new)

@@ -59,7 +59,8 @@ impl TestApp {
     /// Starts Roster with its built site (the browser bundle) in `site_root`.
     pub async fn start_serving(db: TestDb, settings: Settings, site_root: &str) -> TestApp {
         let clock = Clock::manual(START);
-        let roster = Roster::new(db.db.clone(), settings, PasswordHasher::owasp(), clock.clone(), Sealer::new(&SecretKey::generate()));
+        let sealer = Sealer::new(&SecretKey::generate());
+        let roster = Roster::new(db.db.clone(), settings, PasswordHasher::owasp(), clock.clone(), sealer);
         roster.prepare_secrets().await.unwrap();
         for (login, first, last, password, role) in [
             ("admin", "Ada", "Admin", ADMIN_PASSWORD, RoleId::ADMIN),
