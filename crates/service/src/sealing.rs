@@ -191,8 +191,8 @@ impl Sealer {
         format!("{VERSION}.{}.{}", self.key_id, URL_SAFE_NO_PAD.encode(sealed))
     }
 
-    /// Opens a value sealed for `slot` under this key.
-    pub fn open(&self, slot: SealedSlot, sealed: &str) -> Result<String, SealingError> {
+    /// The body of a sealed value, if it names this key.
+    fn parts<'a>(&self, sealed: &'a str) -> Result<&'a str, SealingError> {
         let mut parts = sealed.splitn(3, '.');
         let (Some(VERSION), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(SealingError::Malformed);
@@ -200,6 +200,17 @@ impl Sealer {
         if key_id != self.key_id {
             return Err(SealingError::WrongKey { found: key_id.to_owned(), expected: self.key_id.clone() });
         }
+        Ok(body)
+    }
+
+    /// Whether a sealed value names this key (without opening it).
+    pub fn check_key_id(&self, sealed: &str) -> Result<(), SealingError> {
+        self.parts(sealed).map(|_| ())
+    }
+
+    /// Opens a value sealed for `slot` under this key.
+    pub fn open(&self, slot: SealedSlot, sealed: &str) -> Result<String, SealingError> {
+        let body = self.parts(sealed)?;
         let bytes = URL_SAFE_NO_PAD.decode(body).map_err(|_| SealingError::Malformed)?;
         if bytes.len() < NONCE_BYTES {
             return Err(SealingError::Malformed);
@@ -218,22 +229,25 @@ impl Sealer {
 const KEY_CHECK: &str = "roster secret key check";
 
 impl Roster {
-    /// Makes the database ready for this key, at start-up: proves the key
-    /// opens what is sealed (a key check is stored on first use, so even a
-    /// database without secrets tells a wrong key), and seals secrets stored
-    /// in the clear before sealing. Returns how many it sealed.
+    /// Makes the database ready for this key, at start-up: seals secrets
+    /// stored in the clear before sealing, and proves the key opens what is
+    /// sealed — every value names its key, and a key check (stored on first
+    /// use) tells a wrong key even where no secret is stored yet. Returns how
+    /// many secrets it sealed.
     pub async fn prepare_secrets(&self) -> Result<u64, SealingError> {
+        let seal_plaintext = |slot, text: &str| {
+            if !Sealer::is_sealed(text) {
+                return Ok(Some(self.sealer.seal(slot, text)));
+            }
+            self.sealer.check_key_id(text)?;
+            Ok::<_, SealingError>(None)
+        };
+        // Sealed values first: a key check is never stored for a key that opens none of them.
+        let sealed = self.db.reseal_secrets(seal_plaintext, None).await?;
         let stored = self.db.key_check_or_insert(&self.sealer.seal(SealedSlot::KeyCheck, KEY_CHECK)).await?;
         if self.sealer.open(SealedSlot::KeyCheck, &stored)? != KEY_CHECK {
             return Err(SealingError::Unopenable);
         }
-        let sealed = self
-            .db
-            .reseal_secrets(
-                |slot, text| Ok::<_, SealingError>((!Sealer::is_sealed(text)).then(|| self.sealer.seal(slot, text))),
-                None,
-            )
-            .await?;
         if sealed > 0 {
             tracing::info!(sealed, "sealed the authenticator secrets stored before sealing");
         }

@@ -134,6 +134,13 @@ async fn a_wrong_key_is_told_at_start_up_and_never_accepts_a_code() {
         assert!(matches!(err, SealingError::WrongKey { .. }), "{}: {err:?}", t.name);
         let refused = code_signs_in(&wrong, &clock, &secret).await.unwrap_err();
         assert_eq!(refused, roster_domain::AppError::Internal, "{}: a fault, not a code accepted", t.name);
+
+        // Without its key check, the secrets still name their key.
+        roster_store::testing::execute(&t.db, "DELETE FROM secret_key_check").await;
+        let err = wrong.prepare_secrets().await.unwrap_err();
+        assert!(matches!(err, SealingError::WrongKey { .. }), "{}: {err:?}", t.name);
+        roster.prepare_secrets().await.expect("the right key stores a new key check");
+        assert!(matches!(wrong.prepare_secrets().await, Err(SealingError::WrongKey { .. })), "{}", t.name);
     }
 }
 
