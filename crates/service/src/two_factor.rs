@@ -3,11 +3,11 @@
 
 use crate::{require, store_error, Roster, SignedIn};
 use rand::RngCore;
-use roster_store::SealedSlot;
 use roster_domain::{
     recovery_code_from_bytes, AppError, AuditAction, AuthenticatorSetup, FieldError, Permission, SecondFactorCode,
     TwoFactorKind, TwoFactorMethod, UserId, RECOVERY_CODE_COUNT,
 };
+use roster_store::SealedSlot;
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Secret, TOTP};
 
