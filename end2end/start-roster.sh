@@ -10,6 +10,9 @@ export DATABASE_URL="sqlite://$data/roster.db"
 export LEPTOS_SITE_ADDR="127.0.0.1:${ROSTER_E2E_PORT:-3419}"
 export LEPTOS_SITE_ROOT="target/site"
 export ROSTER_ADMIN_PASSWORD="e2e admin password"
+# A fresh key for the fresh database, kept beside it as scripts/run keeps one.
+export ROSTER_SECRET_KEY_FILE="$data/secret.key"
+(umask 077 && head -c 32 /dev/urandom | base64 > "$ROSTER_SECRET_KEY_FILE")
 # The suite signs in from one address many times a minute.
 export ROSTER_SIGN_IN_ATTEMPTS_PER_MINUTE=600
 # A lock from wrong passwords lifts after 25 s, so a test can watch it lift

@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use roster_app::ssr::AppState;
 use roster_domain::{Login, PageCursor, Password, RoleId, UserId, UserSearch, UserSort, UsersPage, COUNT_CAP};
 use roster_server::router;
-use roster_service::{Clock, NewAccount, PasswordHasher, Roster, Settings};
+use roster_service::{Clock, NewAccount, PasswordHasher, Roster, Sealer, SecretKey, Settings};
 use roster_store::{Db, Pool, Profile, UserQuery};
 use sqlx::Connection;
 use std::net::SocketAddr;
@@ -191,7 +191,9 @@ pub(crate) async fn sign_in(client: &reqwest::Client, base: &str, login: &str, p
 pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
     let say = |line: String| println!("{line}");
     let (db, dir) = fresh_database(&bench).await?;
-    let roster = Roster::new(db.clone(), Settings::default(), PasswordHasher::owasp(), Clock::System);
+    // A fresh database each run: a fresh key seals its (no) secrets.
+    let sealer = Sealer::new(&SecretKey::generate());
+    let roster = Roster::new(db.clone(), Settings::default(), PasswordHasher::owasp(), Clock::System, sealer);
 
     say(format!("Roster search bench: {} users on {:?}", bench.users, bench.engine));
     if bench.reuse {

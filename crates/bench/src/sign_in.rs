@@ -5,7 +5,7 @@
 use crate::search::{search_mix, serve, sign_in, Latencies};
 use rand::Rng;
 use roster_domain::{Login, Password, RoleId, UserSearch};
-use roster_service::{demo_user, Clock, NewAccount, PasswordHasher, Roster, Settings, DEMO_PASSWORD};
+use roster_service::{demo_user, Clock, NewAccount, PasswordHasher, Roster, Sealer, SecretKey, Settings, DEMO_PASSWORD};
 use roster_store::{Db, Profile};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -37,7 +37,8 @@ pub async fn run_sign_in_bench(bench: SignInBench) -> Result<(), String> {
     db.migrate().await.map_err(|e| e.to_string())?;
     // Throttling is per address and every request here comes from one.
     let settings = Settings { sign_in_attempts_per_minute: 0, ..Settings::default() };
-    let roster = Roster::new(db.clone(), settings, PasswordHasher::owasp(), Clock::System);
+    let sealer = Sealer::new(&SecretKey::generate());
+    let roster = Roster::new(db.clone(), settings, PasswordHasher::owasp(), Clock::System, sealer);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     say(format!("Roster sign-in bench: {} users on SQLite, {cores} cores, Argon2id m=19456 KiB t=2 p=1", bench.users));
     // The floor: one hash at a time, nothing else running.

@@ -38,10 +38,12 @@ pub enum AuditAction {
     TicketReplied,
     TicketTimeLogged,
     TicketStateChanged,
+    /// Every sealed secret was sealed anew under a new key.
+    SecretKeyRotated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 26] = [
+    pub const ALL: [AuditAction; 27] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
@@ -68,6 +70,7 @@ impl AuditAction {
         AuditAction::TicketReplied,
         AuditAction::TicketTimeLogged,
         AuditAction::TicketStateChanged,
+        AuditAction::SecretKeyRotated,
     ];
 
     pub fn key(self) -> &'static str {
@@ -98,6 +101,7 @@ impl AuditAction {
             AuditAction::TicketReplied => "ticket.reply",
             AuditAction::TicketTimeLogged => "ticket.log_time",
             AuditAction::TicketStateChanged => "ticket.state",
+            AuditAction::SecretKeyRotated => "secret_key.rotate",
         }
     }
 
@@ -130,6 +134,7 @@ impl AuditAction {
             AuditAction::TicketReplied => "Ticket reply",
             AuditAction::TicketTimeLogged => "Hours logged",
             AuditAction::TicketStateChanged => "Ticket state changed",
+            AuditAction::SecretKeyRotated => "Secret key rotated",
         }
     }
 

@@ -1,15 +1,16 @@
-//! `roster-server`: serve Roster, create an admin, or seed demo users.
+//! `roster-server`: serve Roster, create an admin, seed demo users, or rotate the secret key.
 
 use clap::{Parser, Subcommand};
 use rand::distributions::{Alphanumeric, DistString};
 use roster_app::ssr::AppState;
 use roster_domain::{Email, Login, Password, RoleId, UserFields};
 use roster_server::config::Config;
-use roster_service::{Clock, NewAccount, PasswordHasher, Roster};
+use roster_service::sealing::KEY_ENV;
+use roster_service::{Clock, NewAccount, PasswordHasher, Roster, SealingError, Sealer, SecretKey};
 use roster_store::Profile;
 use roster_store::Db;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
@@ -58,6 +59,19 @@ enum Command {
         /// for trying Roster out on your own machine only.
         #[arg(long)]
         with_demo_admins: bool,
+    },
+    /// Seal every authenticator secret anew under a new key.
+    ///
+    /// All in one transaction, audited. Stop every Roster instance first: one still
+    /// running with the old key can no longer open the secrets. The current
+    /// key is found as at start-up (ROSTER_SECRET_KEY, else secret-key-file).
+    /// The new key comes from ROSTER_NEW_SECRET_KEY, or from --new-key-file.
+    /// Afterwards, make the new key the one Roster starts with.
+    RotateSecretKey {
+        /// The new key's file; made with a fresh random key (mode 0600) when
+        /// it does not exist yet, read when it does.
+        #[arg(long, value_name = "PATH")]
+        new_key_file: Option<PathBuf>,
     },
     /// Print the configuration in effect (the file, then the environment) as
     /// a file; with --defaults, the built-in defaults, which Leptos.toml ships.
@@ -117,6 +131,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::RotateSecretKey { new_key_file } => {
+            let (config, roster) = open(&cli.config).await?;
+            rotate_secret_key(&config, &roster, new_key_file.as_deref()).await
+        }
         Command::Config { defaults } => {
             let config = if defaults { Config::default() } else { Config::load(&cli.config).map_err(|e| e.to_string())? };
             print!("{}", config.to_toml());
@@ -125,10 +143,12 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-/// Loads the configuration, connects and migrates; refuses to go on if
-/// any of it fails.
-async fn open(config_path: &std::path::Path) -> Result<(Config, Roster), String> {
+/// Loads the configuration and the secret key, connects, migrates and
+/// proves the key on the database; refuses to go on if any of it fails.
+async fn open(config_path: &Path) -> Result<(Config, Roster), String> {
     let config = Config::load(config_path).map_err(|e| e.to_string())?;
+    let key = SecretKey::load(std::env::var(KEY_ENV).ok(), Path::new(&config.roster.secret_key_file))
+        .map_err(|e| e.to_string())?;
     let url = &config.roster.database_url;
     if let Some(path) = url.strip_prefix("sqlite://").and_then(|p| std::path::Path::new(p).parent()) {
         if !path.as_os_str().is_empty() {
@@ -137,8 +157,59 @@ async fn open(config_path: &std::path::Path) -> Result<(Config, Roster), String>
     }
     let db = Db::connect(url).await.map_err(|e| format!("cannot open the database: {e}"))?;
     db.migrate().await.map_err(|e| format!("{e}. Roster will not start on a database it could not migrate."))?;
-    let roster = Roster::new(db, config.roster.clone(), PasswordHasher::owasp(), Clock::System);
+    let roster = Roster::new(db, config.roster.clone(), PasswordHasher::owasp(), Clock::System, Sealer::new(&key));
+    roster.prepare_secrets().await.map_err(|e| match e {
+        SealingError::Store(_) | SealingError::SameKey => format!("cannot prepare the sealed secrets: {e}"),
+        e => format!(
+            "the secret key does not open the secrets in this database (its key check: {e}). Start Roster \
+             with the key it was given ({KEY_ENV}, or the file secret-key-file names: {}). If that key is \
+             lost for good, every authenticator app must be set up again.",
+            config.roster.secret_key_file
+        ),
+    })?;
     Ok((config, roster))
+}
+
+/// `rotate-secret-key`: the new key from ROSTER_NEW_SECRET_KEY or
+/// `new_key_file` (made when missing), then every secret sealed anew.
+async fn rotate_secret_key(config: &Config, roster: &Roster, new_key_file: Option<&Path>) -> Result<(), String> {
+    const NEW_KEY_ENV: &str = "ROSTER_NEW_SECRET_KEY";
+    let new_key = match (std::env::var(NEW_KEY_ENV).ok(), new_key_file) {
+        (Some(_), Some(_)) => return Err(format!("give the new key one way: {NEW_KEY_ENV} or --new-key-file, not both")),
+        (None, None) => return Err(format!("give the new key in {NEW_KEY_ENV}, or its file with --new-key-file PATH")),
+        (Some(text), None) => SecretKey::parse(&text, NEW_KEY_ENV).map_err(|e| e.to_string())?,
+        (None, Some(path)) => match SecretKey::read_file(path).map_err(|e| e.to_string())? {
+            Some(key) => key,
+            None => {
+                let key = SecretKey::generate();
+                key.write_new_file(path).map_err(|e| format!("cannot write the new key to {}: {e}", path.display()))?;
+                println!("Made a new key in {} (mode 0600).", path.display());
+                key
+            }
+        },
+    };
+    let new = Sealer::new(&new_key);
+    let resealed = roster.rotate_secret_key(&new).await.map_err(|e| match e {
+        SealingError::Store(_) | SealingError::SameKey => format!("nothing was changed: {e}"),
+        e => format!("nothing was changed: a stored secret does not open under the current key: {e}"),
+    })?;
+    let key_id = new.key_id();
+    println!("Re-sealed {resealed} secret(s) under the new key (key id {key_id}); the old key opens them no more.");
+    println!("Now make the new key the one Roster starts with, on every instance, then start Roster:");
+    let current_file = &config.roster.secret_key_file;
+    let new_key_text = match new_key_file {
+        Some(path) => format!("the contents of {}", path.display()),
+        None => format!("the value of {NEW_KEY_ENV}"),
+    };
+    match (std::env::var(KEY_ENV).is_ok(), new_key_file) {
+        (false, Some(path)) => println!("    mv {} {current_file}", path.display()),
+        (false, None) => println!("    write {new_key_text} to {current_file} (mode 0600)"),
+        (true, _) => println!("    set {KEY_ENV} to {new_key_text}"),
+    }
+    if new_key_file.is_none() {
+        println!("and unset {NEW_KEY_ENV}.");
+    }
+    Ok(())
 }
 
 async fn serve(config: Config, roster: Roster) -> Result<(), String> {

@@ -2,15 +2,28 @@
 
 use std::process::{Command, Output};
 
-fn roster_server(db_path: &std::path::Path, args: &[&str], password: Option<&str>) -> Output {
+/// A key as `head -c 32 /dev/urandom | base64` makes one.
+const KEY: &str = "gvs8scnStljCu7zY8LdMEc7AA+ucQRJQi02hX3enJMc=";
+const OTHER_KEY: &str = "V3a0CpCMM6f99FcSiIwmLAsnp/a1MMyxPovmFBKeGuo=";
+
+/// `roster-server` on a SQLite database at `db_path`, with the secret key `KEY`.
+fn command(db_path: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_roster-server"));
     command
-        .args(args)
         .env("DATABASE_URL", format!("sqlite://{}", db_path.display()))
         .env("ROSTER_CONFIG", "/nonexistent/Leptos.toml")
         // Never the port a running Roster may hold.
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("ROSTER_SECRET_KEY", KEY)
+        .env("ROSTER_SECRET_KEY_FILE", db_path.with_file_name("no-such.key"))
+        .env_remove("ROSTER_NEW_SECRET_KEY")
         .env_remove("ROSTER_ADMIN_PASSWORD");
+    command
+}
+
+fn roster_server(db_path: &std::path::Path, args: &[&str], password: Option<&str>) -> Output {
+    let mut command = command(db_path);
+    command.args(args);
     if let Some(password) = password {
         command.env("ROSTER_ADMIN_PASSWORD", password);
     }
@@ -19,6 +32,10 @@ fn roster_server(db_path: &std::path::Path, args: &[&str], password: Option<&str
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[test]
@@ -95,9 +112,10 @@ async fn the_server_will_not_start_on_a_database_it_cannot_migrate() {
 /// Locks `login` the way an attacker would: wrong passwords at the sign-in
 /// step, through Roster itself, on the same database file.
 async fn lock_by_guessing(db_path: &std::path::Path, login: &str) {
-    use roster_service::{Clock, PasswordHasher, Roster, Settings};
+    use roster_service::{Clock, PasswordHasher, Roster, Sealer, SecretKey, Settings};
     let db = roster_store::Db::connect(&format!("sqlite://{}", db_path.display())).await.unwrap();
-    let roster = Roster::new(db.clone(), Settings::default(), PasswordHasher::owasp(), Clock::System);
+    let sealer = Sealer::new(&SecretKey::parse(KEY, "the test").unwrap());
+    let roster = Roster::new(db.clone(), Settings::default(), PasswordHasher::owasp(), Clock::System, sealer);
     for _ in 0..Settings::default().lockout_threshold {
         assert!(roster.sign_in(login, "a wrong guess", None, Some("203.0.113.9")).await.is_err());
     }
@@ -130,6 +148,183 @@ async fn when_the_only_admin_is_locked_out_create_admin_makes_another_and_unlock
     let by_command = audit.iter().filter(|e| e.action == roster_domain::AuditAction::UserUnlocked).count();
     assert_eq!(by_command, 2, "each unlock from the command line is audited");
     assert!(audit.iter().any(|e| e.action == roster_domain::AuditAction::UserUnlocked && e.detail.contains("by=command_line")));
+}
+
+/// Runs `command`, which must end by itself: a server that starts serving is stopped and fails the test.
+fn exits_within_a_minute(command: &mut Command) -> Output {
+    use std::process::Stdio;
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    for _ in 0..600 {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    panic!("still running after a minute: {:?}", child.wait_with_output().unwrap());
+}
+
+/// A `roster-server serve` on a free port, stopped when dropped.
+struct Serving {
+    process: std::process::Child,
+    base: String,
+}
+
+impl Serving {
+    async fn start(mut command: Command) -> Serving {
+        use std::process::Stdio;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        command.arg("serve").env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"));
+        let process = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let serving = Serving { process, base: format!("http://127.0.0.1:{port}") };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return serving;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("roster-server did not start listening on port {port}");
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.process.kill().ok();
+        self.process.wait().ok();
+    }
+}
+
+/// The code an authenticator app with this base32 secret shows now.
+fn authenticator_code(secret: &str) -> String {
+    use totp_rs::{Algorithm, Secret, TOTP};
+    let bytes = Secret::Encoded(secret.to_owned()).to_bytes().unwrap();
+    TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, None, "admin".into()).unwrap().generate_current().unwrap()
+}
+
+/// Opens the SQLite database at `path` directly, as a dump would read it.
+async fn connect(path: &std::path::Path) -> sqlx::SqliteConnection {
+    use sqlx::ConnectOptions;
+    sqlx::sqlite::SqliteConnectOptions::new().filename(path).connect().await.unwrap()
+}
+
+#[test]
+fn without_a_key_or_with_a_malformed_one_roster_will_not_start() {
+    let dir = tempfile_dir();
+    let db = dir.path().join("roster.db");
+    let output = command(&db).env_remove("ROSTER_SECRET_KEY").args(["create-admin", "--if-none"]).output().unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    let message = stderr(&output);
+    assert!(message.contains("no secret key"), "{message}");
+    assert!(message.contains("ROSTER_SECRET_KEY") && message.contains("no-such.key"), "names both places: {message}");
+
+    for malformed in ["not base64!", "c2hvcnQ="] {
+        let output = command(&db).env("ROSTER_SECRET_KEY", malformed).args(["create-admin", "--if-none"]).output().unwrap();
+        assert!(!output.status.success(), "{output:?}");
+        assert!(stderr(&output).contains("ROSTER_SECRET_KEY is not a secret key"), "{}", stderr(&output));
+    }
+    let key_file = dir.path().join("secret.key");
+    std::fs::write(&key_file, "c2hvcnQ=\n").unwrap();
+    let output = command(&db)
+        .env_remove("ROSTER_SECRET_KEY")
+        .env("ROSTER_SECRET_KEY_FILE", &key_file)
+        .args(["create-admin", "--if-none"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    assert!(stderr(&output).contains("is not a secret key"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_key_file_serves_as_well_as_the_variable() {
+    let dir = tempfile_dir();
+    let db = dir.path().join("roster.db");
+    let key_file = dir.path().join("secret.key");
+    std::fs::write(&key_file, format!("{KEY}\n")).unwrap();
+    let mut from_file = command(&db);
+    from_file.env_remove("ROSTER_SECRET_KEY").env("ROSTER_SECRET_KEY_FILE", &key_file);
+    let output = from_file.args(["create-admin", "--if-none"]).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    // The same key by the variable opens what the file's key sealed.
+    assert!(roster_server(&db, &["create-admin", "--if-none"], None).status.success());
+}
+
+#[test]
+fn a_wrong_key_is_refused_at_start_up_even_before_any_secret_is_stored() {
+    let dir = tempfile_dir();
+    let db = dir.path().join("roster.db");
+    assert!(roster_server(&db, &["create-admin", "--if-none"], None).status.success());
+    let output = exits_within_a_minute(command(&db).env("ROSTER_SECRET_KEY", OTHER_KEY).arg("serve"));
+    assert!(!output.status.success(), "{output:?}");
+    let message = stderr(&output);
+    assert!(message.contains("the secret key does not open the secrets in this database"), "{message}");
+    assert!(message.contains("Start Roster with the key"), "says what to do: {message}");
+}
+
+#[tokio::test]
+async fn plaintext_secrets_are_sealed_at_start_up_and_rotation_reseals_them_for_the_new_key_only() {
+    use sqlx::Connection;
+    let dir = tempfile_dir();
+    let db = dir.path().join("roster.db");
+    assert!(roster_server(&db, &["create-admin"], Some("a good admin password")).status.success());
+    // An authenticator set up before secrets were sealed.
+    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    let mut conn = connect(&db).await;
+    let insert = "INSERT INTO authenticator_apps (user_id, secret, last_step, enabled_at) SELECT id, $1, -1, 0 FROM users";
+    sqlx::query(insert).bind(secret).execute(&mut conn).await.unwrap();
+    sqlx::query("UPDATE users SET two_factor_enabled = TRUE").execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    let stored = || async {
+        let mut conn = connect(&db).await;
+        let stored: String = sqlx::query_scalar("SELECT secret FROM authenticator_apps").fetch_one(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+        stored
+    };
+
+    assert!(roster_server(&db, &["create-admin", "--if-none"], None).status.success());
+    let sealed = stored().await;
+    assert!(!sealed.contains(secret), "sealed at start-up: {sealed}");
+
+    let new_key = dir.path().join("new.key");
+    let output = roster_server(&db, &["rotate-secret-key", "--new-key-file", new_key.to_str().unwrap()], None);
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    assert!(text.contains("Re-sealed 1 secret"), "{text}");
+    assert!(text.contains(new_key.to_str().unwrap()) && text.contains("ROSTER_SECRET_KEY"), "says what to do next: {text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&new_key).unwrap().permissions().mode() & 0o777, 0o600, "only the owner reads it");
+    }
+    let resealed = stored().await;
+    assert!(resealed != sealed && !resealed.contains(secret), "{resealed}");
+
+    // The old key opens nothing any more; the new one opens everything.
+    let old = roster_server(&db, &["create-admin", "--if-none"], None);
+    assert!(!old.status.success());
+    assert!(stderr(&old).contains("does not open the secrets"), "{}", stderr(&old));
+    let mut with_new = command(&db);
+    with_new.env_remove("ROSTER_SECRET_KEY").env("ROSTER_SECRET_KEY_FILE", &new_key);
+    let server = Serving::start(with_new).await;
+    let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let form = [("login", "admin"), ("password", "a good admin password")];
+    let password_step = browser.post(server.url("/api/sign_in")).form(&form).send().await.unwrap();
+    assert_eq!(password_step.text().await.unwrap(), "\"CodeRequired\"");
+    let code = authenticator_code(secret);
+    let code_step = browser.post(server.url("/api/verify_sign_in_code")).form(&[("code", &code)]).send().await.unwrap();
+    assert_eq!(code_step.status(), 200, "the code of the re-sealed secret signs in: {}", code_step.text().await.unwrap());
+    drop(server);
+
+    let mut conn = connect(&db).await;
+    let audited: Vec<String> = sqlx::query_scalar("SELECT detail FROM audit_events WHERE action = 'secret_key.rotate'")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 1, "the rotation is audited: {audited:?}");
+    assert!(audited[0].starts_with("secrets=1 key_id="), "{audited:?}");
 }
 
 fn tempfile_dir() -> tempfile::TempDir {

@@ -394,3 +394,48 @@ async fn a_hash_made_with_weaker_settings_is_upgraded_at_sign_in() {
         app.signed_in("customer", "an old password").await;
     }
 }
+
+/// What a dump of the authenticator apps table shows for `user`.
+async fn stored_secret_of(app: &TestApp, user: roster_domain::UserId) -> String {
+    let sql = format!("SELECT COALESCE(secret, '') FROM authenticator_apps WHERE user_id = {}", user.0);
+    roster_store::testing::texts(app.db(), &sql).await.concat()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dump_holds_no_usable_authenticator_secret_and_a_moved_one_does_not_open() {
+    use base64::Engine;
+    for app in apps_with(unthrottled()).await {
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
+        let authenticator = enroll(&app, &customer).await;
+        let customer_id = app.user_id("customer").await;
+        let stored = stored_secret_of(&app, customer_id).await;
+        assert!(!stored.is_empty(), "{}", app.db_name);
+        let bytes = &authenticator.0.secret;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let base32 = authenticator.0.get_secret_base32();
+        let base64 = base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes);
+        for spelling in [base32.clone(), base32.to_lowercase(), hex, base64] {
+            assert!(!stored.contains(&spelling), "{}: {stored:?} holds the secret as {spelling:?}", app.db_name);
+        }
+
+        // The app's codes still sign in.
+        app.clock.advance(30);
+        let browser = app.browser();
+        app.sign_in(&browser, "customer", CUSTOMER_PASSWORD).await;
+        let response = app.call(&browser, "verify_sign_in_code", &[("code", &authenticator.code(&app))]).await;
+        assert_eq!(response.status(), 200, "{}", app.db_name);
+
+        // The customer's sealed secret copied into the admin's row opens for nobody.
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        enroll(&app, &admin).await;
+        let admin_id = app.user_id("admin").await;
+        let copy = format!("UPDATE authenticator_apps SET secret = '{stored}', last_step = -1 WHERE user_id = {}", admin_id.0);
+        roster_store::testing::execute(app.db(), &copy).await;
+        app.clock.advance(30);
+        let browser = app.browser();
+        app.sign_in(&browser, "admin", ADMIN_PASSWORD).await;
+        let response = app.call(&browser, "verify_sign_in_code", &[("code", &authenticator.code(&app))]).await;
+        assert_ne!(response.status(), 200, "{}: a secret moved to another user does not open", app.db_name);
+        assert!(session_cookie_pair(&response).is_none(), "{}", app.db_name);
+    }
+}

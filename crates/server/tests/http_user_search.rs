@@ -31,6 +31,7 @@ async fn admins_get_matches_a_capped_count_and_then_the_exact_one() {
             roster_service::Settings::default(),
             roster_service::PasswordHasher::owasp(),
             roster_service::Clock::System,
+            roster_service::Sealer::new(&roster_service::SecretKey::generate()),
         );
         roster.seed_demo(1_200, false).await.unwrap();
         let admin = app.browser();

@@ -16,6 +16,7 @@ const DEMO_PASSWORD: &str = "roster-demo-pass";
 /// `ben.schmidt1`, the first demo customer.
 const CUSTOMER: &str = "ben.schmidt1";
 const LOCKOUT_THRESHOLD: usize = 4;
+const SECRET_KEY: &str = "zriVlv4I1HmUbXsMywWIEdBPecj9NgqhOItbn+lHz0M=";
 
 /// A database of its own on the test server, dropped afterwards.
 struct Database {
@@ -63,7 +64,9 @@ fn roster_server(database_url: &str) -> Command {
         .env("ROSTER_LOCKOUT_THRESHOLD", LOCKOUT_THRESHOLD.to_string())
         // Throttling counts per process; this test is about what is shared.
         .env("ROSTER_SIGN_IN_ATTEMPTS_PER_MINUTE", "0")
-        .env("ROSTER_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        .env("ROSTER_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        // Both instances seal and open secrets with one key.
+        .env("ROSTER_SECRET_KEY", SECRET_KEY);
     command
 }
 

@@ -10,6 +10,7 @@ mod impersonation;
 mod lockout;
 mod passwords;
 mod roles;
+pub mod sealing;
 mod seed;
 mod sessions;
 pub mod settings;
@@ -24,6 +25,7 @@ mod users;
 pub use clock::Clock;
 pub use errors::store_error;
 pub use passwords::PasswordHasher;
+pub use sealing::{SealingError, Sealer, SecretKey};
 pub use seed::{demo_organization, demo_tickets, demo_user, DEMO_ORGANIZATIONS, DEMO_PASSWORD};
 pub use sessions::{PendingSignIn, Session, SessionToken, SignedIn};
 pub use settings::Settings;
@@ -34,21 +36,22 @@ use roster_domain::{AppError, AuditAction, Timestamp, UserId};
 use roster_store::{AuditRecord, Db};
 use std::sync::Arc;
 
-/// Everything a request needs: the database, settings, hasher and clock.
-/// Cheap to clone; one per process.
+/// Everything a request needs: the database, settings, hasher, clock and
+/// the sealer of secrets at rest. Cheap to clone; one per process.
 #[derive(Clone)]
 pub struct Roster {
     pub db: Db,
     pub settings: Arc<Settings>,
     hasher: PasswordHasher,
     clock: Clock,
+    sealer: Sealer,
 }
 
 impl Roster {
     /// The hasher's queue is limited as the settings say.
-    pub fn new(db: Db, settings: Settings, hasher: PasswordHasher, clock: Clock) -> Self {
+    pub fn new(db: Db, settings: Settings, hasher: PasswordHasher, clock: Clock, sealer: Sealer) -> Self {
         let hasher = hasher.with_queue_limit(settings.password_checks_queued as usize);
-        Roster { db, settings: Arc::new(settings), hasher, clock }
+        Roster { db, settings: Arc::new(settings), hasher, clock, sealer }
     }
 
     pub fn now(&self) -> Timestamp {

@@ -200,6 +200,8 @@ settings_table! {
         sign_in_attempts_per_minute: u32 = 20, env "ROSTER_SIGN_IN_ATTEMPTS_PER_MINUTE";
         /// load balancers (addresses, or ranges as 10.0.0.0/8), comma-separated; their X-Forwarded-For is believed
         trusted_proxies: Vec<AddressRange> = Vec::new(), env "ROSTER_TRUSTED_PROXIES";
+        /// the key sealing authenticator secrets (base64 of 32 bytes, mode 0600); ROSTER_SECRET_KEY wins over it
+        secret_key_file: String = "data/secret.key".into(), env "ROSTER_SECRET_KEY_FILE";
     }
 }
 

@@ -7,6 +7,7 @@ use roster_domain::{
     recovery_code_from_bytes, AppError, AuditAction, AuthenticatorSetup, FieldError, Permission, SecondFactorCode,
     TwoFactorKind, TwoFactorMethod, UserId, RECOVERY_CODE_COUNT,
 };
+use roster_store::SealedSlot;
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -76,7 +77,8 @@ impl Roster {
     /// Accepts an authenticator code for the user's enabled app, once.
     pub(crate) async fn accept_authenticator_code(&self, user: UserId, code: &str) -> Result<bool, AppError> {
         let Some(app) = self.db.authenticator_secret(user).await.map_err(store_error)? else { return Ok(false) };
-        let Some(step) = matching_step(&totp(&app.secret, "")?, code, self.now().0) else { return Ok(false) };
+        let secret = self.open(SealedSlot::Authenticator(user), &app.sealed_secret)?;
+        let Some(step) = matching_step(&totp(&secret, "")?, code, self.now().0) else { return Ok(false) };
         if step <= app.last_step {
             return Ok(false);
         }
@@ -103,7 +105,8 @@ impl Roster {
         let totp = totp(&secret, &me.user.login)?;
         let otpauth_url = totp.get_url();
         let qr_code_image = qr_code_image(&otpauth_url)?;
-        self.db.set_pending_authenticator(me.user.id, &secret).await.map_err(store_error)?;
+        let sealed = self.seal(SealedSlot::PendingAuthenticator(me.user.id), &secret);
+        self.db.set_pending_authenticator(me.user.id, &sealed).await.map_err(store_error)?;
         Ok(AuthenticatorSetup { secret: grouped(&secret), otpauth_url, qr_code_image })
     }
 
@@ -112,11 +115,13 @@ impl Roster {
         let me = signed_in(session)?;
         let wrong = || AppError::from(FieldError::new("code", "That code does not match. Enter the 6 digits your app shows now."));
         let Some(SecondFactorCode::Authenticator(code)) = SecondFactorCode::parse(code) else { return Err(wrong()) };
-        let Some(secret) = self.db.pending_authenticator_secret(me.user.id).await.map_err(store_error)? else {
+        let Some(pending) = self.db.pending_authenticator_secret(me.user.id).await.map_err(store_error)? else {
             return Err(AppError::Refused("No setup is in progress. Start again with Set up authenticator app.".into()));
         };
+        let secret = self.open(SealedSlot::PendingAuthenticator(me.user.id), &pending)?;
         let Some(step) = matching_step(&totp(&secret, "")?, &code, self.now().0) else { return Err(wrong()) };
-        if !self.db.enable_authenticator(me.user.id, &secret, step, self.now()).await.map_err(store_error)? {
+        let sealed = self.seal(SealedSlot::Authenticator(me.user.id), &secret);
+        if !self.db.enable_authenticator(me.user.id, &pending, &sealed, step, self.now()).await.map_err(store_error)? {
             return Err(AppError::Refused("This setup was replaced by a newer one. Start again.".into()));
         }
         let detail = format!("method={}", TwoFactorKind::AuthenticatorApp.key());

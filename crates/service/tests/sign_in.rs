@@ -5,14 +5,16 @@ use roster_domain::{
     UserFields,
 };
 use roster_service::{
-    require, Clock, NewAccount, PasswordHasher, Roster, Session, SessionToken, Settings, SignInOutcome, SignedIn,
+    require, Clock, NewAccount, PasswordHasher, Roster, Sealer, SecretKey, Session, SessionToken, Settings, SignInOutcome,
+    SignedIn,
 };
 use roster_store::testing::{all, TestDb};
 use roster_store::Profile;
 
 async fn roster(t: &TestDb) -> (Roster, Clock) {
     let clock = Clock::manual(Timestamp(1_795_845_000));
-    let roster = Roster::new(t.db.clone(), Settings::default(), PasswordHasher::owasp(), clock.clone());
+    let sealer = Sealer::new(&SecretKey::generate());
+    let roster = Roster::new(t.db.clone(), Settings::default(), PasswordHasher::owasp(), clock.clone(), sealer);
     roster
         .create_account(
             NewAccount {

@@ -104,6 +104,13 @@ pub async fn count(db: &Db, sql: &str) -> i64 {
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
+/// Runs one query that answers with one text column, for tests that read
+/// what is stored as a database dump would show it.
+pub async fn texts(db: &Db, sql: &str) -> Vec<String> {
+    crate::on_pool!(db, pool => sqlx::query_scalar::<_, String>(sql).fetch_all(pool).await)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
 /// How the database would run the audit log's page for one kind of event,
 /// as the engine's plan text (for tests that an index is used).
 pub async fn audit_page_plan(db: &Db, action: roster_domain::AuditAction) -> String {

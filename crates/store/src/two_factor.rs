@@ -1,7 +1,8 @@
 //! Authenticator apps and recovery codes. Accepting a code is one
 //! compare-and-set statement, so a code is never accepted twice, however
 //! many requests race with it. `users.two_factor_enabled` follows every
-//! change in the same transaction.
+//! change in the same transaction. Secrets arrive and leave sealed (see
+//! `SealedSlot`); the store never sees them in the clear.
 
 use crate::{on_pool, Db, StoreError};
 use roster_domain::{Timestamp, TwoFactorKind, TwoFactorMethod, UserId};
@@ -11,26 +12,26 @@ const REFRESH_FLAG: &str = "UPDATE users SET two_factor_enabled = (\
        EXISTS (SELECT 1 FROM authenticator_apps a WHERE a.user_id = $1 AND a.secret IS NOT NULL) \
     OR EXISTS (SELECT 1 FROM recovery_codes c WHERE c.user_id = $1 AND c.used_at IS NULL)) WHERE id = $1";
 
-/// An enabled authenticator app: its secret and the last step accepted.
+/// An enabled authenticator app: its sealed secret and the last step accepted.
 #[derive(Clone)]
 pub struct AuthenticatorSecret {
-    pub secret: String,
+    pub sealed_secret: String,
     pub last_step: i64,
 }
 
 impl std::fmt::Debug for AuthenticatorSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AuthenticatorSecret {{ secret: <redacted>, last_step: {} }}", self.last_step)
+        write!(f, "AuthenticatorSecret {{ sealed_secret: <redacted>, last_step: {} }}", self.last_step)
     }
 }
 
 impl Db {
-    /// Starts (or restarts) setting up an authenticator app: the secret
-    /// waits, unused, until a code confirms it. An enabled app stays enabled.
-    pub async fn set_pending_authenticator(&self, user: UserId, secret: &str) -> Result<(), StoreError> {
+    /// Starts (or restarts) setting up an authenticator app: the sealed
+    /// secret waits, unused, until a code confirms it. An enabled app stays enabled.
+    pub async fn set_pending_authenticator(&self, user: UserId, sealed_secret: &str) -> Result<(), StoreError> {
         let sql = "INSERT INTO authenticator_apps (user_id, pending_secret) VALUES ($1, $2) \
                    ON CONFLICT (user_id) DO UPDATE SET pending_secret = excluded.pending_secret";
-        on_pool!(self, pool => sqlx::query(sql).bind(user.0).bind(secret).execute(pool).await?.rows_affected());
+        on_pool!(self, pool => sqlx::query(sql).bind(user.0).bind(sealed_secret).execute(pool).await?.rows_affected());
         Ok(())
     }
 
@@ -41,20 +42,23 @@ impl Db {
         Ok(secret.flatten())
     }
 
-    /// Makes the pending secret the user's app, if it is still `secret`,
-    /// with `step` as its first accepted code. False if it was not pending.
+    /// Makes the app being set up the user's, if `pending` is still what is
+    /// pending: `sealed_secret` is its secret sealed anew for an enabled app,
+    /// and `step` its first accepted code. False if it was not pending.
     pub async fn enable_authenticator(
         &self,
         user: UserId,
-        secret: &str,
+        pending: &str,
+        sealed_secret: &str,
         step: i64,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let sql = "UPDATE authenticator_apps SET secret = pending_secret, pending_secret = NULL, last_step = $3, \
-                   enabled_at = $4 WHERE user_id = $1 AND pending_secret = $2";
+        let sql = "UPDATE authenticator_apps SET secret = $3, pending_secret = NULL, last_step = $4, \
+                   enabled_at = $5 WHERE user_id = $1 AND pending_secret = $2";
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
-            let n = sqlx::query(sql).bind(user.0).bind(secret).bind(step).bind(now.0).execute(&mut *tx).await?.rows_affected();
+            let query = sqlx::query(sql).bind(user.0).bind(pending).bind(sealed_secret).bind(step).bind(now.0);
+            let n = query.execute(&mut *tx).await?.rows_affected();
             sqlx::query(REFRESH_FLAG).bind(user.0).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(n == 1)
@@ -65,7 +69,7 @@ impl Db {
     pub async fn authenticator_secret(&self, user: UserId) -> Result<Option<AuthenticatorSecret>, StoreError> {
         let sql = "SELECT secret, last_step FROM authenticator_apps WHERE user_id = $1 AND secret IS NOT NULL";
         let row: Option<(String, i64)> = on_pool!(self, pool => sqlx::query_as(sql).bind(user.0).fetch_optional(pool).await?);
-        Ok(row.map(|(secret, last_step)| AuthenticatorSecret { secret, last_step }))
+        Ok(row.map(|(sealed_secret, last_step)| AuthenticatorSecret { sealed_secret, last_step }))
     }
 
     /// Accepts the code of time step `step` if no code of that step or a

@@ -63,10 +63,13 @@ async fn concurrent_failures_are_all_counted_lock_once_and_a_lock_beats_a_late_s
 async fn an_authenticator_step_is_accepted_once_however_many_race() {
     for t in all().await {
         let id = user(&t.db, "omar").await;
-        t.db.set_pending_authenticator(id, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").await.unwrap();
+        // The store keeps sealed text as it is given; these stand in for it.
+        t.db.set_pending_authenticator(id, "v1.pending").await.unwrap();
         assert!(!two_factor_flag(&t.db, id).await, "{}: pending is not enabled", t.name);
-        assert!(!t.db.enable_authenticator(id, "ANOTHERSECRET", 100, NOW).await.unwrap(), "{}", t.name);
-        assert!(t.db.enable_authenticator(id, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", 100, NOW).await.unwrap());
+        assert!(!t.db.enable_authenticator(id, "v1.another", "v1.enabled", 100, NOW).await.unwrap(), "{}", t.name);
+        assert!(t.db.enable_authenticator(id, "v1.pending", "v1.enabled", 100, NOW).await.unwrap());
+        assert_eq!(t.db.authenticator_secret(id).await.unwrap().unwrap().sealed_secret, "v1.enabled", "{}", t.name);
+        assert_eq!(t.db.pending_authenticator_secret(id).await.unwrap(), None, "{}", t.name);
         assert!(two_factor_flag(&t.db, id).await, "{}", t.name);
 
         let races = (0..20).map(|_| t.db.accept_authenticator_step(id, 101));

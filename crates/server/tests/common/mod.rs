@@ -9,7 +9,7 @@ pub mod server_functions;
 use leptos::config::LeptosOptions;
 use roster_app::ssr::AppState;
 use roster_domain::{Login, Password, RoleId, Timestamp, UserFields};
-use roster_service::{Clock, NewAccount, PasswordHasher, Roster, Settings};
+use roster_service::{Clock, NewAccount, PasswordHasher, Roster, Sealer, SecretKey, Settings};
 use roster_store::Profile;
 use roster_store::testing::TestDb;
 use std::net::SocketAddr;
@@ -59,7 +59,9 @@ impl TestApp {
     /// Starts Roster with its built site (the browser bundle) in `site_root`.
     pub async fn start_serving(db: TestDb, settings: Settings, site_root: &str) -> TestApp {
         let clock = Clock::manual(START);
-        let roster = Roster::new(db.db.clone(), settings, PasswordHasher::owasp(), clock.clone());
+        let sealer = Sealer::new(&SecretKey::generate());
+        let roster = Roster::new(db.db.clone(), settings, PasswordHasher::owasp(), clock.clone(), sealer);
+        roster.prepare_secrets().await.unwrap();
         for (login, first, last, password, role) in [
             ("admin", "Ada", "Admin", ADMIN_PASSWORD, RoleId::ADMIN),
             ("customer", "Carl", "<img src=x onerror=alert(1)>", CUSTOMER_PASSWORD, RoleId::CUSTOMER),
