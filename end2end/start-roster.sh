@@ -18,6 +18,9 @@ export ROSTER_SIGN_IN_ATTEMPTS_PER_MINUTE=600
 # A lock from wrong passwords lifts after 25 s, so a test can watch it lift
 # (and another still has the time to unlock one by hand).
 export ROSTER_LOCKOUT_WAIT_SECONDS=25
+# Admin mode lasts a minute (15 in a real deployment), so a test can watch
+# Roster ask for the password again; every other test acts well within it.
+export ROSTER_ADMIN_MODE_MINUTES=1
 
 server=./target/release/roster-server
 "$server" create-admin --login admin --first-name Ada --last-name Admin

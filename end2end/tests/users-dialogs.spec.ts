@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { ADMIN } from "./accounts";
-import { waitForHydration } from "./pages/hydration";
+import { collectPageErrors, waitForHydration } from "./pages/hydration";
 import { LoginPage } from "./pages/login-page";
 import { UsersPage } from "./pages/users-page";
 
@@ -217,4 +217,36 @@ test("deleting a customer after typing DELETE takes their tickets, and agents' r
   await (await users.openActions("wim.okafor100")).getByRole("menuitem", { name: "Delete User" }).click();
   await expect(users.dialog("Delete User")).not.toContainText("Kept:");
   await expect(users.dialog("Delete User")).toContainText("This permanently deletes wim.okafor100");
+});
+
+test("once admin mode has lapsed, deleting a user asks for the admin's password in place, then deletes", async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const errors = collectPageErrors(page);
+  const users = await signedInAdmin(page);
+  const signedInAt = Date.now();
+  await users.findOnly("tara.okafor97");
+  // Admin mode lasts a minute in these tests (fifteen in a real deployment).
+  await page.waitForTimeout(Math.max(0, signedInAt + 62_000 - Date.now()));
+
+  await (await users.openActions("tara.okafor97")).getByRole("menuitem", { name: "Delete User" }).click();
+  const dialog = users.dialog("Delete User");
+  await dialog.getByLabel("Type DELETE to confirm").fill("DELETE");
+  const deleteButton = dialog.getByRole("button", { name: "Delete User" });
+  await deleteButton.click();
+  await expect(dialog.getByRole("alert")).toHaveText("Confirm it's you: enter your password to go on.");
+  const password = dialog.getByLabel("Your password");
+  await expect(password).toBeFocused();
+
+  await password.fill("not my password");
+  await deleteButton.click();
+  await expect(dialog.getByText("That is not your current password.")).toBeVisible();
+  await expect(dialog.getByRole("alert")).toHaveText("Confirm it's you: enter your password to go on.");
+
+  await password.fill(ADMIN.password);
+  await deleteButton.click();
+  await expect(dialog).toHaveCount(0);
+  await expect(users.notice()).toHaveText(/^User tara\.okafor97 deleted/);
+  expect(errors).toEqual([]);
 });

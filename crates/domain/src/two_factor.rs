@@ -44,6 +44,7 @@ impl TwoFactorMethod {
     /// "Authenticator app" / "Recovery codes (7 left)".
     pub fn description(&self) -> String {
         match self.unused_codes {
+            Some(0) => format!("{} (none left)", self.kind.label()),
             Some(n) => format!("{} ({n} left)", self.kind.label()),
             None => self.kind.label().to_owned(),
         }

@@ -72,6 +72,10 @@ pub struct CurrentUser {
     /// admin is ("Ada Admin (admin)"), for the banner on every page.
     #[serde(default)]
     pub impersonator: Option<String>,
+    /// Set by the sign-in that spent their last recovery code: they land on
+    /// their profile, which asks them to make new ones.
+    #[serde(default)]
+    pub out_of_recovery_codes: bool,
 }
 
 impl CurrentUser {
@@ -103,6 +107,7 @@ mod tests {
             roles: vec![],
             permissions,
             impersonator: None,
+            out_of_recovery_codes: false,
         }
     }
 

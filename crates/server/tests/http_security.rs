@@ -173,6 +173,31 @@ async fn recovery_codes_work_once_each() {
     }
 }
 
+/// Spending the last code does not switch two-factor off behind the user's
+/// back: the sign-in says so (they land on their profile), and the next
+/// sign-in still asks for a code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_recovery_code_keeps_two_factor_on_and_the_user_is_told() {
+    for app in apps_with(unthrottled()).await {
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
+        let codes: Vec<String> = app.call(&customer, "generate_recovery_codes", &[]).await.json().await.unwrap();
+        for (n, code) in codes.iter().enumerate() {
+            let browser = app.browser();
+            let password_step = app.sign_in(&browser, "customer", CUSTOMER_PASSWORD).await;
+            assert_eq!(password_step.json::<SignInStep>().await.unwrap(), SignInStep::CodeRequired, "{}", app.db_name);
+            let response = app.call(&browser, "verify_sign_in_code", &[("code", code)]).await;
+            let SignInStep::SignedIn(user) = response.json::<SignInStep>().await.unwrap() else { panic!("signed in") };
+            assert_eq!(user.out_of_recovery_codes, n == codes.len() - 1, "{}: code {n}", app.db_name);
+        }
+        let password_step = app.sign_in(&app.browser(), "customer", CUSTOMER_PASSWORD).await;
+        assert_eq!(password_step.json::<SignInStep>().await.unwrap(), SignInStep::CodeRequired, "{}", app.db_name);
+        let methods: Vec<TwoFactorMethod> = app.call(&customer, "my_two_factor_methods", &[]).await.json().await.unwrap();
+        assert_eq!(methods[0].unused_codes, Some(0), "{}", app.db_name);
+        let profile = app.page(&customer, "/profile").await.text().await.unwrap();
+        assert!(profile.contains("You have used your last recovery code."), "{}", app.db_name);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_removes_a_users_methods_and_the_user_is_signed_out() {
     for app in apps_with(unthrottled()).await {

@@ -22,6 +22,8 @@ impl Roster {
         let stored = self.db.password_hash(user).await.map_err(store_error)?;
         let ok = password.len() <= Password::MAX_BYTES && self.hasher().verify(password, stored.as_deref()).await?;
         if ok {
+            // As at sign-in, the right password wipes the slate.
+            self.db.clear_failures(user, self.now()).await.map_err(store_error)?;
             return Ok(());
         }
         if self.count_failure(user, AuditAction::PasswordCheckFailed, Some(user), ip).await? {

@@ -107,10 +107,14 @@ impl Roster {
     ) -> Result<SignInOutcome, AppError> {
         let unlocked = self.db.record_sign_in(user, self.now()).await.map_err(store_error)?;
         let current = if unlocked { self.db.current_user(user, None).await.map_err(store_error)? } else { None };
-        let Some(current) = current else {
+        let Some(mut current) = current else {
             self.audit(AuditAction::SignInFailed, None, Some(user), ip).await?;
             return Err(AppError::InvalidCredentials);
         };
+        if method == Some(TwoFactorKind::RecoveryCodes) {
+            let methods = self.db.two_factor_methods(user).await.map_err(store_error)?;
+            current.out_of_recovery_codes = methods.iter().any(|m| m.unused_codes == Some(0));
+        }
         let detail = method.map(|m| format!("second_factor={}", m.key())).unwrap_or_default();
         self.audit_with_detail(AuditAction::SignedIn, Some(user), Some(user), ip, detail).await?;
         // Signing in yourself ends any admin's view of Roster as you.

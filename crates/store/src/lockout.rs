@@ -70,6 +70,14 @@ impl Db {
         Ok(n == 1)
     }
 
+    /// Forgets failures and past locks after the right password, unless a
+    /// lock is in force at `now` (that one stands).
+    pub async fn clear_failures(&self, id: UserId, now: Timestamp) -> Result<(), StoreError> {
+        let sql = format!("UPDATE users SET failed_logins = 0, lockouts = 0 WHERE id = $2 AND {NOT_LOCKED_AT}");
+        on_pool!(self, pool => sqlx::query(&sql).bind(now.0).bind(id.0).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
     /// Lifts a lock in force at `now` and forgets past ones; false when the
     /// account was not locked (or is gone).
     pub async fn unlock_user(&self, id: UserId, now: Timestamp) -> Result<bool, StoreError> {

@@ -8,9 +8,11 @@ use crate::{on_pool, Db, StoreError};
 use roster_domain::{Timestamp, TwoFactorKind, TwoFactorMethod, UserId};
 
 /// Sets the user's two-factor flag from what they have now.
+/// Spent codes count: using the last one does not switch two-factor off
+/// behind the user's back (they are told to make new ones instead).
 const REFRESH_FLAG: &str = "UPDATE users SET two_factor_enabled = (\
        EXISTS (SELECT 1 FROM authenticator_apps a WHERE a.user_id = $1 AND a.secret IS NOT NULL) \
-    OR EXISTS (SELECT 1 FROM recovery_codes c WHERE c.user_id = $1 AND c.used_at IS NULL)) WHERE id = $1";
+    OR EXISTS (SELECT 1 FROM recovery_codes c WHERE c.user_id = $1)) WHERE id = $1";
 
 /// An enabled authenticator app: its sealed secret and the last step accepted.
 #[derive(Clone)]
@@ -105,20 +107,18 @@ impl Db {
     /// already spent. Concurrent uses of one code: exactly one succeeds.
     pub async fn use_recovery_code(&self, user: UserId, hash: &str, now: Timestamp) -> Result<bool, StoreError> {
         let spend = "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL";
-        on_pool!(self, pool => {
-            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
-            let n = sqlx::query(spend).bind(user.0).bind(hash).bind(now.0).execute(&mut *tx).await?.rows_affected();
-            sqlx::query(REFRESH_FLAG).bind(user.0).execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok(n == 1)
-        })
+        let n = on_pool!(self, pool => {
+            sqlx::query(spend).bind(user.0).bind(hash).bind(now.0).execute(pool).await?.rows_affected()
+        });
+        Ok(n == 1)
     }
 
-    /// The user's second factors: an enabled app, and recovery codes while
-    /// some are unused.
+    /// The user's second factors: an enabled app, and their recovery codes
+    /// (how many are unused: none, once the last is spent).
     pub async fn two_factor_methods(&self, user: UserId) -> Result<Vec<TwoFactorMethod>, StoreError> {
         let app = "SELECT enabled_at FROM authenticator_apps WHERE user_id = $1 AND secret IS NOT NULL";
-        let codes = "SELECT MIN(created_at), COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL";
+        let codes = "SELECT MIN(created_at), COALESCE(SUM(CASE WHEN used_at IS NULL THEN 1 ELSE 0 END), 0) \
+                     FROM recovery_codes WHERE user_id = $1";
         let (app, codes): (Option<Option<i64>>, (Option<i64>, i64)) = on_pool!(self, pool => {
             let app = sqlx::query_scalar(app).bind(user.0).fetch_optional(pool).await?;
             let codes = sqlx::query_as(codes).bind(user.0).fetch_one(pool).await?;
@@ -130,13 +130,11 @@ impl Db {
             methods.push(TwoFactorMethod { kind: TwoFactorKind::AuthenticatorApp, since, unused_codes: None });
         }
         if let (Some(created_at), n) = codes {
-            if n > 0 {
-                methods.push(TwoFactorMethod {
-                    kind: TwoFactorKind::RecoveryCodes,
-                    since: Timestamp(created_at),
-                    unused_codes: Some(u32::try_from(n).unwrap_or(u32::MAX)),
-                });
-            }
+            methods.push(TwoFactorMethod {
+                kind: TwoFactorKind::RecoveryCodes,
+                since: Timestamp(created_at),
+                unused_codes: Some(u32::try_from(n).unwrap_or(u32::MAX)),
+            });
         }
         Ok(methods)
     }

@@ -288,7 +288,7 @@ impl Db {
         let Some((login, first_name, last_name)) = row else { return Ok(None) };
         let (roles, permissions) = self.roles_and_permissions(id).await?;
         let display_name = roster_domain::full_name(&first_name, &last_name);
-        Ok(Some(CurrentUser { id, login, display_name, roles, permissions, impersonator: None }))
+        Ok(Some(CurrentUser { id, login, display_name, roles, permissions, impersonator: None, out_of_recovery_codes: false }))
     }
 
     /// Attaches each row's roles with one query for the whole page.

@@ -1,4 +1,4 @@
-use super::Dialog;
+use super::{Dialog, IdentityCheck, IdentityCheckFields};
 use crate::api::delete_role;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,6 +10,7 @@ use roster_domain::{AppError, RoleDefinition};
 pub fn DeleteRoleDialog(role: RoleDefinition, on_close: Callback<()>, on_deleted: Callback<String>) -> impl IntoView {
     let failure = RwSignal::new(None::<AppError>);
     let deleting = RwSignal::new(false);
+    let check = IdentityCheck::new();
     let (id, name) = (role.role.id, role.role.name.clone());
     let grants = role.permissions.iter().map(|p| p.label()).collect::<Vec<_>>().join("; ");
     let confirm = move |_| {
@@ -17,7 +18,7 @@ pub fn DeleteRoleDialog(role: RoleDefinition, on_close: Callback<()>, on_deleted
         deleting.set(true);
         failure.set(None);
         spawn_local(async move {
-            let result = delete_role(id).await;
+            let result = check.run(move || delete_role(id)).await;
             // The dialog may have been closed meanwhile: its signals are gone then.
             deleting.try_set(false);
             match result {
@@ -31,6 +32,7 @@ pub fn DeleteRoleDialog(role: RoleDefinition, on_close: Callback<()>, on_deleted
     view! {
         <Dialog title="Delete role".to_owned() on_close>
             <p>"This permanently deletes the role “" {role.role.name.clone()} "”, which grants: " {grants} "."</p>
+            <IdentityCheckFields check />
             {move || failure.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
             <footer class="modal-footer">
                 <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>

@@ -1,5 +1,5 @@
 use crate::browser::Loaded;
-use super::Dialog;
+use super::{Dialog, IdentityCheck, IdentityCheckFields};
 use crate::api::{delete_user, preview_user_deletion};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
@@ -27,6 +27,7 @@ fn DeletionForm(preview: DeletionPreview, on_close: Callback<()>, on_deleted: Ca
     let typed = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<AppError>);
     let deleting = RwSignal::new(false);
+    let check = IdentityCheck::new();
     let id = preview.id;
     let who = if preview.name.is_empty() { preview.login.clone() } else { format!("{} ({})", preview.login, preview.name) };
 
@@ -48,7 +49,7 @@ fn DeletionForm(preview: DeletionPreview, on_close: Callback<()>, on_deleted: Ca
         deleting.set(true);
         failure.set(None);
         spawn_local(async move {
-            let result = delete_user(id, confirmation).await;
+            let result = check.run(move || delete_user(id, confirmation)).await;
             deleting.set(false);
             match result {
                 Ok(0) => on_deleted.run(format!("User {login} deleted.")),
@@ -97,6 +98,7 @@ fn DeletionForm(preview: DeletionPreview, on_close: Callback<()>, on_deleted: Ca
                     on:input=move |ev| typed.set(event_target_value(&ev))
                 />
             </div>
+            <IdentityCheckFields check />
             {move || failure.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
             <footer class="modal-footer">
                 <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>

@@ -8,6 +8,7 @@ mod delete_role_dialog;
 mod delete_user_dialog;
 mod dialog;
 mod form_fields;
+mod identity_check;
 mod impersonation_banner;
 mod profile_dialogs;
 mod role_dialog;
@@ -23,6 +24,7 @@ pub use change_password_dialog::ChangePasswordDialog;
 pub use delete_role_dialog::DeleteRoleDialog;
 pub use delete_user_dialog::DeleteUserDialog;
 pub use dialog::{focus_after_redraw, focus_first, Dialog};
+pub use identity_check::{ConfirmThenRetry, IdentityCheck, IdentityCheckFields};
 pub use impersonation_banner::ImpersonationBanner;
 pub use profile_dialogs::{ChangePasswordButton, ProfileDialogs, TwoFactorMethods};
 pub use role_dialog::RoleDialog;
@@ -34,9 +36,12 @@ pub use user_table::{user_row_selector, UserRowActions, UserTable};
 
 use roster_domain::{CurrentUser, Permission};
 
-/// Where a user lands after signing in.
+/// Where a user lands after signing in: their profile when they have just
+/// spent their last recovery code, to make new ones.
 pub fn landing_page(user: &CurrentUser) -> &'static str {
-    if user.can(Permission::AdminUser) {
+    if user.out_of_recovery_codes {
+        "/profile"
+    } else if user.can(Permission::AdminUser) {
         "/admin/users"
     } else {
         "/"

@@ -1,5 +1,5 @@
 use crate::browser::{fetch_dialogs_on_approach, lazy_dialog, Loaded, PagePart};
-use super::{form_failure, ChangePasswordDialog, Dialog, InputField};
+use super::{form_failure, ChangePasswordDialog, ConfirmThenRetry, Dialog, IdentityCheck, InputField};
 use crate::api::{confirm_authenticator, generate_recovery_codes, remove_my_two_factor, start_authenticator_setup};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -87,9 +87,15 @@ pub fn TwoFactorMethods(methods: Result<Vec<TwoFactorMethod>, AppError>) -> impl
             </div>
             <div class="method" aria-labelledby="recovery-heading">
                 <h4 id="recovery-heading">"Recovery codes"</h4>
-                {codes.as_ref().map(|m| {
-                    let left = m.unused_codes.unwrap_or_default();
-                    view! { <p>{format!("{left} unused codes left. New codes replace them all.")}</p> }
+                {codes.as_ref().map(|m| match m.unused_codes.unwrap_or_default() {
+                    0 => view! {
+                        <p class="danger" role="alert">
+                            "You have used your last recovery code. Generate new ones now: signing in still asks "
+                            "for a code, and without an app or a recovery code you could not sign in."
+                        </p>
+                    }
+                    .into_any(),
+                    left => view! { <p>{format!("{left} unused codes left. New codes replace them all.")}</p> }.into_any(),
                 })}
                 <p>"Single-use codes for when your app is out of reach."</p>
                 {button(
@@ -170,7 +176,10 @@ fn profile_dialog(flow: Flow, on_close: Callback<()>, on_done: Callback<String>)
 /// Set up an authenticator app: scan the key, then prove it with a code.
 #[component]
 fn SetUpApp(on_close: Callback<()>, on_done: Callback<String>) -> impl IntoView {
-    let setup = Loaded::new(start_authenticator_setup());
+    let check = IdentityCheck::new();
+    let setup = Loaded::waiting();
+    let load = move || setup.fill(check.run(start_authenticator_setup));
+    load();
     let failure = RwSignal::new(None::<AppError>);
     let code = RwSignal::new(String::new());
     let confirm = move |ev: leptos::ev::SubmitEvent| {
@@ -186,6 +195,9 @@ fn SetUpApp(on_close: Callback<()>, on_done: Callback<String>) -> impl IntoView 
         <Dialog title="Set up authenticator app".into() on_close>
             {move || match setup.get() {
                 None => view! { <p class="status">"Loading…"</p> }.into_any(),
+                Some(Err(_)) if check.is_asked() => {
+                    view! { <ConfirmThenRetry check retry=Callback::new(move |_| load()) /> }.into_any()
+                }
                 Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 Some(Ok(s)) => view! {
                     <ol class="setup-steps modal-body">
@@ -224,7 +236,10 @@ fn SetUpApp(on_close: Callback<()>, on_done: Callback<String>) -> impl IntoView 
 /// New recovery codes, made as the dialog opens and shown only in it.
 #[component]
 fn NewCodes(on_close: Callback<()>, on_done: Callback<String>) -> impl IntoView {
-    let codes = Loaded::new(generate_recovery_codes());
+    let check = IdentityCheck::new();
+    let codes = Loaded::waiting();
+    let load = move || codes.fill(check.run(generate_recovery_codes));
+    load();
     // Once made, the old codes are gone: closing shows the new count either way.
     let close = Callback::new(move |_| match codes.get() {
         Some(Ok(_)) => on_done.run("Recovery codes saved.".into()),
@@ -234,6 +249,9 @@ fn NewCodes(on_close: Callback<()>, on_done: Callback<String>) -> impl IntoView 
         <Dialog title="Recovery codes".into() on_close=close>
             {move || match codes.get() {
                 None => view! { <p class="status">"Loading…"</p> }.into_any(),
+                Some(Err(_)) if check.is_asked() => {
+                    view! { <ConfirmThenRetry check retry=Callback::new(move |_| load()) /> }.into_any()
+                }
                 Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 Some(Ok(codes)) => view! {
                     <div class="modal-body">

@@ -1,4 +1,4 @@
-use super::{form_failure, Dialog, InputField};
+use super::{form_failure, Dialog, IdentityCheck, IdentityCheckFields, InputField};
 use crate::api::save_role;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -15,6 +15,7 @@ pub fn RoleDialog(editing: Option<RoleDefinition>, on_close: Callback<()>, on_sa
     let granted = RwSignal::new(editing.map(|r| r.permissions).unwrap_or_default());
     let failure = RwSignal::new(None::<AppError>);
     let saving = RwSignal::new(false);
+    let check = IdentityCheck::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let draft = RoleDraft { name: name.get_untracked(), permissions: granted.get_untracked() };
@@ -25,7 +26,8 @@ pub fn RoleDialog(editing: Option<RoleDefinition>, on_close: Callback<()>, on_sa
         }
         saving.set(true);
         spawn_local(async move {
-            let result = save_role(id, version, draft.clone()).await;
+            let sent = draft.clone();
+            let result = check.run(move || save_role(id, version, sent)).await;
             saving.set(false);
             match result {
                 Ok(()) => on_saved.run(format!("Role “{}” saved", draft.validate().map(|d| d.name).unwrap_or_default())),
@@ -68,6 +70,7 @@ pub fn RoleDialog(editing: Option<RoleDefinition>, on_close: Callback<()>, on_sa
                         .collect_view()}
                     {move || permissions_error().map(|m| view! { <p class="field-error" id="role-permissions-error">{m}</p> })}
                 </fieldset>
+                <IdentityCheckFields check />
                 {form_failure(failure)}
                 <div class="modal-footer">
                     <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>

@@ -1,5 +1,5 @@
 use crate::browser::Loaded;
-use super::Dialog;
+use super::{Dialog, IdentityCheck, IdentityCheckFields};
 use crate::api::{remove_user_two_factor, user_two_factor_methods};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
@@ -36,12 +36,13 @@ fn MethodList(
 ) -> impl IntoView {
     let failure = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
+    let check = IdentityCheck::new();
     let remove = Callback::new(move |kind: Option<TwoFactorKind>| {
         let login = login.clone();
         busy.set(true);
         failure.set(None);
         spawn_local(async move {
-            let result = remove_user_two_factor(id, kind).await;
+            let result = check.run(move || remove_user_two_factor(id, kind)).await;
             busy.set(false);
             match result {
                 Ok(removed) => {
@@ -87,6 +88,7 @@ fn MethodList(
                 })
                 .collect_view()}
         </ul>
+        <IdentityCheckFields check />
         {move || failure.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
         <footer class="modal-footer">
             <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>

@@ -1,5 +1,5 @@
 use crate::browser::Loaded;
-use super::{focus_first, Dialog};
+use super::{focus_first, Dialog, IdentityCheck, IdentityCheckFields};
 use crate::api::{create_user, get_editable_user, list_roles, organization_names, update_user};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
@@ -103,6 +103,7 @@ fn UserForm(
     let form = FormState::new(initial);
     let failure = RwSignal::new(None::<AppError>);
     let saving = RwSignal::new(false);
+    let check = IdentityCheck::new();
     // After the dialog has opened (which focuses its first button).
     Effect::new(move |_| {
         set_timeout(
@@ -126,8 +127,12 @@ fn UserForm(
         failure.set(None);
         spawn_local(async move {
             let result = match mode {
-                UserDialogMode::New => create_user(details).await.map(|_| format!("User {login} created.")),
-                UserDialogMode::Edit(id) => update_user(id, version, details).await.map(|_| format!("User {login} saved.")),
+                UserDialogMode::New => {
+                    check.run(move || create_user(details)).await.map(|_| format!("User {login} created."))
+                }
+                UserDialogMode::Edit(id) => {
+                    check.run(move || update_user(id, version, details)).await.map(|_| format!("User {login} saved."))
+                }
             };
             saving.set(false);
             match result {
@@ -202,6 +207,7 @@ fn UserForm(
                     <CheckBox form name="active" label="Active" get=|d| d.active set=|d, v| d.active = v />
                 </fieldset>
             </div>
+            <IdentityCheckFields check />
             <footer class="modal-footer">
                 <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
                 <button type="submit" class="primary" disabled=move || saving.get()>
