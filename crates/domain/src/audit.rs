@@ -26,6 +26,8 @@ pub enum AuditAction {
     /// An admin started viewing Roster as a user.
     ImpersonationStarted,
     ImpersonationEnded,
+    /// The admin signed in again during a view and is back in it.
+    ImpersonationResumed,
     RoleCreated,
     RoleUpdated,
     RoleDeleted,
@@ -36,7 +38,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
@@ -54,6 +56,7 @@ impl AuditAction {
         AuditAction::CrossSiteRefused,
         AuditAction::ImpersonationStarted,
         AuditAction::ImpersonationEnded,
+        AuditAction::ImpersonationResumed,
         AuditAction::RoleCreated,
         AuditAction::RoleUpdated,
         AuditAction::RoleDeleted,
@@ -82,6 +85,7 @@ impl AuditAction {
             AuditAction::CrossSiteRefused => "request.cross_site_refused",
             AuditAction::ImpersonationStarted => "impersonation.start",
             AuditAction::ImpersonationEnded => "impersonation.end",
+            AuditAction::ImpersonationResumed => "impersonation.resume",
             AuditAction::RoleCreated => "role.create",
             AuditAction::RoleUpdated => "role.update",
             AuditAction::RoleDeleted => "role.delete",
@@ -112,6 +116,7 @@ impl AuditAction {
             AuditAction::CrossSiteRefused => "Cross-site request refused",
             AuditAction::ImpersonationStarted => "Viewing as user started",
             AuditAction::ImpersonationEnded => "Viewing as user ended",
+            AuditAction::ImpersonationResumed => "Viewing as user resumed",
             AuditAction::RoleCreated => "Role created",
             AuditAction::RoleUpdated => "Role changed",
             AuditAction::RoleDeleted => "Role deleted",

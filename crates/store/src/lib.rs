@@ -22,6 +22,7 @@ mod users;
 
 pub use audit::AuditRecord;
 pub use error::StoreError;
+pub use impersonation::Impersonation;
 pub use lockout::FailureCount;
 pub use sessions::SessionRecord;
 pub use tickets::{NewTicket, TicketRecord};

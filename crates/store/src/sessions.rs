@@ -11,6 +11,8 @@ pub struct SessionRecord {
     pub awaiting_code: bool,
     pub created_at: Timestamp,
     pub last_seen_at: Timestamp,
+    /// Its user's rights changed: the next request gives it a new id.
+    pub rotate: bool,
 }
 
 #[derive(FromRow)]
@@ -20,6 +22,7 @@ struct SessionRow {
     awaiting_code: bool,
     created_at: i64,
     last_seen_at: i64,
+    rotate: bool,
 }
 
 impl Db {
@@ -40,7 +43,8 @@ impl Db {
     }
 
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
-        let sql = "SELECT user_id, impersonator_id, awaiting_code, created_at, last_seen_at FROM sessions WHERE token_hash = $1";
+        let sql = "SELECT user_id, impersonator_id, awaiting_code, created_at, last_seen_at, rotate \
+                   FROM sessions WHERE token_hash = $1";
         let row: Option<SessionRow> = on_pool!(self, pool => sqlx::query_as(sql).bind(token_hash).fetch_optional(pool).await?);
         Ok(row.map(|r| SessionRecord {
             user_id: UserId(r.user_id),
@@ -48,7 +52,16 @@ impl Db {
             awaiting_code: r.awaiting_code,
             created_at: Timestamp(r.created_at),
             last_seen_at: Timestamp(r.last_seen_at),
+            rotate: r.rotate,
         }))
+    }
+
+    /// Gives a session marked `rotate` the id `new_hash`. False if another
+    /// request rotated it first (or it is gone): `old_hash` names nothing now.
+    pub async fn rotate_session(&self, old_hash: &str, new_hash: &str) -> Result<bool, StoreError> {
+        let sql = "UPDATE sessions SET token_hash = $2, rotate = FALSE WHERE token_hash = $1 AND rotate";
+        let n = on_pool!(self, pool => sqlx::query(sql).bind(old_hash).bind(new_hash).execute(pool).await?.rows_affected());
+        Ok(n == 1)
     }
 
     pub async fn touch_session(&self, token_hash: &str, now: Timestamp) -> Result<(), StoreError> {
