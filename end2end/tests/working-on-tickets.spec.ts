@@ -258,7 +258,7 @@ test("a role that may manage users makes its holders admins, whatever it is call
   // The server refuses a direct request as well.
   const id = Number(await users.row(DEPUTY.login).getAttribute("data-user-id"));
   const direct = await page.request.post("/api/start_impersonation", {
-    data: { id },
+    data: { id, reason: "Checking the Deputy role" },
     headers: { Origin: new URL(page.url()).origin },
   });
   expect(direct.status()).toBe(409);

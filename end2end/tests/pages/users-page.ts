@@ -32,7 +32,9 @@ export class UsersPage {
     return this.page.getByRole("button", { name: "New User" });
   }
 
-  dialog(title: "New User" | "Edit User" | "Delete User" | "Manage Two-Factor Authentication") {
+  dialog(
+    title: "New User" | "Edit User" | "Delete User" | "Manage Two-Factor Authentication" | "View from user's perspective",
+  ) {
     return this.page.getByRole("dialog", { name: title });
   }
 
