@@ -54,6 +54,8 @@ test("an admin views Roster from a user's perspective, across sign-out, until Ba
   await expect(banner(adminPage).getByRole("button", { name: "Back to my view ✕" })).toBeVisible();
   // The one error the browser reports there is the page's own 404.
   expect(adminErrors.splice(0).filter((e) => !e.includes("status of 404"))).toEqual([]);
+  await adminPage.goto("/");
+  await expect(adminPage.getByRole("heading", { name: `Welcome, ${USER.name}` })).toBeVisible();
   await users.signOut();
   await expect(adminPage).toHaveURL(/\/login$/);
   await signIn(adminPage, ADMIN.login, ADMIN.password);

@@ -2,7 +2,7 @@ use super::{form_failure, go_to, landing_page, Dialog, InputField};
 use crate::api::start_impersonation;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_domain::{AppError, UserId};
+use roster_domain::{AppError, ImpersonationReason, UserId};
 
 /// ⋮ Actions → **View from user's perspective**: asks the admin why (for
 /// the audit log, and nowhere else), then this browser becomes the user's
@@ -14,6 +14,11 @@ pub fn ImpersonationDialog(id: UserId, login: String, on_close: Callback<()>) ->
     let entering = RwSignal::new(false);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // The server checks too; this spares a round trip for an empty reason.
+        if let Err(e) = ImpersonationReason::parse(&reason.get_untracked()) {
+            failure.set(Some(e.into()));
+            return;
+        }
         entering.set(true);
         spawn_local(async move {
             match start_impersonation(id, reason.get_untracked()).await {
