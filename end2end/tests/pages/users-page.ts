@@ -110,6 +110,15 @@ export class UsersPage {
     await expect(this.rows().nth(1)).not.toHaveText(firstRow);
   }
 
+  /** ⋮ Actions → View from user's perspective, for `reason`. */
+  async viewAs(login: string, reason: string) {
+    const menu = await this.openActions(login);
+    await menu.getByRole("menuitem", { name: "View from user's perspective" }).click();
+    const dialog = this.dialog("View from user's perspective");
+    await dialog.getByLabel("Reason (for the audit log)").fill(reason);
+    await dialog.getByRole("button", { name: "View as this user" }).click();
+  }
+
   async signOut() {
     await this.page.getByRole("button", { name: /Account menu for/ }).click();
     const menu = this.page.getByRole("menu", { name: "Account" });
