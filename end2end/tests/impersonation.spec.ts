@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { signIn } from "./pages/login-page";
+import { collectPageErrors } from "./pages/hydration";
 import { impersonationBanner as banner } from "./pages/impersonation-banner";
 import { UsersPage } from "./pages/users-page";
 import { ADMIN, DEMO_PASSWORD } from "./accounts";
@@ -11,19 +12,29 @@ test("an admin views Roster from a user's perspective, across sign-out, until Ba
 }) => {
   const userContext = await browser.newContext();
   const userPage = await userContext.newPage();
+  const userErrors = collectPageErrors(userPage);
   await signIn(userPage, USER.login, DEMO_PASSWORD);
   await expect(userPage.getByRole("heading", { name: `Welcome, ${USER.name}` })).toBeVisible();
 
   const adminContext = await browser.newContext();
   const adminPage = await adminContext.newPage();
+  const adminErrors = collectPageErrors(adminPage);
   await signIn(adminPage, ADMIN.login, ADMIN.password);
   const users = new UsersPage(adminPage);
   await users.expectShown();
 
+  // Entering asks why; the reason is required.
   const enter = async () => {
     await users.findOnly(USER.login);
     const menu = await users.openActions(USER.login);
     await menu.getByRole("menuitem", { name: "View from user's perspective" }).click();
+    const dialog = users.dialog("View from user's perspective");
+    const reason = dialog.getByLabel("Reason (for the audit log)");
+    await dialog.getByRole("button", { name: "View as this user" }).click();
+    await expect(reason).toHaveAttribute("aria-invalid", "true");
+    await expect(reason).toHaveAccessibleDescription("Say why you are viewing Roster as this user.");
+    await reason.fill("Checking what the Customer role shows on tickets");
+    await dialog.getByRole("button", { name: "View as this user" }).click();
     await expect(adminPage.getByRole("heading", { name: `Welcome, ${USER.name}` })).toBeVisible();
     await expect(banner(adminPage)).toContainText(`You are viewing Roster as ${USER.name} (${USER.login})`);
   };
@@ -33,9 +44,18 @@ test("an admin views Roster from a user's perspective, across sign-out, until Ba
   await userPage.reload();
   await expect(userPage).toHaveURL(/\/login$/);
 
-  // The banner stays after a reload, and after signing out and in again.
+  // The banner stays after a reload, on a page that does not exist, and
+  // after signing out and in again.
   await adminPage.reload();
   await expect(banner(adminPage)).toBeVisible();
+  const missing = await adminPage.goto("/no/such/page");
+  expect(missing?.status()).toBe(404);
+  await expect(adminPage.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  await expect(banner(adminPage).getByRole("button", { name: "Back to my view ✕" })).toBeVisible();
+  // The one error the browser reports there is the page's own 404.
+  expect(adminErrors.splice(0).filter((e) => !e.includes("status of 404"))).toEqual([]);
+  await adminPage.goto("/");
+  await expect(adminPage.getByRole("heading", { name: `Welcome, ${USER.name}` })).toBeVisible();
   await users.signOut();
   await expect(adminPage).toHaveURL(/\/login$/);
   await signIn(adminPage, ADMIN.login, ADMIN.password);
@@ -56,6 +76,8 @@ test("an admin views Roster from a user's perspective, across sign-out, until Ba
   await signIn(adminPage, ADMIN.login, ADMIN.password);
   await users.expectShown();
 
+  expect(userErrors).toEqual([]);
+  expect(adminErrors).toEqual([]);
   await userContext.close();
   await adminContext.close();
 });

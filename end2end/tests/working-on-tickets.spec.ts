@@ -140,8 +140,7 @@ test("an admin replies from a customer's perspective: the reply is the customer'
   const users = new UsersPage(page);
   await users.expectShown();
   await users.findOnly(CUSTOMER.login);
-  const menu = await users.openActions(CUSTOMER.login);
-  await menu.getByRole("menuitem", { name: "View from user's perspective" }).click();
+  await users.viewAs(CUSTOMER.login, "Replying for a customer who phoned in");
   await expect(banner(page)).toContainText(`You are viewing Roster as ${CUSTOMER.name}`);
 
   const tickets = new TicketPages(page);
@@ -197,8 +196,7 @@ test("a custom role that may read but not reply: from that user's perspective th
   await expect(page).toHaveURL(/roles=\d+/);
   await expect(users.count()).toHaveText("1 user");
 
-  const menu = await users.openActions(READER.login);
-  await menu.getByRole("menuitem", { name: "View from user's perspective" }).click();
+  await users.viewAs(READER.login, "Checking the read-only role");
   await expect(banner(page)).toContainText(READER.name);
   const tickets = new TicketPages(page);
   await tickets.openList("Tickets");
@@ -258,7 +256,7 @@ test("a role that may manage users makes its holders admins, whatever it is call
   // The server refuses a direct request as well.
   const id = Number(await users.row(DEPUTY.login).getAttribute("data-user-id"));
   const direct = await page.request.post("/api/start_impersonation", {
-    data: { id },
+    data: { id, reason: "Checking the Deputy role" },
     headers: { Origin: new URL(page.url()).origin },
   });
   expect(direct.status()).toBe(409);

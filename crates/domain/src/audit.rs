@@ -31,6 +31,8 @@ pub enum AuditAction {
     /// An admin started viewing Roster as a user.
     ImpersonationStarted,
     ImpersonationEnded,
+    /// The admin signed in again during a view and is back in it.
+    ImpersonationResumed,
     RoleCreated,
     RoleUpdated,
     RoleDeleted,
@@ -43,7 +45,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 27] = [
+    pub const ALL: [AuditAction; 28] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
@@ -63,6 +65,7 @@ impl AuditAction {
         AuditAction::RequestRefused,
         AuditAction::ImpersonationStarted,
         AuditAction::ImpersonationEnded,
+        AuditAction::ImpersonationResumed,
         AuditAction::RoleCreated,
         AuditAction::RoleUpdated,
         AuditAction::RoleDeleted,
@@ -94,6 +97,7 @@ impl AuditAction {
             AuditAction::RequestRefused => "request.refused",
             AuditAction::ImpersonationStarted => "impersonation.start",
             AuditAction::ImpersonationEnded => "impersonation.end",
+            AuditAction::ImpersonationResumed => "impersonation.resume",
             AuditAction::RoleCreated => "role.create",
             AuditAction::RoleUpdated => "role.update",
             AuditAction::RoleDeleted => "role.delete",
@@ -127,6 +131,7 @@ impl AuditAction {
             AuditAction::RequestRefused => "Request refused",
             AuditAction::ImpersonationStarted => "Viewing as user started",
             AuditAction::ImpersonationEnded => "Viewing as user ended",
+            AuditAction::ImpersonationResumed => "Viewing as user resumed",
             AuditAction::RoleCreated => "Role created",
             AuditAction::RoleUpdated => "Role changed",
             AuditAction::RoleDeleted => "Role deleted",

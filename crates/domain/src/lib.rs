@@ -7,6 +7,7 @@ mod audit;
 mod audit_log;
 mod error;
 mod ids;
+mod impersonation;
 #[cfg(feature = "server-fn")]
 mod json_text;
 mod login;
@@ -28,6 +29,7 @@ pub use audit_log::{AuditEntry, AuditPage, AuditQuery, UserRef, AUDIT_PAGE_SIZE,
 pub use email::Email;
 pub use error::{AppError, FieldError};
 pub use ids::{OrganizationId, UserId};
+pub use impersonation::{ImpersonationReason, MAX_IMPERSONATION_REASON_CHARS};
 #[cfg(feature = "server-fn")]
 pub use json_text::{JsonCall, JsonText};
 pub use login::Login;

@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderValue, StatusCode};
-use roster_app::ssr::{expired_session_cookie, token_from_cookie_header, RequestSession};
+use roster_app::ssr::{expired_session_cookie, session_cookie, token_from_cookie_header, RequestSession};
 use roster_service::{Roster, Session};
 
 pub async fn resolve_session(State(roster): State<Roster>, mut request: Request, next: Next) -> Response {
@@ -34,6 +34,11 @@ pub async fn resolve_session(State(roster): State<Roster>, mut request: Request,
         None => None,
     };
     let stale_cookie = token.is_some() && session.is_none();
+    // The session got a new id (its user's rights changed, or a view ended at its time limit).
+    let renewed = match &session {
+        Some(Session::SignedIn(s)) if token.as_ref() != Some(&s.token) => Some(session_cookie(&s.token, &roster)),
+        _ => None,
+    };
     let (signed_in, awaiting_code) = match session {
         Some(Session::SignedIn(s)) => (Some(s), None),
         Some(Session::AwaitingCode(p)) => (None, Some(p)),
@@ -42,9 +47,14 @@ pub async fn resolve_session(State(roster): State<Roster>, mut request: Request,
     request.extensions_mut().insert(RequestSession { signed_in, awaiting_code, cookie_token: token, ip });
 
     let mut response = next.run(request).await;
-    // Tell the browser to drop a cookie that no longer names a session.
-    if stale_cookie && !response.headers().contains_key(SET_COOKIE) {
-        if let Ok(value) = HeaderValue::from_str(&expired_session_cookie(&roster)) {
+    // Tell the browser to drop a cookie that no longer names a session, or
+    // the new id of one that got it — unless the request itself set the cookie.
+    let cookie = match renewed {
+        Some(renewed) => Some(renewed),
+        None => stale_cookie.then(|| expired_session_cookie(&roster)),
+    };
+    if let Some(cookie) = cookie.filter(|_| !response.headers().contains_key(SET_COOKIE)) {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(SET_COOKIE, value);
         }
     }

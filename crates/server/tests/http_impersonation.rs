@@ -4,6 +4,7 @@
 mod common;
 
 use common::{apps, session_cookie_pair, TestApp, ADMIN_PASSWORD, CUSTOMER_PASSWORD};
+use roster_domain::FieldError;
 use roster_domain::{AppError, AuditAction, CurrentUser, Login, Password, RoleId, UserFields};
 use roster_service::PasswordHasher;
 use roster_store::{NewUser, Profile};
@@ -30,9 +31,15 @@ async fn add_user(app: &TestApp, login: &str, role: RoleId, active: bool) {
     app.db().insert_user(&user, app.clock.now()).await.unwrap();
 }
 
+const REASON: &str = "Checking what the Night shift role lets them see";
+
 async fn view_as(app: &TestApp, admin: &reqwest::Client, login: &str) -> reqwest::Response {
+    view_as_because(app, admin, login, REASON).await
+}
+
+async fn view_as_because(app: &TestApp, admin: &reqwest::Client, login: &str, reason: &str) -> reqwest::Response {
     let id = app.user_id(login).await;
-    app.call_json(admin, "start_impersonation", json!({ "id": id })).await
+    app.call_json(admin, "start_impersonation", json!({ "id": id, "reason": reason })).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,8 +163,12 @@ async fn confirm_it_is_me(app: &TestApp, admin: &reqwest::Client) {
 /// user's view and leaving it again starts no new lifetime.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn entering_and_leaving_a_view_does_not_renew_the_absolute_session_lifetime() {
-    // Idle timeouts out of the way: only the absolute lifetime (24 h) counts here.
-    let settings = roster_service::Settings { session_idle_minutes: 48 * 60, ..roster_service::Settings::default() };
+    // Idle timeouts and the view's time limit out of the way: only the absolute lifetime (24 h) counts here.
+    let settings = roster_service::Settings {
+        session_idle_minutes: 48 * 60,
+        impersonation_minutes: 48 * 60,
+        ..roster_service::Settings::default()
+    };
     for app in common::apps_with(settings).await {
         let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         app.clock.advance(12 * 3600);
@@ -175,5 +186,118 @@ async fn entering_and_leaving_a_view_does_not_renew_the_absolute_session_lifetim
         assert_eq!(view_as(&app, &admin, "customer").await.status(), 200, "{}", app.db_name);
         app.clock.advance(3600 + 60);
         assert!(current(&app, &admin).await.is_none(), "{}: the view ends with the admin's session", app.db_name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entering_needs_a_one_line_reason_which_only_the_audit_log_shows() {
+    for app in apps().await {
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        for reason in ["", "   ", "two\nlines", &"x".repeat(201)] {
+            let response = view_as_because(&app, &admin, "customer", reason).await;
+            assert_eq!(response.status(), 400, "{}: {reason:?}", app.db_name);
+            let AppError::Validation(errors) = response.json::<AppError>().await.unwrap() else { panic!("a field error") };
+            assert_eq!(errors.iter().map(|e: &FieldError| e.field.as_str()).collect::<Vec<_>>(), ["reason"]);
+            assert_eq!(current(&app, &admin).await.unwrap().login, "admin", "{}: not entered", app.db_name);
+        }
+        assert_eq!(view_as_because(&app, &admin, "customer", "  Ticket #12: cannot see replies ").await.status(), 200);
+        let audit = app.db().recent_audit(5).await.unwrap();
+        let started = audit.iter().find(|e| e.action == AuditAction::ImpersonationStarted).unwrap();
+        assert_eq!(started.detail, r#"reason="Ticket #12: cannot see replies""#, "{}", app.db_name);
+        let me = app.call(&admin, "current_user", &[]).await.text().await.unwrap();
+        assert!(!me.contains("Ticket #12"), "{}: the reason is not shown back", app.db_name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_view_ends_at_its_time_limit_and_the_admin_is_back_in_their_own_session() {
+    for app in apps().await {
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        assert_eq!(view_as(&app, &admin, "customer").await.status(), 200, "{}", app.db_name);
+        app.clock.advance(30 * 60);
+        assert_eq!(current(&app, &admin).await.unwrap().login, "customer", "{}: 30 minutes in", app.db_name);
+        app.clock.advance(30 * 60 + 1);
+        let response = app.call(&admin, "current_user", &[]).await;
+        assert!(session_cookie_pair(&response).is_some(), "{}: a new session id", app.db_name);
+        let me: CurrentUser = response.json::<Option<CurrentUser>>().await.unwrap().unwrap();
+        assert_eq!((me.login.as_str(), me.impersonator.is_none()), ("admin", true), "{}: own view", app.db_name);
+        let admin_id = app.user_id("admin").await;
+        assert!(app.db().impersonation_by(admin_id).await.unwrap().is_none(), "{}: the view ended", app.db_name);
+        let audit = app.db().recent_audit(5).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == AuditAction::ImpersonationEnded && e.detail == "reason=time_limit"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resuming_at_sign_in_is_audited_and_a_view_past_its_time_limit_is_not_resumed() {
+    for app in apps().await {
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        assert_eq!(view_as(&app, &admin, "customer").await.status(), 200, "{}", app.db_name);
+        assert_eq!(app.call(&admin, "sign_out", &[]).await.status(), 200, "{}", app.db_name);
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        assert_eq!(current(&app, &admin).await.unwrap().login, "customer", "{}: resumed", app.db_name);
+        let audit = app.db().recent_audit(5).await.unwrap();
+        let customer_id = app.user_id("customer").await;
+        let resumed = audit.iter().find(|e| e.action == AuditAction::ImpersonationResumed).expect("resumption audited");
+        assert_eq!(resumed.target_user_id, Some(customer_id), "{}", app.db_name);
+
+        assert_eq!(app.call(&admin, "sign_out", &[]).await.status(), 200, "{}", app.db_name);
+        app.clock.advance(61 * 60);
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        let me = current(&app, &admin).await.unwrap();
+        assert_eq!((me.login.as_str(), me.impersonator.is_none()), ("admin", true), "{}: own view", app.db_name);
+        let audit = app.db().recent_audit(5).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == AuditAction::ImpersonationEnded && e.detail == "reason=time_limit"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_admin_or_a_second_browser_is_refused_and_the_first_view_goes_on() {
+    for app in apps().await {
+        add_user(&app, "second_admin", RoleId::ADMIN, true).await;
+        add_user(&app, "agent_smith", RoleId::AGENT, true).await;
+        // Signed in before the view starts (signing in during a view resumes it).
+        let other_browser = app.signed_in("admin", ADMIN_PASSWORD).await;
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        let second = app.signed_in("second_admin", OTHER_PASSWORD).await;
+        assert_eq!(view_as(&app, &admin, "customer").await.status(), 200, "{}", app.db_name);
+
+        let refused = view_as(&app, &second, "customer").await;
+        assert_eq!(refused.status(), 409, "{}", app.db_name);
+        let message = "Ada Admin (admin) is viewing Roster as this user. Try again once they are back in their own view.";
+        assert_eq!(refused.json::<AppError>().await.unwrap(), AppError::Refused(message.into()), "{}", app.db_name);
+
+        let refused = view_as(&app, &other_browser, "agent_smith").await;
+        assert_eq!(refused.status(), 409, "{}", app.db_name);
+        let message = "You are viewing Roster as customer in another browser. \
+                       Go back to your view there, or sign in again here to resume it.";
+        assert_eq!(refused.json::<AppError>().await.unwrap(), AppError::Refused(message.into()), "{}", app.db_name);
+        assert_eq!(current(&app, &other_browser).await.unwrap().login, "admin", "{}", app.db_name);
+
+        let me = current(&app, &admin).await.unwrap();
+        assert_eq!((me.login.as_str(), me.impersonator.is_some()), ("customer", true), "{}: still viewing", app.db_name);
+        let audit = app.db().recent_audit(10).await.unwrap();
+        assert!(!audit.iter().any(|e| e.action == AuditAction::ImpersonationEnded), "{}: nothing ended", app.db_name);
+
+        // Once the first view has passed its time limit, the second admin may enter.
+        app.clock.advance(61 * 60);
+        assert_eq!(view_as(&app, &second, "customer").await.status(), 200, "{}", app.db_name);
+        assert!(current(&app, &admin).await.is_some_and(|me| me.impersonator.is_none()), "{}", app.db_name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_banner_shows_on_the_404_page_too() {
+    for app in apps().await {
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        let page = app.page(&admin, "/no/such/page").await;
+        assert_eq!(page.status(), 404, "{}", app.db_name);
+        assert!(!page.text().await.unwrap().contains("Back to my view"), "{}: not while in one's own view", app.db_name);
+        assert_eq!(view_as(&app, &admin, "customer").await.status(), 200, "{}", app.db_name);
+        let page = app.page(&admin, "/no/such/page").await;
+        assert_eq!(page.status(), 404, "{}", app.db_name);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Page not found"), "{}", app.db_name);
+        assert!(html.contains("Back to my view ✕"), "{}: the banner is on the 404 page", app.db_name);
     }
 }

@@ -186,3 +186,79 @@ async fn a_sign_in_form_sent_without_javascript_comes_back_with_its_error() {
         assert!(!html.contains("555-0100"), "{}: a crafted link put its words on the sign-in page", app.db_name);
     }
 }
+
+/// Who a copied cookie (`name=value`) signs in, if anyone.
+async fn user_of_cookie(app: &common::TestApp, pair: &str) -> Option<roster_domain::CurrentUser> {
+    let request = reqwest::Client::new().post(app.url("/api/current_user")).header("cookie", pair);
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// A browser signed in as `login`, and its session cookie (`name=value`).
+async fn signed_in_with_cookie(app: &common::TestApp, login: &str, password: &str) -> (reqwest::Client, String) {
+    let browser = app.browser();
+    let response = app.sign_in(&browser, login, password).await;
+    assert_eq!(response.status(), 200, "{}", app.db_name);
+    (browser, common::session_cookie_pair(&response).expect("a session cookie"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_your_password_gives_the_browser_a_new_session_id_and_ends_the_old_one() {
+    for app in apps().await {
+        let (browser, old) = signed_in_with_cookie(&app, "customer", CUSTOMER_PASSWORD).await;
+        let form = [("current_password", CUSTOMER_PASSWORD), ("new_password", "a brand new password 7")];
+        let changed = app.call(&browser, "change_password", &form).await;
+        assert_eq!(changed.status(), 200, "{}", app.db_name);
+        let new = common::session_cookie_pair(&changed).expect("a new session cookie");
+        assert_ne!(new, old, "{}", app.db_name);
+        assert!(user_of_cookie(&app, &old).await.is_none(), "{}: the old id no longer works", app.db_name);
+        assert_eq!(user_of_cookie(&app, &new).await.unwrap().login, "customer", "{}", app.db_name);
+    }
+}
+
+/// The user's next request after a change of their rights gets a new id
+/// (and the new rights); the id from before stops working.
+async fn assert_next_request_gets_a_new_id(app: &common::TestApp, browser: &reqwest::Client, old: &str) -> String {
+    let response = app.call(browser, "current_user", &[]).await;
+    let new = common::session_cookie_pair(&response).unwrap_or_else(|| panic!("{}: no new session id", app.db_name));
+    assert_ne!(new, old, "{}", app.db_name);
+    assert!(response.json::<Option<roster_domain::CurrentUser>>().await.unwrap().is_some(), "{}", app.db_name);
+    assert!(user_of_cookie(app, old).await.is_none(), "{}: the old id no longer works", app.db_name);
+    let again = app.call(browser, "current_user", &[]).await;
+    assert!(common::session_cookie_pair(&again).is_none(), "{}: one new id, not one per request", app.db_name);
+    new
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_of_a_users_roles_or_of_their_roles_permissions_gives_their_sessions_new_ids() {
+    use roster_domain::{Permission, RoleDraft, UserDetails};
+    use serde_json::json;
+    for app in apps().await {
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        let (customer, cookie) = signed_in_with_cookie(&app, "customer", CUSTOMER_PASSWORD).await;
+        let id = app.user_id("customer").await;
+        let draft = RoleDraft { name: "Night shift".into(), permissions: vec![Permission::TicketRead] };
+        let saved = app.call_json(&admin, "save_role", json!({ "id": null, "version": 0, "draft": draft })).await;
+        assert_eq!(saved.status(), 200, "{}", app.db_name);
+        let night = app.db().role_definitions().await.unwrap().into_iter().find(|r| r.role.name == "Night shift").unwrap();
+
+        let edit = async |change: &dyn Fn(&mut UserDetails)| {
+            let editable: serde_json::Value = app.call_json(&admin, "editable_user", json!({ "id": id })).await.json().await.unwrap();
+            let mut details: UserDetails = serde_json::from_value(editable["details"].clone()).unwrap();
+            change(&mut details);
+            let body = json!({ "id": id, "version": editable["version"], "details": details });
+            assert_eq!(app.call_json(&admin, "update_user", body).await.status(), 200, "{}", app.db_name);
+        };
+        // A change that leaves the rights alone keeps the id.
+        edit(&|d| d.fields.city = "Lisbon".into()).await;
+        let same = app.call(&customer, "current_user", &[]).await;
+        assert!(common::session_cookie_pair(&same).is_none(), "{}: same rights, same id", app.db_name);
+
+        edit(&|d| d.roles.push(night.role.id)).await;
+        let cookie = assert_next_request_gets_a_new_id(&app, &customer, &cookie).await;
+
+        let draft = RoleDraft { name: "Night shift".into(), permissions: vec![Permission::TicketRead, Permission::TicketReply] };
+        let body = json!({ "id": night.role.id, "version": night.version, "draft": draft });
+        assert_eq!(app.call_json(&admin, "save_role", body).await.status(), 200, "{}", app.db_name);
+        assert_next_request_gets_a_new_id(&app, &customer, &cookie).await;
+    }
+}

@@ -169,7 +169,7 @@ async fn two_instances_share_sessions_views_and_lockout() {
     let customer = browser();
     assert_eq!(b.sign_in(&customer, CUSTOMER, DEMO_PASSWORD).await.status(), 200);
     let customer_id = a.user_id(&admin, CUSTOMER).await;
-    let view = a.call_json(&admin, "start_impersonation", json!({ "id": customer_id })).await;
+    let view = a.call_json(&admin, "start_impersonation", json!({ "id": customer_id, "reason": "Ticket #3" })).await;
     assert_eq!(view.status(), 200);
     assert!(b.current(&customer).await.is_none(), "the viewed user is signed out on B");
     let on_b = b.current(&admin).await.unwrap();

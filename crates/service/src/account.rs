@@ -1,7 +1,7 @@
 //! What signed-in users do to their own account.
 
 use crate::lockout::locked_message;
-use crate::{store_error, Roster, SignedIn};
+use crate::{store_error, Roster, SessionToken, SignedIn};
 use roster_domain::{AppError, AuditAction, FieldError, Password, UserId};
 
 impl Roster {
@@ -32,14 +32,15 @@ impl Roster {
         Err(FieldError::new(field, "That is not your current password.").into())
     }
 
-    /// Changes your own password; your other sessions end, this one stays.
+    /// Changes your own password; your other sessions end, this one goes
+    /// on under the returned new id.
     pub async fn change_password(
         &self,
         session: Option<&SignedIn>,
         current: &str,
         new: &str,
         ip: Option<&str>,
-    ) -> Result<(), AppError> {
+    ) -> Result<SessionToken, AppError> {
         let me = session.ok_or(AppError::Unauthenticated)?;
         let new = Password::parse(new).map_err(|e| FieldError::new("new_password", e.message));
         let checked = self.confirm_password(me.user.id, current, "current_password", ip).await;
@@ -53,7 +54,11 @@ impl Roster {
             (Ok(()), Err(e)) => return Err(e.into()),
         };
         let hash = self.hasher().hash(&new).await?;
-        self.db.change_password(me.user.id, &hash, &me.token.hash(), self.now()).await.map_err(store_error)?;
-        self.audit_session(me, AuditAction::PasswordChanged, String::new(), ip).await
+        // New rights to the account, new session id (as at sign-in).
+        let token = SessionToken::generate();
+        let (old_id, new_id) = (me.token.hash(), token.hash());
+        self.db.change_password(me.user.id, &hash, &old_id, &new_id, self.now()).await.map_err(store_error)?;
+        self.audit_session(me, AuditAction::PasswordChanged, String::new(), ip).await?;
+        Ok(token)
     }
 }

@@ -4,25 +4,29 @@
 //! is audited with the admin behind it.
 
 use crate::{require, store_error, Roster, SessionToken, SignedIn};
-use roster_domain::{AppError, AuditAction, CurrentUser, Permission, UserId};
+use roster_domain::{AppError, AuditAction, CurrentUser, ImpersonationReason, Permission, UserId};
+use roster_store::{Impersonation, StoreError};
 
 fn refused(message: &str) -> AppError {
     AppError::Refused(message.to_owned())
 }
 
 impl Roster {
-    /// Starts viewing Roster as `user`: their sessions end, the admin's
-    /// session is replaced by one of theirs (a new id). Returns its token
-    /// and the user as the pages will see them. Needs `admin.user`; refused
-    /// for yourself, while already viewing as someone, for inactive or
-    /// locked users and for other admins.
+    /// Starts viewing Roster as `user`, for `reason` (audited): their
+    /// sessions end, the admin's session is replaced by one of theirs (a new
+    /// id). Returns its token and the user as the pages will see them. Needs
+    /// `admin.user`; refused for yourself, while already viewing as someone
+    /// (here or in another browser), for inactive or locked users, for other
+    /// admins and for a user another admin is viewing Roster as.
     pub async fn start_impersonation(
         &self,
         session: Option<&SignedIn>,
         user: UserId,
+        reason: &str,
         ip: Option<&str>,
     ) -> Result<(SessionToken, CurrentUser), AppError> {
         let admin = require(session, Permission::AdminUser)?;
+        let reason = ImpersonationReason::parse(reason)?;
         if admin.impersonator.is_some() {
             return Err(refused("You are already viewing Roster as another user. Go back to your view first."));
         }
@@ -35,14 +39,60 @@ impl Roster {
         if target.can(Permission::AdminUser) {
             return Err(refused("Other admins cannot be viewed from their perspective."));
         }
+        self.refuse_overlapping_views(admin.user.id, user).await?;
         self.require_admin_mode(session).await?;
         let token = SessionToken::generate();
         let (old, new) = (admin.token.hash(), token.hash());
-        self.db.start_impersonation(admin.user.id, user, &old, &new, self.now()).await.map_err(store_error)?;
-        self.audit_full(AuditAction::ImpersonationStarted, Some(admin.user.id), None, Some(user), ip, String::new())
-            .await?;
+        let started = self.db.start_impersonation(admin.user.id, user, &old, &new, self.now()).await;
+        started.map_err(|e| match e {
+            StoreError::Conflict => refused("Another view of Roster began just now. Reload the page and try again."),
+            e => store_error(e),
+        })?;
+        let detail = format!("reason={:?}", reason.as_str());
+        self.audit_full(AuditAction::ImpersonationStarted, Some(admin.user.id), None, Some(user), ip, detail).await?;
         target.impersonator = Some(label(&admin.user));
         Ok((token, target))
+    }
+
+    /// One view per admin and one per user: a view still going on is
+    /// refused, never silently ended; one past its time limit ends here.
+    async fn refuse_overlapping_views(&self, admin: UserId, user: UserId) -> Result<(), AppError> {
+        let mine = self.db.impersonation_by(admin).await.map_err(store_error)?;
+        let theirs = self.db.impersonation_of(user).await.map_err(store_error)?;
+        for view in [mine, theirs].into_iter().flatten() {
+            if self.past_time_limit(&view) {
+                self.end_view_at_time_limit(&view).await?;
+                continue;
+            }
+            let name = |id| async move { self.db.current_user(id, None).await.map_err(store_error) };
+            return Err(refused(&if view.admin == admin {
+                let login = name(view.user).await?.map(|u| u.login).unwrap_or_default();
+                format!(
+                    "You are viewing Roster as {login} in another browser. \
+                     Go back to your view there, or sign in again here to resume it."
+                )
+            } else {
+                let other = name(view.admin).await?.map(|a| label(&a)).unwrap_or_else(|| "Another admin".into());
+                format!("{other} is viewing Roster as this user. Try again once they are back in their own view.")
+            }));
+        }
+        Ok(())
+    }
+
+    /// Whether a view has lasted as long as the settings allow.
+    pub(crate) fn past_time_limit(&self, view: &Impersonation) -> bool {
+        self.now().0 - view.started_at.0 > self.settings.impersonation_minutes * 60
+    }
+
+    /// Ends a view at its time limit: the admin's browsers in it are theirs
+    /// again — the admin is not signed out for having stayed too long.
+    pub(crate) async fn end_view_at_time_limit(&self, view: &Impersonation) -> Result<(), AppError> {
+        if self.db.hand_back_view(view).await.map_err(store_error)? {
+            let detail = "reason=time_limit".to_owned();
+            self.audit_full(AuditAction::ImpersonationEnded, Some(view.admin), None, Some(view.user), None, detail)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Back to my view: the admin's own session again (a new id).
@@ -69,7 +119,7 @@ impl Roster {
     /// "Ada Admin (admin)" while `admin` may still view Roster as `user`;
     /// `None` once they lost the right (or the view ended elsewhere).
     pub(crate) async fn impersonator_label(&self, admin: UserId, user: UserId) -> Result<Option<String>, AppError> {
-        if self.db.impersonation_by(admin).await.map_err(store_error)? != Some(user) {
+        if self.db.impersonation_by(admin).await.map_err(store_error)?.map(|v| v.user) != Some(user) {
             return Ok(None);
         }
         let admin = self.db.current_user(admin, None).await.map_err(store_error)?;
@@ -96,9 +146,14 @@ impl Roster {
     }
 
     /// At the admin's sign-in: the view they left by signing out, if it
-    /// still may go on. Returns the session token and the user.
+    /// still may go on (audited). Returns the session token and the user.
     pub(crate) async fn resume_impersonation(&self, admin: UserId) -> Result<Option<(SessionToken, CurrentUser)>, AppError> {
-        let Some(user) = self.db.impersonation_by(admin).await.map_err(store_error)? else { return Ok(None) };
+        let Some(view) = self.db.impersonation_by(admin).await.map_err(store_error)? else { return Ok(None) };
+        if self.past_time_limit(&view) {
+            self.end_view_at_time_limit(&view).await?;
+            return Ok(None);
+        }
+        let user = view.user;
         let Some(label) = self.impersonator_label(admin, user).await? else { return Ok(None) };
         let target = self.db.current_user(user, Some(self.now())).await.map_err(store_error)?;
         let Some(mut target) = target.filter(|t| !t.can(Permission::AdminUser)) else {
@@ -107,6 +162,8 @@ impl Roster {
         };
         let token = SessionToken::generate();
         self.db.resume_impersonation(admin, user, &token.hash(), self.now()).await.map_err(store_error)?;
+        // The sign-in just audited carries the address.
+        self.audit_full(AuditAction::ImpersonationResumed, Some(admin), None, Some(user), None, String::new()).await?;
         target.impersonator = Some(label);
         Ok(Some((token, target)))
     }

@@ -78,10 +78,12 @@ impl Roster {
     /// The session a cookie names, if it is still valid. Expired sessions and
     /// sessions of users who are gone or inactive are deleted on sight. (A
     /// lock from failed sign-ins keeps new sign-ins out, not open sessions:
-    /// else anyone could sign an admin out by guessing.)
+    /// else anyone could sign an admin out by guessing.) A view past its time
+    /// limit ends here, and a session whose user's rights changed comes back
+    /// with a new token: the browser must be given it.
     pub async fn resolve_session(&self, token: &SessionToken) -> Result<Option<Session>, AppError> {
         let hash = token.hash();
-        let Some(record) = self.db.session(&hash).await.map_err(store_error)? else { return Ok(None) };
+        let Some(mut record) = self.db.session(&hash).await.map_err(store_error)? else { return Ok(None) };
         let now = self.now();
         if record.awaiting_code {
             if now.0 - record.created_at.0 > CODE_STEP_SECONDS {
@@ -89,6 +91,15 @@ impl Roster {
                 return Ok(None);
             }
             return Ok(Some(Session::AwaitingCode(PendingSignIn { token: token.clone(), user: record.user_id })));
+        }
+        if let Some(admin) = record.impersonator_id {
+            let view = self.db.impersonation_by(admin).await.map_err(store_error)?;
+            if let Some(view) = view.filter(|v| v.user == record.user_id && self.past_time_limit(v)) {
+                // The session is the admin's own again, with a new id below.
+                self.end_view_at_time_limit(&view).await?;
+                let Some(own) = self.db.session(&hash).await.map_err(store_error)? else { return Ok(None) };
+                record = own;
+            }
         }
         let idle = now.0 - record.last_seen_at.0 > self.settings.session_idle_minutes * 60;
         let too_old = now.0 - record.created_at.0 > self.settings.session_absolute_hours * 3600;
@@ -121,8 +132,18 @@ impl Roster {
                 }
             }
         }
-        let signed_in =
-            SignedIn { token: token.clone(), user, impersonator: record.impersonator_id, confirmed_at: record.confirmed_at };
+        let token = if record.rotate {
+            // The user's rights changed since this id was issued: a new one,
+            // which the session layer hands the browser.
+            let renewed = SessionToken::generate();
+            if !self.db.rotate_session(&hash, &renewed.hash()).await.map_err(store_error)? {
+                return Ok(None);
+            }
+            renewed
+        } else {
+            token.clone()
+        };
+        let signed_in = SignedIn { token, user, impersonator: record.impersonator_id, confirmed_at: record.confirmed_at };
         Ok(Some(Session::SignedIn(signed_in)))
     }
 

@@ -194,6 +194,8 @@ settings_table! {
         session_idle_minutes: i64 = 120, env "ROSTER_SESSION_IDLE_MINUTES";
         /// a session ends this long after sign-in, however busy
         session_absolute_hours: i64 = 24, env "ROSTER_SESSION_ABSOLUTE_HOURS";
+        /// a view of Roster from a user's perspective ends this long after it started
+        impersonation_minutes: i64 = 60, env "ROSTER_IMPERSONATION_MINUTES";
         /// true when served over HTTPS: the session cookie is then Secure and __Host-, and HSTS is sent
         secure_cookies: bool = false, env "ROSTER_SECURE_COOKIES";
         /// per address, sign-in, code and password checks: a burst (below the lockout threshold), then one every 60/N seconds (0: off)

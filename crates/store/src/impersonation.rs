@@ -4,6 +4,22 @@
 use crate::{on_pool, Db, StoreError};
 use roster_domain::{Timestamp, UserId};
 
+/// An admin viewing Roster as a user, since `started_at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Impersonation {
+    pub admin: UserId,
+    pub user: UserId,
+    pub started_at: Timestamp,
+}
+
+/// One view per admin and per user: a second one is a conflict.
+fn taken(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
+        _ => StoreError::Database(e),
+    }
+}
+
 const INSERT_SESSION: &str = "INSERT INTO sessions (token_hash, user_id, impersonator_id, created_at, last_seen_at, \
                               confirmed_at) VALUES ($1, $2, $3, $4, $4, $4)";
 /// The browser's next session, in place of `$5`: it keeps the sign-in (and
@@ -16,7 +32,8 @@ const REPLACE_SESSION: &str = "INSERT INTO sessions (token_hash, user_id, impers
 impl Db {
     /// The admin's browser becomes `user`'s session: the user's own
     /// sessions end, the admin's session `old_session` is replaced by
-    /// `new_session`, and the impersonation is recorded.
+    /// `new_session`, and the impersonation is recorded. `Conflict` if the
+    /// admin or the user is in another view already.
     pub async fn start_impersonation(
         &self,
         admin: UserId,
@@ -25,13 +42,11 @@ impl Db {
         new_session: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let record = "INSERT INTO impersonations (admin_id, user_id, started_at) VALUES ($1, $2, $3) \
-                      ON CONFLICT (admin_id) DO UPDATE SET user_id = excluded.user_id, started_at = excluded.started_at";
+        let record = "INSERT INTO impersonations (admin_id, user_id, started_at) VALUES ($1, $2, $3)";
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM impersonations WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
-            sqlx::query(record).bind(admin.0).bind(user.0).bind(now.0).execute(&mut *tx).await?;
+            sqlx::query(record).bind(admin.0).bind(user.0).bind(now.0).execute(&mut *tx).await.map_err(taken)?;
             sqlx::query(REPLACE_SESSION)
                 .bind(new_session)
                 .bind(user.0)
@@ -75,11 +90,43 @@ impl Db {
         })
     }
 
-    /// The user an admin is viewing Roster as, if any.
-    pub async fn impersonation_by(&self, admin: UserId) -> Result<Option<UserId>, StoreError> {
-        let sql = "SELECT user_id FROM impersonations WHERE admin_id = $1";
-        let user: Option<i64> = on_pool!(self, pool => sqlx::query_scalar(sql).bind(admin.0).fetch_optional(pool).await?);
-        Ok(user.map(UserId))
+    /// The view an admin is in, if any.
+    pub async fn impersonation_by(&self, admin: UserId) -> Result<Option<Impersonation>, StoreError> {
+        self.impersonation("SELECT admin_id, user_id, started_at FROM impersonations WHERE admin_id = $1", admin).await
+    }
+
+    /// The view of Roster as `user`, if an admin is in one.
+    pub async fn impersonation_of(&self, user: UserId) -> Result<Option<Impersonation>, StoreError> {
+        self.impersonation("SELECT admin_id, user_id, started_at FROM impersonations WHERE user_id = $1", user).await
+    }
+
+    async fn impersonation(&self, sql: &str, id: UserId) -> Result<Option<Impersonation>, StoreError> {
+        let row: Option<(i64, i64, i64)> = on_pool!(self, pool => sqlx::query_as(sql).bind(id.0).fetch_optional(pool).await?);
+        Ok(row.map(|(admin, user, started_at)| Impersonation {
+            admin: UserId(admin),
+            user: UserId(user),
+            started_at: Timestamp(started_at),
+        }))
+    }
+
+    /// Ends a view without its admin: the sessions it gave become the
+    /// admin's own again, each to get a new id on its next request. False if
+    /// the view had ended already.
+    pub async fn hand_back_view(&self, view: &Impersonation) -> Result<bool, StoreError> {
+        let sessions = "UPDATE sessions SET user_id = impersonator_id, impersonator_id = NULL, rotate = TRUE \
+                        WHERE impersonator_id = $1 AND user_id = $2";
+        on_pool!(self, pool => {
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
+            let ended = sqlx::query("DELETE FROM impersonations WHERE admin_id = $1 AND user_id = $2")
+                .bind(view.admin.0)
+                .bind(view.user.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query(sessions).bind(view.admin.0).bind(view.user.0).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(ended == 1)
+        })
     }
 
     /// Starts a session of `user` for the admin behind an impersonation

@@ -23,6 +23,7 @@ mod users;
 
 pub use audit::AuditRecord;
 pub use error::StoreError;
+pub use impersonation::Impersonation;
 pub use lockout::FailureCount;
 pub use sealed::SealedSlot;
 pub use sessions::SessionRecord;

@@ -4,7 +4,7 @@
 use crate::{on_pool, Db, StoreError};
 use roster_domain::{Permission, Role, RoleDefinition, RoleId, ValidRoleDraft};
 use sqlx::{FromRow, QueryBuilder};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// Fails with `Duplicate { field: "name" }` when another role has this
 /// name in any case. A macro, as its body must compile for each engine.
@@ -40,6 +40,10 @@ macro_rules! grant {
         insert.build().execute(&mut *$tx).await?;
     }};
 }
+
+const GRANTED: &str = "SELECT permission FROM role_permissions WHERE role_id = $1";
+const ROTATE_HOLDERS_SESSIONS: &str =
+    "UPDATE sessions SET rotate = TRUE WHERE user_id IN (SELECT user_id FROM user_roles WHERE role_id = $1)";
 
 /// Roles, their grants (role, permission) and holder counts (role, count).
 type RoleTables = (Vec<RoleRecord>, Vec<(i64, String)>, Vec<(i64, i64)>);
@@ -169,6 +173,12 @@ impl Db {
             .await
             .map_err(name_taken)?;
             let Some(new_version) = saved else { return Err(StoreError::Conflict) };
+            let granted: BTreeSet<String> =
+                sqlx::query_scalar(GRANTED).bind(id.0).fetch_all(&mut *tx).await?.into_iter().collect();
+            // New rights for its holders: their sessions get new ids, as at sign-in.
+            if granted != draft.permissions.iter().map(|p| p.key().to_owned()).collect() {
+                sqlx::query(ROTATE_HOLDERS_SESSIONS).bind(id.0).execute(&mut *tx).await?;
+            }
             sqlx::query("DELETE FROM role_permissions WHERE role_id = $1").bind(id.0).execute(&mut *tx).await?;
             grant!(tx, id.0, &draft.permissions);
             tx.commit().await?;

@@ -14,6 +14,8 @@ pub struct SessionRecord {
     /// When its user last proved who they are: the sign-in, or a later
     /// re-entry of their password.
     pub confirmed_at: Timestamp,
+    /// Its user's rights changed: the next request gives it a new id.
+    pub rotate: bool,
 }
 
 #[derive(FromRow)]
@@ -24,6 +26,7 @@ struct SessionRow {
     created_at: i64,
     last_seen_at: i64,
     confirmed_at: Option<i64>,
+    rotate: bool,
 }
 
 impl Db {
@@ -44,7 +47,7 @@ impl Db {
     }
 
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
-        let sql = "SELECT user_id, impersonator_id, awaiting_code, created_at, last_seen_at, confirmed_at \
+        let sql = "SELECT user_id, impersonator_id, awaiting_code, created_at, last_seen_at, confirmed_at, rotate \
                    FROM sessions WHERE token_hash = $1";
         let row: Option<SessionRow> = on_pool!(self, pool => sqlx::query_as(sql).bind(token_hash).fetch_optional(pool).await?);
         Ok(row.map(|r| SessionRecord {
@@ -54,6 +57,7 @@ impl Db {
             created_at: Timestamp(r.created_at),
             last_seen_at: Timestamp(r.last_seen_at),
             confirmed_at: Timestamp(r.confirmed_at.unwrap_or(r.created_at)),
+            rotate: r.rotate,
         }))
     }
 
@@ -62,6 +66,14 @@ impl Db {
         let sql = "UPDATE sessions SET confirmed_at = $1 WHERE token_hash = $2";
         on_pool!(self, pool => sqlx::query(sql).bind(now.0).bind(token_hash).execute(pool).await?.rows_affected());
         Ok(())
+    }
+
+    /// Gives a session marked `rotate` the id `new_hash`. False if another
+    /// request rotated it first (or it is gone): `old_hash` names nothing now.
+    pub async fn rotate_session(&self, old_hash: &str, new_hash: &str) -> Result<bool, StoreError> {
+        let sql = "UPDATE sessions SET token_hash = $2, rotate = FALSE WHERE token_hash = $1 AND rotate";
+        let n = on_pool!(self, pool => sqlx::query(sql).bind(old_hash).bind(new_hash).execute(pool).await?.rows_affected());
+        Ok(n == 1)
     }
 
     pub async fn touch_session(&self, token_hash: &str, now: Timestamp) -> Result<(), StoreError> {

@@ -7,6 +7,7 @@ use crate::users::{field_assignments, field_columns, Profile, StoredFields};
 use crate::{escape_like, on_pool, AuditRecord, Db, StoreError};
 use roster_domain::{EditableUser, Login, OrganizationId, PasswordInput, RoleId, Timestamp, UserDetails, UserId};
 use sqlx::{FromRow, QueryBuilder};
+use std::collections::BTreeSet;
 
 /// A saved edit: everything the dialog edits. Parsed values only.
 #[derive(Clone, Debug)]
@@ -51,6 +52,10 @@ macro_rules! active_admins {
 pub(crate) const ACTIVE_ADMINS: &str = active_admins!();
 /// How many there are, with the same parameters.
 pub(crate) const COUNT_ACTIVE_ADMINS: &str = concat!("SELECT COUNT(*) FROM (", active_admins!(), ") AS admins");
+const USER_ROLES: &str = "SELECT role_id FROM user_roles WHERE user_id = $1 ORDER BY role_id";
+/// A change of a user's rights gives their open sessions new ids (on
+/// their next request), as signing in does.
+const ROTATE_USER_SESSIONS: &str = "UPDATE sessions SET rotate = TRUE WHERE user_id = $1";
 
 impl Db {
     /// A user as the Edit User dialog shows them, or `None`.
@@ -63,12 +68,11 @@ impl Db {
         );
         let secondary = "SELECT o.name FROM user_secondary_organizations s JOIN organizations o \
                          ON o.id = s.organization_id WHERE s.user_id = $1 ORDER BY o.name_normalized";
-        let roles = "SELECT role_id FROM user_roles WHERE user_id = $1 ORDER BY role_id";
         let (record, secondary, roles): (Option<EditableRecord>, Vec<String>, Vec<i64>) = on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             let record = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *tx).await?;
             let secondary = sqlx::query_scalar(secondary).bind(id.0).fetch_all(&mut *tx).await?;
-            let roles = sqlx::query_scalar(roles).bind(id.0).fetch_all(&mut *tx).await?;
+            let roles = sqlx::query_scalar(USER_ROLES).bind(id.0).fetch_all(&mut *tx).await?;
             tx.commit().await?;
             (record, secondary, roles)
         });
@@ -139,6 +143,11 @@ impl Db {
             let saved: Option<i64> = save.fetch_optional(&mut *tx).await.map_err(StoreError::from_write)?;
             let Some(new_version) = saved else { return Err(StoreError::Conflict) };
 
+            let old_roles: BTreeSet<i64> =
+                sqlx::query_scalar(USER_ROLES).bind(id.0).fetch_all(&mut *tx).await?.into_iter().collect();
+            if old_roles != update.roles.iter().map(|r| r.0).collect() {
+                sqlx::query(ROTATE_USER_SESSIONS).bind(id.0).execute(&mut *tx).await?;
+            }
             sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
             if update.roles.is_empty() {
                 return Err(StoreError::NoRoles);

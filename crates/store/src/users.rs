@@ -356,15 +356,25 @@ impl Db {
         Ok(())
     }
 
-    /// Sets a new password and ends every session of the user except the one
-    /// whose token hash is `keep_session`, in one transaction.
-    pub async fn change_password(&self, id: UserId, hash: &str, keep_session: &str, now: Timestamp) -> Result<(), StoreError> {
+    /// Sets a new password and ends every session of the user but the one
+    /// whose token hash is `old_session`, which goes on as `new_session`,
+    /// in one transaction.
+    pub async fn change_password(
+        &self,
+        id: UserId,
+        hash: &str,
+        old_session: &str,
+        new_session: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
                 .bind(id.0).bind(hash).bind(now.0).execute(&mut *tx).await?;
+            sqlx::query("UPDATE sessions SET token_hash = $2 WHERE token_hash = $1")
+                .bind(old_session).bind(new_session).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-                .bind(id.0).bind(keep_session).execute(&mut *tx).await?;
+                .bind(id.0).bind(new_session).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
         })

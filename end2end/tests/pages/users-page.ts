@@ -32,7 +32,9 @@ export class UsersPage {
     return this.page.getByRole("button", { name: "New User" });
   }
 
-  dialog(title: "New User" | "Edit User" | "Delete User" | "Manage Two-Factor Authentication") {
+  dialog(
+    title: "New User" | "Edit User" | "Delete User" | "Manage Two-Factor Authentication" | "View from user's perspective",
+  ) {
     return this.page.getByRole("dialog", { name: title });
   }
 
@@ -106,6 +108,15 @@ export class UsersPage {
     await this.nextPage().click();
     await expect(this.page).toHaveURL(next!);
     await expect(this.rows().nth(1)).not.toHaveText(firstRow);
+  }
+
+  /** ⋮ Actions → View from user's perspective, for `reason`. */
+  async viewAs(login: string, reason: string) {
+    const menu = await this.openActions(login);
+    await menu.getByRole("menuitem", { name: "View from user's perspective" }).click();
+    const dialog = this.dialog("View from user's perspective");
+    await dialog.getByLabel("Reason (for the audit log)").fill(reason);
+    await dialog.getByRole("button", { name: "View as this user" }).click();
   }
 
   async signOut() {

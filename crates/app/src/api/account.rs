@@ -2,14 +2,19 @@
 //! Each function acts on the caller alone, whoever they name.
 
 #[cfg(feature = "ssr")]
-use crate::ssr::serve;
+use crate::ssr::{serve, session_cookie, set_cookie};
 use leptos::prelude::*;
 use roster_domain::{JsonCall, AppError, AuthenticatorSetup, TwoFactorKind, TwoFactorMethod};
 
-/// Changes your password; your other sessions end.
+/// Changes your password; your other sessions end, this one gets a new id.
 #[server(endpoint = "change_password", output = JsonCall)]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
-    serve(async |call| call.roster.change_password(call.signed_in(), &current_password, &new_password, call.ip()).await).await
+    serve(async |call| {
+        let token = call.roster.change_password(call.signed_in(), &current_password, &new_password, call.ip()).await?;
+        set_cookie(session_cookie(&token, &call.roster));
+        Ok(())
+    })
+    .await
 }
 
 /// Your second factors.

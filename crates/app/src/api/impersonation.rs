@@ -4,11 +4,12 @@ use leptos::prelude::*;
 use roster_domain::{JsonCall, AppError, CurrentUser, UserId};
 
 /// ⋮ Actions → View from user's perspective: this browser becomes the
-/// user's session (a POST, like every server function). Needs `admin.user`.
+/// user's session (a POST, like every server function), for the `reason`
+/// the admin gives (audited). Needs `admin.user`.
 #[server(endpoint = "start_impersonation", input = JsonCall, output = JsonCall)]
-pub async fn start_impersonation(id: UserId) -> Result<CurrentUser, AppError> {
+pub async fn start_impersonation(id: UserId, reason: String) -> Result<CurrentUser, AppError> {
     serve(async |call| {
-        let (token, user) = call.roster.start_impersonation(call.signed_in(), id, call.ip()).await?;
+        let (token, user) = call.roster.start_impersonation(call.signed_in(), id, &reason, call.ip()).await?;
         set_cookie(session_cookie(&token, &call.roster));
         Ok(user)
     })

@@ -5,6 +5,13 @@ use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
 use roster_domain::CurrentUser;
 
+/// The banner, when `user` is an admin's view of Roster as them: every page
+/// a signed-in browser can reach shows it (the 404 page too).
+pub fn impersonation_banner(user: &CurrentUser) -> Option<impl IntoView + use<>> {
+    let user = user.clone();
+    user.impersonator.clone().map(|admin| view! { <ImpersonationBanner user admin /> })
+}
+
 /// On every page while an admin views Roster as `user`: whose view this is,
 /// and **Back to my view ✕**, which returns the admin to the Users panel.
 #[component]

@@ -1,4 +1,4 @@
-use super::{AppHeader, ImpersonationBanner};
+use super::{impersonation_banner, AppHeader};
 use crate::app::CurrentUserResource;
 use leptos::either::EitherOf4;
 use leptos::prelude::*;
@@ -51,7 +51,7 @@ pub fn SignedInPage(
                     Ok(Some(user)) if permission.is_none_or(|p| user.can(p)) => {
                         let main = content(user.clone()).0.await;
                         EitherOf4::A(view! {
-                            {user.impersonator.clone().map(|admin| view! { <ImpersonationBanner user=user.clone() admin /> })}
+                            {impersonation_banner(&user)}
                             <AppHeader user=user.clone() />
                             <main>{main}</main>
                         })

@@ -10,7 +10,8 @@ pub struct UserRowActions {
     pub edit: Callback<UserId>,
     pub delete: Callback<UserId>,
     pub unlock: Callback<UserId>,
-    pub impersonate: Callback<UserId>,
+    /// View from user's perspective, with the user's login for its dialog.
+    pub impersonate: Callback<(UserId, String)>,
     /// Manage Two-Factor Authentication, with the user's login for its messages.
     pub two_factor: Callback<(UserId, String)>,
 }
@@ -65,9 +66,10 @@ fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
         entries.push(MenuEntry { label: "Unlock", on_select: Callback::new(move |_| actions.unlock.run(id)) });
     }
     if id != actions.me && user.active && !user.locked() && !user.administers {
+        let login = user.login.clone();
         entries.push(MenuEntry {
             label: "View from user's perspective",
-            on_select: Callback::new(move |_| actions.impersonate.run(id)),
+            on_select: Callback::new(move |_| actions.impersonate.run((id, login.clone()))),
         });
     }
     if user.two_factor && id != actions.me {

@@ -1,7 +1,7 @@
-use crate::api::{count_users, list_roles, search_users, start_impersonation, unlock_user};
+use crate::api::{count_users, list_roles, search_users, unlock_user};
 use crate::browser::{fetch_dialogs_on_approach, lazy_dialog, Loaded};
 use crate::components::{
-    focus_after_redraw, go_to, landing_page, user_row_selector, DeleteUserDialog, PageContent, SignedInPage,
+    focus_after_redraw, user_row_selector, DeleteUserDialog, ImpersonationDialog, PageContent, SignedInPage,
     TwoFactorDialog, UserDialog, UserDialogMode, UserRowActions, UserTable,
 };
 use leptos::task::spawn_local;
@@ -80,6 +80,8 @@ enum PanelDialog {
     Delete(UserId),
     /// Manage Two-Factor Authentication for this user (id, login).
     TwoFactor(UserId, String),
+    /// View from this user's perspective (id, login), once the admin says why.
+    Impersonate(UserId, String),
 }
 
 /// Where keyboard focus goes when a dialog closes: back to what opened it,
@@ -148,15 +150,7 @@ fn UsersPanel(
                 focus_return.restore();
             });
         }),
-        impersonate: Callback::new(move |id| {
-            notice.set(None);
-            spawn_local(async move {
-                match start_impersonation(id).await {
-                    Ok(user) => go_to(landing_page(&user)),
-                    Err(e) => notice.set(Some(e.to_string())),
-                }
-            });
-        }),
+        impersonate: Callback::new(move |(id, login)| open(PanelDialog::Impersonate(id, login), user_row_selector(id))),
         two_factor: Callback::new(move |(id, login)| open(PanelDialog::TwoFactor(id, login), user_row_selector(id))),
     };
     let on_close = Callback::new(move |_| {
@@ -232,6 +226,7 @@ fn users_panel_dialog(
         PanelDialog::TwoFactor(id, login) => {
             view! { <TwoFactorDialog id login on_close on_changed=on_done /> }.into_any()
         }
+        PanelDialog::Impersonate(id, login) => view! { <ImpersonationDialog id login on_close /> }.into_any(),
     })
 }
 

@@ -96,7 +96,7 @@ pub fn table(f: &Fixture) -> Vec<Row> {
         row("log_ticket_time", Body::Json(json!({ "number": ticket, "hours": "0" })), AGENTS),
         row("change_ticket_state", Body::Json(json!({ "number": ticket, "state": "New" })), AGENTS),
         // View from user's perspective.
-        row("start_impersonation", Body::Json(json!({ "id": t })), ADMINS),
+        row("start_impersonation", Body::Json(json!({ "id": t, "reason": "Checking a role" })), ADMINS),
         // Outside a view it answers "You are not viewing Roster as another user." (409).
         row("end_impersonation", form(&[]), SIGNED_IN),
         // The Users panel and its dialogs.
@@ -142,7 +142,8 @@ pub async fn browser_of(app: &TestApp, caller: Caller) -> reqwest::Client {
             let browser = app.signed_in("viewer", OTHER_PASSWORD).await;
             if current(app, &browser).await.unwrap().impersonator.is_none() {
                 let id = app.user_id("customer").await;
-                let started = app.call_json(&browser, "start_impersonation", json!({ "id": id })).await;
+                let body = json!({ "id": id, "reason": "Checking a role" });
+                let started = app.call_json(&browser, "start_impersonation", body).await;
                 assert_eq!(started.status(), 200, "{}", app.db_name);
             }
             let me = current(app, &browser).await.unwrap();
