@@ -281,6 +281,8 @@ async fn a_second_admin_or_a_second_browser_is_refused_and_the_first_view_goes_o
 
         // Once the first view has passed its time limit, the second admin may enter.
         app.clock.advance(61 * 60);
+        let form = [("confirm_password", OTHER_PASSWORD), ("confirm_code", "")];
+        assert_eq!(app.call(&second, "confirm_identity", &form).await.status(), 200, "{}: admin mode again", app.db_name);
         assert_eq!(view_as(&app, &second, "customer").await.status(), 200, "{}", app.db_name);
         assert!(current(&app, &admin).await.is_some_and(|me| me.impersonator.is_none()), "{}", app.db_name);
     }

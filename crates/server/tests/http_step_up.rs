@@ -40,7 +40,7 @@ async fn guarded_actions(app: &TestApp, admin: &reqwest::Client) -> Vec<(&'stati
         ("change a user's roles", "update_user", edited(app, admin, third, |d| d.roles = vec![RoleId::AGENT]).await),
         ("create an admin", "create_user", json!({ "details": new_admin })),
         ("remove a user's two-factor", "remove_user_two_factor", json!({ "id": target, "kind": null })),
-        ("view as a user", "start_impersonation", json!({ "id": target })),
+        ("view as a user", "start_impersonation", json!({ "id": target, "reason": "Checking what they see" })),
         ("create a role", "save_role", json!({ "id": null, "version": 0, "draft": { "name": "Auditors", "permissions": ["TicketRead"] } })),
     ]
 }
@@ -106,14 +106,15 @@ async fn an_admin_with_an_authenticator_app_confirms_with_a_code_too() {
 
         app.clock.advance(ADMIN_MODE_SECONDS + 30);
         let target = app.user_id("customer").await;
-        let response = app.call_json(&admin, "start_impersonation", json!({ "id": target })).await;
+        let view = json!({ "id": target, "reason": "Checking what they see" });
+        let response = app.call_json(&admin, "start_impersonation", view.clone()).await;
         assert_eq!(response.json::<AppError>().await.unwrap(), AppError::ReauthenticationRequired { code: true });
         let without_code = confirm(&app, &admin, ADMIN_PASSWORD, "").await;
         assert_eq!(without_code.status(), 400, "{}", app.db_name);
         let error: AppError = without_code.json().await.unwrap();
         assert_eq!(error.field().map(|f| f.field.as_str()), Some("confirm_code"), "{}", app.db_name);
         assert_eq!(confirm(&app, &admin, ADMIN_PASSWORD, &code(&app)).await.status(), 200, "{}", app.db_name);
-        let response = app.call_json(&admin, "start_impersonation", json!({ "id": target })).await;
+        let response = app.call_json(&admin, "start_impersonation", view).await;
         assert_eq!(response.status(), 200, "{}", app.db_name);
         // The view is the user's: nobody confirms as them from it.
         let response = confirm(&app, &admin, CUSTOMER_PASSWORD, "").await;
