@@ -56,7 +56,7 @@ test("a lock from wrong passwords lifts itself after its wait, shortened to 25 s
   browser,
 }) => {
   test.setTimeout(90_000);
-  const errors = collectPageErrors(page);
+  const errors = collectPageErrors(page, [401]);
   const login = new LoginPage(page);
   await login.open();
   for (let attempt = 1; attempt <= 10; attempt++) {
