@@ -35,8 +35,11 @@ pub async fn run_sign_in_bench(bench: SignInBench) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let db = Db::connect(&format!("sqlite://{}", dir.path().join("bench.db").display())).await.map_err(|e| e.to_string())?;
     db.migrate().await.map_err(|e| e.to_string())?;
-    // Throttling is per address and every request here comes from one.
-    let settings = Settings { sign_in_attempts_per_minute: 0, ..Settings::default() };
+    // Sign-ins come through a "balancer" on loopback, each with the address of
+    // a visitor of its own (X-Forwarded-For), so throttling is as shipped:
+    // genuine users from many addresses, attackers from theirs.
+    let balancer: roster_service::settings::AddressRange = "127.0.0.1".parse().map_err(|e| format!("{e:?}"))?;
+    let settings = Settings { trusted_proxies: vec![balancer], ..Settings::default() };
     let sealer = Sealer::new(&SecretKey::generate());
     let roster = Roster::new(db.clone(), settings, PasswordHasher::owasp(), Clock::System, sealer);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -105,8 +108,8 @@ pub async fn run_sign_in_bench(bench: SignInBench) -> Result<(), String> {
     say(format!("  search p95 during / alone        ×{:.2}", during.percentile(0.95) / alone.percentile(0.95)));
     say(format!("  sign-ins per second meanwhile    {:.1}", count as f64 / elapsed));
 
-    // The same again while many clients send wrong passwords as fast as
-    // they are answered: the hashing queue turns the excess away (503).
+    // The same again while many clients, each from an address of its own,
+    // send wrong passwords as fast as they are answered.
     let flood = Flood::start(&base, bench.users, bench.flooders);
     let load = SignInLoad::start(&base, bench.users, bench.concurrency);
     let deadline = Instant::now() + Duration::from_secs(bench.seconds);
@@ -119,13 +122,14 @@ pub async fn run_sign_in_bench(bench: SignInBench) -> Result<(), String> {
         during_flood.push(search_once(&admin_client, &base, search).await?);
     }
     let (count, elapsed) = load.stop().await;
-    let (refused, busy, other) = flood.stop().await;
+    let (refused, throttled, busy, other) = flood.stop().await;
     let during_flood = Latencies::from(&during_flood);
-    say(format!("during a flood of wrong passwords from {} clients:", bench.flooders));
+    say(format!("during a flood of wrong passwords from {} clients at {} addresses:", bench.flooders, bench.flooders));
     say(format!("  sign-ins per second              {:.1}  (genuine users, {} at a time)", count as f64 / elapsed, bench.concurrency));
     say(format!(
-        "  wrong passwords answered /s      {:.1} refused (401), {:.1} turned away (503), {other} other",
+        "  wrong passwords answered /s      {:.1} checked (401), {:.1} throttled (429), {:.1} turned away (503), {other} other",
         refused as f64 / elapsed,
+        throttled as f64 / elapsed,
         busy as f64 / elapsed
     ));
     say(during_flood.line("search during the flood (HTTP)"));
@@ -158,7 +162,7 @@ impl SignInLoad {
                     while !done.load(Ordering::Relaxed) {
                         let n = rand::thread_rng().gen_range(0..users);
                         let login = demo_user(n, "", &[]).login.as_str().to_owned();
-                        let ok = sign_in(&client, &base, &login, DEMO_PASSWORD).await.is_ok();
+                        let ok = sign_in_from(&client, &base, &login, DEMO_PASSWORD, &any_address()).await == 200;
                         if ok && !done.load(Ordering::Relaxed) {
                             signed_in.fetch_add(1, Ordering::Relaxed);
                         }
@@ -180,33 +184,48 @@ impl SignInLoad {
     }
 }
 
+/// A genuine visitor's address: one of 16 million, so that no two sign-ins
+/// share a throttling budget.
+fn any_address() -> String {
+    let [a, b, c] = rand::random::<[u8; 3]>();
+    format!("10.{a}.{b}.{c}")
+}
+
+/// Signs in through the "balancer", as the visitor at `address`; the status.
+async fn sign_in_from(client: &reqwest::Client, base: &str, login: &str, password: &str, address: &str) -> u16 {
+    let request = client.post(format!("{base}/api/sign_in")).header("x-forwarded-for", address);
+    let response = request.form(&[("login", login), ("password", password)]).send().await;
+    response.map_or(0, |r| r.status().as_u16())
+}
+
 /// Clients sending wrong passwords for random users, as fast as they are
-/// answered, until stopped; counts the answers by kind.
+/// answered, each from an address of its own, until stopped; counts the
+/// answers by kind.
 struct Flood {
     done: Arc<AtomicBool>,
-    /// Refused (401), turned away (503), anything else.
-    answers: Arc<[AtomicU64; 3]>,
+    /// Checked (401), throttled (429), turned away (503), anything else.
+    answers: Arc<[AtomicU64; 4]>,
     workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Flood {
     fn start(base: &str, users: u64, clients: usize) -> Flood {
         let done = Arc::new(AtomicBool::new(false));
-        let answers: Arc<[AtomicU64; 3]> = Arc::new(Default::default());
+        let answers: Arc<[AtomicU64; 4]> = Arc::new(Default::default());
         let workers = (0..clients)
-            .map(|_| {
+            .map(|i| {
                 let (done, answers, base) = (done.clone(), answers.clone(), base.to_owned());
                 tokio::spawn(async move {
                     let client = reqwest::Client::new();
+                    let address = format!("198.51.{}.{}", i / 250, i % 250 + 1);
                     while !done.load(Ordering::Relaxed) {
                         let n = rand::thread_rng().gen_range(0..users);
                         let login = demo_user(n, "", &[]).login.as_str().to_owned();
-                        let form = [("login", login.as_str()), ("password", "a wrong guess")];
-                        let status = client.post(format!("{base}/api/sign_in")).form(&form).send().await.map(|r| r.status());
-                        let kind = match status.map(|s| s.as_u16()) {
-                            Ok(401) => 0,
-                            Ok(503) => 1,
-                            _ => 2,
+                        let kind = match sign_in_from(&client, &base, &login, "a wrong guess", &address).await {
+                            401 => 0,
+                            429 => 1,
+                            503 => 2,
+                            _ => 3,
                         };
                         answers[kind].fetch_add(1, Ordering::Relaxed);
                     }
@@ -216,13 +235,13 @@ impl Flood {
         Flood { done, answers, workers }
     }
 
-    async fn stop(self) -> (u64, u64, u64) {
+    async fn stop(self) -> (u64, u64, u64, u64) {
         self.done.store(true, Ordering::Relaxed);
         for worker in self.workers {
             let _ = worker.await;
         }
-        let [refused, busy, other] = &*self.answers;
-        (refused.load(Ordering::Relaxed), busy.load(Ordering::Relaxed), other.load(Ordering::Relaxed))
+        let [checked, throttled, busy, other] = self.answers.each_ref().map(|n| n.load(Ordering::Relaxed));
+        (checked, throttled, busy, other)
     }
 }
 
