@@ -13,7 +13,8 @@ const LEAD_PASSWORD: &str = "a team lead password";
 /// A role made by admins that grants `admin.user`, and a user holding it.
 async fn team_lead(app: &TestApp) -> (RoleId, UserId) {
     let draft = RoleDraft { name: "Team leads".into(), permissions: vec![Permission::AdminUser, Permission::TicketRead] };
-    let role = app.db().create_role(&draft.validate().unwrap()).await.unwrap();
+    let audit = common::test_audit(app, roster_domain::AuditAction::RoleCreated);
+    let role = app.db().create_role(&draft.validate().unwrap(), &audit).await.unwrap();
     (role, app.add_user("lead", role, LEAD_PASSWORD).await)
 }
 

@@ -195,6 +195,59 @@ async fn a_change_whose_audit_row_cannot_be_written_does_not_happen() {
     }
 }
 
+/// Every change an admin or a user makes is written with its audit row in
+/// one transaction: when the row cannot be written, the change is undone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_change_happens_without_its_audit_row() {
+    let settings = Settings { sign_in_attempts_per_minute: 0, ..Settings::default() };
+    for app in apps_with(settings).await {
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
+        let id = app.user_id("customer").await;
+        let codes = app.call(&customer, "generate_recovery_codes", &[]).await;
+        assert_eq!(codes.status(), 200, "{}", app.db_name);
+        let draft = json!({ "name": "Night shift", "permissions": ["TicketRead"] });
+        let saved = app.call_json(&admin, "save_role", json!({ "id": null, "version": 0, "draft": draft })).await;
+        assert_eq!(saved.status(), 200, "{}", app.db_name);
+        let night = app.db().roles().await.unwrap().into_iter().find(|r| r.name == "Night shift").unwrap().id;
+        for _ in 0..Settings::default().lockout_threshold {
+            app.sign_in(&app.browser(), "customer", "a wrong guess").await;
+        }
+        let admin_id = app.user_id("admin").await;
+        let admin_hash = app.db().password_hash(admin_id).await.unwrap();
+        let codes_before = app.db().two_factor_methods(id).await.unwrap();
+        // New codes would be dated a second later.
+        app.clock.advance(1);
+        break_the_audit_log(&app).await;
+
+        let new_user = json!({ "login": "nova", "first_name": "Nova", "roles": [3] });
+        let renamed = json!({ "name": "Late shift", "permissions": ["TicketRead"] });
+        let changes = [
+            ("create a user", &admin, "create_user", json!({ "details": new_user })),
+            ("unlock", &admin, "unlock_user", json!({ "id": id })),
+            ("create a role", &admin, "save_role", json!({ "id": null, "version": 0, "draft": renamed })),
+            ("change a role", &admin, "save_role", json!({ "id": night, "version": 1, "draft": renamed })),
+            ("delete a role", &admin, "delete_role", json!({ "id": night })),
+            ("remove a user's two-factor", &admin, "remove_user_two_factor", json!({ "id": id, "kind": null })),
+            ("new recovery codes", &customer, "generate_recovery_codes", json!({})),
+        ];
+        for (what, browser, function, body) in changes {
+            let response = app.call_json(browser, function, body).await;
+            assert_eq!(response.status(), 500, "{}: {what}", app.db_name);
+        }
+        let form = [("current_password", ADMIN_PASSWORD), ("new_password", "a new admin password")];
+        assert_eq!(app.call(&admin, "change_password", &form).await.status(), 500, "{}", app.db_name);
+
+        assert!(app.db().credentials("nova").await.unwrap().is_none(), "{}: no user created", app.db_name);
+        assert!(app.db().locked_until(id, app.clock.now()).await.unwrap().unwrap().is_some(), "{}: still locked", app.db_name);
+        let roles: Vec<String> = app.db().roles().await.unwrap().into_iter().map(|r| r.name).collect();
+        assert_eq!(roles, ["Admin", "Agent", "Customer", "Night shift"], "{}: roles as they were", app.db_name);
+        let codes_after = app.db().two_factor_methods(id).await.unwrap();
+        assert_eq!(codes_after, codes_before, "{}: the same codes, still there", app.db_name);
+        assert_eq!(app.db().password_hash(admin_id).await.unwrap(), admin_hash, "{}: the same password", app.db_name);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_cannot_contain_an_at_sign() {
     for app in apps().await {

@@ -29,7 +29,8 @@ async fn guarded_actions(app: &TestApp, admin: &reqwest::Client) -> Vec<(&'stati
     let other = app.add_user("other", RoleId::CUSTOMER, CUSTOMER_PASSWORD).await;
     let third = app.add_user("third", RoleId::CUSTOMER, CUSTOMER_PASSWORD).await;
     // Recovery codes, so that there is a method to remove.
-    app.db().replace_recovery_codes(target, &["0".repeat(64)], app.clock.now()).await.unwrap();
+    let audit = common::test_audit(app, AuditAction::RecoveryCodesGenerated);
+    app.db().replace_recovery_codes(target, &["0".repeat(64)], &audit).await.unwrap();
     let fields = UserFields { first_name: "Nova".into(), ..UserFields::default() };
     let new_admin = UserDetails { login: "nova".into(), roles: vec![RoleId::ADMIN], fields, ..UserDetails::default() };
     vec![

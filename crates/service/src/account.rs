@@ -57,8 +57,9 @@ impl Roster {
         // New rights to the account, new session id (as at sign-in).
         let token = SessionToken::generate();
         let (old_id, new_id) = (me.token.hash(), token.hash());
-        self.db.change_password(me.user.id, &hash, &old_id, &new_id, self.now()).await.map_err(store_error)?;
-        self.audit_session(me, AuditAction::PasswordChanged, String::new(), ip).await?;
+        let audit = self.session_audit_record(me, AuditAction::PasswordChanged, String::new(), ip);
+        self.db.change_password(me.user.id, &hash, &old_id, &new_id, &audit).await.map_err(store_error)?;
+        crate::log_audit(&audit);
         Ok(token)
     }
 }

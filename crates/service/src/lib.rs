@@ -137,7 +137,21 @@ impl Roster {
         ip: Option<&str>,
         detail: String,
     ) -> Result<(), AppError> {
-        let record = AuditRecord {
+        self.write_audit(self.audit_record(action, actor, on_behalf_of, target, ip, detail)).await
+    }
+
+    /// The audit row of something done now, for a change that writes it in
+    /// its own transaction (then `log_audit` once it is done).
+    fn audit_record(
+        &self,
+        action: AuditAction,
+        actor: Option<UserId>,
+        on_behalf_of: Option<UserId>,
+        target: Option<UserId>,
+        ip: Option<&str>,
+        detail: String,
+    ) -> AuditRecord {
+        AuditRecord {
             at: self.now(),
             actor_id: actor,
             on_behalf_of_id: on_behalf_of,
@@ -145,13 +159,24 @@ impl Roster {
             target_user_id: target,
             detail,
             ip: ip.map(str::to_owned),
-        };
-        self.write_audit(record).await
+        }
+    }
+
+    /// The audit row of what a signed-in user did, naming the admin behind
+    /// it when they act from the user's perspective.
+    fn session_audit_record(&self, session: &SignedIn, action: AuditAction, detail: String, ip: Option<&str>) -> AuditRecord {
+        let user = Some(session.user.id);
+        self.audit_record(action, user, session.impersonator, user, ip, detail)
     }
 
     async fn write_audit(&self, record: AuditRecord) -> Result<(), AppError> {
-        let (action, actor, target) = (record.action.key(), record.actor_id, record.target_user_id);
-        tracing::info!(action, actor = ?actor, target = ?target, ip = record.ip, detail = record.detail, "audit");
+        log_audit(&record);
         self.db.record_audit(&record).await.map_err(store_error)
     }
+}
+
+/// The log line of an audit row.
+fn log_audit(record: &AuditRecord) {
+    let (action, actor, target) = (record.action.key(), record.actor_id, record.target_user_id);
+    tracing::info!(action, actor = ?actor, target = ?target, ip = record.ip, detail = record.detail, "audit");
 }

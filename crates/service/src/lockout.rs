@@ -61,10 +61,12 @@ impl Roster {
     /// locks, so the next waits a minute again). Needs `admin.user`.
     pub async fn unlock_user(&self, session: Option<&SignedIn>, user: UserId, ip: Option<&str>) -> Result<(), AppError> {
         let admin = require(session, Permission::AdminUser)?;
-        if !self.db.unlock_user(user, self.now()).await.map_err(store_error)? {
+        let audit = self.audit_record(AuditAction::UserUnlocked, Some(admin.user.id), None, Some(user), ip, String::new());
+        if !self.db.unlock_user(user, &audit).await.map_err(store_error)? {
             return Err(AppError::Refused("This user is not locked.".into()));
         }
-        self.audit(AuditAction::UserUnlocked, Some(admin.user.id), Some(user), ip).await
+        crate::log_audit(&audit);
+        Ok(())
     }
 
     /// `roster-server unlock --login NAME`: the way back in when every admin
@@ -75,9 +77,17 @@ impl Roster {
         let Some(user) = self.db.user_with_login(&login).await.map_err(store_error)? else {
             return Err(AppError::Refused(format!("No user has the login {}.", login.as_str())));
         };
-        let unlocked = self.db.unlock_user(user, self.now()).await.map_err(store_error)?;
-        let detail = format!("by=command_line was_locked={unlocked}");
-        self.audit_with_detail(AuditAction::UserUnlocked, None, Some(user), None, detail).await?;
+        let audit = |was_locked| {
+            let detail = format!("by=command_line was_locked={was_locked}");
+            self.audit_record(AuditAction::UserUnlocked, None, None, Some(user), None, detail)
+        };
+        let unlocked = self.db.unlock_user(user, &audit(true)).await.map_err(store_error)?;
+        if unlocked {
+            crate::log_audit(&audit(true));
+        } else {
+            // Nothing changed, but the attempt is on record too.
+            self.write_audit(audit(false)).await?;
+        }
         Ok(unlocked)
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::{require, store_error, Roster, SignedIn};
 use roster_domain::{AppError, AuditAction, FieldError, Permission, Role, RoleDefinition, RoleDraft, RoleId};
-use roster_store::StoreError;
+use roster_store::{AuditRecord, StoreError};
 
 impl Roster {
     /// Every role, for the Roles filter and the user dialog. Needs `admin.user`.
@@ -28,9 +28,10 @@ impl Roster {
         let admin = require(session, Permission::AdminUser)?;
         let valid = draft.validate().map_err(AppError::Validation)?;
         self.require_admin_mode(session).await?;
-        let id = self.db.create_role(&valid).await.map_err(role_error)?;
         let detail = format!("role={} permissions={}", valid.name, keys(&valid.permissions));
-        self.audit_with_detail(AuditAction::RoleCreated, Some(admin.user.id), None, ip, detail).await?;
+        let audit = self.audit_record(AuditAction::RoleCreated, Some(admin.user.id), None, None, ip, detail);
+        let id = self.db.create_role(&valid, &audit).await.map_err(role_error)?;
+        crate::log_audit(&audit);
         Ok(id)
     }
 
@@ -49,17 +50,20 @@ impl Roster {
         let valid = draft.validate().map_err(AppError::Validation)?;
         self.refuse_dropping_own_admin_rights(admin, id, &valid).await?;
         self.require_admin_mode(session).await?;
-        let new_version = self.db.update_role(id, version, &valid).await.map_err(role_error)?;
         let detail = format!("role={} permissions={}", valid.name, keys(&valid.permissions));
-        self.audit_with_detail(AuditAction::RoleUpdated, Some(admin.user.id), None, ip, detail).await?;
+        let audit = self.audit_record(AuditAction::RoleUpdated, Some(admin.user.id), None, None, ip, detail);
+        let new_version = self.db.update_role(id, version, &valid, &audit).await.map_err(role_error)?;
+        crate::log_audit(&audit);
         Ok(new_version)
     }
 
     /// Deletes a role nobody holds. Needs `admin.user`.
     pub async fn delete_role(&self, session: Option<&SignedIn>, id: RoleId, ip: Option<&str>) -> Result<(), AppError> {
         let admin = self.require_admin_mode(session).await?;
-        let name = self.db.delete_role(id).await.map_err(role_error)?;
-        self.audit_with_detail(AuditAction::RoleDeleted, Some(admin.user.id), None, ip, format!("role={name}")).await
+        let audit = self.audit_record(AuditAction::RoleDeleted, Some(admin.user.id), None, None, ip, String::new());
+        let name = self.db.delete_role(id, &audit).await.map_err(role_error)?;
+        crate::log_audit(&AuditRecord { detail: format!("role={name}"), ..audit });
+        Ok(())
     }
 }
 

@@ -7,7 +7,7 @@ use roster_domain::{
     recovery_code_from_bytes, AppError, AuditAction, AuthenticatorSetup, FieldError, Permission, SecondFactorCode,
     TwoFactorKind, TwoFactorMethod, UserId, RECOVERY_CODE_COUNT,
 };
-use roster_store::SealedSlot;
+use roster_store::{AuditRecord, SealedSlot};
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -121,11 +121,13 @@ impl Roster {
         let secret = self.open(SealedSlot::PendingAuthenticator(me.user.id), &pending)?;
         let Some(step) = matching_step(&totp(&secret, "")?, &code, self.now().0) else { return Err(wrong()) };
         let sealed = self.seal(SealedSlot::Authenticator(me.user.id), &secret);
-        if !self.db.enable_authenticator(me.user.id, &pending, &sealed, step, self.now()).await.map_err(store_error)? {
+        let detail = format!("method={}", TwoFactorKind::AuthenticatorApp.key());
+        let audit = self.session_audit_record(me, AuditAction::TwoFactorEnabled, detail, ip);
+        if !self.db.enable_authenticator(me.user.id, &pending, &sealed, step, &audit).await.map_err(store_error)? {
             return Err(AppError::Refused("This setup was replaced by a newer one. Start again.".into()));
         }
-        let detail = format!("method={}", TwoFactorKind::AuthenticatorApp.key());
-        self.audit_session(me, AuditAction::TwoFactorEnabled, detail, ip).await
+        crate::log_audit(&audit);
+        Ok(())
     }
 
     /// Ten new single-use recovery codes, replacing any earlier ones. They
@@ -147,8 +149,9 @@ impl Roster {
                 _ => unreachable!("generated recovery codes always parse"),
             })
             .collect();
-        self.db.replace_recovery_codes(me.user.id, &hashes, self.now()).await.map_err(store_error)?;
-        self.audit_session(me, AuditAction::RecoveryCodesGenerated, String::new(), ip).await?;
+        let audit = self.session_audit_record(me, AuditAction::RecoveryCodesGenerated, String::new(), ip);
+        self.db.replace_recovery_codes(me.user.id, &hashes, &audit).await.map_err(store_error)?;
+        crate::log_audit(&audit);
         Ok(codes)
     }
 
@@ -162,12 +165,13 @@ impl Roster {
     ) -> Result<(), AppError> {
         let me = signed_in(session)?;
         self.confirm_password(me.user.id, password, "password", ip).await?;
-        let removed = self.db.remove_two_factor(me.user.id, &[kind], false).await.map_err(store_error)?;
+        let audit = self.session_audit_record(me, AuditAction::TwoFactorRemoved, String::new(), ip);
+        let removed = self.db.remove_two_factor(me.user.id, &[kind], false, &audit).await.map_err(store_error)?;
         if removed.is_empty() {
             return Err(AppError::NotFound);
         }
-        let detail = format!("methods={}", kind.key());
-        self.audit_session(me, AuditAction::TwoFactorRemoved, detail, ip).await
+        crate::log_audit(&AuditRecord { detail: format!("methods={}", kind.key()), ..audit });
+        Ok(())
     }
 
     /// A user's methods, for the Manage Two-Factor Authentication dialog.
@@ -195,12 +199,13 @@ impl Roster {
         self.refuse_removing_another_admins_two_factor(user).await?;
         self.require_admin_mode(session).await?;
         let kinds = kind.map_or_else(|| TwoFactorKind::ALL.to_vec(), |k| vec![k]);
-        let removed = self.db.remove_two_factor(user, &kinds, true).await.map_err(store_error)?;
+        let audit = self.audit_record(AuditAction::TwoFactorRemoved, Some(admin.user.id), None, Some(user), ip, String::new());
+        let removed = self.db.remove_two_factor(user, &kinds, true, &audit).await.map_err(store_error)?;
         if removed.is_empty() {
             return Err(AppError::NotFound);
         }
         let detail = format!("methods={}", removed.iter().map(|k| k.key()).collect::<Vec<_>>().join(","));
-        self.audit_with_detail(AuditAction::TwoFactorRemoved, Some(admin.user.id), Some(user), ip, detail).await?;
+        crate::log_audit(&AuditRecord { detail, ..audit });
         Ok(removed)
     }
 }

@@ -59,20 +59,13 @@ impl Roster {
         }
         self.require_admin_mode(session).await?;
         // Ids and a count only: the deleted user's personal data leaves no trace here.
-        let audit = AuditRecord {
-            at: self.now(),
-            actor_id: Some(admin.user.id),
-            on_behalf_of_id: admin.impersonator,
-            action: AuditAction::UserDeleted,
-            target_user_id: Some(id),
-            detail: String::new(),
-            ip: ip.map(str::to_owned),
-        };
-        let tickets = self.db.delete_user(id, audit).await.map_err(|e| match e {
+        let (actor, on_behalf_of) = (Some(admin.user.id), admin.impersonator);
+        let audit = self.audit_record(AuditAction::UserDeleted, actor, on_behalf_of, Some(id), ip, String::new());
+        let tickets = self.db.delete_user(id, audit.clone()).await.map_err(|e| match e {
             StoreError::LastAdmin => AppError::Refused(DELETE_LAST_ADMIN.into()),
             other => store_error(other),
         })?;
-        tracing::info!(action = AuditAction::UserDeleted.key(), actor = ?admin.user.id, target = ?id, tickets, "audit");
+        crate::log_audit(&AuditRecord { detail: format!("tickets={tickets}"), ..audit });
         Ok(tickets)
     }
 }

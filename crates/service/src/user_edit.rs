@@ -6,7 +6,7 @@ use roster_domain::{
     is_one_line, role_names, AppError, AuditAction, EditableUser, FieldError, Permission, Role, RoleId, UserDetails,
     UserId, ValidUserDetails,
 };
-use roster_store::{AuditRecord, Profile, StoreError, UserUpdate};
+use roster_store::{Profile, StoreError, UserUpdate};
 
 /// How many organization names the autocomplete offers.
 const ORGANIZATION_SUGGESTIONS: i64 = 10;
@@ -93,22 +93,15 @@ impl Roster {
             };
             detail += &format!(" roles_before=[{}] roles_after=[{}]", names(&before.details.roles), names(&valid.roles));
         }
-        let audit = AuditRecord {
-            at: self.now(),
-            actor_id: Some(admin.user.id),
-            on_behalf_of_id: admin.impersonator,
-            action: AuditAction::UserUpdated,
-            target_user_id: Some(id),
-            detail,
-            ip: ip.map(str::to_owned),
-        };
+        let (actor, on_behalf_of) = (Some(admin.user.id), admin.impersonator);
+        let audit = self.audit_record(AuditAction::UserUpdated, actor, on_behalf_of, Some(id), ip, detail);
         let update = UserUpdate { login: valid.login.clone(), profile, roles: valid.roles.clone(), password_hash };
         let saved = self.db.update_user(id, version, &update, &audit).await.map_err(|e| match e {
             StoreError::Conflict => AppError::Conflict,
             StoreError::LastAdmin => last_admin_error(&valid),
             other => store_error(other),
         })?;
-        tracing::info!(action = audit.action.key(), actor = ?admin.user.id, target = ?id, detail = audit.detail, "audit");
+        crate::log_audit(&audit);
         Ok(saved)
     }
 

@@ -3,7 +3,7 @@ use roster_domain::{
     AppError, AuditAction, Login, MatchCount, Password, Permission, RoleId, UserId, UserRow, UserSearch, UsersPage, COUNT_CAP,
     PAGE_SIZE,
 };
-use roster_store::{NewUser, PreparedSearch, Profile, UserQuery};
+use roster_store::{AuditRecord, NewUser, PreparedSearch, Profile, UserQuery};
 
 /// An account to create from parsed input.
 #[derive(Debug)]
@@ -74,8 +74,9 @@ impl Roster {
             None => None,
         };
         let user = NewUser { login: account.login, profile: account.profile, password_hash, roles: account.roles };
-        let id = self.db.insert_user(&user, self.now()).await.map_err(store_error)?;
-        self.audit(AuditAction::UserCreated, actor, Some(id), ip).await?;
+        let audit = self.audit_record(AuditAction::UserCreated, actor, None, None, ip, String::new());
+        let id = self.db.create_user(&user, &audit).await.map_err(store_error)?;
+        crate::log_audit(&AuditRecord { target_user_id: Some(id), ..audit });
         Ok(id)
     }
 

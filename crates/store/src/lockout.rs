@@ -3,7 +3,8 @@
 //! concurrent attempts can neither lose a count, lock twice, nor slip a
 //! success past a lock.
 
-use crate::{on_pool, Db, StoreError};
+use crate::audit::insert_audit;
+use crate::{on_pool, AuditRecord, Db, StoreError};
 use roster_domain::{Login, Timestamp, UserId};
 
 /// `users.locked_until` names a lock in force at `$1`.
@@ -78,14 +79,22 @@ impl Db {
         Ok(())
     }
 
-    /// Lifts a lock in force at `now` and forgets past ones; false when the
-    /// account was not locked (or is gone).
-    pub async fn unlock_user(&self, id: UserId, now: Timestamp) -> Result<bool, StoreError> {
+    /// Lifts a lock in force at the audit's time and forgets past ones,
+    /// writing `audit` in the same transaction; false (and nothing written)
+    /// when the account was not locked (or is gone).
+    pub async fn unlock_user(&self, id: UserId, audit: &AuditRecord) -> Result<bool, StoreError> {
         let sql = format!(
             "UPDATE users SET failed_logins = 0, lockouts = 0, locked_until = NULL WHERE id = $2 AND {LOCKED_AT}"
         );
-        let n = on_pool!(self, pool => sqlx::query(&sql).bind(now.0).bind(id.0).execute(pool).await?.rows_affected());
-        Ok(n == 1)
+        on_pool!(self, pool => {
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
+            let n = sqlx::query(&sql).bind(audit.at.0).bind(id.0).execute(&mut *tx).await?.rows_affected();
+            if n == 1 {
+                insert_audit!(audit).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(n == 1)
+        })
     }
 
     /// Until when the account is locked at `now`: `Ok(None)` when it is

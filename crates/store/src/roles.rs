@@ -1,7 +1,8 @@
 //! Roles and the permissions they grant. The built-in roles (ids 1–3) are
 //! fixed; the rest are the admins' own.
 
-use crate::{on_pool, Db, StoreError};
+use crate::audit::insert_audit;
+use crate::{on_pool, AuditRecord, Db, StoreError};
 use roster_domain::{Permission, Role, RoleDefinition, RoleId, ValidRoleDraft};
 use sqlx::{FromRow, QueryBuilder};
 use std::collections::{BTreeSet, HashMap};
@@ -131,9 +132,9 @@ impl Db {
         Ok((roles, permissions))
     }
 
-    /// Creates a role; `Duplicate { field: "name" }` if the name (in any
-    /// case) is taken.
-    pub async fn create_role(&self, draft: &ValidRoleDraft) -> Result<RoleId, StoreError> {
+    /// Creates a role, with its `audit` row; `Duplicate { field: "name" }`
+    /// if the name (in any case) is taken.
+    pub async fn create_role(&self, draft: &ValidRoleDraft, audit: &AuditRecord) -> Result<RoleId, StoreError> {
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             serialize_role_saves!(tx);
@@ -144,14 +145,22 @@ impl Db {
                 .await
                 .map_err(name_taken)?;
             grant!(tx, id, &draft.permissions);
+            insert_audit!(audit).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(RoleId(id))
         })
     }
 
-    /// Saves a role edited from `version`; returns the new version.
-    /// `Conflict` if it changed since, `BuiltInRole` for the built-in ones.
-    pub async fn update_role(&self, id: RoleId, version: i64, draft: &ValidRoleDraft) -> Result<i64, StoreError> {
+    /// Saves a role edited from `version`, with its `audit` row; returns the
+    /// new version. `Conflict` if it changed since, `BuiltInRole` for the
+    /// built-in ones.
+    pub async fn update_role(
+        &self,
+        id: RoleId,
+        version: i64,
+        draft: &ValidRoleDraft,
+        audit: &AuditRecord,
+    ) -> Result<i64, StoreError> {
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             serialize_role_saves!(tx);
@@ -181,14 +190,15 @@ impl Db {
             }
             sqlx::query("DELETE FROM role_permissions WHERE role_id = $1").bind(id.0).execute(&mut *tx).await?;
             grant!(tx, id.0, &draft.permissions);
+            insert_audit!(audit).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(new_version)
         })
     }
 
-    /// Deletes a role nobody holds; returns its name. `RoleInUse(n)` while
-    /// `n` users hold it.
-    pub async fn delete_role(&self, id: RoleId) -> Result<String, StoreError> {
+    /// Deletes a role nobody holds, with its `audit` row (naming the role);
+    /// returns its name. `RoleInUse(n)` while `n` users hold it.
+    pub async fn delete_role(&self, id: RoleId, audit: &AuditRecord) -> Result<String, StoreError> {
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             // A write first: on PostgreSQL it locks the role until the delete.
@@ -211,6 +221,8 @@ impl Db {
                 sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::RoleInUse(1),
                 _ => StoreError::Database(e),
             })?;
+            let audit = AuditRecord { detail: format!("role={name}"), ..audit.clone() };
+            insert_audit!(&audit).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(name)
         })

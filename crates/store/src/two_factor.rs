@@ -4,7 +4,8 @@
 //! change in the same transaction. Secrets arrive and leave sealed (see
 //! `SealedSlot`); the store never sees them in the clear.
 
-use crate::{on_pool, Db, StoreError};
+use crate::audit::insert_audit;
+use crate::{on_pool, AuditRecord, Db, StoreError};
 use roster_domain::{Timestamp, TwoFactorKind, TwoFactorMethod, UserId};
 
 /// Sets the user's two-factor flag from what they have now.
@@ -53,15 +54,18 @@ impl Db {
         pending: &str,
         sealed_secret: &str,
         step: i64,
-        now: Timestamp,
+        audit: &AuditRecord,
     ) -> Result<bool, StoreError> {
         let sql = "UPDATE authenticator_apps SET secret = $3, pending_secret = NULL, last_step = $4, \
                    enabled_at = $5 WHERE user_id = $1 AND pending_secret = $2";
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
-            let query = sqlx::query(sql).bind(user.0).bind(pending).bind(sealed_secret).bind(step).bind(now.0);
+            let query = sqlx::query(sql).bind(user.0).bind(pending).bind(sealed_secret).bind(step).bind(audit.at.0);
             let n = query.execute(&mut *tx).await?.rows_affected();
             sqlx::query(REFRESH_FLAG).bind(user.0).execute(&mut *tx).await?;
+            if n == 1 {
+                insert_audit!(audit).execute(&mut *tx).await?;
+            }
             tx.commit().await?;
             Ok(n == 1)
         })
@@ -85,7 +89,8 @@ impl Db {
     }
 
     /// Replaces the user's recovery codes with these (SHA-256 hashes).
-    pub async fn replace_recovery_codes(&self, user: UserId, hashes: &[String], now: Timestamp) -> Result<(), StoreError> {
+    pub async fn replace_recovery_codes(&self, user: UserId, hashes: &[String], audit: &AuditRecord) -> Result<(), StoreError> {
+        let now = audit.at;
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
@@ -98,6 +103,7 @@ impl Db {
                     .await?;
             }
             sqlx::query(REFRESH_FLAG).bind(user.0).execute(&mut *tx).await?;
+            insert_audit!(audit).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -140,12 +146,14 @@ impl Db {
     }
 
     /// Removes the user's methods of these kinds; with `end_sessions`, their
-    /// sessions end in the same transaction. Returns the kinds that existed.
+    /// sessions end in the same transaction, and so is `audit` written
+    /// (naming the methods) when any existed. Returns the kinds that existed.
     pub async fn remove_two_factor(
         &self,
         user: UserId,
         kinds: &[TwoFactorKind],
         end_sessions: bool,
+        audit: &AuditRecord,
     ) -> Result<Vec<TwoFactorKind>, StoreError> {
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
@@ -162,6 +170,11 @@ impl Db {
             sqlx::query(REFRESH_FLAG).bind(user.0).execute(&mut *tx).await?;
             if end_sessions {
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
+            }
+            if !removed.is_empty() {
+                let methods = removed.iter().map(|k| k.key()).collect::<Vec<_>>().join(",");
+                let audit = AuditRecord { detail: format!("methods={methods}"), ..audit.clone() };
+                insert_audit!(&audit).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(removed)

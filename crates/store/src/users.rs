@@ -1,6 +1,7 @@
+use crate::audit::insert_audit;
 use crate::role_tokens::role_tokens;
 use crate::user_edit::ACTIVE_ADMINS;
-use crate::{on_pool, Db, StoreError};
+use crate::{on_pool, AuditRecord, Db, StoreError};
 use roster_domain::{
     CurrentUser, Email, Login, OrganizationId, Permission, Role, RoleId, Timestamp, UserFields, UserId, UserRow,
 };
@@ -133,9 +134,25 @@ impl Db {
         Ok(ids[0])
     }
 
+    /// Creates a user and writes `audit` (naming them) in the same
+    /// transaction, at the audit's time.
+    pub async fn create_user(&self, user: &NewUser, audit: &AuditRecord) -> Result<UserId, StoreError> {
+        let ids = self.insert_users_audited(std::slice::from_ref(user), audit.at, Some(audit)).await?;
+        Ok(ids[0])
+    }
+
     /// Inserts users with their roles in one transaction, a chunk per
     /// statement; returns their ids in input order.
     pub async fn insert_users(&self, users: &[NewUser], now: Timestamp) -> Result<Vec<UserId>, StoreError> {
+        self.insert_users_audited(users, now, None).await
+    }
+
+    async fn insert_users_audited(
+        &self,
+        users: &[NewUser],
+        now: Timestamp,
+        audit: Option<&AuditRecord>,
+    ) -> Result<Vec<UserId>, StoreError> {
         let backend = self.backend();
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
@@ -196,6 +213,10 @@ impl Db {
                     insert.build().execute(&mut *tx).await?;
                 }
                 ids.extend(chunk_ids.into_iter().map(UserId));
+            }
+            if let Some(audit) = audit {
+                let audit = AuditRecord { target_user_id: ids.first().copied(), ..audit.clone() };
+                insert_audit!(&audit).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(ids)
@@ -358,23 +379,24 @@ impl Db {
 
     /// Sets a new password and ends every session of the user but the one
     /// whose token hash is `old_session`, which goes on as `new_session`,
-    /// in one transaction.
+    /// with its `audit` row, in one transaction.
     pub async fn change_password(
         &self,
         id: UserId,
         hash: &str,
         old_session: &str,
         new_session: &str,
-        now: Timestamp,
+        audit: &AuditRecord,
     ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
-                .bind(id.0).bind(hash).bind(now.0).execute(&mut *tx).await?;
+                .bind(id.0).bind(hash).bind(audit.at.0).execute(&mut *tx).await?;
             sqlx::query("UPDATE sessions SET token_hash = $2 WHERE token_hash = $1")
                 .bind(old_session).bind(new_session).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
                 .bind(id.0).bind(new_session).execute(&mut *tx).await?;
+            insert_audit!(audit).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
         })

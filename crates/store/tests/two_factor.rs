@@ -1,12 +1,25 @@
 //! Lockout counters and second factors under concurrency, on every
 //! available engine: each change is one atomic statement.
 
-use roster_domain::{Login, RoleId, Timestamp, TwoFactorKind, UserFields, UserId};
+use roster_domain::{AuditAction, Login, RoleId, Timestamp, TwoFactorKind, UserFields, UserId};
 use roster_store::FailureCount;
 use roster_store::testing::all;
-use roster_store::{Db, NewUser, Profile};
+use roster_store::{AuditRecord, Db, NewUser, Profile};
 
 const NOW: Timestamp = Timestamp(1_795_845_000);
+
+/// The audit row a change made here writes with itself.
+fn audit() -> AuditRecord {
+    AuditRecord {
+        at: NOW,
+        actor_id: None,
+        on_behalf_of_id: None,
+        action: AuditAction::TwoFactorRemoved,
+        target_user_id: None,
+        detail: String::new(),
+        ip: None,
+    }
+}
 
 async fn user(db: &Db, login: &str) -> UserId {
     let user = NewUser {
@@ -51,8 +64,8 @@ async fn concurrent_failures_are_all_counted_lock_once_and_a_lock_beats_a_late_s
         assert!(t.db.current_user(id, Some(until)).await.unwrap().is_some(), "{}: the lock has lifted by then", t.name);
         assert_eq!(t.db.locked_until(id, until).await.unwrap(), Some(None), "{}", t.name);
 
-        assert!(t.db.unlock_user(id, NOW).await.unwrap(), "{}", t.name);
-        assert!(!t.db.unlock_user(id, NOW).await.unwrap(), "{}: not locked any more", t.name);
+        assert!(t.db.unlock_user(id, &audit()).await.unwrap(), "{}", t.name);
+        assert!(!t.db.unlock_user(id, &audit()).await.unwrap(), "{}: not locked any more", t.name);
         assert!(t.db.record_sign_in(id, NOW).await.unwrap(), "{}", t.name);
         let next = t.db.record_failed_sign_in(id, NOW).await.unwrap().unwrap();
         assert_eq!((next.failures, next.lockouts), (1, 0), "{}: unlocking forgets the locks before", t.name);
@@ -66,8 +79,8 @@ async fn an_authenticator_step_is_accepted_once_however_many_race() {
         // The store keeps sealed text as it is given; these stand in for it.
         t.db.set_pending_authenticator(id, "v1.pending").await.unwrap();
         assert!(!two_factor_flag(&t.db, id).await, "{}: pending is not enabled", t.name);
-        assert!(!t.db.enable_authenticator(id, "v1.another", "v1.enabled", 100, NOW).await.unwrap(), "{}", t.name);
-        assert!(t.db.enable_authenticator(id, "v1.pending", "v1.enabled", 100, NOW).await.unwrap());
+        assert!(!t.db.enable_authenticator(id, "v1.another", "v1.enabled", 100, &audit()).await.unwrap(), "{}", t.name);
+        assert!(t.db.enable_authenticator(id, "v1.pending", "v1.enabled", 100, &audit()).await.unwrap());
         assert_eq!(t.db.authenticator_secret(id).await.unwrap().unwrap().sealed_secret, "v1.enabled", "{}", t.name);
         assert_eq!(t.db.pending_authenticator_secret(id).await.unwrap(), None, "{}", t.name);
         assert!(two_factor_flag(&t.db, id).await, "{}", t.name);
@@ -85,7 +98,7 @@ async fn recovery_codes_are_spent_once_and_removal_takes_everything() {
     for t in all().await {
         let id = user(&t.db, "pia").await;
         let hashes: Vec<String> = (0..10).map(|i| format!("hash-{i}")).collect();
-        t.db.replace_recovery_codes(id, &hashes, NOW).await.unwrap();
+        t.db.replace_recovery_codes(id, &hashes, &audit()).await.unwrap();
         assert!(two_factor_flag(&t.db, id).await, "{}", t.name);
         let races = (0..10).map(|_| t.db.use_recovery_code(id, "hash-3", NOW));
         let wins = futures::future::join_all(races).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
@@ -95,7 +108,7 @@ async fn recovery_codes_are_spent_once_and_removal_takes_everything() {
         assert_eq!((methods[0].kind, methods[0].unused_codes), (TwoFactorKind::RecoveryCodes, Some(9)), "{}", t.name);
 
         t.db.insert_session("pia-session", id, NOW, false).await.unwrap();
-        let removed = t.db.remove_two_factor(id, &TwoFactorKind::ALL, true).await.unwrap();
+        let removed = t.db.remove_two_factor(id, &TwoFactorKind::ALL, true, &audit()).await.unwrap();
         assert_eq!(removed, [TwoFactorKind::RecoveryCodes], "{}: only what existed", t.name);
         assert!(t.db.two_factor_methods(id).await.unwrap().is_empty(), "{}", t.name);
         assert!(!two_factor_flag(&t.db, id).await, "{}", t.name);

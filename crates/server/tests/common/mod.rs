@@ -161,6 +161,19 @@ impl TestApp {
     }
 }
 
+/// An audit row for a change a test makes straight in the database.
+pub fn test_audit(app: &TestApp, action: roster_domain::AuditAction) -> roster_store::AuditRecord {
+    roster_store::AuditRecord {
+        at: app.clock.now(),
+        actor_id: None,
+        on_behalf_of_id: None,
+        action,
+        target_user_id: None,
+        detail: "by=test".into(),
+        ip: None,
+    }
+}
+
 /// The session cookie a response sets, if any (`name=value`).
 pub fn session_cookie_pair(response: &reqwest::Response) -> Option<String> {
     response

@@ -191,6 +191,8 @@ pub async fn send(app: &TestApp, browser: &reqwest::Client, function: &str, body
 pub async fn clear_second_factors(app: &TestApp) {
     for login in ["customer", "agent", "admin", "viewer"] {
         let id = app.user_id(login).await;
-        app.db().remove_two_factor(id, &[TwoFactorKind::AuthenticatorApp, TwoFactorKind::RecoveryCodes], false).await.unwrap();
+        let kinds = [TwoFactorKind::AuthenticatorApp, TwoFactorKind::RecoveryCodes];
+        let audit = super::test_audit(app, roster_domain::AuditAction::TwoFactorRemoved);
+        app.db().remove_two_factor(id, &kinds, false, &audit).await.unwrap();
     }
 }
