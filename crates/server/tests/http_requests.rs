@@ -213,6 +213,7 @@ async fn no_change_happens_without_its_audit_row() {
         for _ in 0..Settings::default().lockout_threshold {
             app.sign_in(&app.browser(), "customer", "a wrong guess").await;
         }
+        let agent = app.add_user("agent", RoleId::AGENT, CUSTOMER_PASSWORD).await;
         let admin_id = app.user_id("admin").await;
         let admin_hash = app.db().password_hash(admin_id).await.unwrap();
         let codes_before = app.db().two_factor_methods(id).await.unwrap();
@@ -230,6 +231,8 @@ async fn no_change_happens_without_its_audit_row() {
             ("delete a role", &admin, "delete_role", json!({ "id": night })),
             ("remove a user's two-factor", &admin, "remove_user_two_factor", json!({ "id": id, "kind": null })),
             ("new recovery codes", &customer, "generate_recovery_codes", json!({})),
+            ("open a ticket", &customer, "open_ticket", json!({ "title": "Printer", "body": "Smoke" })),
+            ("view as a user", &admin, "start_impersonation", json!({ "id": agent, "reason": "Checking" })),
         ];
         for (what, browser, function, body) in changes {
             let response = app.call_json(browser, function, body).await;
@@ -245,6 +248,8 @@ async fn no_change_happens_without_its_audit_row() {
         let codes_after = app.db().two_factor_methods(id).await.unwrap();
         assert_eq!(codes_after, codes_before, "{}: the same codes, still there", app.db_name);
         assert_eq!(app.db().password_hash(admin_id).await.unwrap(), admin_hash, "{}: the same password", app.db_name);
+        assert!(app.db().tickets_of(id, 10).await.unwrap().is_empty(), "{}: no ticket", app.db_name);
+        assert!(app.db().impersonation_by(admin_id).await.unwrap().is_none(), "{}: no view", app.db_name);
     }
 }
 

@@ -5,7 +5,7 @@
 
 use crate::{require, store_error, Roster, SessionToken, SignedIn};
 use roster_domain::{AppError, AuditAction, CurrentUser, ImpersonationReason, Permission, UserId};
-use roster_store::{Impersonation, StoreError};
+use roster_store::{AuditRecord, Impersonation, StoreError};
 
 fn refused(message: &str) -> AppError {
     AppError::Refused(message.to_owned())
@@ -43,13 +43,14 @@ impl Roster {
         self.require_admin_mode(session).await?;
         let token = SessionToken::generate();
         let (old, new) = (admin.token.hash(), token.hash());
-        let started = self.db.start_impersonation(admin.user.id, user, &old, &new, self.now()).await;
+        let detail = format!("reason={:?}", reason.as_str());
+        let audit = self.audit_record(AuditAction::ImpersonationStarted, Some(admin.user.id), None, Some(user), ip, detail);
+        let started = self.db.start_impersonation(admin.user.id, user, &old, &new, &audit).await;
         started.map_err(|e| match e {
             StoreError::Conflict => refused("Another view of Roster began just now. Reload the page and try again."),
             e => store_error(e),
         })?;
-        let detail = format!("reason={:?}", reason.as_str());
-        self.audit_full(AuditAction::ImpersonationStarted, Some(admin.user.id), None, Some(user), ip, detail).await?;
+        crate::log_audit(&audit);
         target.impersonator = Some(label(&admin.user));
         Ok((token, target))
     }
@@ -87,10 +88,10 @@ impl Roster {
     /// Ends a view at its time limit: the admin's browsers in it are theirs
     /// again — the admin is not signed out for having stayed too long.
     pub(crate) async fn end_view_at_time_limit(&self, view: &Impersonation) -> Result<(), AppError> {
-        if self.db.hand_back_view(view).await.map_err(store_error)? {
-            let detail = "reason=time_limit".to_owned();
-            self.audit_full(AuditAction::ImpersonationEnded, Some(view.admin), None, Some(view.user), None, detail)
-                .await?;
+        let detail = "reason=time_limit".to_owned();
+        let audit = self.audit_record(AuditAction::ImpersonationEnded, Some(view.admin), None, Some(view.user), None, detail);
+        if self.db.hand_back_view(view, &audit).await.map_err(store_error)? {
+            crate::log_audit(&audit);
         }
         Ok(())
     }
@@ -110,9 +111,10 @@ impl Roster {
         };
         let token = SessionToken::generate();
         let (old, new) = (session.token.hash(), token.hash());
-        let user = self.db.end_impersonation(admin, &old, &new, self.now()).await.map_err(store_error)?;
-        self.audit_full(AuditAction::ImpersonationEnded, Some(admin), None, user, ip, "reason=back_to_own_view".into())
-            .await?;
+        let detail = "reason=back_to_own_view".to_owned();
+        let audit = self.audit_record(AuditAction::ImpersonationEnded, Some(admin), None, None, ip, detail);
+        let user = self.db.end_impersonation(admin, &old, &new, &audit).await.map_err(store_error)?;
+        crate::log_audit(&AuditRecord { target_user_id: user, ..audit });
         Ok((token, me))
     }
 
@@ -128,9 +130,12 @@ impl Roster {
 
     /// Ends the admin's view (and its sessions), audited with the reason.
     pub(crate) async fn end_impersonations_by(&self, admin: UserId, reason: &str) -> Result<(), AppError> {
-        for (admin, user) in self.db.end_impersonations(None, Some(admin)).await.map_err(store_error)? {
+        let audit = |admin, user| {
             let detail = format!("reason={reason}");
-            self.audit_full(AuditAction::ImpersonationEnded, Some(admin), None, Some(user), None, detail).await?;
+            self.audit_record(AuditAction::ImpersonationEnded, Some(admin), None, Some(user), None, detail)
+        };
+        for (admin, user) in self.db.end_impersonations(None, Some(admin), audit).await.map_err(store_error)? {
+            crate::log_audit(&audit(admin, user));
         }
         Ok(())
     }
@@ -138,9 +143,12 @@ impl Roster {
     /// When `user` signs in themselves, every view of Roster as them ends
     /// and those admins' browsers are signed out.
     pub(crate) async fn end_impersonations_of(&self, user: UserId, ip: Option<&str>) -> Result<(), AppError> {
-        for (admin, user) in self.db.end_impersonations(Some(user), None).await.map_err(store_error)? {
+        let audit = |admin, user| {
             let detail = "reason=user_signed_in".to_owned();
-            self.audit_full(AuditAction::ImpersonationEnded, Some(admin), None, Some(user), ip, detail).await?;
+            self.audit_record(AuditAction::ImpersonationEnded, Some(admin), None, Some(user), ip, detail)
+        };
+        for (admin, user) in self.db.end_impersonations(Some(user), None, audit).await.map_err(store_error)? {
+            crate::log_audit(&audit(admin, user));
         }
         Ok(())
     }
@@ -161,9 +169,10 @@ impl Roster {
             return Ok(None);
         };
         let token = SessionToken::generate();
-        self.db.resume_impersonation(admin, user, &token.hash(), self.now()).await.map_err(store_error)?;
         // The sign-in just audited carries the address.
-        self.audit_full(AuditAction::ImpersonationResumed, Some(admin), None, Some(user), None, String::new()).await?;
+        let audit = self.audit_record(AuditAction::ImpersonationResumed, Some(admin), None, Some(user), None, String::new());
+        self.db.resume_impersonation(admin, user, &token.hash(), &audit).await.map_err(store_error)?;
+        crate::log_audit(&audit);
         target.impersonator = Some(label);
         Ok(Some((token, target)))
     }

@@ -43,11 +43,13 @@ impl Roster {
             return Ok(false);
         }
         let until = self.lock_ends(lockouts);
-        let locked = self.db.lock_account(user, seen, self.lockout_threshold(), until).await.map_err(store_error)?;
+        let until_text = if until == LOCKED_UNTIL_UNLOCKED { "unlocked".to_owned() } else { until.0.to_string() };
+        let detail = format!("failures={failures} lock={} until={until_text}", lockouts + 1);
+        let audit = self.audit_record(AuditAction::AccountLocked, None, None, Some(user), ip, detail);
+        let threshold = self.lockout_threshold();
+        let locked = self.db.lock_account(user, seen, threshold, until, &audit).await.map_err(store_error)?;
         if locked {
-            let until_text = if until == LOCKED_UNTIL_UNLOCKED { "unlocked".to_owned() } else { until.0.to_string() };
-            let detail = format!("failures={failures} lock={} until={until_text}", lockouts + 1);
-            self.audit_with_detail(AuditAction::AccountLocked, None, Some(user), ip, detail).await?;
+            crate::log_audit(&audit);
         }
         Ok(locked)
     }

@@ -7,7 +7,7 @@ use roster_domain::{
     valid_new_ticket, valid_reply, AppError, AuditAction, Hours, Permission, TicketState, TicketView, TicketsPage,
     UserId, TICKETS_PAGE_SIZE,
 };
-use roster_store::TicketRecord;
+use roster_store::{AuditRecord, TicketRecord};
 
 /// Whose tickets a caller sees.
 enum Scope {
@@ -80,8 +80,9 @@ impl Roster {
     ) -> Result<i64, AppError> {
         let session = crate::require(session, Permission::TicketCustomer)?;
         let (title, body) = valid_new_ticket(title, body).map_err(AppError::Validation)?;
-        let number = self.db.open_ticket(session.user.id, &title, &body, self.now()).await.map_err(store_error)?;
-        self.audit_ticket(session, AuditAction::TicketCreated, session.user.id, number, String::new(), ip).await?;
+        let audit = |number| self.ticket_audit(session, AuditAction::TicketCreated, session.user.id, number, String::new(), ip);
+        let number = self.db.open_ticket(session.user.id, &title, &body, self.now(), audit).await.map_err(store_error)?;
+        crate::log_audit(&audit(number));
         Ok(number)
     }
 
@@ -99,8 +100,10 @@ impl Roster {
             return Err(AppError::Forbidden);
         }
         let body = valid_reply(body).map_err(|e| AppError::Validation(vec![e]))?;
-        self.db.add_article(ticket.id, session.user.id, &body, self.now()).await.map_err(store_error)?;
-        self.audit_ticket(session, AuditAction::TicketReplied, ticket.customer_id, number, String::new(), ip).await
+        let audit = self.ticket_audit(session, AuditAction::TicketReplied, ticket.customer_id, number, String::new(), ip);
+        self.db.add_article(ticket.id, session.user.id, &body, &audit).await.map_err(store_error)?;
+        crate::log_audit(&audit);
+        Ok(())
     }
 
     /// Logs hours the caller worked on a ticket. Needs `ticket.read` and
@@ -118,9 +121,11 @@ impl Roster {
             return Err(AppError::Forbidden);
         }
         let hours = Hours::parse(hours).map_err(|e| AppError::Validation(vec![e]))?;
-        self.db.log_time(ticket.id, session.user.id, hours, self.now()).await.map_err(store_error)?;
         let detail = format!("hours={}", hours.to_string().trim_end_matches(" h"));
-        self.audit_ticket(session, AuditAction::TicketTimeLogged, ticket.customer_id, number, detail, ip).await
+        let audit = self.ticket_audit(session, AuditAction::TicketTimeLogged, ticket.customer_id, number, detail, ip);
+        self.db.log_time(ticket.id, session.user.id, hours, &audit).await.map_err(store_error)?;
+        crate::log_audit(&audit);
+        Ok(())
     }
 
     /// Sets a ticket's state. Needs `ticket.read` and `ticket.change_state`.
@@ -134,9 +139,13 @@ impl Roster {
         let session = crate::require(session, Permission::TicketChangeState)?;
         let session = crate::require(Some(session), Permission::TicketRead)?;
         let (session, ticket) = self.visible_ticket(Some(session), number).await?;
-        let before = self.db.set_ticket_state(ticket.id, state, self.now()).await.map_err(store_error)?;
-        let detail = format!("from={} to={}", before.key(), state.key());
-        self.audit_ticket(session, AuditAction::TicketStateChanged, ticket.customer_id, number, detail, ip).await
+        let audit = |before: TicketState| {
+            let detail = format!("from={} to={}", before.key(), state.key());
+            self.ticket_audit(session, AuditAction::TicketStateChanged, ticket.customer_id, number, detail, ip)
+        };
+        let before = self.db.set_ticket_state(ticket.id, state, self.now(), audit).await.map_err(store_error)?;
+        crate::log_audit(&audit(before));
+        Ok(())
     }
 
     /// The ticket numbered `number` if the caller may see it; `NotFound`
@@ -154,9 +163,9 @@ impl Roster {
         }
     }
 
-    /// Records a ticket change: the acting user, the admin behind them when
-    /// viewing as them, and the ticket's customer as whom it concerns.
-    async fn audit_ticket(
+    /// The audit row of a ticket change: the acting user, the admin behind
+    /// them when viewing as them, and the ticket's customer as whom it concerns.
+    fn ticket_audit(
         &self,
         session: &SignedIn,
         action: AuditAction,
@@ -164,9 +173,9 @@ impl Roster {
         number: i64,
         detail: String,
         ip: Option<&str>,
-    ) -> Result<(), AppError> {
+    ) -> AuditRecord {
         let detail = format!("ticket=#{number}{}{detail}", if detail.is_empty() { "" } else { " " });
-        self.audit_full(action, Some(session.user.id), session.impersonator, Some(customer), ip, detail).await
+        self.audit_record(action, Some(session.user.id), session.impersonator, Some(customer), ip, detail)
     }
 }
 

@@ -37,26 +37,35 @@ impl Db {
     }
 
     /// Locks the account until `until` if it has reached `threshold`
-    /// failures and no one locked it since `seen` was read; true when this
-    /// call locked it. The failure count starts again.
+    /// failures and no one locked it since `seen` was read, writing `audit`
+    /// with the lock; true when this call locked it. The failure count
+    /// starts again.
     pub async fn lock_account(
         &self,
         id: UserId,
         seen: FailureCount,
         threshold: i64,
         until: Timestamp,
+        audit: &AuditRecord,
     ) -> Result<bool, StoreError> {
         let sql = "UPDATE users SET locked_until = $1, lockouts = lockouts + 1, failed_logins = 0 \
                    WHERE id = $2 AND lockouts = $3 AND failed_logins >= $4";
-        let n = on_pool!(self, pool => sqlx::query(sql)
-            .bind(until.0)
-            .bind(id.0)
-            .bind(seen.lockouts)
-            .bind(threshold)
-            .execute(pool)
-            .await?
-            .rows_affected());
-        Ok(n == 1)
+        on_pool!(self, pool => {
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
+            let n = sqlx::query(sql)
+                .bind(until.0)
+                .bind(id.0)
+                .bind(seen.lockouts)
+                .bind(threshold)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 1 {
+                insert_audit!(audit).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(n == 1)
+        })
     }
 
     /// Records a completed sign-in and clears failures and past locks,

@@ -1,6 +1,7 @@
 //! Tickets with their articles (replies) and time entries.
 
-use crate::{on_pool, Backend, Db, StoreError};
+use crate::audit::insert_audit;
+use crate::{on_pool, AuditRecord, Backend, Db, StoreError};
 use roster_domain::{
     full_name, ArticleView, Hours, TicketListItem, TicketState, TicketSummary, TimeEntryView, Timestamp, UserId,
 };
@@ -216,8 +217,16 @@ impl Db {
             .collect())
     }
 
-    /// Opens a ticket for `customer` with its first message; returns its number.
-    pub async fn open_ticket(&self, customer: UserId, title: &str, body: &str, now: Timestamp) -> Result<i64, StoreError> {
+    /// Opens a ticket for `customer` with its first message, and writes
+    /// `audit(number)` with it; returns its number.
+    pub async fn open_ticket(
+        &self,
+        customer: UserId,
+        title: &str,
+        body: &str,
+        now: Timestamp,
+        audit: impl FnOnce(i64) -> AuditRecord,
+    ) -> Result<i64, StoreError> {
         let insert = "INSERT INTO tickets (number, title, state, customer_id, created_at, updated_at) \
                       SELECT COALESCE(MAX(number) + 1, $1), $2, $3, $4, $5, $5 FROM tickets RETURNING id, number";
         let lock_numbers = self.backend() == Backend::Postgres;
@@ -241,13 +250,17 @@ impl Db {
                 .bind(now.0)
                 .execute(&mut *tx)
                 .await?;
+            let audit = audit(number);
+            insert_audit!(&audit).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(number)
         })
     }
 
-    /// Adds a reply by `author` and marks the ticket updated.
-    pub async fn add_article(&self, ticket: i64, author: UserId, body: &str, now: Timestamp) -> Result<(), StoreError> {
+    /// Adds a reply by `author` and marks the ticket updated, with `audit`,
+    /// at its time.
+    pub async fn add_article(&self, ticket: i64, author: UserId, body: &str, audit: &AuditRecord) -> Result<(), StoreError> {
+        let now = audit.at;
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             touch!(tx, ticket, now);
@@ -258,13 +271,16 @@ impl Db {
                 .bind(now.0)
                 .execute(&mut *tx)
                 .await?;
+            insert_audit!(audit).execute(&mut *tx).await?;
             tx.commit().await?;
         });
         Ok(())
     }
 
-    /// Logs `hours` worked by `user` and marks the ticket updated.
-    pub async fn log_time(&self, ticket: i64, user: UserId, hours: Hours, now: Timestamp) -> Result<(), StoreError> {
+    /// Logs `hours` worked by `user` and marks the ticket updated, with
+    /// `audit`, at its time.
+    pub async fn log_time(&self, ticket: i64, user: UserId, hours: Hours, audit: &AuditRecord) -> Result<(), StoreError> {
+        let now = audit.at;
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             touch!(tx, ticket, now);
@@ -275,13 +291,21 @@ impl Db {
                 .bind(now.0)
                 .execute(&mut *tx)
                 .await?;
+            insert_audit!(audit).execute(&mut *tx).await?;
             tx.commit().await?;
         });
         Ok(())
     }
 
-    /// Sets a ticket's state; returns the state it had.
-    pub async fn set_ticket_state(&self, ticket: i64, state: TicketState, now: Timestamp) -> Result<TicketState, StoreError> {
+    /// Sets a ticket's state, writing `audit(the state it had)` with it;
+    /// returns the state it had.
+    pub async fn set_ticket_state(
+        &self,
+        ticket: i64,
+        state: TicketState,
+        now: Timestamp,
+        audit: impl FnOnce(TicketState) -> AuditRecord,
+    ) -> Result<TicketState, StoreError> {
         let before: Option<String> = on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             // Writing first takes PostgreSQL's row lock (SQLite's writers take
@@ -294,8 +318,11 @@ impl Db {
                 .bind(ticket)
                 .execute(&mut *tx)
                 .await?;
+            let Some(before) = before else { return Err(StoreError::NotFound) };
+            let audit = audit(state_of(&before));
+            insert_audit!(&audit).execute(&mut *tx).await?;
             tx.commit().await?;
-            before
+            Some(before)
         });
         before.map(|s| state_of(&s)).ok_or(StoreError::NotFound)
     }

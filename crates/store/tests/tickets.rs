@@ -1,11 +1,24 @@
 //! Tickets as customers and agents work on them, on every available
 //! engine: lists by customer and in pages, replies, hours and state.
 
-use roster_domain::{Hours, Login, RoleId, TicketState, Timestamp, UserFields, UserId};
+use roster_domain::{AuditAction, Hours, Login, RoleId, TicketState, Timestamp, UserFields, UserId};
 use roster_store::testing::all;
-use roster_store::{Db, NewTicket, NewUser, Profile};
+use roster_store::{AuditRecord, Db, NewTicket, NewUser, Profile};
 
 const NOW: Timestamp = Timestamp(1_795_845_000);
+
+/// The audit row a ticket change writes with itself.
+fn audit(at: Timestamp) -> AuditRecord {
+    AuditRecord {
+        at,
+        actor_id: None,
+        on_behalf_of_id: None,
+        action: AuditAction::TicketReplied,
+        target_user_id: None,
+        detail: String::new(),
+        ip: None,
+    }
+}
 
 async fn user(db: &Db, login: &str, first_name: &str, role: RoleId) -> UserId {
     let user = NewUser {
@@ -61,17 +74,17 @@ async fn replies_hours_and_states_are_kept_with_who_did_them() {
     for t in all().await {
         let cara = user(&t.db, "cara", "Cara", RoleId::CUSTOMER).await;
         let abe = user(&t.db, "abe", "Abe", RoleId::AGENT).await;
-        let number = t.db.open_ticket(cara, "Printer on fire", "Smoke everywhere", NOW).await.unwrap();
-        let second = t.db.open_ticket(cara, "Still on fire", "More smoke", NOW).await.unwrap();
+        let number = t.db.open_ticket(cara, "Printer on fire", "Smoke everywhere", NOW, |_| audit(NOW)).await.unwrap();
+        let second = t.db.open_ticket(cara, "Still on fire", "More smoke", NOW, |_| audit(NOW)).await.unwrap();
         assert_eq!(second, number + 1, "{}", t.name);
 
         let record = t.db.ticket(number).await.unwrap().unwrap();
         assert_eq!((record.customer_id, record.state, record.customer.as_str()), (cara, TicketState::New, "Cara Test"));
         let later = Timestamp(NOW.0 + 60);
-        t.db.add_article(record.id, abe, "On my way", later).await.unwrap();
-        t.db.log_time(record.id, abe, Hours(150), later).await.unwrap();
-        t.db.log_time(record.id, abe, Hours(25), later).await.unwrap();
-        let before = t.db.set_ticket_state(record.id, TicketState::Pending, later).await.unwrap();
+        t.db.add_article(record.id, abe, "On my way", &audit(later)).await.unwrap();
+        t.db.log_time(record.id, abe, Hours(150), &audit(later)).await.unwrap();
+        t.db.log_time(record.id, abe, Hours(25), &audit(later)).await.unwrap();
+        let before = t.db.set_ticket_state(record.id, TicketState::Pending, later, |_| audit(later)).await.unwrap();
         assert_eq!(before, TicketState::New, "{}", t.name);
 
         let articles = t.db.articles(record.id).await.unwrap();
@@ -93,7 +106,7 @@ async fn tickets_opened_at_once_get_distinct_numbers() {
         let cara = user(&t.db, "cara", "Cara", RoleId::CUSTOMER).await;
         let opened = (0..8).map(|i| {
             let db = t.db.clone();
-            async move { db.open_ticket(cara, &format!("Race {i}"), "Same moment", NOW).await }
+            async move { db.open_ticket(cara, &format!("Race {i}"), "Same moment", NOW, |_| audit(NOW)).await }
         });
         let mut numbers: Vec<i64> = futures::future::join_all(opened).await.into_iter().map(Result::unwrap).collect();
         numbers.sort();

@@ -51,7 +51,9 @@ async fn concurrent_failures_are_all_counted_lock_once_and_a_lock_beats_a_late_s
         counts.sort();
         assert_eq!(counts, (1..=50).collect::<Vec<_>>(), "{}: every attempt saw its own count", t.name);
         // Every attempt at or past the threshold tries to lock: one does.
-        let locks = seen.iter().filter(|c| c.failures >= THRESHOLD).map(|c| t.db.lock_account(id, *c, THRESHOLD, until));
+        let locked = audit();
+        let lock = |c: &FailureCount| t.db.lock_account(id, *c, THRESHOLD, until, &locked);
+        let locks = seen.iter().filter(|c| c.failures >= THRESHOLD).map(lock);
         let locked = futures::future::join_all(locks).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
         assert_eq!(locked, 1, "{}: one lock, however many raced", t.name);
         assert_eq!(t.db.failed_sign_ins(id).await.unwrap(), Some(0), "{}: the count starts again", t.name);
