@@ -91,18 +91,8 @@ pub async fn run_sign_in_bench(bench: SignInBench) -> Result<(), String> {
 
     // Searches at an admin's typing pace (every 50 ms) while sign-ins run flat out.
     let load = SignInLoad::start(&base, bench.users, bench.concurrency);
-    let deadline = Instant::now() + Duration::from_secs(bench.seconds);
-    let mut pace = tokio::time::interval(SEARCH_EVERY);
-    let mut during = Vec::new();
-    for search in mix.iter().cycle() {
-        if Instant::now() >= deadline {
-            break;
-        }
-        pace.tick().await;
-        during.push(search_once(&admin_client, &base, search).await?);
-    }
+    let during = typing_searches(&admin_client, &base, &mix, bench.seconds).await?;
     let (count, elapsed) = load.stop().await;
-    let during = Latencies::from(&during);
     say(alone.line("search alone (HTTP)"));
     say(during.line("search during sign-ins (HTTP)"));
     say(format!("  search p95 during / alone        ×{:.2}", during.percentile(0.95) / alone.percentile(0.95)));
@@ -112,18 +102,9 @@ pub async fn run_sign_in_bench(bench: SignInBench) -> Result<(), String> {
     // send wrong passwords as fast as they are answered.
     let flood = Flood::start(&base, bench.users, bench.flooders);
     let load = SignInLoad::start(&base, bench.users, bench.concurrency);
-    let deadline = Instant::now() + Duration::from_secs(bench.seconds);
-    let mut during_flood = Vec::new();
-    for search in mix.iter().cycle() {
-        if Instant::now() >= deadline {
-            break;
-        }
-        pace.tick().await;
-        during_flood.push(search_once(&admin_client, &base, search).await?);
-    }
+    let during_flood = typing_searches(&admin_client, &base, &mix, bench.seconds).await?;
     let (count, elapsed) = load.stop().await;
     let (refused, throttled, busy, other) = flood.stop().await;
-    let during_flood = Latencies::from(&during_flood);
     say(format!("during a flood of wrong passwords from {} clients at {} addresses:", bench.flooders, bench.flooders));
     say(format!("  sign-ins per second              {:.1}  (genuine users, {} at a time)", count as f64 / elapsed, bench.concurrency));
     say(format!(
@@ -141,6 +122,21 @@ pub async fn run_sign_in_bench(bench: SignInBench) -> Result<(), String> {
 
 /// Searches one admin makes while typing: one every 50 ms.
 const SEARCH_EVERY: Duration = Duration::from_millis(50);
+
+/// Searches from `mix` at an admin's typing pace for `seconds`; their latencies.
+async fn typing_searches(client: &reqwest::Client, base: &str, mix: &[UserSearch], seconds: u64) -> Result<Latencies, String> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut pace = tokio::time::interval(SEARCH_EVERY);
+    let mut took = Vec::new();
+    for search in mix.iter().cycle() {
+        if Instant::now() >= deadline {
+            break;
+        }
+        pace.tick().await;
+        took.push(search_once(client, base, search).await?);
+    }
+    Ok(Latencies::from(&took))
+}
 
 /// Sign-ins of random demo users, `concurrency` at a time, until stopped.
 struct SignInLoad {

@@ -89,7 +89,7 @@ impl Roster {
     pub async fn record_refusal(&self, session: Option<&SignedIn>, path: &str, ip: Option<&str>) -> Result<(), AppError> {
         let path: String = path.chars().take(200).collect();
         let (actor, on_behalf_of) = (session.map(|s| s.user.id), session.and_then(|s| s.impersonator));
-        self.audit_full(AuditAction::RequestRefused, actor, on_behalf_of, None, ip, format!("path={path}")).await
+        self.write_audit(self.audit_record(AuditAction::RequestRefused, actor, on_behalf_of, None, ip, format!("path={path}"))).await
     }
 
     /// Audits something a signed-in user did, naming the admin behind it
@@ -101,8 +101,7 @@ impl Roster {
         detail: String,
         ip: Option<&str>,
     ) -> Result<(), AppError> {
-        let user = Some(session.user.id);
-        self.audit_full(action, user, session.impersonator, user, ip, detail).await
+        self.write_audit(self.session_audit_record(session, action, detail, ip)).await
     }
 
     async fn audit(
@@ -125,19 +124,7 @@ impl Roster {
         ip: Option<&str>,
         detail: String,
     ) -> Result<(), AppError> {
-        self.audit_full(action, actor, None, target, ip, detail).await
-    }
-
-    async fn audit_full(
-        &self,
-        action: AuditAction,
-        actor: Option<UserId>,
-        on_behalf_of: Option<UserId>,
-        target: Option<UserId>,
-        ip: Option<&str>,
-        detail: String,
-    ) -> Result<(), AppError> {
-        self.write_audit(self.audit_record(action, actor, on_behalf_of, target, ip, detail)).await
+        self.write_audit(self.audit_record(action, actor, None, target, ip, detail)).await
     }
 
     /// The audit row of something done now, for a change that writes it in

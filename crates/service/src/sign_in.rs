@@ -1,6 +1,5 @@
-use crate::two_factor::recovery_code_hash;
 use crate::{store_error, PendingSignIn, Roster, SessionToken};
-use roster_domain::{is_one_line, AppError, AuditAction, Password, SecondFactorCode, SignInStep, TwoFactorKind, UserId};
+use roster_domain::{is_one_line, AppError, AuditAction, Password, SignInStep, TwoFactorKind, UserId};
 
 /// A sign-in step that passed: the new session's token (the id changes at
 /// every step) and where the sign-in stands.
@@ -77,17 +76,7 @@ impl Roster {
             self.db.delete_session(&pending.token.hash()).await.map_err(store_error)?;
             return Err(AppError::InvalidCode);
         }
-        let accepted = match SecondFactorCode::parse(code) {
-            Some(SecondFactorCode::Authenticator(code)) => {
-                self.accept_authenticator_code(user, &code).await?.then_some(TwoFactorKind::AuthenticatorApp)
-            }
-            Some(SecondFactorCode::Recovery(code)) => {
-                let used = self.db.use_recovery_code(user, &recovery_code_hash(&code), self.now()).await;
-                used.map_err(store_error)?.then_some(TwoFactorKind::RecoveryCodes)
-            }
-            None => None,
-        };
-        let Some(method) = accepted else {
+        let Some(method) = self.accept_second_factor(user, code).await? else {
             if self.count_failure(user, AuditAction::SignInCodeFailed, None, ip).await? {
                 self.db.delete_session(&pending.token.hash()).await.map_err(store_error)?;
             }

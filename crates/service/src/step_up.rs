@@ -7,9 +7,8 @@
 //! factors needs one from the last five minutes. A stolen session cookie
 //! alone does neither.
 
-use crate::two_factor::recovery_code_hash;
 use crate::{require, store_error, Roster, SignedIn};
-use roster_domain::{AppError, AuditAction, FieldError, Permission, SecondFactorCode, TwoFactorKind};
+use roster_domain::{AppError, AuditAction, FieldError, Permission};
 
 /// How recent a proof changing your own second factors needs.
 const OWN_SIGN_IN_CHANGES_SECONDS: i64 = 5 * 60;
@@ -56,17 +55,7 @@ impl Roster {
         self.confirm_password(user, password, "confirm_password", ip).await?;
         let two_factor = self.db.requires_code(user).await.map_err(store_error)?;
         if two_factor {
-            let accepted = match SecondFactorCode::parse(code) {
-                Some(SecondFactorCode::Authenticator(code)) => {
-                    self.accept_authenticator_code(user, &code).await?.then_some(TwoFactorKind::AuthenticatorApp)
-                }
-                Some(SecondFactorCode::Recovery(code)) => {
-                    let used = self.db.use_recovery_code(user, &recovery_code_hash(&code), self.now()).await;
-                    used.map_err(store_error)?.then_some(TwoFactorKind::RecoveryCodes)
-                }
-                None => None,
-            };
-            if accepted.is_none() {
+            if self.accept_second_factor(user, code).await?.is_none() {
                 self.count_failure(user, AuditAction::SignInCodeFailed, Some(user), ip).await?;
                 let message = "That code is not valid. Enter the current code from your authenticator app, or an unused \
                                recovery code.";

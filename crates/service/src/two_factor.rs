@@ -85,6 +85,21 @@ impl Roster {
         self.db.accept_authenticator_step(user, step).await.map_err(store_error)
     }
 
+    /// Accepts a code from the user's authenticator app or an unused
+    /// recovery code (spending it), once; which kind it was.
+    pub(crate) async fn accept_second_factor(&self, user: UserId, code: &str) -> Result<Option<TwoFactorKind>, AppError> {
+        Ok(match SecondFactorCode::parse(code) {
+            Some(SecondFactorCode::Authenticator(code)) => {
+                self.accept_authenticator_code(user, &code).await?.then_some(TwoFactorKind::AuthenticatorApp)
+            }
+            Some(SecondFactorCode::Recovery(code)) => {
+                let used = self.db.use_recovery_code(user, &recovery_code_hash(&code), self.now()).await;
+                used.map_err(store_error)?.then_some(TwoFactorKind::RecoveryCodes)
+            }
+            None => None,
+        })
+    }
+
     /// Your own second factors (Profile → Password & Authentication).
     pub async fn my_two_factor_methods(&self, session: Option<&SignedIn>) -> Result<Vec<TwoFactorMethod>, AppError> {
         let me = signed_in(session)?;
