@@ -108,6 +108,14 @@ async fn run(cli: Cli) -> Result<(), String> {
                 println!("An admin who can sign in exists already; nothing to do.");
                 return Ok(());
             }
+            // First-run scripts go on serving when the login is taken by an
+            // admin whom someone has locked out by guessing: unlocking is the
+            // way back in, not a second account.
+            if if_none && roster.db.user_with_login(&login).await.map_err(|e| e.to_string())?.is_some() {
+                println!("{login} exists but cannot sign in now (locked or inactive); nothing created.");
+                println!("To let them in at once: roster-server unlock --login {login}");
+                return Ok(());
+            }
             create_admin(&roster, &login, email.as_deref(), first_name, last_name).await
         }
         Command::Unlock { login } => {

@@ -130,6 +130,11 @@ async fn when_the_only_admin_is_locked_out_create_admin_makes_another_and_unlock
     assert!(roster_server(&db, &["create-admin"], Some("a good admin password")).status.success());
     lock_by_guessing(&db, "admin").await;
 
+    // A first-run script on restart: no second "admin", no failure either.
+    let again = roster_server(&db, &["create-admin", "--if-none"], None);
+    assert!(again.status.success(), "{again:?}");
+    assert!(stdout(&again).contains("roster-server unlock --login admin"), "{}", stdout(&again));
+
     let created = roster_server(&db, &["create-admin", "--if-none", "--login", "rescue"], Some("a rescue password 1"));
     assert!(created.status.success(), "{created:?}");
     assert!(stdout(&created).contains("login:    rescue"), "no admin can sign in, so one is made: {}", stdout(&created));

@@ -160,6 +160,25 @@ async fn a_locked_admin_is_not_an_active_admin_for_the_last_admin_rule() {
     }
 }
 
+/// A signed-in admin whom someone locks out by guessing can still edit
+/// their own record: a locked admin is no admin whom the edit could remove.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_admin_still_edits_their_own_record() {
+    let threshold = Settings::default().lockout_threshold;
+    for app in apps_with(unthrottled()).await {
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        guess_wrong(&app, "admin", threshold).await;
+        let id = app.user_id("admin").await;
+        let user: roster_domain::EditableUser =
+            app.call_json(&admin, "editable_user", json!({ "id": id })).await.json().await.unwrap();
+        let mut details = user.details;
+        details.fields.first_name = "Adaline".into();
+        let body = json!({ "id": id, "version": user.version, "details": details });
+        let response = app.call_json(&admin, "update_user", body).await;
+        assert_eq!(response.status(), 200, "{}: {}", app.db_name, response.text().await.unwrap());
+    }
+}
+
 /// One address sends wrong passwords as fast as it can: it is throttled
 /// before the account locks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

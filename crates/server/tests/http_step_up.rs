@@ -28,6 +28,7 @@ async fn guarded_actions(app: &TestApp, admin: &reqwest::Client) -> Vec<(&'stati
     let target = app.user_id("customer").await;
     let other = app.add_user("other", RoleId::CUSTOMER, CUSTOMER_PASSWORD).await;
     let third = app.add_user("third", RoleId::CUSTOMER, CUSTOMER_PASSWORD).await;
+    let second = app.add_user("second", RoleId::ADMIN, ADMIN_PASSWORD).await;
     // Recovery codes, so that there is a method to remove.
     let audit = common::test_audit(app, AuditAction::RecoveryCodesGenerated);
     app.db().replace_recovery_codes(target, &["0".repeat(64)], &audit).await.unwrap();
@@ -42,6 +43,7 @@ async fn guarded_actions(app: &TestApp, admin: &reqwest::Client) -> Vec<(&'stati
         ("create an admin", "create_user", json!({ "details": new_admin })),
         ("remove a user's two-factor", "remove_user_two_factor", json!({ "id": target, "kind": null })),
         ("view as a user", "start_impersonation", json!({ "id": target, "reason": "Checking what they see" })),
+        ("deactivate another admin", "update_user", edited(app, admin, second, |d| d.active = false).await),
         ("create a role", "save_role", json!({ "id": null, "version": 0, "draft": { "name": "Auditors", "permissions": ["TicketRead"] } })),
     ]
 }
@@ -137,5 +139,70 @@ async fn changing_your_own_second_factors_needs_a_password_from_the_last_five_mi
             let response = app.call(&customer, function, &[]).await;
             assert_eq!(response.status(), 200, "{}: {function}", app.db_name);
         }
+    }
+}
+
+/// The code asked for after the password counts toward the lock too: a
+/// stolen cookie and a known password are not enough to guess the code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_codes_after_the_right_password_lock_the_account() {
+    let settings = roster_service::Settings { sign_in_attempts_per_minute: 0, ..roster_service::Settings::default() };
+    for app in common::apps_with(settings.clone()).await {
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        let setup: AuthenticatorSetup = app.call(&admin, "start_authenticator_setup", &[]).await.json().await.unwrap();
+        let secret = Secret::Encoded(setup.secret.replace(' ', "")).to_bytes().unwrap();
+        let totp = TOTP::new(Algorithm::SHA1, 6, 1, 30, secret, None, "test".into()).unwrap();
+        let code = totp.generate(app.clock.now().0 as u64);
+        assert_eq!(app.call(&admin, "confirm_authenticator", &[("code", &code)]).await.status(), 200);
+        app.clock.advance(ADMIN_MODE_SECONDS + 30);
+
+        // An empty field is no guess.
+        assert_eq!(confirm(&app, &admin, "", "").await.status(), 400, "{}", app.db_name);
+        for attempt in 1..=settings.lockout_threshold {
+            let response = confirm(&app, &admin, ADMIN_PASSWORD, "000000").await;
+            let expected = if attempt < settings.lockout_threshold { 400 } else { 409 };
+            assert_eq!(response.status(), expected, "{}: attempt {attempt}", app.db_name);
+        }
+        let response = app.sign_in(&app.browser(), "admin", ADMIN_PASSWORD).await;
+        assert_eq!(response.status(), 401, "{}: locked", app.db_name);
+    }
+}
+
+/// A view of Roster as a user carries the admin's proof, not the user's: no
+/// authenticator app or recovery codes are set up through it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_view_as_a_user_cannot_set_up_new_ways_to_sign_in_as_them() {
+    for app in apps().await {
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        let view = json!({ "id": app.user_id("customer").await, "reason": "Checking what they see" });
+        assert_eq!(app.call_json(&admin, "start_impersonation", view).await.status(), 200, "{}", app.db_name);
+        for function in ["start_authenticator_setup", "generate_recovery_codes"] {
+            assert_eq!(app.call(&admin, function, &[]).await.status(), 409, "{}: {function}", app.db_name);
+        }
+        // Changing their password takes theirs, as everywhere; a wrong guess
+        // counts, and the audit log names the admin behind it.
+        let form = [("current_password", "a guess at theirs"), ("new_password", "a new password 1")];
+        assert_eq!(app.call(&admin, "change_password", &form).await.status(), 400, "{}", app.db_name);
+        let audit = app.db().recent_audit(10).await.unwrap();
+        let guess = audit.iter().find(|e| e.action == AuditAction::PasswordCheckFailed).expect("audited");
+        assert_eq!(guess.on_behalf_of_id, Some(app.user_id("admin").await), "{}", app.db_name);
+    }
+}
+
+/// Someone who has spent their last recovery code (and has no app) is
+/// asked for their password alone, so that they can make new codes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_last_recovery_code_the_password_alone_confirms() {
+    for app in apps().await {
+        let customer = app.signed_in("customer", CUSTOMER_PASSWORD).await;
+        let id = app.user_id("customer").await;
+        let audit = common::test_audit(&app, AuditAction::RecoveryCodesGenerated);
+        app.db().replace_recovery_codes(id, &["1".repeat(64)], &audit).await.unwrap();
+        assert!(app.db().use_recovery_code(id, &"1".repeat(64), app.clock.now()).await.unwrap());
+        app.clock.advance(5 * 60 + 1);
+        let response = app.call(&customer, "generate_recovery_codes", &[]).await;
+        assert_eq!(response.json::<AppError>().await.unwrap(), AppError::ReauthenticationRequired { code: false });
+        assert_eq!(confirm(&app, &customer, CUSTOMER_PASSWORD, "").await.status(), 200, "{}", app.db_name);
+        assert_eq!(app.call(&customer, "generate_recovery_codes", &[]).await.status(), 200, "{}", app.db_name);
     }
 }

@@ -4,7 +4,7 @@
 //! check of a signed-in user's password count toward the same lock.
 
 use crate::{require, store_error, Roster, SignedIn};
-use roster_domain::{AppError, AuditAction, Login, Permission, Timestamp, UserId, LOCKED_UNTIL_UNLOCKED};
+use roster_domain::{AppError, AuditAction, Permission, Timestamp, UserId, LOCKED_UNTIL_UNLOCKED};
 use roster_store::FailureCount;
 
 impl Roster {
@@ -25,19 +25,20 @@ impl Roster {
         }
     }
 
-    /// Counts a failed attempt (audited as `action`, by `actor` when a
-    /// signed-in user made it), and locks the account when it reaches the
+    /// Counts a failed attempt (audited as `action`, `by` the signed-in user
+    /// who made it, and the admin behind them in a view), and locks the account when it reaches the
     /// threshold; returns whether this attempt locked it. Attempts while a
     /// lock is in force are audited but not counted: they cannot make it longer.
     pub(crate) async fn count_failure(
         &self,
         user: UserId,
         action: AuditAction,
-        actor: Option<UserId>,
+        by: Option<&SignedIn>,
         ip: Option<&str>,
     ) -> Result<bool, AppError> {
         let counted = self.db.record_failed_sign_in(user, self.now()).await.map_err(store_error)?;
-        self.audit(action, actor, Some(user), ip).await?;
+        let (actor, on_behalf_of) = (by.map(|s| s.user.id), by.and_then(|s| s.impersonator));
+        self.write_audit(self.audit_record(action, actor, on_behalf_of, Some(user), ip, String::new())).await?;
         let Some(seen @ FailureCount { failures, lockouts }) = counted else { return Ok(false) };
         if failures < self.lockout_threshold() {
             return Ok(false);
@@ -75,9 +76,11 @@ impl Roster {
     /// is locked out. Returns whether there was a lock to lift; audited
     /// either way, as done from the command line.
     pub async fn unlock_from_command_line(&self, login: &str) -> Result<bool, AppError> {
-        let login = Login::parse(login).map_err(|e| AppError::Refused(e.message))?;
-        let Some(user) = self.db.user_with_login(&login).await.map_err(store_error)? else {
-            return Err(AppError::Refused(format!("No user has the login {}.", login.as_str())));
+        // The login as stored, not as new logins are parsed: it may be older
+        // than today's rules (one with an `@`, say).
+        let login = login.trim();
+        let Some(user) = self.db.user_with_login(login).await.map_err(store_error)? else {
+            return Err(AppError::Refused(format!("No user has the login {login}.")));
         };
         let audit = |was_locked| {
             let detail = format!("by=command_line was_locked={was_locked}");

@@ -7,8 +7,10 @@
 //! factors needs one from the last five minutes. A stolen session cookie
 //! alone does neither.
 
+use crate::account::NOT_DURING_A_VIEW;
+use crate::lockout::locked_message;
 use crate::{require, store_error, Roster, SignedIn};
-use roster_domain::{AppError, AuditAction, FieldError, Permission};
+use roster_domain::{AppError, AuditAction, FieldError, Permission, UserId};
 
 /// How recent a proof changing your own second factors needs.
 const OWN_SIGN_IN_CHANGES_SECONDS: i64 = 5 * 60;
@@ -28,11 +30,23 @@ impl Roster {
     }
 
     async fn require_recent_proof(&self, session: &SignedIn, within_seconds: i64) -> Result<(), AppError> {
+        // A view carries the admin's proof, which is no proof of the user.
+        if session.impersonator.is_some() {
+            return Err(AppError::Refused(NOT_DURING_A_VIEW.into()));
+        }
         if self.now().0 - session.confirmed_at.0 <= within_seconds {
             return Ok(());
         }
-        let code = self.db.requires_code(session.user.id).await.map_err(store_error)?;
+        let code = self.has_usable_second_factor(session.user.id).await?;
         Err(AppError::ReauthenticationRequired { code })
+    }
+
+    /// Whether the user has a second factor they can give now: an app, or
+    /// an unused recovery code. (One who spent their last code is asked for
+    /// their password alone, so that they can make new codes.)
+    async fn has_usable_second_factor(&self, user: UserId) -> Result<bool, AppError> {
+        let methods = self.db.two_factor_methods(user).await.map_err(store_error)?;
+        Ok(methods.iter().any(|m| m.unused_codes.is_none_or(|n| n > 0)))
     }
 
     /// "Confirm it's you": checks the caller's password (and code, if they
@@ -49,20 +63,26 @@ impl Roster {
     ) -> Result<(), AppError> {
         let me = session.ok_or(AppError::Unauthenticated)?;
         if me.impersonator.is_some() {
-            return Err(AppError::Refused("Go back to your own view first.".into()));
+            return Err(AppError::Refused(NOT_DURING_A_VIEW.into()));
         }
         let user = me.user.id;
-        self.confirm_password(user, password, "confirm_password", ip).await?;
-        let two_factor = self.db.requires_code(user).await.map_err(store_error)?;
-        if two_factor {
+        self.confirm_password(me, password, "confirm_password", ip).await?;
+        if self.has_usable_second_factor(user).await? {
             if self.accept_second_factor(user, code).await?.is_none() {
-                self.count_failure(user, AuditAction::SignInCodeFailed, Some(user), ip).await?;
+                if self.count_failure(user, AuditAction::SignInCodeFailed, Some(me), ip).await? {
+                    let until = self.locked_until(user).await?.unwrap_or(self.now());
+                    return Err(AppError::Refused(locked_message(until)));
+                }
                 let message = "That code is not valid. Enter the current code from your authenticator app, or an unused \
                                recovery code.";
                 return Err(FieldError::new("confirm_code", message).into());
             }
         }
-        self.db.confirm_session(&me.token.hash(), self.now()).await.map_err(store_error)?;
+        // Only now, with the code checked too, do the failures start again.
+        self.db.clear_failures(user, self.now()).await.map_err(store_error)?;
+        if !self.db.confirm_session(&me.token.hash(), self.now()).await.map_err(store_error)? {
+            return Err(AppError::Unauthenticated);
+        }
         self.audit_session(me, AuditAction::IdentityConfirmed, String::new(), ip).await
     }
 }

@@ -179,7 +179,8 @@ impl Roster {
         ip: Option<&str>,
     ) -> Result<(), AppError> {
         let me = signed_in(session)?;
-        self.confirm_password(me.user.id, password, "password", ip).await?;
+        self.confirm_password(me, password, "password", ip).await?;
+        self.db.clear_failures(me.user.id, self.now()).await.map_err(store_error)?;
         let audit = self.session_audit_record(me, AuditAction::TwoFactorRemoved, String::new(), ip);
         let removed = self.db.remove_two_factor(me.user.id, &[kind], false, &audit).await.map_err(store_error)?;
         if removed.is_empty() {

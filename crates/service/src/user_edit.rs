@@ -76,7 +76,9 @@ impl Roster {
         roles_before.sort();
         let mut roles_after = valid.roles.clone();
         roles_after.sort();
-        if valid.password.is_some() || roles_before != roles_after {
+        // A new password or new roles, or any change to an admin (deactivating
+        // or renaming them included), is admin mode's to allow.
+        if valid.password.is_some() || roles_before != roles_after || self.administers(id).await? {
             self.require_admin_mode(session).await?;
         }
         let known_roles = self.refuse_unknown_roles(&valid.roles).await?;

@@ -5,7 +5,7 @@
 
 use crate::audit::insert_audit;
 use crate::{on_pool, AuditRecord, Db, StoreError};
-use roster_domain::{Login, Timestamp, UserId};
+use roster_domain::{Timestamp, UserId};
 
 /// `users.locked_until` names a lock in force at `$1`.
 pub(crate) const LOCKED_AT: &str = "locked_until > $1";
@@ -115,11 +115,12 @@ impl Db {
         Ok(row.map(|until| until.filter(|until| *until > now.0).map(Timestamp)))
     }
 
-    /// The user with this login (not an email address that reads the same).
-    pub async fn user_with_login(&self, login: &Login) -> Result<Option<UserId>, StoreError> {
+    /// The user with this login, in any case (not an email address that
+    /// reads the same).
+    pub async fn user_with_login(&self, login: &str) -> Result<Option<UserId>, StoreError> {
         let sql = "SELECT id FROM users WHERE login_normalized = $1";
         let id: Option<i64> =
-            on_pool!(self, pool => sqlx::query_scalar(sql).bind(login.normalized()).fetch_optional(pool).await?);
+            on_pool!(self, pool => sqlx::query_scalar(sql).bind(login.to_lowercase()).fetch_optional(pool).await?);
         Ok(id.map(UserId))
     }
 

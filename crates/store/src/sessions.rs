@@ -61,11 +61,12 @@ impl Db {
         }))
     }
 
-    /// Records that the session's user proved who they are at `now`.
-    pub async fn confirm_session(&self, token_hash: &str, now: Timestamp) -> Result<(), StoreError> {
+    /// Records that the session's user proved who they are at `now`; false
+    /// when the session is gone (or has a new id since).
+    pub async fn confirm_session(&self, token_hash: &str, now: Timestamp) -> Result<bool, StoreError> {
         let sql = "UPDATE sessions SET confirmed_at = $1 WHERE token_hash = $2";
-        on_pool!(self, pool => sqlx::query(sql).bind(now.0).bind(token_hash).execute(pool).await?.rows_affected());
-        Ok(())
+        let n = on_pool!(self, pool => sqlx::query(sql).bind(now.0).bind(token_hash).execute(pool).await?.rows_affected());
+        Ok(n == 1)
     }
 
     /// Gives a session marked `rotate` the id `new_hash`. False if another

@@ -61,7 +61,7 @@ impl Db {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             sqlx::query(SERIALIZE_ADMIN_CHANGES).bind(admin).execute(&mut *tx).await?;
             let was_active_admin: Option<bool> =
-                sqlx::query_scalar(IS_ACTIVE_ADMIN).bind(id.0).bind(admin).fetch_optional(&mut *tx).await?;
+                sqlx::query_scalar(IS_ACTIVE_ADMIN).bind(id.0).bind(admin).bind(audit.at.0).fetch_optional(&mut *tx).await?;
             let Some(was_active_admin) = was_active_admin else { return Err(StoreError::NotFound) };
             let tickets: i64 = sqlx::query_scalar(COUNT_TICKETS).bind(id.0).fetch_one(&mut *tx).await?;
             for step in DELETE_STEPS {

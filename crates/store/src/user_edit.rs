@@ -38,9 +38,11 @@ struct EditableRecord {
 /// Makes concurrent changes that could remove an admin wait for each other:
 /// each touches the Admin role's row first, then checks what remains.
 pub(crate) const SERIALIZE_ADMIN_CHANGES: &str = "UPDATE roles SET builtin = builtin WHERE id = $1";
-/// Whether a user is an active admin right now.
-pub(crate) const IS_ACTIVE_ADMIN: &str = "SELECT u.active AND EXISTS (SELECT 1 FROM user_roles ur \
-     WHERE ur.user_id = u.id AND ur.role_id = $2) FROM users u WHERE u.id = $1";
+/// Whether a user is an active admin at `$3`, as `ACTIVE_ADMINS` counts them
+/// (a locked one is not, so editing them cannot be refused as removing the
+/// last admin).
+pub(crate) const IS_ACTIVE_ADMIN: &str = "SELECT u.active AND (u.locked_until IS NULL OR u.locked_until <= $3) \
+     AND EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role_id = $2) FROM users u WHERE u.id = $1";
 /// The active admins at `$1` (`$2`: the Admin role): active holders of the
 /// role whom failed sign-ins do not lock out, so who can sign in as one.
 macro_rules! active_admins {
@@ -121,7 +123,7 @@ impl Db {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             sqlx::query(SERIALIZE_ADMIN_CHANGES).bind(admin).execute(&mut *tx).await?;
             let was_active_admin: Option<bool> =
-                sqlx::query_scalar(IS_ACTIVE_ADMIN).bind(id.0).bind(admin).fetch_optional(&mut *tx).await?;
+                sqlx::query_scalar(IS_ACTIVE_ADMIN).bind(id.0).bind(admin).bind(audit.at.0).fetch_optional(&mut *tx).await?;
             let Some(was_active_admin) = was_active_admin else { return Err(StoreError::NotFound) };
             let mut save = sqlx::query_scalar(&sql)
                 .bind(update.login.as_str())

@@ -261,13 +261,6 @@ impl Db {
         }))
     }
 
-    /// Whether signing in as this user takes a code after the password.
-    pub async fn requires_code(&self, id: UserId) -> Result<bool, StoreError> {
-        let sql = "SELECT two_factor_enabled FROM users WHERE id = $1";
-        let flag: Option<bool> = on_pool!(self, pool => sqlx::query_scalar(sql).bind(id.0).fetch_optional(pool).await?);
-        Ok(flag.unwrap_or(false))
-    }
-
     /// The ids of the organizations with these names, in input order,
     /// creating those that do not exist yet.
     pub async fn organizations_named(&self, names: &[&str], now: Timestamp) -> Result<Vec<OrganizationId>, StoreError> {
