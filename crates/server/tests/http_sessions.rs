@@ -222,10 +222,34 @@ async fn assert_next_request_gets_a_new_id(app: &common::TestApp, browser: &reqw
     let new = common::session_cookie_pair(&response).unwrap_or_else(|| panic!("{}: no new session id", app.db_name));
     assert_ne!(new, old, "{}", app.db_name);
     assert!(response.json::<Option<roster_domain::CurrentUser>>().await.unwrap().is_some(), "{}", app.db_name);
-    assert!(user_of_cookie(app, old).await.is_none(), "{}: the old id no longer works", app.db_name);
+    // Requests already on their way with the old id still work, for a few seconds.
+    assert!(user_of_cookie(app, old).await.is_some(), "{}: the old id, just replaced", app.db_name);
+    app.clock.advance(31);
+    assert!(user_of_cookie(app, old).await.is_none(), "{}: then the old id no longer works", app.db_name);
     let again = app.call(browser, "current_user", &[]).await;
     assert!(common::session_cookie_pair(&again).is_none(), "{}: one new id, not one per request", app.db_name);
     new
+}
+
+/// A page asks several things at once: when the user's rights change, the
+/// requests that race with the one that gets the new id are not signed out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_racing_a_new_session_id_all_go_through() {
+    use serde_json::json;
+    for app in apps().await {
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        let (_, cookie) = signed_in_with_cookie(&app, "customer", CUSTOMER_PASSWORD).await;
+        let id = app.user_id("customer").await;
+        let editable: serde_json::Value = app.call_json(&admin, "editable_user", json!({ "id": id })).await.json().await.unwrap();
+        let mut details: roster_domain::UserDetails = serde_json::from_value(editable["details"].clone()).unwrap();
+        details.roles.push(RoleId::AGENT);
+        let body = json!({ "id": id, "version": editable["version"], "details": details });
+        assert_eq!(app.call_json(&admin, "update_user", body).await.status(), 200, "{}", app.db_name);
+
+        let racing = (0..6).map(|_| user_of_cookie(&app, &cookie));
+        let users = futures::future::join_all(racing).await;
+        assert!(users.iter().all(Option::is_some), "{}: nobody signed out: {users:?}", app.db_name);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

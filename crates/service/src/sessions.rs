@@ -44,6 +44,9 @@ impl fmt::Debug for SessionToken {
     }
 }
 
+/// How long an id replaced by a new one goes on working.
+const REPLACED_ID_GRACE_SECONDS: i64 = 30;
+
 /// How long the code step may take after the password step.
 const CODE_STEP_SECONDS: i64 = 5 * 60;
 
@@ -101,6 +104,12 @@ impl Roster {
                 record = own;
             }
         }
+        // An id replaced by a new one works a few seconds more, for the
+        // requests that were already on their way with it.
+        if record.replaced_at.is_some_and(|at| now.0 - at.0 > REPLACED_ID_GRACE_SECONDS) {
+            self.db.delete_session(&hash).await.map_err(store_error)?;
+            return Ok(None);
+        }
         let idle = now.0 - record.last_seen_at.0 > self.settings.session_idle_minutes * 60;
         let too_old = now.0 - record.created_at.0 > self.settings.session_absolute_hours * 3600;
         let user = if idle || too_old {
@@ -132,17 +141,16 @@ impl Roster {
                 }
             }
         }
-        let token = if record.rotate {
-            // The user's rights changed since this id was issued: a new one,
-            // which the session layer hands the browser.
+        // The user's rights changed since this id was issued: a new one,
+        // which the session layer hands the browser. A request that lost the
+        // race to rotate goes on under the old id, as during its grace.
+        let mut token = token.clone();
+        if record.rotate {
             let renewed = SessionToken::generate();
-            if !self.db.rotate_session(&hash, &renewed.hash()).await.map_err(store_error)? {
-                return Ok(None);
+            if self.db.rotate_session(&hash, &renewed.hash(), now).await.map_err(store_error)? {
+                token = renewed;
             }
-            renewed
-        } else {
-            token.clone()
-        };
+        }
         let signed_in = SignedIn { token, user, impersonator: record.impersonator_id, confirmed_at: record.confirmed_at };
         Ok(Some(Session::SignedIn(signed_in)))
     }

@@ -16,6 +16,8 @@ pub struct SessionRecord {
     pub confirmed_at: Timestamp,
     /// Its user's rights changed: the next request gives it a new id.
     pub rotate: bool,
+    /// When it was given a new id: the old one works a few seconds more.
+    pub replaced_at: Option<Timestamp>,
 }
 
 #[derive(FromRow)]
@@ -27,6 +29,7 @@ struct SessionRow {
     last_seen_at: i64,
     confirmed_at: Option<i64>,
     rotate: bool,
+    replaced_at: Option<i64>,
 }
 
 impl Db {
@@ -47,7 +50,7 @@ impl Db {
     }
 
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
-        let sql = "SELECT user_id, impersonator_id, awaiting_code, created_at, last_seen_at, confirmed_at, rotate \
+        let sql = "SELECT user_id, impersonator_id, awaiting_code, created_at, last_seen_at, confirmed_at, rotate, replaced_at \
                    FROM sessions WHERE token_hash = $1";
         let row: Option<SessionRow> = on_pool!(self, pool => sqlx::query_as(sql).bind(token_hash).fetch_optional(pool).await?);
         Ok(row.map(|r| SessionRecord {
@@ -58,6 +61,7 @@ impl Db {
             last_seen_at: Timestamp(r.last_seen_at),
             confirmed_at: Timestamp(r.confirmed_at.unwrap_or(r.created_at)),
             rotate: r.rotate,
+            replaced_at: r.replaced_at.map(Timestamp),
         }))
     }
 
@@ -69,12 +73,24 @@ impl Db {
         Ok(n == 1)
     }
 
-    /// Gives a session marked `rotate` the id `new_hash`. False if another
-    /// request rotated it first (or it is gone): `old_hash` names nothing now.
-    pub async fn rotate_session(&self, old_hash: &str, new_hash: &str) -> Result<bool, StoreError> {
-        let sql = "UPDATE sessions SET token_hash = $2, rotate = FALSE WHERE token_hash = $1 AND rotate";
-        let n = on_pool!(self, pool => sqlx::query(sql).bind(old_hash).bind(new_hash).execute(pool).await?.rows_affected());
-        Ok(n == 1)
+    /// Gives a session marked `rotate` the id `new_hash`: a copy under the
+    /// new id, and the old row marked replaced at `now` (it works a few
+    /// seconds more, for requests already on their way). False if another
+    /// request rotated it first (or it is gone).
+    pub async fn rotate_session(&self, old_hash: &str, new_hash: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let mark = "UPDATE sessions SET rotate = FALSE, replaced_at = $2 WHERE token_hash = $1 AND rotate";
+        let copy = "INSERT INTO sessions (token_hash, user_id, impersonator_id, awaiting_code, created_at, last_seen_at, \
+                    confirmed_at) SELECT $2, user_id, impersonator_id, awaiting_code, created_at, last_seen_at, confirmed_at \
+                    FROM sessions WHERE token_hash = $1";
+        on_pool!(self, pool => {
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
+            let marked = sqlx::query(mark).bind(old_hash).bind(now.0).execute(&mut *tx).await?.rows_affected() == 1;
+            if marked {
+                sqlx::query(copy).bind(old_hash).bind(new_hash).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(marked)
+        })
     }
 
     pub async fn touch_session(&self, token_hash: &str, now: Timestamp) -> Result<(), StoreError> {
