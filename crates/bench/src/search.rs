@@ -6,7 +6,7 @@ use leptos::config::LeptosOptions;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use roster_app::ssr::AppState;
-use roster_domain::{Login, PageCursor, Password, RoleId, UserId, UserSearch, UserSort, UsersPage, COUNT_CAP};
+use roster_domain::{Login, PageCursor, Password, RoleId, UserFacet, UserId, UserSearch, UserSort, UsersPage, COUNT_CAP};
 use roster_server::router;
 use roster_service::{Clock, NewAccount, PasswordHasher, Roster, Sealer, SecretKey, Settings};
 use roster_store::{Db, Pool, Profile, UserQuery};
@@ -42,10 +42,13 @@ pub struct SearchBench {
     /// SQLite: the file named at the end), to study query plans.
     #[arg(long)]
     pub keep: bool,
-    /// PostgreSQL only: measure the `roster_bench` database a `--keep` run
-    /// left, without seeding it again.
+    /// Measure the database a `--keep` run left, without seeding it again
+    /// (PostgreSQL: `roster_bench`; SQLite: the file `--sqlite-file` names).
     #[arg(long, requires = "keep")]
     pub reuse: bool,
+    /// SQLite only, with `--reuse`: the kept database file.
+    #[arg(long)]
+    pub sqlite_file: Option<std::path::PathBuf>,
 }
 
 const BENCH_ADMIN: &str = "bench-admin";
@@ -64,6 +67,10 @@ impl Latencies {
     pub(crate) fn percentile(&self, p: f64) -> f64 {
         let i = ((self.0.len() as f64 * p).ceil() as usize).clamp(1, self.0.len()) - 1;
         self.0[i]
+    }
+
+    pub(crate) fn max(&self) -> f64 {
+        self.0.last().copied().unwrap_or_default()
     }
 
     pub(crate) fn line(&self, what: &str) -> String {
@@ -89,7 +96,12 @@ async fn fresh_database(bench: &SearchBench) -> Result<(Db, Option<tempfile::Tem
     let db = match bench.engine {
         Engine::Sqlite => {
             if bench.reuse {
-                return Err("--reuse measures a kept PostgreSQL database; add --engine postgres".into());
+                let Some(file) = &bench.sqlite_file else {
+                    return Err("--reuse on SQLite measures the file --sqlite-file names".into());
+                };
+                let db = Db::connect(&format!("sqlite://{}", file.display())).await.map_err(|e| e.to_string())?;
+                db.migrate().await.map_err(|e| e.to_string())?;
+                return Ok((db, None));
             }
             let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
             let url = format!("sqlite://{}", dir.path().join("bench.db").display());
@@ -161,6 +173,49 @@ pub(crate) fn search_mix(count: usize, users: u64) -> Vec<UserSearch> {
         .collect()
 }
 
+/// The corners of what people type, by class: one and two characters
+/// (common and rare), letters beyond ASCII, punctuation alone, digits and
+/// many words, each in every sort order, some with a role (the rare one too)
+/// or a facet. The demo data has the non-ASCII names `seed-demo` gives every
+/// 13th user.
+pub(crate) fn corner_mix() -> Vec<(&'static str, UserSearch)> {
+    let classes: [(&str, &[&str]); 9] = [
+        ("1 character, common", &["e", "a", "n", "s", "1", "0", "o", "r", "i", "l"]),
+        ("1 character, rare", &["ü", "ß", "ø", "é", "ж", "山", "q", "x", "ö", "ó", "ễ", "ł", "€", "ç"]),
+        ("2 characters, common", &["er", "an", "30", "49", "em", "de", "ro", "sc", "on", "el"]),
+        ("2 characters, rare", &["qz", "jj", "üm", "ße", "øg", "ив", "山田", "xq", "zz", "9x", "éa", "ов"]),
+        ("non-ASCII words", &["müller", "weiß", "søgaard", "иванова", "кузнецов", "nguyễn", "ødegård", "łukasiewicz", "çelik", "王", "chloé", "garcía", "kraków", "malmö"]),
+        ("punctuation only", &["-", ".", "@", "+", "..", "@.", "--", "(", "'", "_", "%", "\\", "\"", ".@", "-_"]),
+        ("digits", &["4", "49", "170", "2026", "0000", "7", "99", "12345", "+49 30", "1 2"]),
+        ("many words", &["anna schmidt berlin", "e a n s", "a b c d e f g h", "ben s", "berg 6", "49 30 5", "vera petrov demo", "nordwind logistics sales berlin", "ü e", "zoe 山田"]),
+        ("with a facet or a rare role", &["e", "ü", "schmidt", "er", "", "q", "-", "demo"]),
+    ];
+    let mut mix = Vec::new();
+    let mut turn = 0usize;
+    for (class, texts) in classes {
+        for (i, text) in texts.iter().enumerate() {
+            // Every text once in a sort order of its turn, again with a role.
+            for pass in 0..3 {
+                turn += 1;
+                let sort = UserSort::ALL[turn % UserSort::ALL.len()];
+                let mut search = UserSearch { text: (*text).to_owned(), sort, ..Default::default() };
+                match (class, pass) {
+                    ("with a facet or a rare role", 0) => search.roles = vec![RoleId::ADMIN],
+                    ("with a facet or a rare role", 1) => search.facets = vec![UserFacet::ALL[i % UserFacet::ALL.len()]],
+                    ("with a facet or a rare role", _) => {
+                        search.facets = vec![UserFacet::ALL[(i + 1) % UserFacet::ALL.len()]];
+                        search.roles = vec![RoleId::AGENT];
+                    }
+                    (_, 1) => search.roles = vec![[RoleId::ADMIN, RoleId::AGENT, RoleId::CUSTOMER][i % 3]],
+                    _ => {}
+                }
+                mix.push((class, search));
+            }
+        }
+    }
+    mix
+}
+
 /// Serves Roster on a free loopback port; returns its address and the task.
 pub(crate) async fn serve(roster: Roster) -> Result<(String, tokio::task::JoinHandle<()>), String> {
     let app = router(AppState { leptos_options: LeptosOptions::builder().output_name("roster").build(), roster });
@@ -220,11 +275,12 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
     let client = reqwest::Client::builder().cookie_store(true).build().map_err(|e| e.to_string())?;
     sign_in(&client, &base, &admin_login, &password).await?;
     let http_search = |search: UserSearch| {
-        let request = client.post(format!("{base}/api/search_users")).json(&serde_json::json!({ "search": search }));
+        let request = client.post(format!("{base}/api/search_users")).json(&serde_json::json!({ "search": &search }));
         async move {
             let response = request.send().await.map_err(|e| e.to_string())?;
             if !response.status().is_success() {
-                return Err(format!("search failed: {}", response.status()));
+                let status = response.status();
+                return Err(format!("search {search:?} failed: {status} {}", response.text().await.unwrap_or_default()));
             }
             response.json::<UsersPage>().await.map_err(|e| e.to_string())
         }
@@ -256,6 +312,31 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
         say(format!("  slow: {:>7.2} ms  {:?} {:?}", took.as_secs_f64() * 1000.0, search.text, roles));
     }
     say(format!("  searches with no match            {empty} of {}", mix.len()));
+
+    // The corners, class by class, and the slowest of them by name.
+    let corners = corner_mix();
+    for (_, search) in corners.iter().take(30) {
+        http_search(search.clone()).await?;
+    }
+    let mut corner_samples = Vec::new();
+    for (_, search) in &corners {
+        timed(&mut corner_samples, http_search(search.clone())).await?;
+    }
+    let all = Latencies::from(&corner_samples);
+    say(format!("{}   max {:>8.2} ms", all.line("corners over HTTP, every class"), all.max()));
+    let mut classes: Vec<&str> = corners.iter().map(|(c, _)| *c).collect();
+    classes.dedup();
+    for class in classes {
+        let of_class: Vec<Duration> =
+            corner_samples.iter().zip(&corners).filter(|(_, (c, _))| *c == class).map(|(d, _)| *d).collect();
+        let latencies = Latencies::from(&of_class);
+        say(format!("{}   max {:>8.2} ms", latencies.line(&format!("  {class}")), latencies.max()));
+    }
+    let mut slowest: Vec<(Duration, &UserSearch)> = corner_samples.iter().copied().zip(corners.iter().map(|(_, s)| s)).collect();
+    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    for (took, search) in slowest.iter().take(5) {
+        say(format!("  slowest corner: {:>7.2} ms  {}", took.as_secs_f64() * 1000.0, search.href()));
+    }
 
     let mut naive = Vec::new();
     for search in mix.iter().take(bench.naive_searches) {
@@ -309,15 +390,31 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
     // Counting: the capped count the first answer carries, and the exact one that follows.
     let mut capped = Vec::new();
     let mut exact = Vec::new();
+    // Exact counts stopped at the time limit (the panel then shows "1,000+").
+    let mut stopped = 0;
     for search in mix.iter().take(100).chain(std::iter::once(&UserSearch::default())) {
         let words = search.words().map_err(|e| e.message)?;
         let query = UserQuery { search, words: &words, now: roster_service::Clock::System.now() };
         let query = db.prepare_search(query).await.map_err(|e| e.to_string())?;
         timed(&mut capped, db.count_matching_users(&query, Some(COUNT_CAP + 1))).await.map_err(|e| e.to_string())?;
-        timed(&mut exact, db.count_matching_users(&query, None)).await.map_err(|e| e.to_string())?;
+        if timed(&mut exact, db.count_matching_users(&query, None)).await.is_err() {
+            stopped += 1;
+        }
     }
     say(Latencies::from(&capped).line("count, capped at 1,001 (store)"));
     say(Latencies::from(&exact).line("count, exact (store)"));
+    let mut exact_corners = Vec::new();
+    for (_, search) in &corners {
+        let words = search.words().map_err(|e| e.message)?;
+        let query = UserQuery { search, words: &words, now: roster_service::Clock::System.now() };
+        let query = db.prepare_search(query).await.map_err(|e| e.to_string())?;
+        if timed(&mut exact_corners, db.count_matching_users(&query, None)).await.is_err() {
+            stopped += 1;
+        }
+    }
+    let exact_corners = Latencies::from(&exact_corners);
+    say(format!("{}   max {:>8.2} ms", exact_corners.line("count, exact, corners (store)"), exact_corners.max()));
+    say(format!("  exact counts stopped at the 2 s limit   {stopped}"));
     let everyone = UserQuery { search: &UserSearch::default(), words: &[], now: roster_service::Clock::System.now() };
     let everyone = db.prepare_search(everyone).await.map_err(|e| e.to_string())?;
     let started = Instant::now();

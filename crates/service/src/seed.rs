@@ -14,6 +14,23 @@ const LAST_NAMES: &[&str] = &[
     "Schmidt", "Novak", "García", "Okafor", "Lindqvist", "Rossi", "Dubois", "Tanaka", "Kowalski", "Moreau",
     "Fischer", "Jensen", "Silva", "Horvat", "Petrov", "Costa", "Murphy", "Berg", "Weber", "Nakamura",
 ];
+/// Names in other scripts and with other letters, with the ASCII form their
+/// login takes: every 13th demo user after the first thousand has one, so
+/// searches for `ü`, `ß`, `ø`, Cyrillic or CJK find real people.
+const INTERNATIONAL_LAST_NAMES: &[(&str, &str)] = &[
+    ("Müller", "mueller"),
+    ("Weiß", "weiss"),
+    ("Søgaard", "soegaard"),
+    ("Ødegård", "oedegaard"),
+    ("Иванова", "ivanova"),
+    ("Кузнецов", "kuznetsov"),
+    ("山田", "yamada"),
+    ("王", "wang"),
+    ("Çelik", "celik"),
+    ("Nguyễn", "nguyen"),
+    ("Łukasiewicz", "lukasiewicz"),
+    ("Ó Briain", "obriain"),
+];
 const CITIES: &[&str] = &[
     "Berlin", "Lisbon", "Osaka", "Lagos", "Oslo", "Zagreb", "Lyon", "Kraków", "Dublin", "Porto", "Malmö", "Leeds",
     "Graz", "Ghent", "Turin", "Nantes", "Bergen", "Brno", "Cork", "Sapporo", "Accra", "Quito", "Perth", "Tartu",
@@ -56,8 +73,13 @@ pub fn demo_organization(n: usize) -> String {
 pub fn demo_user(n: u64, password_hash: &str, organizations: &[OrganizationId]) -> NewUser {
     let pick = |list: &[&'static str], salt: u64| list[(n.wrapping_mul(salt) / 7 % list.len() as u64) as usize];
     let first = FIRST_NAMES[(n % FIRST_NAMES.len() as u64) as usize];
-    let last = LAST_NAMES[((n / FIRST_NAMES.len() as u64) % LAST_NAMES.len() as u64) as usize];
-    let login = format!("{}.{}{n}", ascii(first), ascii(last));
+    let (last, last_ascii) = if n >= 1_000 && n % 13 == 5 {
+        INTERNATIONAL_LAST_NAMES[((n / 13) % INTERNATIONAL_LAST_NAMES.len() as u64) as usize]
+    } else {
+        let last = LAST_NAMES[((n / FIRST_NAMES.len() as u64) % LAST_NAMES.len() as u64) as usize];
+        (last, last)
+    };
+    let login = format!("{}.{}{n}", ascii(first), ascii(last_ascii));
     let role = match n {
         n if n % 500 == 0 => RoleId::ADMIN,
         n if n % 10 == 0 => RoleId::AGENT,
@@ -183,6 +205,9 @@ mod tests {
         assert_eq!(demo_user(4, "h", &orgs).profile.organization_id, None, "every fifth has no organization");
         assert!(demo_user(3, "h", &orgs).profile.organization_id.is_some());
         assert_eq!(demo_organization(0), "Nordwind Logistics");
+        let international = demo_user(1_006, "h", &orgs);
+        assert_eq!(international.profile.fields.last_name, "Кузнецов");
+        assert_eq!(international.login.as_str(), "sven.kuznetsov1006", "logins stay ASCII");
         let names: std::collections::HashSet<String> = (0..DEMO_ORGANIZATIONS).map(demo_organization).collect();
         assert_eq!(names.len(), DEMO_ORGANIZATIONS, "organization names are distinct");
     }

@@ -27,6 +27,9 @@ pub enum StoreError {
     /// A page cursor that no page of this order could have produced.
     #[error("page cursor does not fit the sort order")]
     BadCursor,
+    /// A search ran past its time limit and was stopped.
+    #[error("the search ran past its time limit")]
+    SearchTooSlow,
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
@@ -37,7 +40,8 @@ impl StoreError {
     /// The database gave up on a statement that ran past its time limit.
     pub fn is_timeout(&self) -> bool {
         // 57014: PostgreSQL's query_canceled, raised by statement_timeout.
-        matches!(self, StoreError::Database(sqlx::Error::Database(db)) if db.code().as_deref() == Some("57014"))
+        matches!(self, StoreError::SearchTooSlow)
+            || matches!(self, StoreError::Database(sqlx::Error::Database(db)) if db.code().as_deref() == Some("57014"))
     }
 
     /// The text held a character the database cannot store (PostgreSQL

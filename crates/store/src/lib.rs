@@ -11,6 +11,7 @@ mod lockout;
 mod role_tokens;
 mod roles;
 mod sealed;
+mod search_grams;
 mod sessions;
 mod tickets;
 mod two_factor;
@@ -177,7 +178,13 @@ impl Db {
     /// failed migration's transaction found it; callers must not carry on.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Pool::Sqlite(pool) => {
+                sqlx::migrate!("./migrations/sqlite").run(pool).await?;
+                let written = search_grams::write_pending_grams(pool).await?;
+                if written > 0 {
+                    tracing::info!(users = written, "indexed the short search terms of existing users");
+                }
+            }
             Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(())

@@ -161,3 +161,31 @@ pub async fn drop_a_transaction_while_it_begins(db: &Db) {
     let cut = tokio::time::timeout(std::time::Duration::from_millis(100), slow_begin).await;
     assert!(cut.is_err(), "BEGIN answered before the request was dropped");
 }
+
+/// Runs `sql`, which answers with one number, as the Users panel runs a
+/// search statement: stopped past the search time limit, or when dropped.
+pub async fn run_as_search(db: &Db, sql: &str) -> Result<i64, crate::StoreError> {
+    db.run_as_search(sql).await
+}
+
+/// How many connections `db`'s pool holds, idle or busy. A connection closes
+/// (and leaves the count) only once its statement has ended.
+pub fn pool_size(db: &Db) -> u32 {
+    crate::on_pool!(db, pool => pool.size())
+}
+
+/// How many PostgreSQL statements containing `marker` are running now, on
+/// any connection. PostgreSQL only.
+pub async fn running_statements(db: &Db, marker: &str) -> i64 {
+    let crate::Pool::Postgres(pool) = &db.pool else { panic!("a PostgreSQL test database") };
+    let sql = "SELECT COUNT(*) FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() \
+               AND position($1 in query) > 0";
+    sqlx::query_scalar(sql).bind(marker).fetch_one(pool).await.expect("read pg_stat_activity")
+}
+
+/// Makes every search in this process plan as if the database held a
+/// million users (small driver counts, short walks), or not: the results
+/// must be the same either way, only the plans differ.
+pub fn plan_searches_as_if_large(on: bool) {
+    crate::user_search::SMALL_PLAN_THRESHOLDS.store(on, std::sync::atomic::Ordering::Relaxed);
+}

@@ -169,6 +169,7 @@ impl Db {
                 secondary.build().execute(&mut *tx).await?;
             }
 
+            crate::search_grams::KeepGrams::write_grams(&mut *tx, &[id.0]).await?;
             if was_active_admin {
                 let left: i64 =
                     sqlx::query_scalar(COUNT_ACTIVE_ADMINS).bind(audit.at.0).bind(admin).fetch_one(&mut *tx).await?;

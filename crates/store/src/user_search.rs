@@ -1,13 +1,20 @@
 //! The Users panel's search: filters, keyset pages and counts over either
-//! engine. The text part differs per engine (FTS5 trigram on SQLite, pg_trgm
-//! on PostgreSQL; see the `0002_user_search` migrations); the rest is the
-//! same SQL.
+//! engine. The text part differs per engine: words of three or more
+//! characters go through a trigram index (FTS5 on SQLite, pg_trgm on
+//! PostgreSQL; the `0002_user_search` migrations), shorter ones through an
+//! index of every character and pair of characters (the
+//! `0014_short_search_terms` migrations). The rest is the same SQL. No search
+//! statement runs past `SEARCH_TIME_LIMIT`, nor on after its request is gone.
 
 use crate::role_tokens::role_token;
+use crate::search_grams::gram_phrase;
 use crate::users::{UserRowRecord, USER_ROW_COLUMNS};
 use crate::{Backend, Db, StoreError};
-use roster_domain::{PageCursor, RoleId, Timestamp, UserFacet, UserRow, UserSearch, UserSort};
+use roster_domain::{PageCursor, Timestamp, UserFacet, UserRow, UserSearch, UserSort};
 use sqlx::FromRow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// A search the store can run: the admin's view, its lower-cased words, and
 /// the time now, which decides whose lock is in force.
@@ -18,18 +25,44 @@ pub struct UserQuery<'a> {
     pub now: Timestamp,
 }
 
-/// Words of this many characters match through the trigram index directly.
+/// Words of this many characters match through the trigram index; shorter
+/// ones through the index of characters and pairs.
 const TRIGRAM: usize = 3;
-/// On SQLite, a two-character word on its own matches through the trigrams
-/// that start with it; next to a longer word, or with one character, it is
-/// checked against the candidates (a one-character word matches most users
-/// anyway, so a page fills at once). PostgreSQL checks both kinds.
-const INDEXED_PREFIX: usize = 2;
-/// More trigrams than this after a two-character prefix: scan instead.
-const MAX_PREFIX_TERMS: i64 = 1_000;
-/// On PostgreSQL, how many users in the view's order a filtered page looks
-/// at before collecting its matches through the search index instead.
-const WALK_BUDGET: i64 = 50_000;
+/// On SQLite each part of a search (long words and roles, short words,
+/// facets) has its matches counted up to this many, to pick the one that
+/// supplies the fewest candidates. In an order other than by id, up to this
+/// many candidates are sorted by key (about a microsecond each); more are
+/// found by walking the order's index.
+const DRIVER_COUNT_CAP: i64 = 50_000;
+/// `DRIVER_COUNT_CAP` and `WALK_BUDGET` for tests whose few thousand users
+/// should take every plan a million would.
+#[cfg(feature = "testing")]
+const SMALL_THRESHOLDS: (i64, i64, i64) = (40, 60, 60);
+#[cfg(feature = "testing")]
+pub(crate) static SMALL_PLAN_THRESHOLDS: AtomicBool = AtomicBool::new(false);
+
+/// The driver count cap and the walk budgets (SQLite, PostgreSQL) in force.
+fn thresholds() -> (i64, i64, i64) {
+    #[cfg(feature = "testing")]
+    if SMALL_PLAN_THRESHOLDS.load(Ordering::Relaxed) {
+        return SMALL_THRESHOLDS;
+    }
+    (DRIVER_COUNT_CAP, WALK_BUDGET, POSTGRES_WALK_BUDGET)
+}
+/// How many users in the view's order a filtered page looks at before
+/// collecting its matches through the search's indexes instead: on SQLite
+/// (a microsecond and a half each) and on PostgreSQL.
+const WALK_BUDGET: i64 = 20_000;
+const POSTGRES_WALK_BUDGET: i64 = 10_000;
+/// On PostgreSQL, a short word the planner expects in more users than this
+/// is matched with LIKE, user by user; rarer ones through their index.
+const COMMON_SHORT_WORD: i64 = 60_000;
+/// No search statement runs longer: past it the admin is asked to narrow
+/// the search. (PostgreSQL's statement_timeout in `PostgresPlan` says the same.)
+const SEARCH_TIME_LIMIT: Duration = Duration::from_secs(2);
+/// SQLite asks the progress handler every this many virtual machine steps
+/// (some tens of microseconds).
+const PROGRESS_STEPS: i32 = 10_000;
 
 #[derive(FromRow)]
 struct PageRecord {
@@ -130,141 +163,332 @@ fn like_pattern(word: &str) -> String {
     pattern
 }
 
-/// An FTS5 query matching documents that contain, for every word, any of
-/// its alternatives as a substring: `("w1") AND ("a" OR "b")`.
-fn fts5_query(words: &[&Vec<String>]) -> String {
-    let phrase = |w: &String| format!("\"{}\"", w.replace('"', "\"\""));
-    words
-        .iter()
-        .map(|alternatives| format!("({})", alternatives.iter().map(phrase).collect::<Vec<_>>().join(" OR ")))
-        .collect::<Vec<_>>()
-        .join(" AND ")
+/// An FTS5 query matching documents that contain every one of `parts`
+/// (each a phrase or a parenthesised OR of phrases).
+fn fts5_and(parts: &[String]) -> String {
+    parts.join(" AND ")
 }
 
-/// How each word of a search is matched on SQLite.
-enum SqliteWord {
-    /// Through the index: any of these trigrams.
-    Indexed(Vec<String>),
-    /// By scanning each candidate's document.
-    Scanned(String),
+/// A word as an FTS5 phrase of the trigram index: found as a substring.
+fn fts5_phrase(word: &str) -> String {
+    format!("\"{}\"", word.replace('"', "\"\""))
+}
+
+/// Where a SQLite page's candidates come from, in id order; every other
+/// part of the search is checked against each candidate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Driver {
+    /// The users table (its order's index, or a facet's).
+    Users,
+    /// The trigram index: words of three or more characters, and roles.
+    Main,
+    /// The index of characters and pairs: words of one or two characters.
+    Grams,
+}
+
+/// A search's parts as SQLite's two indexes take them.
+struct SqliteSources {
+    /// FTS5 query over `user_search`: the long words and the role filter.
+    main: Option<String>,
+    /// FTS5 query over `user_search_grams`: the short words.
+    grams: Option<String>,
+    /// The part that supplies candidates, picked by how few it supplies.
+    driver: Driver,
+    /// Some part matches nobody: so does the search.
+    nobody: bool,
+    /// How many candidates the driver supplies, counted up to
+    /// `DRIVER_COUNT_CAP` (unknown, so `i64::MAX`, for the whole table).
+    driver_matches: i64,
 }
 
 /// A search whose words are resolved for the engine, once, for its page and
-/// its count both.
+/// its count both. On SQLite it holds its own connection, which it
+/// interrupts when the search is dropped mid-query or runs past its time.
 pub struct PreparedSearch<'a> {
     query: UserQuery<'a>,
-    sqlite_words: Vec<SqliteWord>,
+    sqlite: Option<SqliteSources>,
+    /// PostgreSQL: the short words many users contain, matched with LIKE
+    /// (reading the index of pairs for them would cost more than it saves).
+    common_short_words: Vec<String>,
+    connection: Option<tokio::sync::Mutex<SearchConnection>>,
 }
 
 impl PreparedSearch<'_> {
-    /// The SQLite words that go through the index, each as its alternatives.
-    fn indexed_words(&self) -> Vec<&Vec<String>> {
-        self.sqlite_words
-            .iter()
-            .filter_map(|w| match w {
-                SqliteWord::Indexed(terms) => Some(terms),
-                SqliteWord::Scanned(_) => None,
-            })
-            .collect()
+    fn driver(&self) -> Driver {
+        self.sqlite.as_ref().map_or(Driver::Users, |s| s.driver)
     }
 
-    /// The column to order and page by id: on SQLite with indexed words, the
-    /// FTS5 table's rowid, so the index hands out matches already in id order
-    /// and a page stops reading after its last row.
-    fn id_column(&self) -> &'static str {
-        if self.indexed_words().is_empty() { "u.id" } else { "s.rowid" }
+    /// The column to order and page by id: with an index driving, its
+    /// rowid, so the index hands out matches already in id order and a page
+    /// stops reading after its last row.
+    fn id_column(&self, driver: Driver) -> &'static str {
+        if driver == Driver::Users { "u.id" } else { "s.rowid" }
+    }
+
+    fn matches_nobody(&self) -> bool {
+        self.sqlite.as_ref().is_some_and(|s| s.nobody)
+    }
+}
+
+/// A SQLite connection kept for one search, with a progress handler that
+/// stops its statement when the search is abandoned or past `SEARCH_TIME_LIMIT`.
+struct SearchConnection {
+    connection: sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    state: Arc<SearchState>,
+}
+
+struct SearchState {
+    deadline: Instant,
+    /// A statement of this search is running.
+    running: AtomicBool,
+    /// The search was dropped while one ran.
+    abandoned: AtomicBool,
+}
+
+impl SearchState {
+    /// Whether SQLite may go on with the statement it runs (asked every
+    /// `PROGRESS_STEPS` steps). Between this search's statements, and after
+    /// it, the handler lets everything run.
+    fn may_go_on(&self) -> bool {
+        !self.running.load(Ordering::Relaxed)
+            || (!self.abandoned.load(Ordering::Relaxed) && Instant::now() < self.deadline)
+    }
+}
+
+impl SearchConnection {
+    async fn open(pool: &sqlx::SqlitePool) -> Result<SearchConnection, StoreError> {
+        let mut connection = pool.acquire().await?;
+        let state = Arc::new(SearchState {
+            deadline: Instant::now() + SEARCH_TIME_LIMIT,
+            running: AtomicBool::new(false),
+            abandoned: AtomicBool::new(false),
+        });
+        let watched = state.clone();
+        connection.lock_handle().await?.set_progress_handler(PROGRESS_STEPS, move || watched.may_go_on());
+        Ok(SearchConnection { connection, state })
+    }
+}
+
+/// Runs `$sql` like `run!` on a `SearchConnection`, marked as running so its
+/// progress handler may stop it; a statement it stopped is `SearchTooSlow`.
+macro_rules! watched {
+    ($search:expr, $sql:expr, $kind:ident, $fetch:ident) => {{
+        let search: &mut SearchConnection = $search;
+        let mut query = sqlx::$kind(&$sql.text);
+        for bind in &$sql.binds {
+            query = match bind {
+                Bind::Text(s) => query.bind(s.as_str()),
+                Bind::Int(i) => query.bind(*i),
+            };
+        }
+        search.state.running.store(true, Ordering::Relaxed);
+        let result = query.$fetch(search.connection.as_mut()).await;
+        search.state.running.store(false, Ordering::Relaxed);
+        result.map_err(stopped_or_failed)?
+    }};
+}
+
+/// 9 is SQLITE_INTERRUPT, what a progress handler's "stop" gives.
+fn stopped_or_failed(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("9") => StoreError::SearchTooSlow,
+        _ => StoreError::Database(e),
+    }
+}
+
+impl Drop for SearchConnection {
+    fn drop(&mut self) {
+        if self.state.running.load(Ordering::Relaxed) {
+            // Dropped mid-statement (the request went away): stop the
+            // statement, and close the connection rather than hand it on
+            // while it winds down.
+            self.state.abandoned.store(true, Ordering::Relaxed);
+            self.connection.close_on_drop();
+        }
     }
 }
 
 impl Db {
-    /// Resolves how the engine matches `query`'s words (on SQLite this reads
-    /// the index's vocabulary for two-character words).
+    /// Resolves how the engine matches `query`'s words. On SQLite this
+    /// picks the part of the search that supplies the fewest candidates,
+    /// by counting each part's matches up to `DRIVER_COUNT_CAP`.
     pub async fn prepare_search<'a>(&self, query: UserQuery<'a>) -> Result<PreparedSearch<'a>, StoreError> {
-        let sqlite_words = self.sqlite_words(query.words, &query.search.roles).await?;
-        Ok(PreparedSearch { query, sqlite_words })
-    }
-
-    /// Decides, word by word, how SQLite matches a search; two-character
-    /// words become the list of indexed trigrams that start with them.
-    /// A role filter becomes one more indexed word: any of the roles' tokens.
-    async fn sqlite_words(&self, words: &[String], roles: &[RoleId]) -> Result<Vec<SqliteWord>, StoreError> {
-        let crate::Pool::Sqlite(pool) = &self.pool else { return Ok(Vec::new()) };
-        let sql = "SELECT term FROM user_search_terms WHERE term >= $1 AND term < $2 LIMIT $3";
-        let mut out = Vec::with_capacity(words.len());
-        // Listing a prefix's trigrams reads their whole posting lists; when a
-        // longer word already narrows the candidates, checking them is cheaper.
-        let any_long = words.iter().any(|w| w.chars().count() >= TRIGRAM);
-        for word in words {
-            let chars = word.chars().count();
-            if chars >= TRIGRAM {
-                out.push(SqliteWord::Indexed(vec![word.clone()]));
-            } else if chars == INDEXED_PREFIX && !any_long {
-                let terms: Vec<String> = sqlx::query_scalar(sql)
-                    .bind(word.as_str())
-                    .bind(format!("{word}\u{10FFFF}"))
-                    .bind(MAX_PREFIX_TERMS + 1)
-                    .fetch_all(pool)
-                    .await?;
-                out.push(if terms.len() as i64 > MAX_PREFIX_TERMS {
-                    SqliteWord::Scanned(word.clone())
-                } else {
-                    SqliteWord::Indexed(terms)
-                });
-            } else {
-                out.push(SqliteWord::Scanned(word.clone()));
+        let pool = match &self.pool {
+            crate::Pool::Sqlite(pool) => pool,
+            crate::Pool::Postgres(pool) => {
+                let common_short_words = common_short_words(pool, query.words).await?;
+                return Ok(PreparedSearch { query, sqlite: None, connection: None, common_short_words });
             }
-        }
+        };
+        let mut connection = SearchConnection::open(pool).await?;
+        let (long, short): (Vec<&String>, Vec<&String>) =
+            query.words.iter().partition(|w| w.chars().count() >= TRIGRAM);
+        let mut main: Vec<String> = long.iter().map(|w| fts5_phrase(w)).collect();
+        let roles = &query.search.roles;
         if !roles.is_empty() {
-            out.push(SqliteWord::Indexed(roles.iter().map(|r| role_token(*r, Backend::Sqlite)).collect()));
+            let tokens: Vec<String> = roles.iter().map(|r| fts5_phrase(&role_token(*r, Backend::Sqlite))).collect();
+            main.push(format!("({})", tokens.join(" OR ")));
         }
-        Ok(out)
+        let grams: Vec<String> = short.iter().map(|w| gram_phrase(w)).collect();
+        let mut sources = SqliteSources {
+            main: (!main.is_empty()).then(|| fts5_and(&main)),
+            grams: (!grams.is_empty()).then(|| fts5_and(&grams)),
+            driver: Driver::Users,
+            nobody: false,
+            driver_matches: i64::MAX,
+        };
+        // Facets that pick out few users have an index of their own.
+        let narrow_facets: Vec<UserFacet> =
+            query.search.facets.iter().copied().filter(|f| *f != UserFacet::NoTwoFactor).collect();
+        let mut candidates = Vec::new();
+        if let Some(main) = &sources.main {
+            candidates.push((Driver::Main, "SELECT 1 FROM user_search WHERE user_search MATCH $2".to_owned(), main.clone()));
+        }
+        if let Some(grams) = &sources.grams {
+            candidates.push((Driver::Grams, "SELECT 1 FROM user_search_grams WHERE user_search_grams MATCH $2".to_owned(), grams.clone()));
+        }
+        if !narrow_facets.is_empty() {
+            let conditions: String = narrow_facets.iter().map(|f| facet_condition(*f)).collect();
+            candidates.push((Driver::Users, format!("SELECT 1 FROM users u WHERE $2 = $2{conditions}"), String::new()));
+        }
+        if !candidates.is_empty() {
+            let mut fewest = i64::MAX;
+            for (driver, select, parameter) in candidates {
+                let mut sql = Sql::new(query.now);
+                sql.text(parameter);
+                sql.int(thresholds().0);
+                sql.push(&format!("SELECT COUNT(*) FROM ({select} LIMIT $3) AS c WHERE $1 = $1"));
+                let n: i64 = watched!(&mut connection, sql, query_scalar, fetch_one);
+                if n < fewest {
+                    (fewest, sources.driver) = (n, driver);
+                }
+            }
+            sources.nobody = fewest == 0;
+            sources.driver_matches = fewest;
+        }
+        Ok(PreparedSearch {
+            query,
+            sqlite: Some(sources),
+            connection: Some(tokio::sync::Mutex::new(connection)),
+            common_short_words: Vec::new(),
+        })
     }
 
     /// The FROM and WHERE of a search over `users` (the table, or a subquery
-    /// of it), without keyset or order.
-    fn search_filter(&self, sql: &mut Sql, prepared: &PreparedSearch<'_>, users: &str, with_organization: bool) {
-        let backend = self.backend();
-        let (query, sqlite_words) = (&prepared.query, &prepared.sqlite_words);
-        let indexed = prepared.indexed_words();
-        // CROSS JOIN keeps SQLite from reordering: the search index drives.
-        if indexed.is_empty() {
+    /// of it), without keyset or order. On SQLite, `driver` supplies the
+    /// candidates and the other parts are checked against each.
+    fn search_filter(
+        &self,
+        sql: &mut Sql,
+        prepared: &PreparedSearch<'_>,
+        users: &str,
+        with_organization: bool,
+        driver: Driver,
+        walking: bool,
+    ) {
+        let query = &prepared.query;
+        let Some(sources) = &prepared.sqlite else {
             sql.push(&format!(" FROM {users} u"));
-        } else {
-            sql.push(&format!(" FROM user_search s CROSS JOIN {users} u"));
+            if with_organization {
+                sql.push(" LEFT JOIN organizations o ON o.id = u.organization_id");
+            }
+            sql.push(" WHERE TRUE");
+            self.postgres_filter(sql, prepared, walking);
+            return;
+        };
+        // The words the driver does not find are checked in the user's
+        // lower-cased document, one lookup per candidate.
+        let checked: Vec<&String> = query
+            .words
+            .iter()
+            .filter(|w| {
+                let long = w.chars().count() >= TRIGRAM;
+                !((long && driver == Driver::Main) || (!long && driver == Driver::Grams))
+            })
+            .collect();
+        let with_text = !checked.is_empty() || users == TEXT_ONLY;
+        let with_users = users != TEXT_ONLY;
+        // CROSS JOIN keeps SQLite from reordering: the driver comes first,
+        // then the document (so a candidate that fails a word costs no row
+        // of `users`), then the user.
+        let id = match driver {
+            Driver::Main => {
+                sql.push(" FROM user_search s");
+                "s.rowid"
+            }
+            Driver::Grams => {
+                sql.push(" FROM user_search_grams s");
+                "s.rowid"
+            }
+            Driver::Users => {
+                sql.push(&format!(" FROM {users} u"));
+                "u.id"
+            }
+        };
+        if with_text {
+            sql.push(" CROSS JOIN user_search_text t");
+        }
+        if with_users && driver != Driver::Users {
+            sql.push(" CROSS JOIN users u");
         }
         if with_organization {
             sql.push(" LEFT JOIN organizations o ON o.id = u.organization_id");
         }
         sql.push(" WHERE TRUE");
-        match backend {
-            Backend::Sqlite => {
-                if indexed.iter().any(|terms| terms.is_empty()) {
-                    // A two-character word no trigram starts with: nobody matches.
-                    sql.push(" AND FALSE");
-                } else if !indexed.is_empty() {
-                    let p = sql.text(fts5_query(&indexed));
-                    sql.push(&format!(" AND s.user_search MATCH {p} AND u.id = s.rowid"));
-                }
-                for word in sqlite_words.iter().filter_map(|w| match w {
-                    SqliteWord::Scanned(word) => Some(word),
-                    SqliteWord::Indexed(_) => None,
-                }) {
-                    // LIKE ignores case for ASCII letters, which one-letter words are in practice.
-                    let p = sql.text(like_pattern(word));
-                    sql.push(&format!(
-                        " AND (SELECT d.document FROM user_search_documents d WHERE d.id = u.id) LIKE {p} ESCAPE '\\'"
-                    ));
-                }
-            }
-            Backend::Postgres => {
-                for word in query.words {
-                    let p = sql.text(like_pattern(&postgres_search_text(word)));
-                    sql.push(&format!(" AND u.search_document LIKE {p} ESCAPE '\\'"));
-                }
-            }
+        let fts = match driver {
+            Driver::Main => sources.main.as_ref().map(|f| (f, "user_search")),
+            Driver::Grams => sources.grams.as_ref().map(|f| (f, "user_search_grams")),
+            Driver::Users => None,
+        };
+        if let Some((fts, table)) = fts {
+            let p = sql.text(fts.clone());
+            sql.push(&format!(" AND s.{table} MATCH {p}"));
+        }
+        if with_text {
+            sql.push(&format!(" AND t.user_id = {id}"));
+        }
+        if with_users && driver != Driver::Users {
+            sql.push(&format!(" AND u.id = {id}"));
+        }
+        for word in checked {
+            let p = sql.text(word.clone());
+            sql.push(&format!(" AND instr(t.text, {p}) > 0"));
         }
         let roles = &query.search.roles;
-        if backend == Backend::Postgres && !roles.is_empty() {
+        if !roles.is_empty() && driver != Driver::Main {
+            let ids: Vec<String> = roles.iter().map(|r| sql.int(r.0)).collect();
+            sql.push(&format!(
+                " AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = {id} AND r.role_id IN ({}))",
+                ids.join(", ")
+            ));
+        }
+        for facet in &query.search.facets {
+            sql.push(facet_condition(*facet));
+        }
+    }
+
+    /// PostgreSQL's WHERE for a search's words, roles and facets.
+    fn postgres_filter(&self, sql: &mut Sql, prepared: &PreparedSearch<'_>, walking: bool) {
+        let query = &prepared.query;
+        // Long words through the trigram index; short ones, all in
+        // one array, through the index of characters and pairs. A walk
+        // checks every word with LIKE alone, which costs far less per
+        // user than working out the user's characters and pairs.
+        let mut short = Vec::new();
+        for word in query.words {
+            let text = postgres_search_text(word);
+            if walking || word.chars().count() >= TRIGRAM || prepared.common_short_words.contains(word) {
+                let p = sql.text(like_pattern(&text));
+                sql.push(&format!(" AND u.search_document LIKE {p} ESCAPE '\\'"));
+            } else {
+                short.push(sql.text(text));
+            }
+        }
+        if !short.is_empty() {
+            sql.push(&format!(" AND roster_search_grams(u.search_document) @> ARRAY[{}]::TEXT[]", short.join(", ")));
+        }
+        let roles = &query.search.roles;
+        if !roles.is_empty() {
             let tokens: Vec<String> = roles
                 .iter()
                 .map(|r| {
@@ -275,54 +499,76 @@ impl Db {
             sql.push(&format!(" AND ({})", tokens.join(" OR ")));
         }
         for facet in &query.search.facets {
-            sql.push(match facet {
-                UserFacet::Locked => " AND u.locked_until > $1",
-                UserFacet::NoTwoFactor => " AND NOT u.two_factor_enabled",
-                UserFacet::Inactive => " AND NOT u.active",
-                UserFacet::NeverSignedIn => " AND u.last_login_at IS NULL",
-            });
+            sql.push(facet_condition(*facet));
         }
     }
 
     /// Up to `limit` matching users in the view's order, after its cursor.
-    /// `many_match` says whether a capped count found the result large. On
-    /// PostgreSQL that picks the plan: with few matches, collect them through
-    /// the search index and sort them; with many, walk the order's index and
-    /// stop after the page. Many matches may still lie far down the order
-    /// (every `berg6…` login sits among the 600,000s), so a filtered walk
-    /// looks at no more than `WALK_BUDGET` users and, short of a full page,
-    /// the matches are collected after all. Left to itself, the planner
-    /// cannot tell and may walk every user looking for matches that are not
-    /// there.
+    /// `many_match` says whether a capped count found the result large.
+    /// That picks the plan for orders other than by id: with few matches,
+    /// collect them through the search's indexes and sort them; with many,
+    /// walk the order's index and stop after the page. Many matches may
+    /// still lie far down the order (every `berg6…` login sits among the
+    /// 600,000s), so a filtered walk looks at no more than `WALK_BUDGET`
+    /// users and, short of a full page, the matches are collected after all.
+    /// Left to itself, a planner cannot tell and may walk every user looking
+    /// for matches that are not there.
     pub async fn search_users(
         &self,
         prepared: &PreparedSearch<'_>,
         limit: i64,
         many_match: bool,
     ) -> Result<Vec<(UserRow, PageCursor)>, StoreError> {
+        if prepared.matches_nobody() {
+            return Ok(Vec::new());
+        }
+        let query = &prepared.query;
+        let filtered = !query.words.is_empty() || !query.search.roles.is_empty() || !query.search.facets.is_empty();
+        let by_id = sort_key(query.search.sort).expression.is_none();
         let records: Vec<PageRecord> = match &self.pool {
-            crate::Pool::Sqlite(pool) => {
-                let sql = self.page_sql(prepared, limit, None)?;
-                run!(pool, sql, query_as, fetch_all)
+            crate::Pool::Sqlite(_) => {
+                let connection = prepared.connection.as_ref().expect("a SQLite search has its connection");
+                let mut connection = connection.lock().await;
+                let mut walked = None;
+                let few_candidates = prepared.sqlite.as_ref().is_some_and(|s| s.driver_matches < thresholds().0);
+                if many_match && !by_id && !few_candidates {
+                    // The walk follows the order's index and stops at the page's
+                    // end or at the bound, whichever comes first.
+                    let bound = if filtered {
+                        let sql = self.walk_bound_sql(prepared)?;
+                        watched!(&mut connection, sql, query_as, fetch_optional)
+                    } else {
+                        None
+                    };
+                    let sql = self.page_sql(prepared, limit, Walk::UpTo(bound), Driver::Users)?;
+                    walked = Some(watched!(&mut connection, sql, query_as, fetch_all));
+                }
+                match walked {
+                    Some(records) if !filtered || records.len() as i64 == limit => records,
+                    _ => {
+                        let sql = self.page_sql(prepared, limit, Walk::No, prepared.driver())?;
+                        watched!(&mut connection, sql, query_as, fetch_all)
+                    }
+                }
             }
             crate::Pool::Postgres(pool) => {
-                let filtered = !prepared.query.words.is_empty() || !prepared.query.search.roles.is_empty();
+                let filtered = !query.words.is_empty() || !query.search.roles.is_empty();
                 let mut walked = None;
                 if many_match {
-                    let budget = filtered.then_some(WALK_BUDGET);
-                    let sql = self.page_sql(prepared, limit, budget)?;
-                    let mut tx = crate::begin(pool, PostgresPlan::WalkTheOrder.begin()).await?;
-                    let records: Vec<PageRecord> = run!(&mut *tx, sql, query_as, fetch_all);
-                    tx.commit().await?;
+                    let walk = if filtered { Walk::Budget(thresholds().2) } else { Walk::No };
+                    let sql = self.page_sql(prepared, limit, walk, Driver::Users)?;
+                    let mut search = PostgresPlan::WalkTheOrder.start(pool).await?;
+                    let records: Vec<PageRecord> = run!(search.connection.as_mut(), sql, query_as, fetch_all);
+                    search.finish().await?;
                     walked = Some(records);
                 }
                 match walked {
                     Some(records) if !filtered || records.len() as i64 == limit => records,
                     _ => {
-                        let sql = self.page_sql(prepared, limit, None)?;
-                        let mut tx = crate::begin(pool, PostgresPlan::CollectTheMatches.begin()).await?;
-                        let records = run!(&mut *tx, sql, query_as, fetch_all);
-                        tx.commit().await?;
+                        let sql = self.page_sql(prepared, limit, Walk::No, Driver::Users)?;
+                        let mut search = PostgresPlan::CollectTheMatches.start(pool).await?;
+                        let records = run!(search.connection.as_mut(), sql, query_as, fetch_all);
+                        search.finish().await?;
                         records
                     }
                 }
@@ -337,13 +583,15 @@ impl Db {
             .collect())
     }
 
-    /// The query for a page. With `walk_budget`, only that many users after
-    /// the cursor, in the view's order, are looked at.
-    fn page_sql(&self, prepared: &PreparedSearch<'_>, limit: i64, walk_budget: Option<i64>) -> Result<Sql, StoreError> {
+    /// The keyset condition after the view's cursor, the ORDER BY and the
+    /// sort key column, for pages ordered by `id` (a column) and the view's sort.
+    /// With `on_text`, the key is read from the document table `t`.
+    fn keyset(&self, sql: &mut Sql, prepared: &PreparedSearch<'_>, id: &str, on_text: bool) -> Result<Keyset, StoreError> {
         let query = &prepared.query;
-        let key = sort_key(query.search.sort);
-        let mut sql = Sql::new(query.now);
-        let id = prepared.id_column();
+        let mut key = sort_key(query.search.sort);
+        if on_text {
+            key.expression = text_sort_key(query.search.sort);
+        }
         let (op, direction) = if key.descending { ("<", "DESC") } else { (">", "ASC") };
         let mut after = String::new();
         if let Some(cursor) = &query.search.after {
@@ -351,12 +599,7 @@ impl Db {
             after = match key.expression {
                 None => format!(" AND {id} {op} {after_id}"),
                 Some(e) => {
-                    let value = if key.numeric {
-                        let n = cursor.key.parse::<i64>().map_err(|_| StoreError::BadCursor)?;
-                        sql.int(n)
-                    } else {
-                        sql.text(cursor.key.clone())
-                    };
+                    let value = sort_value(sql, &key, &cursor.key)?;
                     format!(" AND ({e}, {id}) {op} ({value}, {after_id})")
                 }
             };
@@ -365,26 +608,84 @@ impl Db {
             None => format!(" ORDER BY {id} {direction}"),
             Some(e) => format!(" ORDER BY {e} {direction}, {id} {direction}"),
         };
-        let sort_key_column = match (key.expression, key.numeric) {
+        let column = match (key.expression, key.numeric) {
             (None, _) => "''".to_owned(),
             (Some(e), true) => format!("CAST({e} AS TEXT)"),
             (Some(e), false) => e.to_owned(),
         };
-        sql.push(&format!("SELECT {USER_ROW_COLUMNS}, {sort_key_column} AS sort_key"));
-        match walk_budget {
-            None => {
-                self.search_filter(&mut sql, prepared, "users", true);
+        Ok(Keyset { after, order, column, key })
+    }
+
+    /// The query for a page, its candidates supplied by `driver` (the users
+    /// table when walking the order).
+    fn page_sql(&self, prepared: &PreparedSearch<'_>, limit: i64, walk: Walk, driver: Driver) -> Result<Sql, StoreError> {
+        let mut sql = Sql::new(prepared.query.now);
+        let id = prepared.id_column(driver);
+        let Keyset { after, order, column, key } = self.keyset(&mut sql, prepared, id, false)?;
+        sql.push(&format!("SELECT {USER_ROW_COLUMNS}, {column} AS sort_key"));
+        match walk {
+            Walk::No if key.expression.is_some() && prepared.sqlite.is_some() => {
+                // Sort the matches' keys and ids alone, then read the page's
+                // rows: each match costs a lookup of its document (which
+                // holds most sort keys), not a whole row.
+                let search = &prepared.query.search;
+                let on_text = driver != Driver::Users
+                    && search.facets.is_empty()
+                    && text_sort_key(search.sort).is_some();
+                let mut inner = Sql::new(prepared.query.now);
+                inner.binds = std::mem::take(&mut sql.binds);
+                let keys = self.keyset(&mut inner, prepared, id, on_text)?;
+                inner.push(&format!("SELECT {id}"));
+                let users = if on_text { TEXT_ONLY } else { "users" };
+                self.search_filter(&mut inner, prepared, users, false, driver, false);
+                inner.push(&keys.after);
+                inner.push(&keys.order);
+                let limit = inner.int(limit);
+                inner.push(&format!(" LIMIT {limit}"));
+                sql.binds = inner.binds;
+                sql.push(&format!(
+                    " FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.id IN ({})",
+                    inner.text
+                ));
+                sql.push(&order.replace(id, "u.id"));
+                sql.push(&format!(" LIMIT {limit}"));
+                return Ok(sql);
+            }
+            Walk::No => {
+                self.search_filter(&mut sql, prepared, "users", true, driver, false);
                 sql.push(&after);
             }
-            Some(budget) => {
+            Walk::Budget(budget) => {
                 let budget = sql.int(budget);
                 let walked = format!("(SELECT * FROM users u WHERE TRUE{after}{order} LIMIT {budget})");
-                self.search_filter(&mut sql, prepared, &walked, true);
+                self.search_filter(&mut sql, prepared, &walked, true, Driver::Users, true);
+            }
+            Walk::UpTo(bound) => {
+                self.search_filter(&mut sql, prepared, "users", true, Driver::Users, true);
+                sql.push(&after);
+                if let (Some((bound_key, bound_id)), Some(e)) = (bound, key.expression) {
+                    // The key alone bounds the index range; key and id, exactly.
+                    let op = if key.descending { ">=" } else { "<=" };
+                    let value = sort_value(&mut sql, &key, &bound_key)?;
+                    let bound_id = sql.int(bound_id);
+                    sql.push(&format!(" AND {e} {op} {value} AND ({e}, u.id) {op} ({value}, {bound_id})"));
+                }
             }
         }
         sql.push(&order);
         let limit = sql.int(limit);
         sql.push(&format!(" LIMIT {limit}"));
+        Ok(sql)
+    }
+
+    /// The sort key and id of the `WALK_BUDGET`th user after the cursor in
+    /// the view's order, read off the order's index alone: where a walk of
+    /// the order stops. `None` when fewer users are left.
+    fn walk_bound_sql(&self, prepared: &PreparedSearch<'_>) -> Result<Sql, StoreError> {
+        let mut sql = Sql::new(prepared.query.now);
+        let Keyset { after, order, column, .. } = self.keyset(&mut sql, prepared, "u.id", false)?;
+        let offset = sql.int(thresholds().1 - 1);
+        sql.push(&format!("SELECT {column}, u.id FROM users u WHERE $1 = $1{after}{order} LIMIT 1 OFFSET {offset}"));
         Ok(sql)
     }
 
@@ -394,24 +695,126 @@ impl Db {
         prepared: &PreparedSearch<'_>,
         cap: Option<i64>,
     ) -> Result<i64, StoreError> {
+        if prepared.matches_nobody() {
+            return Ok(0);
+        }
         let mut sql = Sql::new(prepared.query.now);
         sql.push("SELECT COUNT(*) FROM (SELECT 1 AS one");
-        self.search_filter(&mut sql, prepared, "users", false);
+        self.search_filter(&mut sql, prepared, "users", false, prepared.driver(), false);
         if let Some(cap) = cap {
             let cap = sql.int(cap);
             sql.push(&format!(" LIMIT {cap}"));
         }
         sql.push(") AS matches");
         let n: i64 = match &self.pool {
-            crate::Pool::Sqlite(pool) => run!(pool, sql, query_scalar, fetch_one),
+            crate::Pool::Sqlite(_) => {
+                let connection = prepared.connection.as_ref().expect("a SQLite search has its connection");
+                let mut connection = connection.lock().await;
+                watched!(&mut connection, sql, query_scalar, fetch_one)
+            }
             crate::Pool::Postgres(pool) => {
-                let mut tx = crate::begin(pool, PostgresPlan::Free.begin()).await?;
-                let n = run!(&mut *tx, sql, query_scalar, fetch_one);
-                tx.commit().await?;
+                let mut search = PostgresPlan::Free.start(pool).await?;
+                let n = run!(search.connection.as_mut(), sql, query_scalar, fetch_one);
+                search.finish().await?;
                 n
             }
         };
         Ok(n)
+    }
+}
+
+impl Db {
+    /// Runs `sql`, which answers with one number, as a search statement
+    /// runs: stopped past `SEARCH_TIME_LIMIT`, or when dropped. For tests.
+    #[cfg(feature = "testing")]
+    pub(crate) async fn run_as_search(&self, sql: &str) -> Result<i64, StoreError> {
+        let mut statement = Sql::new(Timestamp(0));
+        statement.push(sql);
+        statement.binds.clear();
+        match &self.pool {
+            crate::Pool::Sqlite(pool) => {
+                let mut connection = SearchConnection::open(pool).await?;
+                Ok(watched!(&mut connection, statement, query_scalar, fetch_one))
+            }
+            crate::Pool::Postgres(pool) => {
+                let mut search = PostgresPlan::Free.start(pool).await?;
+                let n = run!(search.connection.as_mut(), statement, query_scalar, fetch_one);
+                search.finish().await?;
+                Ok(n)
+            }
+        }
+    }
+}
+
+/// Passed as `users` to `search_filter`: the candidates' documents only, no
+/// row of `users` (for sorting by a key the document table holds).
+const TEXT_ONLY: &str = "";
+
+/// How a page looks for its matches.
+enum Walk {
+    /// Collect every match through the driver, then sort.
+    No,
+    /// PostgreSQL: look at the next this many users in the order only.
+    Budget(i64),
+    /// SQLite: follow the order's index up to this sort key and id (to the
+    /// end when `None`), stopping once the page is full.
+    UpTo(Option<(String, i64)>),
+}
+
+/// A page's keyset condition, order and sort key column.
+struct Keyset {
+    after: String,
+    order: String,
+    column: String,
+    key: SortKey,
+}
+
+/// The key of `sort` as the document table `t` holds it, if it does.
+fn text_sort_key(sort: UserSort) -> Option<&'static str> {
+    match sort {
+        UserSort::Name => Some("t.name_key"),
+        UserSort::Login => Some("t.login_key"),
+        UserSort::Email => Some("t.email_key"),
+        UserSort::Newest | UserSort::Oldest | UserSort::LastSignIn => None,
+    }
+}
+
+/// A sort key from a cursor (or a walk's bound) as a parameter.
+fn sort_value(sql: &mut Sql, key: &SortKey, text: &str) -> Result<String, StoreError> {
+    Ok(if key.numeric {
+        sql.int(text.parse::<i64>().map_err(|_| StoreError::BadCursor)?)
+    } else {
+        sql.text(text.to_owned())
+    })
+}
+
+/// The short words of a search that PostgreSQL's planner expects in more
+/// than `COMMON_SHORT_WORD` users (from the index's statistics, by EXPLAIN).
+async fn common_short_words(pool: &sqlx::PgPool, words: &[String]) -> Result<Vec<String>, StoreError> {
+    let mut common = Vec::new();
+    for word in words.iter().filter(|w| w.chars().count() < TRIGRAM) {
+        let sql = "EXPLAIN SELECT 1 FROM users u WHERE roster_search_grams(u.search_document) @> ARRAY[$1]::TEXT[]";
+        let plan: Vec<String> = sqlx::query_scalar(sql).bind(postgres_search_text(word)).fetch_all(pool).await?;
+        let rows = plan
+            .first()
+            .and_then(|line| line.split("rows=").nth(1))
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse::<i64>().ok())
+            .unwrap_or(i64::MAX);
+        if rows > COMMON_SHORT_WORD {
+            common.push(word.clone());
+        }
+    }
+    Ok(common)
+}
+
+/// The condition a facet adds; `$1` is the time now.
+fn facet_condition(facet: UserFacet) -> &'static str {
+    match facet {
+        UserFacet::Locked => " AND u.locked_until > $1",
+        UserFacet::NoTwoFactor => " AND NOT u.two_factor_enabled",
+        UserFacet::Inactive => " AND NOT u.active",
+        UserFacet::NeverSignedIn => " AND u.last_login_at IS NULL",
     }
 }
 
@@ -428,19 +831,61 @@ enum PostgresPlan {
 
 impl PostgresPlan {
     /// Starts a search's transaction, in one round trip: a search never
-    /// holds a connection for long, and follows the plan. Plans are made
-    /// for each search's own words (a generic plan would ignore how
-    /// selective they are), but only here: everywhere else, and above all in
-    /// triggers and foreign-key checks, cached plans save most of the work.
+    /// holds a connection for long, stops at `SEARCH_TIME_LIMIT`, and
+    /// follows the plan. Plans are made for each search's own words (a
+    /// generic plan would ignore how selective they are), but only here:
+    /// everywhere else, and above all in triggers and foreign-key checks,
+    /// cached plans save most of the work. A client that goes away ends its
+    /// statement within a tenth of a second (the server checks the socket).
     fn begin(self) -> &'static str {
         match self {
-            PostgresPlan::Free => "BEGIN; SET LOCAL statement_timeout = '10s'; SET LOCAL plan_cache_mode = force_custom_plan",
+            PostgresPlan::Free => {
+                "BEGIN; SET LOCAL statement_timeout = '2s'; SET LOCAL client_connection_check_interval = '100ms'; \
+                 SET LOCAL plan_cache_mode = force_custom_plan; \
+                 SET LOCAL max_parallel_workers_per_gather = 0"
+            }
             PostgresPlan::WalkTheOrder => {
-                "BEGIN; SET LOCAL statement_timeout = '10s'; SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL enable_bitmapscan = off"
+                "BEGIN; SET LOCAL statement_timeout = '2s'; SET LOCAL client_connection_check_interval = '100ms'; \
+                 SET LOCAL plan_cache_mode = force_custom_plan; \
+                 SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_bitmapscan = off"
             }
             PostgresPlan::CollectTheMatches => {
-                "BEGIN; SET LOCAL statement_timeout = '10s'; SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL enable_indexscan = off"
+                "BEGIN; SET LOCAL statement_timeout = '2s'; SET LOCAL client_connection_check_interval = '100ms'; \
+                 SET LOCAL plan_cache_mode = force_custom_plan; \
+                 SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_indexscan = off"
             }
+        }
+    }
+
+    /// Starts a search's transaction of this plan on a connection of its own.
+    async fn start(self, pool: &sqlx::PgPool) -> Result<PostgresSearch, StoreError> {
+        let mut search = PostgresSearch { connection: pool.acquire().await?, finished: false };
+        sqlx::Executor::execute(search.connection.as_mut(), self.begin()).await?;
+        Ok(search)
+    }
+}
+
+/// A PostgreSQL search statement's transaction. Dropped before it finished
+/// (the request went away), its connection closes: the server notices
+/// within `client_connection_check_interval` and stops the statement, and no
+/// half-done transaction goes back to the pool.
+struct PostgresSearch {
+    connection: sqlx::pool::PoolConnection<sqlx::Postgres>,
+    finished: bool,
+}
+
+impl PostgresSearch {
+    async fn finish(mut self) -> Result<(), StoreError> {
+        sqlx::Executor::execute(self.connection.as_mut(), "COMMIT").await?;
+        self.finished = true;
+        Ok(())
+    }
+}
+
+impl Drop for PostgresSearch {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.connection.close_on_drop();
         }
     }
 }
@@ -448,6 +893,7 @@ impl PostgresPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use roster_domain::RoleId;
 
     #[test]
     fn a_typed_word_is_never_a_role_token() {
@@ -468,7 +914,32 @@ mod tests {
 
     #[test]
     fn fts5_words_are_quoted_phrases() {
-        let (anna, brien) = (vec!["anna".to_owned()], vec!["o\"b".to_owned(), "o\"r".to_owned()]);
-        assert_eq!(fts5_query(&[&anna, &brien]), "(\"anna\") AND (\"o\"\"b\" OR \"o\"\"r\")");
+        let parts = [fts5_phrase("anna"), format!("({} OR {})", fts5_phrase("o\"b"), fts5_phrase("x"))];
+        assert_eq!(fts5_and(&parts), "\"anna\" AND (\"o\"\"b\" OR \"x\")");
+    }
+}
+
+/// Server functions need futures that are `Send` for any lifetime of their
+/// arguments; some sqlx calls (`raw_sql` on a pooled PostgreSQL connection)
+/// give futures that are not, which only the app crate would notice.
+#[cfg(test)]
+#[allow(dead_code)]
+mod futures_are_send {
+    use super::*;
+
+    fn send<F: std::future::Future + Send>(f: F) -> F {
+        f
+    }
+
+    fn prepare(db: &Db, search: &UserSearch) {
+        let _ = send(db.prepare_search(UserQuery { search, words: &[], now: Timestamp(0) }));
+    }
+
+    fn count(db: &Db, prepared: &PreparedSearch<'_>) {
+        let _ = send(db.count_matching_users(prepared, None));
+    }
+
+    fn page(db: &Db, prepared: &PreparedSearch<'_>) {
+        let _ = send(db.search_users(prepared, 1, false));
     }
 }

@@ -212,6 +212,7 @@ impl Db {
                     });
                     insert.build().execute(&mut *tx).await?;
                 }
+                crate::search_grams::KeepGrams::write_grams(&mut *tx, &chunk_ids).await?;
                 ids.extend(chunk_ids.into_iter().map(UserId));
             }
             if let Some(audit) = audit {

@@ -2,7 +2,7 @@
 //! stale saves, an active admin always remains, and a deletion takes the
 //! user's tickets with it in one transaction, or nothing at all.
 
-use roster_domain::{role_ids, AuditAction, Email, Login, RoleId, TicketState, Timestamp, UserFields, UserId, UserSearch};
+use roster_domain::{UserSort, role_ids, AuditAction, Email, Login, RoleId, TicketState, Timestamp, UserFields, UserId, UserSearch};
 use roster_store::testing::{all, execute};
 use roster_store::{AuditRecord, Backend, Db, NewTicket, NewUser, Profile, StoreError, UserQuery, UserUpdate};
 
@@ -145,6 +145,19 @@ async fn an_edit_changes_roles_keeps_the_password_and_updates_the_search() {
         let found = t.db.search_users(&query, 10, false).await.unwrap();
         assert_eq!(found.len(), 1, "{}: the index follows the edit", t.name);
         assert_eq!(role_ids(&found[0].0.roles), [RoleId::AGENT], "{}", t.name);
+
+        // A short word, in login order, a page of one: the renamed login
+        // now sorts first, whatever it sorted as before.
+        let mut otto = user("otto", &[RoleId::CUSTOMER]);
+        otto.profile.fields.last_name = "Quast".into();
+        t.db.insert_user(&otto, NOW).await.unwrap();
+        let (version, update) = update_of(&t.db, id, |u| u.login = Login::parse("aa-pablo").unwrap()).await;
+        t.db.update_user(id, version, &update, &edited(id)).await.unwrap();
+        let search = UserSearch { text: "q".into(), sort: UserSort::Login, ..Default::default() };
+        let words = search.words().unwrap();
+        let query = t.db.prepare_search(UserQuery { search: &search, words: &words, now: NOW }).await.unwrap();
+        let first = t.db.search_users(&query, 1, false).await.unwrap();
+        assert_eq!(first[0].0.login, "aa-pablo", "{}: the login order follows the edit", t.name);
     }
 }
 

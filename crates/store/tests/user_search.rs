@@ -374,3 +374,164 @@ async fn a_cursor_that_does_not_fit_the_order_is_refused() {
         assert!(matches!(result, Err(roster_store::StoreError::BadCursor)), "{}: {result:?}", t.name);
     }
 }
+
+/// Pieces random users and searches are made of: common and rare letters in
+/// both cases, letters beyond ASCII, CJK, digits and punctuation.
+const PIECES: &[char] = &[
+    'a', 'A', 'b', 'e', 'E', 'n', 'q', 'Z', 'z', '0', '1', '7', ' ', '.', '-', '_', '@', '\'', '+', '(', '&', '%',
+    '\\', '"', 'ü', 'Ü', 'ß', 'é', 'É', 'ø', 'Ø', 'ж', 'Ж', '山', '田', 'ễ', '€',
+];
+
+fn random_text(rng: &mut impl rand::Rng, max: usize) -> String {
+    let len = rng.gen_range(0..=max);
+    (0..len).map(|_| PIECES[rng.gen_range(0..PIECES.len())]).collect::<String>().trim().to_owned()
+}
+
+/// A word a person might type: one or two characters (any of the pieces,
+/// so often rare), punctuation alone, or a piece of someone's document.
+fn random_word(rng: &mut impl rand::Rng, documents: &[String]) -> String {
+    let pick = |rng: &mut dyn rand::RngCore| loop {
+        let c = PIECES[rand::Rng::gen_range(rng, 0..PIECES.len())];
+        if c != ' ' {
+            return c;
+        }
+    };
+    let word: String = match rng.gen_range(0..4) {
+        0 => pick(rng).to_string(),
+        1 => [pick(rng), pick(rng)].iter().collect(),
+        2 => (0..rng.gen_range(1..=3)).map(|_| ['.', '-', '@', '\'', '%', '\\', '"'][rng.gen_range(0..7)]).collect(),
+        _ => {
+            let document: Vec<char> = documents[rng.gen_range(0..documents.len())].chars().collect();
+            let len = rng.gen_range(1..=6).min(document.len());
+            let start = rng.gen_range(0..=document.len() - len);
+            document[start..start + len].iter().collect()
+        }
+    };
+    word.split_whitespace().next().unwrap_or("e").to_owned()
+}
+
+#[tokio::test]
+async fn short_rare_foreign_and_punctuation_words_find_exactly_the_users_a_scan_finds() {
+    use rand::{Rng, SeedableRng};
+    for t in all().await {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(26);
+        let orgs = t.db.organizations_named(&["Zürich Ré", "山田 & Co", "ACME-Øst"], NOW).await.unwrap();
+        let users: Vec<NewUser> = (0..1_200)
+            .map(|i| {
+                let login = format!("u{i}.{}", ["qa", "zz", "be", "n0"][i % 4]);
+                NewUser {
+                    login: Login::parse(&login).unwrap(),
+                    profile: Profile {
+                        email: (i % 3 != 0).then(|| Email::parse(&format!("{login}@x{}.example", i % 7)).unwrap()),
+                        organization_id: (i % 4 != 0).then(|| orgs[i % orgs.len()]),
+                        fields: UserFields {
+                            first_name: random_text(&mut rng, 8),
+                            last_name: random_text(&mut rng, 10),
+                            phone: random_text(&mut rng, 6),
+                            city: random_text(&mut rng, 5),
+                            note: if i % 5 == 0 { random_text(&mut rng, 12) } else { String::new() },
+                            ..UserFields::default()
+                        },
+                        ..Profile::default()
+                    },
+                    password_hash: None,
+                    roles: vec![[RoleId::ADMIN, RoleId::AGENT, RoleId::CUSTOMER][i % 3]],
+                }
+            })
+            .collect();
+        let user_ids = t.db.insert_users(&users, NOW).await.unwrap();
+        let org_names = ["Zürich Ré", "山田 & Co", "ACME-Øst"];
+        let mut known: Vec<Known> = users
+            .into_iter()
+            .zip(&user_ids)
+            .map(|(user, id)| {
+                let organization =
+                    user.profile.organization_id.map(|o| org_names[orgs.iter().position(|x| *x == o).unwrap()].to_owned());
+                Known { id: id.0, user, organization, last_login_at: None }
+            })
+            .collect();
+        // Some users signed in, some are inactive, some locked.
+        let first = user_ids[0].0;
+        execute(&t.db, &format!("UPDATE users SET last_login_at = 1700000000 WHERE (id - {first}) % 3 = 0")).await;
+        execute(&t.db, &format!("UPDATE users SET active = FALSE WHERE (id - {first}) % 17 = 0")).await;
+        execute(&t.db, &format!("UPDATE users SET locked_until = {} WHERE (id - {first}) % 29 = 0", NOW.0 + 600)).await;
+        for k in known.iter_mut().filter(|k| (k.id - first) % 3 == 0) {
+            k.last_login_at = Some(1_700_000_000);
+        }
+        let has_facet = |k: &Known, facet: UserFacet| {
+            let n = k.id - first;
+            match facet {
+                UserFacet::NeverSignedIn => n % 3 != 0,
+                UserFacet::Inactive => n % 17 == 0,
+                UserFacet::Locked => n % 29 == 0,
+                UserFacet::NoTwoFactor => true,
+            }
+        };
+        let documents: Vec<String> = known.iter().map(Known::document).collect();
+        for round in 0..150 {
+            let words: Vec<String> = (0..rng.gen_range(1..=3)).map(|_| random_word(&mut rng, &documents)).collect();
+            let roles = match rng.gen_range(0..4) {
+                0 => vec![RoleId::ADMIN],
+                1 => vec![RoleId::AGENT, RoleId::CUSTOMER],
+                _ => vec![],
+            };
+            let facets = if rng.gen_range(0..3) == 0 { vec![UserFacet::ALL[rng.gen_range(0..4)]] } else { vec![] };
+            let sort = UserSort::ALL[rng.gen_range(0..UserSort::ALL.len())];
+            let view = UserSearch { text: words.join(" "), roles, facets, sort, after: None };
+            let mut expected: Vec<&Known> = known
+                .iter()
+                .filter(|k| k.matches(&view) && view.facets.iter().all(|f| has_facet(k, *f)))
+                .collect();
+            expected.sort_by_key(|k| k.key(sort));
+            let expected: Vec<i64> = expected.iter().map(|k| k.id).collect();
+            // Planned for this many users, and as if for a million.
+            for large in [false, true] {
+                roster_store::testing::plan_searches_as_if_large(large);
+                let found = walk(&t.db, &view, rng.gen_range(7..60)).await;
+                roster_store::testing::plan_searches_as_if_large(false);
+                assert_eq!(ids(&found), expected, "{}: round {round}, planned as if large: {large}: {view:?}", t.name);
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_statement_stops_at_its_time_limit() {
+    for t in all().await {
+        let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c";
+        let started = std::time::Instant::now();
+        let result = roster_store::testing::run_as_search(&t.db, endless).await;
+        assert!(matches!(&result, Err(e) if e.is_timeout()), "{}: {result:?}", t.name);
+        let took = started.elapsed();
+        assert!(took < std::time::Duration::from_secs(4), "{}: stopped after {took:?}", t.name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_dropped_mid_statement_stops_at_once() {
+    use roster_store::testing::{pool_size, run_as_search, running_statements};
+    for t in all().await {
+        let marker = "endless search of a request that went away";
+        let endless = format!(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) /* {marker} */ FROM c"
+        );
+        let cut = tokio::time::timeout(std::time::Duration::from_millis(300), run_as_search(&t.db, &endless)).await;
+        assert!(cut.is_err(), "{}: the endless statement answered", t.name);
+        let dropped_at = std::time::Instant::now();
+        let connections = pool_size(&t.db);
+        // Well within the 2 s time limit, the statement has ended: on SQLite
+        // its connection has closed (which waits for the statement), on
+        // PostgreSQL the server runs it no more.
+        loop {
+            let gone = match t.db.backend() {
+                roster_store::Backend::Sqlite => pool_size(&t.db) < connections,
+                roster_store::Backend::Postgres => running_statements(&t.db, marker).await == 0,
+            };
+            if gone {
+                break;
+            }
+            assert!(dropped_at.elapsed() < std::time::Duration::from_secs(1), "{}: still running after 1 s", t.name);
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
