@@ -28,11 +28,13 @@ pub struct UserQuery<'a> {
 /// Words of this many characters match through the trigram index; shorter
 /// ones through the index of characters and pairs.
 const TRIGRAM: usize = 3;
-/// On SQLite each part of a search (long words and roles, short words,
-/// facets) has its matches counted up to this many, to pick the one that
-/// supplies the fewest candidates. In an order other than by id, up to this
-/// many candidates are sorted by key (about a microsecond each); more are
-/// found by walking the order's index.
+/// On SQLite, when a search has several parts (long words and roles, short
+/// words, facets), each part's matches are counted up to this many to pick
+/// the one that supplies the fewest candidates.
+const CHOICE_COUNT_CAP: i64 = 10_000;
+/// In an order other than by id, up to this many candidates are sorted by
+/// key (about a microsecond each); more are found by walking the order's
+/// index.
 const DRIVER_COUNT_CAP: i64 = 50_000;
 /// `DRIVER_COUNT_CAP` and `WALK_BUDGET` for tests whose few thousand users
 /// should take every plan a million would.
@@ -196,9 +198,11 @@ struct SqliteSources {
     driver: Driver,
     /// Some part matches nobody: so does the search.
     nobody: bool,
-    /// How many candidates the driver supplies, counted up to
-    /// `DRIVER_COUNT_CAP` (unknown, so `i64::MAX`, for the whole table).
+    /// How many candidates the driver supplies, when counted (below the
+    /// cap it was counted to); `i64::MAX` when not (yet).
     driver_matches: i64,
+    /// How to count the driver's candidates: its SELECT and parameter.
+    driver_count: Option<(String, String)>,
 }
 
 /// A search whose words are resolved for the engine, once, for its page and
@@ -336,6 +340,7 @@ impl Db {
             driver: Driver::Users,
             nobody: false,
             driver_matches: i64::MAX,
+            driver_count: None,
         };
         // Facets that pick out few users have an index of their own.
         let narrow_facets: Vec<UserFacet> =
@@ -351,21 +356,29 @@ impl Db {
             let conditions: String = narrow_facets.iter().map(|f| facet_condition(*f)).collect();
             candidates.push((Driver::Users, format!("SELECT 1 FROM users u WHERE $2 = $2{conditions}"), String::new()));
         }
-        if !candidates.is_empty() {
+        if candidates.len() > 1 {
+            // Which part supplies the fewest candidates: counted only as far
+            // as telling them apart needs.
+            // When every part has that many, count on to tell them apart.
             let mut fewest = i64::MAX;
-            for (driver, select, parameter) in candidates {
-                let mut sql = Sql::new(query.now);
-                sql.text(parameter);
-                sql.int(thresholds().0);
-                sql.push(&format!("SELECT COUNT(*) FROM ({select} LIMIT $3) AS c WHERE $1 = $1"));
-                let n: i64 = watched!(&mut connection, sql, query_scalar, fetch_one);
-                if n < fewest {
-                    (fewest, sources.driver) = (n, driver);
+            for cap in [CHOICE_COUNT_CAP, DRIVER_COUNT_CAP] {
+                fewest = i64::MAX;
+                for (driver, select, parameter) in &candidates {
+                    let n = count_candidates(&mut connection, query.now, select, parameter, cap).await?;
+                    if n < fewest {
+                        (fewest, sources.driver) = (n, *driver);
+                    }
+                }
+                if fewest < cap {
+                    sources.driver_matches = fewest;
+                    break;
                 }
             }
             sources.nobody = fewest == 0;
-            sources.driver_matches = fewest;
+        } else if let Some((driver, ..)) = candidates.first() {
+            sources.driver = *driver;
         }
+        sources.driver_count = candidates.into_iter().find(|(d, ..)| *d == sources.driver).map(|(_, s, p)| (s, p));
         Ok(PreparedSearch {
             query,
             sqlite: Some(sources),
@@ -530,7 +543,16 @@ impl Db {
                 let connection = prepared.connection.as_ref().expect("a SQLite search has its connection");
                 let mut connection = connection.lock().await;
                 let mut walked = None;
-                let few_candidates = prepared.sqlite.as_ref().is_some_and(|s| s.driver_matches < thresholds().0);
+                let mut few_candidates = false;
+                if many_match && !by_id {
+                    if let Some(sources) = &prepared.sqlite {
+                        let mut n = sources.driver_matches;
+                        if let (i64::MAX, Some((select, parameter))) = (n, &sources.driver_count) {
+                            n = count_candidates(&mut connection, query.now, select, parameter, thresholds().0).await?;
+                        }
+                        few_candidates = n < thresholds().0;
+                    }
+                }
                 if many_match && !by_id && !few_candidates {
                     // The walk follows the order's index and stops at the page's
                     // end or at the bound, whichever comes first.
@@ -786,6 +808,21 @@ fn sort_value(sql: &mut Sql, key: &SortKey, text: &str) -> Result<String, StoreE
     } else {
         sql.text(text.to_owned())
     })
+}
+
+/// How many candidates a part of a SQLite search supplies, up to `cap`.
+async fn count_candidates(
+    connection: &mut SearchConnection,
+    now: Timestamp,
+    select: &str,
+    parameter: &str,
+    cap: i64,
+) -> Result<i64, StoreError> {
+    let mut sql = Sql::new(now);
+    sql.text(parameter);
+    sql.int(cap);
+    sql.push(&format!("SELECT COUNT(*) FROM ({select} LIMIT $3) AS c WHERE $1 = $1"));
+    Ok(watched!(connection, sql, query_scalar, fetch_one))
 }
 
 /// The short words of a search that PostgreSQL's planner expects in more
