@@ -320,7 +320,8 @@ impl Db {
         let pool = match &self.pool {
             crate::Pool::Sqlite(pool) => pool,
             crate::Pool::Postgres(pool) => {
-                let common_short_words = common_short_words(pool, query.words).await?;
+                let any_long = query.words.iter().any(|w| w.chars().count() >= TRIGRAM);
+                let common_short_words = if any_long { Vec::new() } else { common_short_words(pool, query.words).await? };
                 return Ok(PreparedSearch { query, sqlite: None, connection: None, common_short_words });
             }
         };
@@ -487,10 +488,14 @@ impl Db {
         // one array, through the index of characters and pairs. A walk
         // checks every word with LIKE alone, which costs far less per
         // user than working out the user's characters and pairs.
+        // With a long word, its trigram index narrows the candidates and
+        // short words are checked with LIKE: a bitmap of both indexes would
+        // work out every candidate's pairs again when it rechecks them.
+        let any_long = query.words.iter().any(|w| w.chars().count() >= TRIGRAM);
         let mut short = Vec::new();
         for word in query.words {
             let text = postgres_search_text(word);
-            if walking || word.chars().count() >= TRIGRAM || prepared.common_short_words.contains(word) {
+            if walking || any_long || word.chars().count() >= TRIGRAM || prepared.common_short_words.contains(word) {
                 let p = sql.text(like_pattern(&text));
                 sql.push(&format!(" AND u.search_document LIKE {p} ESCAPE '\\'"));
             } else {
