@@ -158,6 +158,7 @@ impl Roster {
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let organizations = self.db.organizations_named(&names, self.now()).await.map_err(store_error)?;
         let hash = self.hasher().hash(&Password::parse(DEMO_PASSWORD)?).await?;
+        self.db.start_bulk_load(count).await.map_err(store_error)?;
         let mut n = start;
         let mut refresh_statistics_at = start + SEED_BATCH as u64;
         while n < start + count {
@@ -182,6 +183,7 @@ impl Roster {
             }
             n = end;
         }
+        self.db.finish_bulk_load().await.map_err(store_error)?;
         // Bulk data arrives faster than the database's own upkeep notices it.
         self.db.refresh_statistics().await.map_err(store_error)
     }

@@ -40,6 +40,17 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use std::str::FromStr;
 use std::time::Duration;
 
+/// PostgreSQL's search indexes, which a bulk load into a (nearly) empty
+/// table builds at the end instead of growing them user by user; `migrate`
+/// makes sure they exist. As the migrations 0002 and 0014 create them.
+const BULK_BUILT_INDEXES: [(&str, &str); 2] = [
+    ("users_search", "CREATE INDEX IF NOT EXISTS users_search ON users USING gin (search_document public.gin_trgm_ops)"),
+    (
+        "users_search_grams",
+        "CREATE INDEX IF NOT EXISTS users_search_grams ON users USING gin (roster_search_grams(search_document))",
+    ),
+];
+
 /// Which engine a `Db` talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -185,7 +196,13 @@ impl Db {
                     tracing::info!(users = written, "indexed the short search terms of existing users");
                 }
             }
-            Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+            Pool::Postgres(pool) => {
+                sqlx::migrate!("./migrations/postgres").run(pool).await?;
+                // A bulk load that stopped half-way left them out.
+                for (_, create) in BULK_BUILT_INDEXES {
+                    sqlx::query(create).execute(pool).await?;
+                }
+            }
         }
         Ok(())
     }
@@ -209,6 +226,35 @@ impl Db {
     pub async fn refresh_statistics_during_load(&self) -> Result<(), StoreError> {
         if let Pool::Postgres(pool) = &self.pool {
             sqlx::query("ANALYZE users, user_roles, organizations, tickets").execute(pool).await?;
+        }
+        Ok(())
+    }
+
+    /// Prepares a bulk load of `adding` users: on PostgreSQL, when the load
+    /// outgrows what the table holds, the search indexes are dropped, to be
+    /// built once at the end (`finish_bulk_load`) rather than grown user by
+    /// user. SQLite: nothing to do. Searches stay correct meanwhile, only slow.
+    pub async fn start_bulk_load(&self, adding: u64) -> Result<(), StoreError> {
+        if let Pool::Postgres(pool) = &self.pool {
+            let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?;
+            if adding > users as u64 {
+                for (name, _) in BULK_BUILT_INDEXES {
+                    sqlx::query(&format!("DROP INDEX IF EXISTS {name}")).execute(pool).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds the search indexes a bulk load dropped, with room to sort.
+    pub async fn finish_bulk_load(&self) -> Result<(), StoreError> {
+        if let Pool::Postgres(pool) = &self.pool {
+            let mut connection = pool.acquire().await?;
+            sqlx::query("SET maintenance_work_mem = '512MB'").execute(&mut *connection).await?;
+            for (_, create) in BULK_BUILT_INDEXES {
+                sqlx::query(create).execute(&mut *connection).await?;
+            }
+            sqlx::query("RESET maintenance_work_mem").execute(&mut *connection).await?;
         }
         Ok(())
     }

@@ -507,11 +507,15 @@ impl Db {
         }
         let roles = &query.search.roles;
         if !roles.is_empty() {
+            // Through the search document's trigram index; next to the
+            // index of pairs, in each user's own short `role_tokens` instead
+            // (a bitmap of both would work the pairs out again to recheck).
+            let column = if short.is_empty() { "u.search_document" } else { "u.role_tokens" };
             let tokens: Vec<String> = roles
                 .iter()
                 .map(|r| {
                     let p = sql.text(like_pattern(&role_token(*r, Backend::Postgres)));
-                    format!("u.search_document LIKE {p} ESCAPE '\\'")
+                    format!("{column} LIKE {p} ESCAPE '\\'")
                 })
                 .collect();
             sql.push(&format!(" AND ({})", tokens.join(" OR ")));
@@ -884,17 +888,19 @@ impl PostgresPlan {
             PostgresPlan::Free => {
                 "BEGIN; SET LOCAL statement_timeout = '2s'; SET LOCAL client_connection_check_interval = '100ms'; \
                  SET LOCAL plan_cache_mode = force_custom_plan; \
-                 SET LOCAL max_parallel_workers_per_gather = 0"
+                 SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off"
             }
             PostgresPlan::WalkTheOrder => {
                 "BEGIN; SET LOCAL statement_timeout = '2s'; SET LOCAL client_connection_check_interval = '100ms'; \
                  SET LOCAL plan_cache_mode = force_custom_plan; \
-                 SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_bitmapscan = off"
+                 SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off; \
+                 SET LOCAL enable_bitmapscan = off"
             }
             PostgresPlan::CollectTheMatches => {
                 "BEGIN; SET LOCAL statement_timeout = '2s'; SET LOCAL client_connection_check_interval = '100ms'; \
                  SET LOCAL plan_cache_mode = force_custom_plan; \
-                 SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_indexscan = off"
+                 SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off; \
+                 SET LOCAL enable_indexscan = off"
             }
         }
     }

@@ -535,3 +535,31 @@ async fn a_search_dropped_mid_statement_stops_at_once() {
         }
     }
 }
+
+#[tokio::test]
+async fn users_of_a_database_from_before_the_short_word_index_are_indexed_on_start() {
+    // SQLite only: PostgreSQL's index of pairs is an expression index, built
+    // by its migration for every user at once.
+    let t = roster_store::testing::sqlite().await;
+    let mut quinn = NewUser {
+        login: Login::parse("quinn").unwrap(),
+        profile: Profile::default(),
+        password_hash: None,
+        roles: vec![RoleId::CUSTOMER],
+    };
+    quinn.profile.fields.last_name = "Weiß".into();
+    let id = t.db.insert_user(&quinn, NOW).await.unwrap().0;
+    // As the migration leaves a user of an older database: pending, unindexed.
+    for sql in [
+        format!("DELETE FROM user_search_grams WHERE rowid = {id}"),
+        format!("DELETE FROM user_search_text WHERE user_id = {id}"),
+        format!("INSERT INTO user_search_grams_pending (user_id) VALUES ({id})"),
+    ] {
+        execute(&t.db, &sql).await;
+    }
+    assert!(walk(&t.db, &search("ß"), 10).await.is_empty(), "not indexed yet");
+    t.db.migrate().await.unwrap();
+    assert_eq!(ids(&walk(&t.db, &search("ß"), 10).await), [id]);
+    assert_eq!(ids(&walk(&t.db, &search("q weiß"), 10).await), [id], "a short and a long word");
+    assert_eq!(roster_store::testing::count(&t.db, "SELECT COUNT(*) FROM user_search_grams_pending").await, 0);
+}
