@@ -10,7 +10,7 @@ use crate::role_tokens::role_token;
 use crate::search_grams::gram_phrase;
 use crate::users::{UserRowRecord, USER_ROW_COLUMNS};
 use crate::{Backend, Db, StoreError};
-use roster_domain::{PageCursor, Timestamp, UserFacet, UserRow, UserSearch, UserSort};
+use roster_domain::{PageCursor, RoleId, Timestamp, UserFacet, UserRow, UserSearch, UserSort};
 use sqlx::FromRow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -55,9 +55,10 @@ fn thresholds() -> (i64, i64, i64) {
 /// collecting its matches through the search's indexes instead: on SQLite
 /// (a microsecond and a half each) and on PostgreSQL.
 const WALK_BUDGET: i64 = 20_000;
-const POSTGRES_WALK_BUDGET: i64 = 10_000;
+const POSTGRES_WALK_BUDGET: i64 = 20_000;
 /// On PostgreSQL, a short word the planner expects in more users than this
-/// is matched with LIKE, user by user; rarer ones through their index.
+/// is matched with LIKE, user by user; rarer ones through the index of pairs,
+/// which then supplies the candidates.
 const COMMON_SHORT_WORD: i64 = 60_000;
 /// No search statement runs longer: past it the admin is asked to narrow
 /// the search. (PostgreSQL's statement_timeout in `PostgresPlan` says the same.)
@@ -211,9 +212,10 @@ struct SqliteSources {
 pub struct PreparedSearch<'a> {
     query: UserQuery<'a>,
     sqlite: Option<SqliteSources>,
-    /// PostgreSQL: the short words many users contain, matched with LIKE
-    /// (reading the index of pairs for them would cost more than it saves).
-    common_short_words: Vec<String>,
+    /// PostgreSQL: the short words few enough users contain for the index
+    /// of pairs to find them; the others are matched with LIKE (reading the
+    /// index for them would cost more than it saves).
+    rare_short_words: Vec<String>,
     connection: Option<tokio::sync::Mutex<SearchConnection>>,
 }
 
@@ -320,9 +322,8 @@ impl Db {
         let pool = match &self.pool {
             crate::Pool::Sqlite(pool) => pool,
             crate::Pool::Postgres(pool) => {
-                let any_long = query.words.iter().any(|w| w.chars().count() >= TRIGRAM);
-                let common_short_words = if any_long { Vec::new() } else { common_short_words(pool, query.words).await? };
-                return Ok(PreparedSearch { query, sqlite: None, connection: None, common_short_words });
+                let rare_short_words = rare_short_words(pool, query.words, &query.search.roles).await?;
+                return Ok(PreparedSearch { query, sqlite: None, connection: None, rare_short_words });
             }
         };
         let mut connection = SearchConnection::open(pool).await?;
@@ -384,7 +385,7 @@ impl Db {
             query,
             sqlite: Some(sources),
             connection: Some(tokio::sync::Mutex::new(connection)),
-            common_short_words: Vec::new(),
+            rare_short_words: Vec::new(),
         })
     }
 
@@ -484,22 +485,22 @@ impl Db {
     /// PostgreSQL's WHERE for a search's words, roles and facets.
     fn postgres_filter(&self, sql: &mut Sql, prepared: &PreparedSearch<'_>, walking: bool) {
         let query = &prepared.query;
-        // Long words through the trigram index; short ones, all in
-        // one array, through the index of characters and pairs. A walk
-        // checks every word with LIKE alone, which costs far less per
-        // user than working out the user's characters and pairs.
-        // With a long word, its trigram index narrows the candidates and
-        // short words are checked with LIKE: a bitmap of both indexes would
-        // work out every candidate's pairs again when it rechecks them.
-        let any_long = query.words.iter().any(|w| w.chars().count() >= TRIGRAM);
+        // Rare short words, all in one array, through the index of
+        // characters and pairs; then every other word is checked with LIKE
+        // user by user, kept off the trigram index (`|| ''`): a bitmap of
+        // both indexes would work every candidate's pairs out again to
+        // recheck it. Otherwise long words go through the trigram index.
+        // A walk checks every word with LIKE alone.
+        let pairs = !walking && !prepared.rare_short_words.is_empty();
+        let document = if pairs { "(u.search_document || '')" } else { "u.search_document" };
         let mut short = Vec::new();
         for word in query.words {
             let text = postgres_search_text(word);
-            if walking || any_long || word.chars().count() >= TRIGRAM || prepared.common_short_words.contains(word) {
-                let p = sql.text(like_pattern(&text));
-                sql.push(&format!(" AND u.search_document LIKE {p} ESCAPE '\\'"));
-            } else {
+            if pairs && prepared.rare_short_words.contains(word) {
                 short.push(sql.text(text));
+            } else {
+                let p = sql.text(like_pattern(&text));
+                sql.push(&format!(" AND {document} LIKE {p} ESCAPE '\\'"));
             }
         }
         if !short.is_empty() {
@@ -834,24 +835,46 @@ async fn count_candidates(
     Ok(watched!(connection, sql, query_scalar, fetch_one))
 }
 
-/// The short words of a search that PostgreSQL's planner expects in more
-/// than `COMMON_SHORT_WORD` users (from the index's statistics, by EXPLAIN).
-async fn common_short_words(pool: &sqlx::PgPool, words: &[String]) -> Result<Vec<String>, StoreError> {
-    let mut common = Vec::new();
+/// The short words of a search that PostgreSQL's planner expects in at most
+/// `COMMON_SHORT_WORD` users (from the index's statistics, by EXPLAIN). A
+/// role filter the planner expects in fewer users than the rarest of
+/// them supplies the candidates instead, through the trigram index: then
+/// none is returned.
+async fn rare_short_words(pool: &sqlx::PgPool, words: &[String], roles: &[RoleId]) -> Result<Vec<String>, StoreError> {
+    let mut rare = Vec::new();
+    let mut fewest = i64::MAX;
     for word in words.iter().filter(|w| w.chars().count() < TRIGRAM) {
         let sql = "EXPLAIN SELECT 1 FROM users u WHERE roster_search_grams(u.search_document) @> ARRAY[$1]::TEXT[]";
-        let plan: Vec<String> = sqlx::query_scalar(sql).bind(postgres_search_text(word)).fetch_all(pool).await?;
-        let rows = plan
-            .first()
-            .and_then(|line| line.split("rows=").nth(1))
-            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-            .and_then(|n| n.parse::<i64>().ok())
-            .unwrap_or(i64::MAX);
-        if rows > COMMON_SHORT_WORD {
-            common.push(word.clone());
+        let rows = estimated_rows(pool, sql, &postgres_search_text(word)).await?;
+        if rows <= COMMON_SHORT_WORD {
+            rare.push(word.clone());
+            fewest = fewest.min(rows);
         }
     }
-    Ok(common)
+    if !rare.is_empty() && !roles.is_empty() {
+        // The roles' users, added up, against the rarest short word.
+        let sql = "EXPLAIN SELECT 1 FROM users u WHERE u.search_document LIKE $1";
+        let mut with_roles = 0;
+        for role in roles {
+            with_roles += estimated_rows(pool, sql, &like_pattern(&role_token(*role, Backend::Postgres))).await?;
+        }
+        if with_roles < fewest {
+            rare.clear();
+        }
+    }
+    Ok(rare)
+}
+
+/// The rows PostgreSQL's planner expects `sql` (an EXPLAIN with one text
+/// parameter) to return.
+async fn estimated_rows(pool: &sqlx::PgPool, sql: &str, parameter: &str) -> Result<i64, StoreError> {
+    let plan: Vec<String> = sqlx::query_scalar(sql).bind(parameter).fetch_all(pool).await?;
+    Ok(plan
+        .first()
+        .and_then(|line| line.split("rows=").nth(1))
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse::<i64>().ok())
+        .unwrap_or(i64::MAX))
 }
 
 /// The condition a facet adds; `$1` is the time now.
@@ -941,7 +964,6 @@ impl Drop for PostgresSearch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use roster_domain::RoleId;
 
     #[test]
     fn a_typed_word_is_never_a_role_token() {
