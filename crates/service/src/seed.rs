@@ -1,6 +1,6 @@
 use crate::{store_error, Roster};
 use roster_domain::{AppError, Email, Login, OrganizationId, Password, RoleId, TicketState, UserFields, UserId};
-use roster_store::{NewTicket, NewUser, Profile};
+use roster_store::{Backend, NewTicket, NewUser, Profile};
 use std::collections::HashMap;
 
 /// Every demo user's password, for trying Roster out. Demo data only.
@@ -159,33 +159,61 @@ impl Roster {
         let organizations = self.db.organizations_named(&names, self.now()).await.map_err(store_error)?;
         let hash = self.hasher().hash(&Password::parse(DEMO_PASSWORD)?).await?;
         self.db.start_bulk_load(count).await.map_err(store_error)?;
+        // PostgreSQL works each batch out on one core: two batches at a time
+        // keep two busy. SQLite writes one transaction at a time anyway.
+        let side_by_side = self.db.backend() == Backend::Postgres;
+        let end = start + count;
         let mut n = start;
         let mut refresh_statistics_at = start + SEED_BATCH as u64;
-        while n < start + count {
-            let end = (n + SEED_BATCH as u64).min(start + count);
-            let batch: Vec<NewUser> = (n..end)
-                .map(|i| demo_user(i, &hash, &organizations))
-                .map(|mut user| {
-                    if !with_admins && user.roles.contains(&RoleId::ADMIN) {
-                        user.roles = vec![RoleId::AGENT];
-                    }
-                    user
-                })
-                .collect();
-            let ids = self.db.insert_users(&batch, self.now()).await.map_err(store_error)?;
-            let ids: HashMap<u64, UserId> = (n..end).zip(ids).collect();
-            let tickets: Vec<NewTicket> = (n..end).flat_map(|i| demo_tickets(i, &ids)).collect();
-            self.db.insert_tickets(&tickets, self.now()).await.map_err(store_error)?;
+        while n < end {
+            let batch = |from: u64| from..(from + SEED_BATCH as u64).min(end);
+            let first = batch(n);
+            let second = batch(first.end);
+            n = if side_by_side && !second.is_empty() {
+                let reached = second.end;
+                let seed = |range| self.seed_demo_batch(range, &hash, &organizations, with_admins);
+                tokio::try_join!(seed(first), seed(second))?;
+                reached
+            } else {
+                let reached = first.end;
+                self.seed_demo_batch(first, &hash, &organizations, with_admins).await?;
+                reached
+            };
             // After the first batch, then each time the table has doubled.
-            if end >= refresh_statistics_at {
+            if n >= refresh_statistics_at {
                 self.db.refresh_statistics_during_load().await.map_err(store_error)?;
-                refresh_statistics_at = end * 2;
+                refresh_statistics_at = n * 2;
             }
-            n = end;
         }
         self.db.finish_bulk_load().await.map_err(store_error)?;
         // Bulk data arrives faster than the database's own upkeep notices it.
         self.db.refresh_statistics().await.map_err(store_error)
+    }
+
+    /// Adds the demo users numbered `range`, in one transaction, then their
+    /// tickets.
+    async fn seed_demo_batch(
+        &self,
+        range: std::ops::Range<u64>,
+        hash: &str,
+        organizations: &[OrganizationId],
+        with_admins: bool,
+    ) -> Result<(), AppError> {
+        let batch: Vec<NewUser> = range
+            .clone()
+            .map(|i| demo_user(i, hash, organizations))
+            .map(|mut user| {
+                if !with_admins && user.roles.contains(&RoleId::ADMIN) {
+                    user.roles = vec![RoleId::AGENT];
+                }
+                user
+            })
+            .collect();
+        let ids = self.db.insert_users(&batch, self.now()).await.map_err(store_error)?;
+        let ids: HashMap<u64, UserId> = range.clone().zip(ids).collect();
+        let tickets: Vec<NewTicket> = range.flat_map(|i| demo_tickets(i, &ids)).collect();
+        self.db.insert_tickets(&tickets, self.now()).await.map_err(store_error)?;
+        Ok(())
     }
 }
 

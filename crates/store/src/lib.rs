@@ -42,12 +42,12 @@ use std::time::Duration;
 
 /// PostgreSQL's search indexes, which a bulk load into a (nearly) empty
 /// table builds at the end instead of growing them user by user; `migrate`
-/// makes sure they exist. As the migrations 0002 and 0014 create them.
+/// makes sure they exist. As the migrations 0002 and 0015 create them.
 const BULK_BUILT_INDEXES: [(&str, &str); 2] = [
     ("users_search", "CREATE INDEX IF NOT EXISTS users_search ON users USING gin (search_document public.gin_trgm_ops)"),
     (
         "users_search_grams",
-        "CREATE INDEX IF NOT EXISTS users_search_grams ON users USING gin (roster_search_grams(search_document))",
+        "CREATE INDEX IF NOT EXISTS users_search_grams ON users USING gin (roster_search_grams(search_document COLLATE \"C\"))",
     ),
 ];
 
@@ -246,15 +246,20 @@ impl Db {
         Ok(())
     }
 
-    /// Builds the search indexes a bulk load dropped, with room to sort.
+    /// Builds the search indexes a bulk load dropped, with room to sort,
+    /// each on a connection of its own: PostgreSQL builds a GIN index on one
+    /// core, so the two are built side by side.
     pub async fn finish_bulk_load(&self) -> Result<(), StoreError> {
         if let Pool::Postgres(pool) = &self.pool {
-            let mut connection = pool.acquire().await?;
-            sqlx::query("SET maintenance_work_mem = '512MB'").execute(&mut *connection).await?;
-            for (_, create) in BULK_BUILT_INDEXES {
+            async fn build(pool: &sqlx::PgPool, create: &str) -> Result<(), StoreError> {
+                let mut connection = pool.acquire().await?;
+                sqlx::query("SET maintenance_work_mem = '512MB'").execute(&mut *connection).await?;
                 sqlx::query(create).execute(&mut *connection).await?;
+                sqlx::query("RESET maintenance_work_mem").execute(&mut *connection).await?;
+                Ok(())
             }
-            sqlx::query("RESET maintenance_work_mem").execute(&mut *connection).await?;
+            let [(_, search), (_, grams)] = BULK_BUILT_INDEXES;
+            tokio::try_join!(build(pool, search), build(pool, grams))?;
         }
         Ok(())
     }

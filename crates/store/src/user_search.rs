@@ -504,7 +504,7 @@ impl Db {
             }
         }
         if !short.is_empty() {
-            sql.push(&format!(" AND roster_search_grams(u.search_document) @> ARRAY[{}]::TEXT[]", short.join(", ")));
+            sql.push(&format!(" AND roster_search_grams(u.search_document COLLATE \"C\") @> ARRAY[{}]::TEXT[]", short.join(", ")));
         }
         let roles = &query.search.roles;
         if !roles.is_empty() {
@@ -844,7 +844,7 @@ async fn rare_short_words(pool: &sqlx::PgPool, words: &[String], roles: &[RoleId
     let mut rare = Vec::new();
     let mut fewest = i64::MAX;
     for word in words.iter().filter(|w| w.chars().count() < TRIGRAM) {
-        let sql = "EXPLAIN SELECT 1 FROM users u WHERE roster_search_grams(u.search_document) @> ARRAY[$1]::TEXT[]";
+        let sql = "EXPLAIN SELECT 1 FROM users u WHERE roster_search_grams(u.search_document COLLATE \"C\") @> ARRAY[$1]::TEXT[]";
         let rows = estimated_rows(pool, sql, &postgres_search_text(word)).await?;
         if rows <= COMMON_SHORT_WORD {
             rare.push(word.clone());

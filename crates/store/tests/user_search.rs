@@ -563,3 +563,64 @@ async fn users_of_a_database_from_before_the_short_word_index_are_indexed_on_sta
     assert_eq!(ids(&walk(&t.db, &search("q weiß"), 10).await), [id], "a short and a long word");
     assert_eq!(roster_store::testing::count(&t.db, "SELECT COUNT(*) FROM user_search_grams_pending").await, 0);
 }
+
+/// On PostgreSQL a new user's search document is written by the INSERT
+/// that adds them, not by the trigger that works it out on later changes:
+/// both give the same document, for every kind of attribute (no email, an
+/// organization, letters beyond ASCII, every punctuation mark), and every
+/// part of it is found. SQLite is held to the finding.
+#[tokio::test]
+async fn a_new_users_search_document_is_the_one_a_change_would_work_out() {
+    for t in all().await {
+        let org = t.db.organizations_named(&["Ørsted & Søn (Nord)"], NOW).await.unwrap()[0];
+        let users = [
+            NewUser {
+                login: Login::parse("yvonne.obrien").unwrap(),
+                profile: Profile {
+                    email: Some(Email::parse("Yvonne.OBrien+desk@Example.COM").unwrap()),
+                    organization_id: Some(org),
+                    fields: UserFields {
+                        first_name: "Ÿvonne".into(),
+                        last_name: "O'Brien-ΣΊΣΥΦΟΣ".into(),
+                        phone: "+45 (0) 33-12_34".into(),
+                        department: "Kundeservice: Støtte".into(),
+                        city: "København".into(),
+                        note: "Straße #7; 50% off!? a=b*c; every mark: a.b@c-d_e+f'g/h,i:j;k(l)m#n&o!p?q*r=s".into(),
+                        ..UserFields::default()
+                    },
+                    ..Profile::default()
+                },
+                password_hash: None,
+                roles: vec![RoleId::CUSTOMER, RoleId::AGENT],
+            },
+            NewUser {
+                login: Login::parse("plain").unwrap(),
+                profile: Profile::default(),
+                password_hash: None,
+                roles: vec![RoleId::CUSTOMER],
+            },
+        ];
+        let ids = t.db.insert_users(&users, NOW).await.unwrap();
+        let document = |id: UserId| {
+            let sql = match t.db.backend() {
+                roster_store::Backend::Postgres => format!("SELECT search_document FROM users WHERE id = {}", id.0),
+                roster_store::Backend::Sqlite => format!("SELECT text FROM user_search_text WHERE user_id = {}", id.0),
+            };
+            let db = t.db.clone();
+            async move { roster_store::testing::texts(&db, &sql).await }
+        };
+        for id in ids {
+            let inserted = document(id).await;
+            // Touching the columns works the document out again.
+            execute(&t.db, &format!("UPDATE users SET first_name = first_name, organization_id = organization_id WHERE id = {}", id.0)).await;
+            assert_eq!(document(id).await, inserted, "{}: user {}", t.name, id.0);
+            assert!(!inserted[0].is_empty(), "{}", t.name);
+        }
+        for text in [
+            "ÿvonne", "σίσυφ", "ørsted & søn", "(nord)", "(0) 33-12_34", "straße #7;", "50%", "b*c", "+desk@",
+            "a.b@c-d_e+f'g/h,i:j;k(l)m#n&o!p?q*r=s",
+        ] {
+            assert_eq!(walk(&t.db, &search(text), 50).await.len(), 1, "{}: {text:?}", t.name);
+        }
+    }
+}
