@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { LoginPage } from "./pages/login-page";
 import { UsersPage } from "./pages/users-page";
 import { ADMIN } from "./accounts";
@@ -15,7 +15,7 @@ test("an admin finds who unlocked whom, and from where, in the audit log", async
   const table = page.getByRole("table", { name: "Audit events" });
   await expect(table.getByRole("row").nth(1)).toContainText("Signed in");
 
-  await page.getByLabel("Event").selectOption({ label: "User unlocked" });
+  await page.getByLabel("Event", { exact: true }).selectOption({ label: "User unlocked" });
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page).toHaveURL(/action=user\.unlock/);
   const unlocked = table.getByRole("row").filter({ hasText: "david.schmidt3" });
@@ -24,7 +24,7 @@ test("an admin finds who unlocked whom, and from where, in the audit log", async
   await expect(unlocked.getByRole("cell").nth(2)).toHaveText("admin");
   await expect(unlocked.getByRole("cell").nth(5)).toHaveText("127.0.0.1");
 
-  await page.getByLabel("Event").selectOption({ label: "All events" });
+  await page.getByLabel("Event", { exact: true }).selectOption({ label: "All events" });
   await page.getByLabel("Search the audit log").fill("farid");
   await page.getByRole("button", { name: "Search" }).click();
   await expect(table.getByRole("row").filter({ hasText: "Two-factor removed" })).toContainText(

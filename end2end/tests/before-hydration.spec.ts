@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { DEMO_PASSWORD } from "./accounts";
 import { signIn } from "./pages/login-page";
 import { waitForHydration } from "./pages/hydration";

@@ -1,4 +1,5 @@
-import { expect, test, type Page, type Request, type Response } from "@playwright/test";
+import type { Page, Request, Response } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { ADMIN, DEMO_PASSWORD } from "./accounts";
 import { waitForHydration } from "./pages/hydration";
 import { LoginPage, signIn } from "./pages/login-page";
@@ -159,7 +160,11 @@ const LOAD_FAILURE = "Part of this page did not load, so some of its buttons do 
 // A page whose own piece does not arrive stays as the server drew it, its
 // buttons waiting for code that will not come: the page says so, and a
 // reload, once the network is back, brings it to life.
-test("when a page's own piece fails to arrive, the page says so", async ({ page }) => {
+test("when a page's own piece fails to arrive, the page says so", async ({ page, pageErrors }) => {
+  // The network is cut on purpose. A lazy island whose piece does not arrive
+  // stops with a panic (Leptos gives it no other way to fail), which the
+  // page turns into the message checked below.
+  pageErrors.allow(/ERR_INTERNET_DISCONNECTED|Failed to fetch|panicked at crates\/app\/src\/pages\/roles\.rs|^unreachable$/);
   await signIn(page, ADMIN.login, ADMIN.password);
   await new UsersPage(page).expectShown();
   await expect(page.locator("#load-failure")).toHaveCount(0);
@@ -185,7 +190,9 @@ test("when a page's own piece fails to arrive, the page says so", async ({ page 
 // When the browser's module does not arrive at all, the sign-in page stays
 // as the server rendered it: the form then posts as it does without
 // JavaScript, and the admin still gets in.
-test("when the module fails to arrive, the sign-in form still signs in", async ({ page }) => {
+test("when the module fails to arrive, the sign-in form still signs in", async ({ page, pageErrors }) => {
+  // The network is cut on purpose.
+  pageErrors.allow(/ERR_INTERNET_DISCONNECTED|Failed to fetch/);
   const failed: string[] = [];
   page.on("requestfailed", (r) => failed.push(new URL(r.url()).pathname));
   await page.route(/\/pkg\/roster\.wasm$/, (route) => route.abort("internetdisconnected"));

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { DEMO_PASSWORD } from "./accounts";
 import { authenticatorCode } from "./authenticator";
 import { signIn } from "./pages/login-page";

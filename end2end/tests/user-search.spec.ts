@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { ADMIN } from "./accounts";
 import { LoginPage } from "./pages/login-page";
 import { UsersPage } from "./pages/users-page";

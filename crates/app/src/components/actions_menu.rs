@@ -6,6 +6,8 @@ use leptos::wasm_bindgen::JsCast;
 #[derive(Clone)]
 pub struct MenuEntry {
     pub label: &'static str,
+    /// The guide's mark before the label (👁️), hidden from screen readers.
+    pub mark: Option<&'static str>,
     pub on_select: Callback<()>,
 }
 
@@ -96,6 +98,7 @@ pub fn ActionsMenu(
                                     entry.on_select.run(());
                                 }
                             >
+                                {entry.mark.map(|mark| view! { <span class="mark" aria-hidden="true">{mark}" "</span> })}
                                 {entry.label}
                             </button>
                         }

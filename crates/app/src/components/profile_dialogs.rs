@@ -1,5 +1,7 @@
 use crate::browser::{fetch_dialogs_on_approach, lazy_dialog, Loaded, PagePart};
-use super::{form_failure, ChangePasswordDialog, ConfirmThenRetry, Dialog, IdentityCheck, InputField};
+use super::{
+    focus_after_redraw, form_failure, ChangePasswordDialog, ConfirmThenRetry, Dialog, IdentityCheck, InputField,
+};
 use crate::api::{confirm_authenticator, generate_recovery_codes, remove_my_two_factor, start_authenticator_setup};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -100,7 +102,7 @@ pub fn TwoFactorMethods(methods: Result<Vec<TwoFactorMethod>, AppError>) -> impl
                 <p>"Single-use codes for when your app is out of reach."</p>
                 {button(
                     Flow::NewCodes,
-                    "",
+                    "secondary",
                     if codes.is_some() { "Generate new recovery codes" } else { "Generate recovery codes" }.into(),
                 )}
                 {codes.is_some().then(|| remove(TwoFactorKind::RecoveryCodes))}
@@ -139,8 +141,21 @@ pub fn ProfileDialogs() -> impl IntoView {
             flow.set(Some(chosen));
         }
     });
-    let on_close = Callback::new(move |_| flow.set(None));
+    // Focus goes back to the button that opened the dialog, or, when that
+    // one is gone (the method it set up or removed changed the buttons), to
+    // the first of the page's buttons, never to the page as a whole.
+    let focus_opener = move |opened: Option<Flow>| {
+        if let Some(opened) = opened {
+            focus_after_redraw(format!("[{OPENS}=\"{}\"]", opened.key()), FLOW_BUTTONS);
+        }
+    };
+    let on_close = Callback::new(move |_| {
+        let opened = flow.get_untracked();
+        flow.set(None);
+        focus_opener(opened);
+    });
     let on_done = Callback::new(move |message: String| {
+        let opened = flow.get_untracked();
         flow.set(None);
         spawn_local(async move {
             let shown = PagePart::fetch(METHODS_ID).await.and_then(PagePart::show);
@@ -148,6 +163,8 @@ pub fn ProfileDialogs() -> impl IntoView {
                 Ok(()) => message,
                 Err(e) => e.to_string(),
             }));
+            // Once the buttons are drawn anew.
+            focus_opener(opened);
         });
     });
     view! {

@@ -82,9 +82,12 @@ impl FormState {
         self.server_errors.update(|e| e.retain(|e| e.field != field));
     }
 
+    /// Marks a field the admin has left. The browser also reports leaving
+    /// the focused field when the dialog closes and its fields are removed,
+    /// by which time the form's state is gone: then there is nothing to mark.
     fn touch(self, field: &'static str) {
-        if !self.touched.with_untracked(|t| t.contains(&field)) {
-            self.touched.update(|t| t.push(field));
+        if self.touched.try_with_untracked(|t| t.contains(&field)) == Some(false) {
+            self.touched.try_update(|t| t.push(field));
         }
     }
 }

@@ -61,14 +61,15 @@ fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
     let roles = role_names(&user.roles);
     let last_sign_in = user.last_login_at.map_or_else(|| "Never".to_owned(), |t| t.to_string());
     let inactive = (!user.active).then(|| view! { <span class="badge">"Inactive"</span> });
-    let mut entries = vec![MenuEntry { label: "Edit User", on_select: Callback::new(move |_| actions.edit.run(id)) }];
+    let mut entries = vec![MenuEntry { label: "Edit User", mark: None, on_select: Callback::new(move |_| actions.edit.run(id)) }];
     if user.locked() {
-        entries.push(MenuEntry { label: "Unlock", on_select: Callback::new(move |_| actions.unlock.run(id)) });
+        entries.push(MenuEntry { label: "Unlock", mark: None, on_select: Callback::new(move |_| actions.unlock.run(id)) });
     }
     if id != actions.me && user.active && !user.locked() && !user.administers {
         let login = user.login.clone();
         entries.push(MenuEntry {
             label: "View from user's perspective",
+            mark: Some("👁️"),
             on_select: Callback::new(move |_| actions.impersonate.run((id, login.clone()))),
         });
     }
@@ -76,11 +77,12 @@ fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
         let login = user.login.clone();
         entries.push(MenuEntry {
             label: "Manage Two-Factor Authentication",
+            mark: None,
             on_select: Callback::new(move |_| actions.two_factor.run((id, login.clone()))),
         });
     }
     if id != actions.me && !user.sole_active_admin {
-        entries.push(MenuEntry { label: "Delete User", on_select: Callback::new(move |_| actions.delete.run(id)) });
+        entries.push(MenuEntry { label: "Delete User", mark: None, on_select: Callback::new(move |_| actions.delete.run(id)) });
     }
     let lock = user.lock_description().map(|description| {
         view! { <span role="img" aria-label=description.clone() title=description>"🔒"</span> }
@@ -90,18 +92,19 @@ fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
             <td class="lock-column">
                 {lock}
             </td>
-            <td>
+            <td class="login-column">
                 <button type="button" class="row-edit link" aria-label=format!("Edit {}", user.login)>
                     {user.login.clone()}
                 </button>
                 {inactive}
             </td>
-            <td>{user.full_name()}</td>
-            <td>{user.email.clone().unwrap_or_default()}</td>
-            <td>{user.organization.clone().unwrap_or_default()}</td>
-            <td>{roles}</td>
-            <td>{if user.two_factor { "On" } else { "Off" }}</td>
-            <td>{last_sign_in}</td>
+            // The labels head each value where narrow screens show a row as a card.
+            <td data-label="Name">{user.full_name()}</td>
+            <td data-label="Email">{user.email.clone().unwrap_or_default()}</td>
+            <td data-label="Organization">{user.organization.clone().unwrap_or_default()}</td>
+            <td data-label="Roles">{roles}</td>
+            <td data-label="Two-factor">{if user.two_factor { "On" } else { "Off" }}</td>
+            <td data-label="Last sign-in">{last_sign_in}</td>
             <td class="actions-column">
                 <ActionsMenu subject=user.login.clone() entries />
             </td>

@@ -82,38 +82,41 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
     }
     let name = |user: Option<UserRef>| user.map(|u| u.label()).unwrap_or_default();
     view! {
-        <table class="audit-table">
-            <caption class="visually-hidden">"Audit events"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"When"</th>
-                    <th scope="col">"Event"</th>
-                    <th scope="col">"Who"</th>
-                    <th scope="col">"On behalf of"</th>
-                    <th scope="col">"Whom"</th>
-                    <th scope="col">"From"</th>
-                    <th scope="col">"Details"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {entries
-                    .into_iter()
-                    .map(|e| {
-                        view! {
-                            <tr data-event-id=e.id.to_string()>
-                                <td>{e.at.to_string()}</td>
-                                <td>{e.action.label()}</td>
-                                <td>{name(e.actor)}</td>
-                                <td>{name(e.on_behalf_of)}</td>
-                                <td>{name(e.target)}</td>
-                                <td>{e.ip.unwrap_or_default()}</td>
-                                <td>{e.detail}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        // On a narrow screen the table scrolls sideways in its own box, not the page.
+        <div class="table-scroll" role="region" aria-label="Audit events" tabindex="0">
+            <table class="audit-table">
+                <caption class="visually-hidden">"Audit events"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"Event"</th>
+                        <th scope="col">"Who"</th>
+                        <th scope="col">"On behalf of"</th>
+                        <th scope="col">"Whom"</th>
+                        <th scope="col">"From"</th>
+                        <th scope="col">"Details"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {entries
+                        .into_iter()
+                        .map(|e| {
+                            view! {
+                                <tr data-event-id=e.id.to_string()>
+                                    <td>{e.at.to_string()}</td>
+                                    <td>{e.action.label()}</td>
+                                    <td>{name(e.actor)}</td>
+                                    <td>{name(e.on_behalf_of)}</td>
+                                    <td>{name(e.target)}</td>
+                                    <td>{e.ip.unwrap_or_default()}</td>
+                                    <td>{e.detail}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

@@ -13,9 +13,11 @@ pub fn ProfilePage() -> impl IntoView {
             PageContent::after(my_two_factor_methods(), move |methods| view! {
                 <h1>"Profile"</h1>
                 <p class="status">{format!("Signed in as {} ({})", user.display_name, user.login)}</p>
+                // Its notice and dialogs stay out of the section's grid, where
+                // even an empty notice took a row.
+                <ProfileDialogs />
                 <section class="profile" aria-labelledby="password-auth-heading">
                     <h2 id="password-auth-heading">"Password & Authentication"</h2>
-                    <ProfileDialogs />
                     <div class="method" aria-labelledby="password-heading">
                         <h3 id="password-heading">"Password"</h3>
                         <p>"Changing it signs you out everywhere else."</p>

@@ -134,49 +134,52 @@ const DIALOG_OPENERS: &str = "#new-role, .role-table button";
 #[component]
 fn RoleTable(roles: Vec<RoleDefinition>, editing: RwSignal<Option<Editing>>) -> impl IntoView {
     view! {
-        <table class="role-table">
-            <caption class="visually-hidden">"Roles"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Role"</th>
-                    <th scope="col">"Permissions"</th>
-                    <th scope="col">"Users"</th>
-                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody>
-                {roles
-                    .into_iter()
-                    .map(|role| {
-                        let name = role.role.name.clone();
-                        let granted = role.permissions.iter().map(|p| view! { <li>{p.label()}</li> }).collect_view();
-                        let actions = (!role.built_in).then(|| {
-                            let (to_edit, to_delete) = (role.clone(), role.clone());
+        // On a narrow screen the table scrolls sideways in its own box, not the page.
+        <div class="table-scroll" role="region" aria-label="Roles" tabindex="0">
+            <table class="role-table">
+                <caption class="visually-hidden">"Roles"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Permissions"</th>
+                        <th scope="col">"Users"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {roles
+                        .into_iter()
+                        .map(|role| {
+                            let name = role.role.name.clone();
+                            let granted = role.permissions.iter().map(|p| view! { <li>{p.label()}</li> }).collect_view();
+                            let actions = (!role.built_in).then(|| {
+                                let (to_edit, to_delete) = (role.clone(), role.clone());
+                                view! {
+                                    <button type="button" class="edit-role" aria-label=format!("Edit {name}")
+                                        on:click=move |_| editing.set(Some(Editing::Role(to_edit.clone())))>
+                                        "Edit"
+                                    </button>
+                                    <button type="button" class="danger" aria-label=format!("Delete {name}")
+                                        on:click=move |_| editing.set(Some(Editing::Delete(to_delete.clone())))>
+                                        "Delete"
+                                    </button>
+                                }
+                            });
                             view! {
-                                <button type="button" class="edit-role" aria-label=format!("Edit {name}")
-                                    on:click=move |_| editing.set(Some(Editing::Role(to_edit.clone())))>
-                                    "Edit"
-                                </button>
-                                <button type="button" class="danger" aria-label=format!("Delete {name}")
-                                    on:click=move |_| editing.set(Some(Editing::Delete(to_delete.clone())))>
-                                    "Delete"
-                                </button>
+                                <tr data-role-id=role.role.id.to_string()>
+                                    <th scope="row">
+                                        {role.role.name.clone()}
+                                        {role.built_in.then(|| view! { <span class="badge">"Built-in"</span> })}
+                                    </th>
+                                    <td><ul class="permission-list">{granted}</ul></td>
+                                    <td>{role.holders.to_string()}</td>
+                                    <td class="actions">{actions}</td>
+                                </tr>
                             }
-                        });
-                        view! {
-                            <tr data-role-id=role.role.id.to_string()>
-                                <th scope="row">
-                                    {role.role.name.clone()}
-                                    {role.built_in.then(|| view! { <span class="badge">"Built-in"</span> })}
-                                </th>
-                                <td><ul class="permission-list">{granted}</ul></td>
-                                <td>{role.holders.to_string()}</td>
-                                <td class="actions">{actions}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }

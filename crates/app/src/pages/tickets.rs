@@ -53,35 +53,38 @@ fn TicketTable(tickets: Vec<TicketListItem>, agent: bool) -> impl IntoView {
         return view! { <p class="status empty">"No tickets yet."</p> }.into_any();
     }
     view! {
-        <table class="ticket-table">
-            <caption class="visually-hidden">"Tickets"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Number"</th>
-                    <th scope="col">"Title"</th>
-                    <th scope="col">"State"</th>
-                    {agent.then(|| view! { <th scope="col">"Customer"</th> })}
-                    <th scope="col">"Updated"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {tickets
-                    .into_iter()
-                    .map(|t| {
-                        let href = format!("/tickets/{}", t.number);
-                        view! {
-                            <tr>
-                                <td><a href=href.clone()>{format!("#{}", t.number)}</a></td>
-                                <td><a href=href>{t.title}</a></td>
-                                <td><span class=format!("state state-{}", t.state.key())>{t.state.label()}</span></td>
-                                {agent.then(|| view! { <td>{t.customer}</td> })}
-                                <td>{t.updated_at.to_string()}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        // On a narrow screen the table scrolls sideways in its own box, not the page.
+        <div class="table-scroll" role="region" aria-label="Tickets" tabindex="0">
+            <table class="ticket-table">
+                <caption class="visually-hidden">"Tickets"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Number"</th>
+                        <th scope="col">"Title"</th>
+                        <th scope="col">"State"</th>
+                        {agent.then(|| view! { <th scope="col">"Customer"</th> })}
+                        <th scope="col">"Updated"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {tickets
+                        .into_iter()
+                        .map(|t| {
+                            let href = format!("/tickets/{}", t.number);
+                            view! {
+                                <tr>
+                                    <td><a href=href.clone()>{format!("#{}", t.number)}</a></td>
+                                    <td><a href=href>{t.title}</a></td>
+                                    <td><span class=format!("state state-{}", t.state.key())>{t.state.label()}</span></td>
+                                    {agent.then(|| view! { <td>{t.customer}</td> })}
+                                    <td>{t.updated_at.to_string()}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

@@ -1,8 +1,9 @@
 use crate::api::{count_users, list_roles, search_users, unlock_user};
 use crate::browser::{fetch_dialogs_on_approach, lazy_dialog, Loaded};
 use crate::components::{
-    focus_after_redraw, user_row_selector, DeleteUserDialog, ImpersonationDialog, PageContent, SignedInPage,
-    TwoFactorDialog, UserDialog, UserDialogMode, UserRowActions, UserTable,
+    focus_after_redraw, listen_for_panel_shortcuts, user_row_selector, DeleteUserDialog, ImpersonationDialog,
+    PageContent, PanelShortcuts, ShortcutsDialog, SignedInPage, TwoFactorDialog, UserDialog, UserDialogMode,
+    UserRowActions, UserTable,
 };
 use leptos::task::spawn_local;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
@@ -82,6 +83,8 @@ enum PanelDialog {
     TwoFactor(UserId, String),
     /// View from this user's perspective (id, login), once the admin says why.
     Impersonate(UserId, String),
+    /// **Keyboard shortcuts** (`?`).
+    Shortcuts,
 }
 
 /// Where keyboard focus goes when a dialog closes: back to what opened it,
@@ -164,6 +167,11 @@ fn UsersPanel(
         refetch();
         focus_return.restore();
     });
+    listen_for_panel_shortcuts(PanelShortcuts {
+        dialog_open: Signal::derive(move || dialog.with(Option::is_some)),
+        new_user: Callback::new(move |_| open(PanelDialog::User(UserDialogMode::New), "#new-user".into())),
+        show_help: Callback::new(move |_| open(PanelDialog::Shortcuts, "#new-user".into())),
+    });
 
     view! {
         <div class="page-title">
@@ -227,6 +235,7 @@ fn users_panel_dialog(
             view! { <TwoFactorDialog id login on_close on_changed=on_done /> }.into_any()
         }
         PanelDialog::Impersonate(id, login) => view! { <ImpersonationDialog id login on_close /> }.into_any(),
+        PanelDialog::Shortcuts => view! { <ShortcutsDialog on_close /> }.into_any(),
     })
 }
 
@@ -278,6 +287,7 @@ fn SearchBox(search: Memo<UserSearch>, changer: ViewChanger) -> impl IntoView {
         // Without JavaScript the form still works: Enter submits it as a GET.
         <form class="search" role="search" method="get" action="/admin/users" on:submit=|ev| ev.prevent_default()>
             <label for="user-search" class="visually-hidden">"Search for users"</label>
+            <span class="search-mark" aria-hidden="true">"🔎"</span>
             <input
                 id="user-search"
                 type="search"
