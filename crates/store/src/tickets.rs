@@ -1,7 +1,7 @@
 //! Tickets with their articles (replies) and time entries.
 
 use crate::audit::insert_audit;
-use crate::{on_pool, AuditRecord, Backend, Db, StoreError};
+use crate::{on_pool, AuditRecord, Db, StoreError};
 use roster_domain::{
     full_name, ArticleView, Hours, TicketListItem, TicketState, TicketSummary, TimeEntryView, Timestamp, UserId,
 };
@@ -34,31 +34,33 @@ macro_rules! touch {
     }};
 }
 
-/// The first ticket's number; numbers then count up.
-const FIRST_TICKET_NUMBER: i64 = 10_001;
-/// Ticket numbers are the highest so far plus one, so openers take turns.
-/// SQLite's writers take turns anyway (`BEGIN IMMEDIATE`); on PostgreSQL
-/// this transaction-scoped lock makes them, and each one's `MAX(number)`
-/// then sees the ticket opened before it. Retrying on a taken number was
-/// not enough: 25 customers opening tickets at once exhausted ten retries.
-const LOCK_TICKET_NUMBERS: &str = "SELECT pg_advisory_xact_lock(7439)";
+/// Takes the next `count` ticket numbers inside the caller's transaction and
+/// returns the first. The counter row only counts up (migration 0016), so a
+/// number is never given twice, not even after its ticket is deleted; its
+/// row lock makes concurrent openers on PostgreSQL take turns, as SQLite's
+/// writers do anyway (`BEGIN IMMEDIATE`).
+macro_rules! take_ticket_numbers {
+    ($tx:expr, $count:expr) => {{
+        let count = $count as i64;
+        let last: i64 = sqlx::query_scalar("UPDATE ticket_numbers SET last_given = last_given + $1 RETURNING last_given")
+            .bind(count)
+            .fetch_one(&mut *$tx)
+            .await?;
+        last - count + 1
+    }};
+}
 /// One article (the opening message or a reply).
 const INSERT_ARTICLE: &str = "INSERT INTO articles (ticket_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)";
 /// Rows per multi-row INSERT: well under SQLite's bind limit.
 const INSERT_CHUNK: usize = 500;
 
 impl Db {
-    /// Inserts tickets, numbered after the highest number so far, with their
+    /// Inserts tickets, numbered after the last number given, with their
     /// articles and time entries, in one transaction; returns the numbers.
     pub async fn insert_tickets(&self, tickets: &[NewTicket], now: Timestamp) -> Result<Vec<i64>, StoreError> {
-        let lock_numbers = self.backend() == Backend::Postgres;
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
-            if lock_numbers {
-                sqlx::query(LOCK_TICKET_NUMBERS).execute(&mut *tx).await?;
-            }
-            let highest: Option<i64> = sqlx::query_scalar("SELECT MAX(number) FROM tickets").fetch_one(&mut *tx).await?;
-            let first = highest.map_or(FIRST_TICKET_NUMBER, |n| n + 1);
+            let first = take_ticket_numbers!(tx, tickets.len());
             let numbers: Vec<i64> = (first..).take(tickets.len()).collect();
             let numbered: Vec<(i64, &NewTicket)> = numbers.iter().copied().zip(tickets).collect();
             let mut ids: HashMap<i64, i64> = HashMap::new();
@@ -228,15 +230,12 @@ impl Db {
         audit: impl FnOnce(i64) -> AuditRecord,
     ) -> Result<i64, StoreError> {
         let insert = "INSERT INTO tickets (number, title, state, customer_id, created_at, updated_at) \
-                      SELECT COALESCE(MAX(number) + 1, $1), $2, $3, $4, $5, $5 FROM tickets RETURNING id, number";
-        let lock_numbers = self.backend() == Backend::Postgres;
+                      VALUES ($1, $2, $3, $4, $5, $5) RETURNING id, number";
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
-            if lock_numbers {
-                sqlx::query(LOCK_TICKET_NUMBERS).execute(&mut *tx).await?;
-            }
+            let number = take_ticket_numbers!(tx, 1);
             let (id, number): (i64, i64) = sqlx::query_as(insert)
-                .bind(FIRST_TICKET_NUMBER)
+                .bind(number)
                 .bind(title)
                 .bind(TicketState::New.key())
                 .bind(customer.0)

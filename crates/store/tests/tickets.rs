@@ -114,3 +114,23 @@ async fn tickets_opened_at_once_get_distinct_numbers() {
         assert_eq!(numbers.len(), 8, "{}", t.name);
     }
 }
+
+#[tokio::test]
+async fn a_deleted_tickets_number_is_never_given_again() {
+    for t in all().await {
+        let ann = user(&t.db, "ann", "Ann", RoleId::CUSTOMER).await;
+        let bo = user(&t.db, "bo", "Bo", RoleId::CUSTOMER).await;
+        let first = t.db.open_ticket(ann, "Ann's printer", "Jammed", NOW, |_| audit(NOW)).await.unwrap();
+        let newest = t.db.insert_tickets(&[ticket(ann, "Ann's screen")], NOW).await.unwrap()[0];
+        assert_eq!(newest, first + 1, "{}", t.name);
+
+        // Ann goes, and her tickets with her: the newest number with them.
+        let deleted = AuditRecord { action: AuditAction::UserDeleted, target_user_id: Some(ann), ..audit(NOW) };
+        assert_eq!(t.db.delete_user(ann, deleted).await.unwrap(), 2, "{}", t.name);
+
+        let opened = t.db.open_ticket(bo, "Bo's laptop", "Slow", NOW, |_| audit(NOW)).await.unwrap();
+        assert_eq!(opened, newest + 1, "{}: #{newest} was Ann's", t.name);
+        let inserted = t.db.insert_tickets(&[ticket(bo, "Bo's phone"), ticket(bo, "Bo's mouse")], NOW).await.unwrap();
+        assert_eq!(inserted, [newest + 2, newest + 3], "{}", t.name);
+    }
+}
