@@ -6,7 +6,9 @@ import { signIn } from "./pages/login-page";
 import { UsersPage } from "./pages/users-page";
 import { waitForHydration } from "./pages/hydration";
 
-// axe-core on every page and every dialog: no violation of any impact.
+// axe-core on every page and every dialog, in light and in dark mode (which
+// follows the system's setting): no violation of any impact, colour
+// contrast included.
 
 async function expectNoViolations(page: Page, what: string) {
   const results = await new AxeBuilder({ page }).analyze();
@@ -16,53 +18,59 @@ async function expectNoViolations(page: Page, what: string) {
   expect(found, `axe on ${what}`).toEqual([]);
 }
 
-test("the sign-in page has no accessibility violation", async ({ page }) => {
-  await page.goto("/login");
-  await waitForHydration(page);
-  await expectNoViolations(page, "the sign-in page");
-});
+for (const colorScheme of ["light", "dark"] as const) {
+  test.describe(`in ${colorScheme} mode`, () => {
+    test.use({ colorScheme });
 
-test("every page an admin sees, and every dialog on it, has no accessibility violation", async ({ page }) => {
-  test.setTimeout(120_000);
-  await signIn(page, ADMIN.login, ADMIN.password);
-  const users = new UsersPage(page);
-  await users.expectShown();
-  for (const path of ["/admin/users", "/admin/roles", "/admin/audit", "/tickets", "/profile", "/"]) {
-    await page.goto(path);
-    await waitForHydration(page);
-    await expectNoViolations(page, path);
-  }
+    test("the sign-in page has no accessibility violation", async ({ page }) => {
+      await page.goto("/login");
+      await waitForHydration(page);
+      await expectNoViolations(page, "the sign-in page");
+    });
 
-  const dialogs: [string, string, (page: Page) => Promise<void>][] = [
-    ["/admin/users", "New User", (p) => p.getByRole("button", { name: "New User" }).click()],
-    ["/admin/users", "Keyboard shortcuts", (p) => p.keyboard.press("?")],
-    ["/admin/users", "Edit User", (p) => p.getByRole("button", { name: "Edit quinn.lindqvist120", exact: true }).click()],
-    ["/admin/roles", "New role", (p) => p.getByRole("button", { name: "New role" }).click()],
-    ["/profile", "Change password", (p) => p.getByRole("button", { name: "Change password…" }).click()],
-    ["/profile", "Set up authenticator app", (p) => p.getByRole("button", { name: "Set up authenticator app" }).click()],
-  ];
-  for (const [path, name, open] of dialogs) {
-    await page.goto(path);
-    await waitForHydration(page);
-    await open(page);
-    const dialog = page.getByRole("dialog", { name });
-    await expect(dialog).toBeVisible();
-    await expect(dialog.locator(":focus")).toHaveCount(1);
-    await expectNoViolations(page, `the ${name} dialog`);
-    await page.keyboard.press("Escape");
-    await expect(dialog).toHaveCount(0);
-  }
+    test("every page an admin sees, and every dialog on it, has no accessibility violation", async ({ page }) => {
+      test.setTimeout(120_000);
+      await signIn(page, ADMIN.login, ADMIN.password);
+      const users = new UsersPage(page);
+      await users.expectShown();
+      for (const path of ["/admin/users", "/admin/roles", "/admin/audit", "/tickets", "/profile", "/"]) {
+        await page.goto(path);
+        await waitForHydration(page);
+        await expectNoViolations(page, path);
+      }
 
-  // The row's dialogs: Delete User and View from user's perspective.
-  await page.goto("/admin/users?q=quinn.lindqvist120");
-  await waitForHydration(page);
-  for (const name of ["Delete User", "View from user's perspective"]) {
-    const menu = await users.openActions("quinn.lindqvist120");
-    await menu.getByRole("menuitem", { name }).click();
-    const dialog = users.dialog(name as "Delete User");
-    await expect(dialog).toBeVisible();
-    await expectNoViolations(page, `the ${name} dialog`);
-    await page.keyboard.press("Escape");
-    await expect(dialog).toHaveCount(0);
-  }
-});
+      const dialogs: [string, string, (page: Page) => Promise<void>][] = [
+        ["/admin/users", "New User", (p) => p.getByRole("button", { name: "New User" }).click()],
+        ["/admin/users", "Keyboard shortcuts", (p) => p.keyboard.press("?")],
+        ["/admin/users", "Edit User", (p) => p.getByRole("button", { name: "Edit quinn.lindqvist120", exact: true }).click()],
+        ["/admin/roles", "New role", (p) => p.getByRole("button", { name: "New role" }).click()],
+        ["/profile", "Change password", (p) => p.getByRole("button", { name: "Change password…" }).click()],
+        ["/profile", "Set up authenticator app", (p) => p.getByRole("button", { name: "Set up authenticator app" }).click()],
+      ];
+      for (const [path, name, open] of dialogs) {
+        await page.goto(path);
+        await waitForHydration(page);
+        await open(page);
+        const dialog = page.getByRole("dialog", { name });
+        await expect(dialog).toBeVisible();
+        await expect(dialog.locator(":focus")).toHaveCount(1);
+        await expectNoViolations(page, `the ${name} dialog`);
+        await page.keyboard.press("Escape");
+        await expect(dialog).toHaveCount(0);
+      }
+
+      // The row's dialogs: Delete User and View from user's perspective.
+      await page.goto("/admin/users?q=quinn.lindqvist120");
+      await waitForHydration(page);
+      for (const name of ["Delete User", "View from user's perspective"]) {
+        const menu = await users.openActions("quinn.lindqvist120");
+        await menu.getByRole("menuitem", { name }).click();
+        const dialog = users.dialog(name as "Delete User");
+        await expect(dialog).toBeVisible();
+        await expectNoViolations(page, `the ${name} dialog`);
+        await page.keyboard.press("Escape");
+        await expect(dialog).toHaveCount(0);
+      }
+    });
+  });
+}

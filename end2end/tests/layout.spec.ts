@@ -66,7 +66,7 @@ test("on a phone an admin finds a user, sees their email and roles, and reaches 
 
 // Pictures of each page for a reviewer, at a desktop's width and a phone's,
 // under end2end/screenshots/ (not kept in git).
-test("screenshots of every page at 1400 px and 390 px", async ({ page }) => {
+test("screenshots of every page at 1400 px and 390 px, and in dark mode", async ({ page }) => {
   await signIn(page, ADMIN.login, ADMIN.password);
   await new UsersPage(page).expectShown();
   const pages: [string, string][] = [
@@ -88,6 +88,14 @@ test("screenshots of every page at 1400 px and 390 px", async ({ page }) => {
     await page.getByRole("button", { name: "New User" }).click();
     await expect(page.getByRole("dialog", { name: "New User" })).toBeVisible();
     await page.screenshot({ path: `screenshots/new-user-dialog-${size}.png` });
+  }
+  // And in dark mode, which follows the system's setting.
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.setViewportSize(DESKTOP);
+  for (const [name, path] of pages) {
+    await page.goto(path);
+    await waitForHydration(page);
+    await page.screenshot({ path: `screenshots/${name}-1400-dark.png`, fullPage: true });
   }
 });
 

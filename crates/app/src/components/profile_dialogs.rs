@@ -199,10 +199,15 @@ fn SetUpApp(on_close: Callback<()>, on_done: Callback<String>) -> impl IntoView 
     load();
     let failure = RwSignal::new(None::<AppError>);
     let code = RwSignal::new(String::new());
+    // Busy while the server checks the code: the button cannot send it twice.
+    let confirming = RwSignal::new(false);
     let confirm = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        confirming.set(true);
         spawn_local(async move {
-            match confirm_authenticator(code.get_untracked()).await {
+            let result = confirm_authenticator(code.get_untracked()).await;
+            confirming.try_set(false);
+            match result {
                 Ok(()) => on_done.run("Authenticator app enabled. Signing in now asks for a code from it.".into()),
                 Err(e) => failure.set(Some(e)),
             }
@@ -239,7 +244,9 @@ fn SetUpApp(on_close: Callback<()>, on_done: Callback<String>) -> impl IntoView 
                                     autocomplete="one-time-code"
                                 />
                                 {form_failure(failure)}
-                                <button type="submit" class="primary">"Enable"</button>
+                                <button type="submit" class="primary" disabled=move || confirming.get()>
+                                    "Enable"
+                                </button>
                             </form>
                         </li>
                     </ol>
@@ -295,10 +302,14 @@ fn NewCodes(on_close: Callback<()>, on_done: Callback<String>) -> impl IntoView 
 fn RemoveMethod(kind: TwoFactorKind, on_close: Callback<()>, on_done: Callback<String>) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<AppError>);
+    let removing = RwSignal::new(false);
     let remove = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        removing.set(true);
         spawn_local(async move {
-            match remove_my_two_factor(kind, password.get_untracked()).await {
+            let result = remove_my_two_factor(kind, password.get_untracked()).await;
+            removing.try_set(false);
+            match result {
                 Ok(()) => on_done.run(format!("{} removed.", kind.label())),
                 Err(e) => failure.set(Some(e)),
             }
@@ -318,7 +329,7 @@ fn RemoveMethod(kind: TwoFactorKind, on_close: Callback<()>, on_done: Callback<S
                 {form_failure(failure)}
                 <footer class="modal-footer">
                     <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                    <button type="submit" class="danger">"Remove"</button>
+                    <button type="submit" class="danger" disabled=move || removing.get()>"Remove"</button>
                 </footer>
             </form>
         </Dialog>

@@ -1,0 +1,60 @@
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { ADMIN } from "./accounts";
+import { signIn } from "./pages/login-page";
+import { UsersPage } from "./pages/users-page";
+import { waitForHydration } from "./pages/hydration";
+
+// Work that may take more than a second shows it on its button, and a
+// second click meanwhile sends nothing more.
+
+/** Holds requests to `path` for 1.5 s each and counts them. */
+async function slowDown(page: Page, path: string) {
+  const sent: string[] = [];
+  await page.route(`**${path}`, async (route) => {
+    sent.push(route.request().url());
+    await new Promise((done) => setTimeout(done, 1_500));
+    await route.continue();
+  });
+  return sent;
+}
+
+test("saving a new user shows Saving… and a second click sends nothing more", async ({ page }) => {
+  await signIn(page, ADMIN.login, ADMIN.password);
+  const users = new UsersPage(page);
+  await users.expectShown();
+  const sent = await slowDown(page, "/api/create_user");
+  await users.newUserButton().click();
+  await users.field("Login").fill("busy.e2e");
+  await users.field("First name").fill("Busy");
+  const save = users.dialog("New User").getByRole("button", { name: /^(Create|Saving…)$/ });
+  await save.click();
+  await expect(save).toBeDisabled();
+  await expect(save).toHaveText("Saving…");
+  await save.click({ force: true });
+  await expect(users.dialog("New User")).toHaveCount(0);
+  await expect(users.notice()).toHaveText("User busy.e2e created.");
+  expect(sent).toHaveLength(1);
+});
+
+test("enabling an authenticator app cannot be sent twice while the code is checked", async ({ page, pageErrors }) => {
+  // The code typed is wrong on purpose: its answer is a 400.
+  pageErrors.allowStatuses(400);
+  await signIn(page, "zoe.okafor103", "roster-demo-pass");
+  await expect(page.getByRole("heading", { name: /^Welcome, / })).toBeVisible();
+  await page.goto("/profile");
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Set up authenticator app" }).click();
+  const dialog = page.getByRole("dialog", { name: "Set up authenticator app" });
+  await expect(dialog.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
+  const sent = await slowDown(page, "/api/confirm_authenticator");
+  await dialog.getByLabel("Code from the app").fill("000000");
+  const enable = dialog.getByRole("button", { name: "Enable" });
+  await enable.click();
+  await expect(enable).toBeDisabled();
+  await enable.click({ force: true });
+  // The answer: the code is wrong, said next to it; the button works again.
+  await expect(dialog.getByLabel("Code from the app")).toHaveAttribute("aria-invalid", "true");
+  await expect(enable).toBeEnabled();
+  expect(sent).toHaveLength(1);
+});
