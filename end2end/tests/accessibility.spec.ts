@@ -16,6 +16,17 @@ async function expectNoViolations(page: Page, what: string) {
     (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
   );
   expect(found, `axe on ${what}`).toEqual([]);
+  // axe lets `aria-describedby` name elements that are not there; a screen
+  // reader then has nothing to read. Every id it names must be on the page.
+  const dangling = await page.evaluate(() =>
+    [...document.querySelectorAll("[aria-describedby]")].flatMap((e) =>
+      (e.getAttribute("aria-describedby") ?? "")
+        .split(/\s+/)
+        .filter((id) => id && !document.getElementById(id))
+        .map((id) => `#${e.id || e.tagName.toLowerCase()} names #${id}`),
+    ),
+  );
+  expect(dangling, `aria-describedby on ${what}`).toEqual([]);
 }
 
 for (const colorScheme of ["light", "dark"] as const) {
@@ -58,6 +69,19 @@ for (const colorScheme of ["light", "dark"] as const) {
         await page.keyboard.press("Escape");
         await expect(dialog).toHaveCount(0);
       }
+
+      // New User with every error showing: the errors are tied to their fields.
+      await page.goto("/admin/users");
+      await waitForHydration(page);
+      await page.getByRole("button", { name: "New User" }).click();
+      const newUser = page.getByRole("dialog", { name: "New User" });
+      await newUser.getByLabel("Email", { exact: true }).fill("not an email");
+      await newUser.getByRole("button", { name: "Create" }).click();
+      await expect(page.locator("#user-login-error")).toHaveText("Login is required.");
+      await expect(page.locator("#user-login")).toHaveAttribute("aria-describedby", "user-login-error");
+      await expectNoViolations(page, "the New User dialog with its errors");
+      await page.keyboard.press("Escape");
+      await expect(newUser).toHaveCount(0);
 
       // The row's dialogs: Delete User and View from user's perspective.
       await page.goto("/admin/users?q=quinn.lindqvist120");

@@ -19,21 +19,25 @@ async function slowDown(page: Page, path: string) {
   return sent;
 }
 
-test("saving a new user shows Saving… and a second click sends nothing more", async ({ page }) => {
+test("saving a user shows Saving… and a second click sends nothing more", async ({ page }) => {
+  // An edit, not a new user: later tests count the users.
+  const login = "wim.okafor100";
   await signIn(page, ADMIN.login, ADMIN.password);
   const users = new UsersPage(page);
   await users.expectShown();
-  const sent = await slowDown(page, "/api/create_user");
-  await users.newUserButton().click();
-  await users.field("Login").fill("busy.e2e");
-  await users.field("First name").fill("Busy");
-  const save = users.dialog("New User").getByRole("button", { name: /^(Create|Saving…)$/ });
+  await users.findOnly(login);
+  const sent = await slowDown(page, "/api/update_user");
+  await page.getByRole("button", { name: `Edit ${login}`, exact: true }).click();
+  const dialog = users.dialog("Edit User");
+  await expect(users.field("Login")).toHaveValue(login);
+  await users.field("Note").fill("Asked twice, saved once.");
+  const save = dialog.getByRole("button", { name: /^(Save|Saving…)$/ });
   await save.click();
   await expect(save).toBeDisabled();
   await expect(save).toHaveText("Saving…");
   await save.click({ force: true });
-  await expect(users.dialog("New User")).toHaveCount(0);
-  await expect(users.notice()).toHaveText("User busy.e2e created.");
+  await expect(dialog).toHaveCount(0);
+  await expect(users.notice()).toHaveText(`User ${login} saved.`);
   expect(sent).toHaveLength(1);
 });
 

@@ -1,6 +1,7 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { ADMIN, DEMO_PASSWORD } from "./accounts";
+import { authenticatorCode } from "./authenticator";
 import { signIn } from "./pages/login-page";
 import { waitForHydration } from "./pages/hydration";
 
@@ -137,4 +138,67 @@ test("every dialog of the profile closes by Escape, ✕ and Cancel, twice, cold 
   await signIn(page, "yusuf.okafor102", DEMO_PASSWORD);
   await expect(page.getByRole("heading", { name: /^Welcome, / })).toBeVisible();
   await openAndCloseEveryWay(page, PROFILE_DIALOGS);
+});
+
+// The dialogs that need something to act on: a user with an authenticator
+// app (Manage Two-Factor Authentication; on their profile, Remove and
+// Recovery codes) and a custom role (Edit role, Delete role).
+test("the dialogs of two-factor methods and of custom roles close every way, twice", async ({ page, browser }) => {
+  test.setTimeout(120_000);
+  const customer = "vera.okafor99";
+  const userPage = await (await browser.newContext()).newPage();
+  await signIn(userPage, customer, DEMO_PASSWORD);
+  await expect(userPage.getByRole("heading", { name: /^Welcome, / })).toBeVisible();
+  await userPage.goto("/profile");
+  await waitForHydration(userPage);
+  await userPage.getByRole("button", { name: "Set up authenticator app" }).click();
+  const key = (await userPage.locator("#authenticator-secret").textContent()) ?? "";
+  await userPage.getByLabel("Code from the app").fill(authenticatorCode(key));
+  await userPage.getByRole("button", { name: "Enable" }).click();
+  await expect(userPage.getByRole("button", { name: "Remove authenticator app…" })).toBeVisible();
+  await openAndCloseEveryWay(userPage, [
+    {
+      name: "Remove authenticator app",
+      path: "/profile",
+      open: (p) => p.getByRole("button", { name: "Remove authenticator app…" }).click(),
+      ways: ["Escape", "✕", "Cancel"],
+    },
+    {
+      name: "Recovery codes",
+      path: "/profile",
+      open: (p) => p.getByRole("button", { name: /^Generate (new )?recovery codes$/ }).click(),
+      ways: ["Escape", "✕"],
+    },
+  ]);
+
+  await signIn(page, ADMIN.login, ADMIN.password);
+  await expect(page).toHaveURL(/\/admin\/users/);
+  await page.goto("/admin/roles");
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "New role" }).click();
+  const editor = page.getByRole("dialog", { name: "New role" });
+  await editor.getByLabel("Name").fill("Dialog check");
+  await editor.getByLabel("See every ticket").check();
+  await editor.getByRole("button", { name: "Save" }).click();
+  await expect(page.locator(".notice")).toHaveText("Role “Dialog check” saved");
+  await openAndCloseEveryWay(page, [
+    {
+      name: "Manage Two-Factor Authentication",
+      path: `/admin/users?q=${customer}`,
+      open: (p) => openRowAction(p, customer, "Manage Two-Factor Authentication"),
+      ways: ["Escape", "✕", "Cancel"],
+    },
+    {
+      name: "Edit role",
+      path: "/admin/roles",
+      open: (p) => p.getByRole("button", { name: "Edit Dialog check" }).click(),
+      ways: ["Escape", "✕", "Cancel"],
+    },
+    {
+      name: "Delete role",
+      path: "/admin/roles",
+      open: (p) => p.getByRole("button", { name: "Delete Dialog check" }).click(),
+      ways: ["Escape", "✕", "Cancel"],
+    },
+  ]);
 });

@@ -75,6 +75,12 @@ pub fn InputField(
     }
     let message = move || failure.with(|f| f.as_ref().and_then(|e| e.message_for(name)).map(str::to_owned));
     let invalid = move || message().is_some().to_string();
+    // The error line, while there is one: naming a missing element would
+    // leave a screen reader nothing to read.
+    let described_by = {
+        let error_id = error_id.clone();
+        move || message().is_some().then(|| error_id.clone())
+    };
     let on_input = move |ev| value.set(event_target_value(&ev));
     let control = match rows {
         None => Either::Left(view! {
@@ -85,7 +91,7 @@ pub fn InputField(
                 autocomplete=autocomplete
                 prop:value=move || value.get()
                 aria-invalid=invalid
-                aria-describedby=error_id.clone()
+                aria-describedby=described_by
                 on:input=on_input
             />
         }),
@@ -96,7 +102,7 @@ pub fn InputField(
                 rows=rows
                 prop:value=move || value.get()
                 aria-invalid=invalid
-                aria-describedby=error_id.clone()
+                aria-describedby=described_by
                 on:input=on_input
             ></textarea>
         }),

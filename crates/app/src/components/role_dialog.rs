@@ -41,7 +41,10 @@ pub fn RoleDialog(editing: Option<RoleDefinition>, on_close: Callback<()>, on_sa
         <Dialog title=title.to_owned() on_close>
             <form class="role-form" on:submit=on_submit>
                 <InputField name="name" label="Name" value=name failure />
-                <fieldset class="permissions" aria-describedby="role-permissions-error">
+                <fieldset
+                    class="permissions"
+                    aria-describedby=move || permissions_error().map(|_| "role-permissions-error")
+                >
                     <legend>"Permissions"</legend>
                     {Permission::ALL
                         .into_iter()

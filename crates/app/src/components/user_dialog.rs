@@ -242,6 +242,19 @@ fn error_line(form: FormState, name: &'static str) -> impl IntoView {
     move || form.error(name).map(|message| view! { <p class="field-error" id=id.clone()>{message}</p> })
 }
 
+/// What a field's `aria-describedby` names: its error line while one is
+/// shown, and its hint when it has one. Naming an element that is not on
+/// the page would leave a screen reader nothing to read.
+fn described_by(form: FormState, name: &'static str, hint: bool) -> impl Fn() -> Option<String> + Send + Sync + 'static {
+    let id = input_id(name);
+    move || {
+        let error = form.error(name).map(|_| format!("{id}-error"));
+        let hint = hint.then(|| format!("{id}-hint"));
+        let ids: Vec<String> = error.into_iter().chain(hint).collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
 /// The plain fields of one section, each as `UserFields::RULES` declares it.
 #[component]
 fn PlainFields(form: FormState, section: Section) -> impl IntoView {
@@ -295,7 +308,7 @@ fn TextField(
 ) -> impl IntoView {
     let value = TextValue { name, get, set };
     let id = input_id(name);
-    let described = format!("{id}-error {id}-hint");
+    let described = described_by(form, name, !hint.is_empty());
     let autocomplete = if kind == "password" { "new-password" } else { "off" };
     view! {
         <div class="field">
@@ -328,7 +341,7 @@ fn TextArea(
 ) -> impl IntoView {
     let value = TextValue { name, get, set };
     let id = input_id(name);
-    let described = format!("{id}-error {id}-hint");
+    let described = described_by(form, name, !hint.is_empty());
     view! {
         <div class="field wide">
             <label for=id.clone()>{label}</label>
@@ -364,7 +377,7 @@ fn CheckBox(
                 id=id.clone()
                 name=name
                 prop:checked=move || form.details.with(get)
-                aria-describedby=format!("{id}-error")
+                aria-describedby=described_by(form, name, false)
                 on:change=move |ev| form.edit(name, |d| set(d, event_target_checked(&ev)))
             />
             <label for=id>{label}</label>
@@ -400,7 +413,7 @@ fn OrganizationField(form: FormState) -> impl IntoView {
                 autocomplete="off"
                 prop:value=move || form.details.with(|d| d.organization.clone())
                 aria-invalid=move || form.error("organization").is_some().to_string()
-                aria-describedby="user-organization-error user-organization-hint"
+                aria-describedby=described_by(form, "organization", true)
                 on:input=move |ev| form.edit("organization", |d| d.organization = event_target_value(&ev))
                 on:blur=move |_| form.touch("organization")
             />
@@ -452,7 +465,7 @@ fn RolesField(form: FormState) -> impl IntoView {
         }
     };
     view! {
-        <fieldset class="roles" id="user-roles" aria-describedby="user-roles-error">
+        <fieldset class="roles" id="user-roles" aria-describedby=described_by(form, "roles", false)>
             <legend>"Roles"</legend>
             {move || match roles.get() {
                 None => EitherOf3::A(view! { <p class="status">"Loading roles…"</p> }),
