@@ -1,7 +1,8 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { ADMIN } from "./accounts";
+import { ADMIN, DEMO_PASSWORD } from "./accounts";
+import { authenticatorCode } from "./authenticator";
 import { signIn } from "./pages/login-page";
 import { UsersPage } from "./pages/users-page";
 import { waitForHydration } from "./pages/hydration";
@@ -95,6 +96,93 @@ for (const colorScheme of ["light", "dark"] as const) {
         await page.keyboard.press("Escape");
         await expect(dialog).toHaveCount(0);
       }
+    });
+
+    test("a customer's pages, the missing page, and the dialogs that need a second factor or a custom role have no accessibility violation", async ({
+      page,
+      browser,
+      pageErrors,
+    }) => {
+      test.setTimeout(120_000);
+      // The missing page answers 404, as it should.
+      pageErrors.allowStatuses(404);
+
+      // A customer with tickets: My tickets, one of them, New ticket.
+      await signIn(page, "ben.schmidt1", DEMO_PASSWORD);
+      await expect(page.getByRole("heading", { name: /^Welcome, / })).toBeVisible();
+      await page.goto("/tickets");
+      await waitForHydration(page);
+      await expectNoViolations(page, "My tickets");
+      await page.getByRole("table", { name: "Tickets" }).getByRole("link").first().click();
+      await expect(page).toHaveURL(/\/tickets\/\d+$/);
+      await waitForHydration(page);
+      await expectNoViolations(page, "a ticket");
+      await page.goto("/tickets/new");
+      await waitForHydration(page);
+      await expectNoViolations(page, "New ticket");
+      const missing = await page.goto("/no/such/page");
+      expect(missing?.status()).toBe(404);
+      await expectNoViolations(page, "the missing page");
+
+      // A user who sets up an authenticator app: Remove and Recovery codes.
+      const user = colorScheme === "light" ? "anna.lindqvist104" : "ben.lindqvist105";
+      const userPage = await (await browser.newContext({ colorScheme })).newPage();
+      await signIn(userPage, user, DEMO_PASSWORD);
+      await expect(userPage.getByRole("heading", { name: /^Welcome, / })).toBeVisible();
+      await userPage.goto("/profile");
+      await waitForHydration(userPage);
+      await userPage.getByRole("button", { name: "Set up authenticator app" }).click();
+      const key = (await userPage.locator("#authenticator-secret").textContent()) ?? "";
+      await userPage.getByLabel("Code from the app").fill(authenticatorCode(key));
+      await userPage.getByRole("button", { name: "Enable" }).click();
+      for (const [button, name] of [
+        ["Remove authenticator app…", "Remove authenticator app"],
+        ["Generate recovery codes", "Recovery codes"],
+      ]) {
+        await userPage.getByRole("button", { name: button }).click();
+        const dialog = userPage.getByRole("dialog", { name });
+        await expect(dialog).toBeVisible();
+        await expect(dialog.locator(":focus")).toHaveCount(1);
+        await expectNoViolations(userPage, `the ${name} dialog`);
+        await userPage.keyboard.press("Escape");
+        await expect(dialog).toHaveCount(0);
+      }
+
+      // The admin: Manage Two-Factor Authentication for that user, and a
+      // custom role's Edit role and Delete role (which then deletes it).
+      const admin = await (await browser.newContext({ colorScheme })).newPage();
+      await signIn(admin, ADMIN.login, ADMIN.password);
+      const users = new UsersPage(admin);
+      await users.expectShown();
+      await users.findOnly(user);
+      await (await users.openActions(user)).getByRole("menuitem", { name: "Manage Two-Factor Authentication" }).click();
+      const manage = users.dialog("Manage Two-Factor Authentication");
+      await expect(manage).toBeVisible();
+      await expectNoViolations(admin, "the Manage Two-Factor Authentication dialog");
+      await admin.keyboard.press("Escape");
+      await expect(manage).toHaveCount(0);
+
+      const role = `Axe check ${colorScheme}`;
+      await admin.goto("/admin/roles");
+      await waitForHydration(admin);
+      await admin.getByRole("button", { name: "New role" }).click();
+      const editor = admin.getByRole("dialog", { name: "New role" });
+      await editor.getByLabel("Name").fill(role);
+      await editor.getByLabel("See every ticket").check();
+      await editor.getByRole("button", { name: "Save" }).click();
+      await expect(admin.locator(".notice")).toHaveText(`Role “${role}” saved`);
+      await admin.getByRole("button", { name: `Edit ${role}` }).click();
+      const edit = admin.getByRole("dialog", { name: "Edit role" });
+      await expect(edit).toBeVisible();
+      await expectNoViolations(admin, "the Edit role dialog");
+      await admin.keyboard.press("Escape");
+      await expect(edit).toHaveCount(0);
+      await admin.getByRole("button", { name: `Delete ${role}` }).click();
+      const remove = admin.getByRole("dialog", { name: "Delete role" });
+      await expect(remove).toBeVisible();
+      await expectNoViolations(admin, "the Delete role dialog");
+      await remove.getByRole("button", { name: "Delete role" }).click();
+      await expect(admin.locator(".notice")).toHaveText(`Role “${role}” deleted`);
     });
   });
 }
