@@ -2,8 +2,8 @@ import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { ADMIN, DEMO_PASSWORD } from "./accounts";
-import { authenticatorCode } from "./authenticator";
 import { signIn } from "./pages/login-page";
+import { signInAndSetUpAuthenticatorApp } from "./pages/profile-page";
 import { UsersPage } from "./pages/users-page";
 import { waitForHydration } from "./pages/hydration";
 
@@ -127,14 +127,7 @@ for (const colorScheme of ["light", "dark"] as const) {
       // A user who sets up an authenticator app: Remove and Recovery codes.
       const user = colorScheme === "light" ? "anna.lindqvist104" : "ben.lindqvist105";
       const userPage = await (await browser.newContext({ colorScheme })).newPage();
-      await signIn(userPage, user, DEMO_PASSWORD);
-      await expect(userPage.getByRole("heading", { name: /^Welcome, / })).toBeVisible();
-      await userPage.goto("/profile");
-      await waitForHydration(userPage);
-      await userPage.getByRole("button", { name: "Set up authenticator app" }).click();
-      const key = (await userPage.locator("#authenticator-secret").textContent()) ?? "";
-      await userPage.getByLabel("Code from the app").fill(authenticatorCode(key));
-      await userPage.getByRole("button", { name: "Enable" }).click();
+      await signInAndSetUpAuthenticatorApp(userPage, user, DEMO_PASSWORD);
       for (const [button, name] of [
         ["Remove authenticator app…", "Remove authenticator app"],
         ["Generate recovery codes", "Recovery codes"],

@@ -1,8 +1,8 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { ADMIN, DEMO_PASSWORD } from "./accounts";
-import { authenticatorCode } from "./authenticator";
 import { signIn } from "./pages/login-page";
+import { signInAndSetUpAuthenticatorApp } from "./pages/profile-page";
 import { waitForHydration } from "./pages/hydration";
 
 // Every dialog closes every way it offers, twice in a row: the first time
@@ -147,15 +147,7 @@ test("the dialogs of two-factor methods and of custom roles close every way, twi
   test.setTimeout(120_000);
   const customer = "vera.okafor99";
   const userPage = await (await browser.newContext()).newPage();
-  await signIn(userPage, customer, DEMO_PASSWORD);
-  await expect(userPage.getByRole("heading", { name: /^Welcome, / })).toBeVisible();
-  await userPage.goto("/profile");
-  await waitForHydration(userPage);
-  await userPage.getByRole("button", { name: "Set up authenticator app" }).click();
-  const key = (await userPage.locator("#authenticator-secret").textContent()) ?? "";
-  await userPage.getByLabel("Code from the app").fill(authenticatorCode(key));
-  await userPage.getByRole("button", { name: "Enable" }).click();
-  await expect(userPage.getByRole("button", { name: "Remove authenticator app…" })).toBeVisible();
+  await signInAndSetUpAuthenticatorApp(userPage, customer, DEMO_PASSWORD);
   await openAndCloseEveryWay(userPage, [
     {
       name: "Remove authenticator app",
