@@ -2,7 +2,7 @@ import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { ADMIN, DEMO_PASSWORD } from "./accounts";
-import { signIn } from "./pages/login-page";
+import { LoginPage, signIn } from "./pages/login-page";
 import { signInAndSetUpAuthenticatorApp } from "./pages/profile-page";
 import { UsersPage } from "./pages/users-page";
 import { waitForHydration } from "./pages/hydration";
@@ -128,6 +128,20 @@ for (const colorScheme of ["light", "dark"] as const) {
       const user = colorScheme === "light" ? "anna.lindqvist104" : "ben.lindqvist105";
       const userPage = await (await browser.newContext({ colorScheme })).newPage();
       await signInAndSetUpAuthenticatorApp(userPage, user, DEMO_PASSWORD);
+
+      // Signing in again asks for a code: the code step, and its error.
+      pageErrors.allowStatuses(401);
+      const codeStep = await (await browser.newContext({ colorScheme })).newPage();
+      const login = new LoginPage(codeStep);
+      await login.open();
+      await login.signIn(user, DEMO_PASSWORD);
+      await expect(codeStep.getByLabel("Code", { exact: true })).toBeVisible();
+      await expectNoViolations(codeStep, "the sign-in code step");
+      await login.enterCode("123 456");
+      await expect(login.error()).toContainText("That code is not valid.");
+      await expectNoViolations(codeStep, "the sign-in code step with its error");
+      await codeStep.context().close();
+
       for (const [button, name] of [
         ["Remove authenticator app…", "Remove authenticator app"],
         ["Generate recovery codes", "Recovery codes"],

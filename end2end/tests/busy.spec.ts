@@ -62,3 +62,32 @@ test("enabling an authenticator app cannot be sent twice while the code is check
   await expect(enable).toBeEnabled();
   expect(sent).toHaveLength(1);
 });
+
+test("Unlock says Unlocking… while the server works, and a second Unlock sends nothing more", async ({
+  page,
+  pageErrors,
+}) => {
+  // The wrong passwords that lock the account answer 401.
+  pageErrors.allowStatuses(401);
+  const login = "david.lindqvist107";
+  for (let attempt = 1; attempt <= 10; attempt++) {
+    const answer = await page.request.post("/api/sign_in", { form: { login, password: `wrong guess ${attempt}` } });
+    expect(answer.status()).toBe(401);
+  }
+  await signIn(page, ADMIN.login, ADMIN.password);
+  const users = new UsersPage(page);
+  await users.expectShown();
+  await users.findOnly(login);
+  await expect(users.row(login).getByRole("img", { name: /^Locked/ })).toBeVisible();
+  const sent = await slowDown(page, "/api/unlock_user");
+
+  await (await users.openActions(login)).getByRole("menuitem", { name: "Unlock" }).click();
+  // The menu closed on the click; opened again, it says the work is under way.
+  const menu = await users.openActions(login);
+  const unlocking = menu.getByRole("menuitem", { name: "Unlocking…" });
+  await expect(unlocking).toBeDisabled();
+  await unlocking.click({ force: true });
+  await expect(users.notice()).toHaveText("User unlocked");
+  await expect(users.row(login).getByRole("img", { name: /^Locked/ })).toHaveCount(0);
+  expect(sent).toHaveLength(1);
+});

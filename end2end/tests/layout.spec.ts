@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { ADMIN } from "./accounts";
+import { ADMIN, DEMO_PASSWORD } from "./accounts";
 import { signIn } from "./pages/login-page";
 import { UsersPage } from "./pages/users-page";
 import { waitForHydration } from "./pages/hydration";
@@ -11,6 +11,8 @@ const DESKTOP = { width: 1400, height: 900 };
 
 /** A demo agent no other test changes. */
 const USER = "quinn.lindqvist120";
+/** A demo customer with tickets, whose pages are only looked at. */
+const CUSTOMER = "ben.schmidt1";
 
 /** How far the page reaches sideways: no more than the screen's width, so nothing needs side-scrolling. */
 async function expectNoSideScrolling(page: Page) {
@@ -65,24 +67,43 @@ test("on a phone an admin finds a user, sees their email and roles, and reaches 
 });
 
 // Pictures of each page for a reviewer, at a desktop's width and a phone's,
-// under end2end/screenshots/ (not kept in git).
-test("screenshots of every page at 1400 px and 390 px, and in dark mode", async ({ page }) => {
+// under end2end/screenshots/ (not kept in git): what an admin sees, what a
+// customer sees, and the pages everyone meets signed out.
+test("screenshots of every page at 1400 px and 390 px, and in dark mode", async ({ page, browser, pageErrors }) => {
+  test.setTimeout(90_000);
+  // The missing page answers 404, as it should.
+  pageErrors.allowStatuses(404);
+  const visitor = await (await browser.newContext()).newPage();
+  const customer = await (await browser.newContext()).newPage();
+  await signIn(customer, CUSTOMER, DEMO_PASSWORD);
+  await expect(customer.getByRole("heading", { name: /^Welcome, / })).toBeVisible();
+  await customer.goto("/tickets");
+  const ticket = await customer.getByRole("table", { name: "Tickets" }).getByRole("link").first().getAttribute("href");
   await signIn(page, ADMIN.login, ADMIN.password);
   await new UsersPage(page).expectShown();
-  const pages: [string, string][] = [
-    ["users", "/admin/users"],
-    ["roles", "/admin/roles"],
-    ["audit-log", "/admin/audit"],
-    ["tickets", "/tickets"],
-    ["profile", "/profile"],
+  const pages: [string, Page, string][] = [
+    ["sign-in", visitor, "/login"],
+    ["missing-page", visitor, "/no/such/page"],
+    ["users", page, "/admin/users"],
+    ["roles", page, "/admin/roles"],
+    ["audit-log", page, "/admin/audit"],
+    ["tickets", page, "/tickets"],
+    ["profile", page, "/profile"],
+    ["customer-home", customer, "/"],
+    ["customer-tickets", customer, "/tickets"],
+    ["customer-ticket", customer, ticket!],
+    ["customer-new-ticket", customer, "/tickets/new"],
   ];
-  for (const [size, viewport] of [["1400", DESKTOP], ["390", PHONE]] as const) {
-    await page.setViewportSize(viewport);
-    for (const [name, path] of pages) {
-      await page.goto(path);
-      await waitForHydration(page);
-      await page.screenshot({ path: `screenshots/${name}-${size}.png`, fullPage: true });
+  const shoot = async (suffix: string) => {
+    for (const [name, on, path] of pages) {
+      await on.goto(path);
+      await waitForHydration(on);
+      await on.screenshot({ path: `screenshots/${name}-${suffix}.png`, fullPage: true });
     }
+  };
+  for (const [size, viewport] of [["1400", DESKTOP], ["390", PHONE]] as const) {
+    for (const on of [page, visitor, customer]) await on.setViewportSize(viewport);
+    await shoot(size);
     await page.goto("/admin/users");
     await waitForHydration(page);
     await page.getByRole("button", { name: "New User" }).click();
@@ -90,13 +111,13 @@ test("screenshots of every page at 1400 px and 390 px, and in dark mode", async 
     await page.screenshot({ path: `screenshots/new-user-dialog-${size}.png` });
   }
   // And in dark mode, which follows the system's setting.
-  await page.emulateMedia({ colorScheme: "dark" });
-  await page.setViewportSize(DESKTOP);
-  for (const [name, path] of pages) {
-    await page.goto(path);
-    await waitForHydration(page);
-    await page.screenshot({ path: `screenshots/${name}-1400-dark.png`, fullPage: true });
+  for (const on of [page, visitor, customer]) {
+    await on.emulateMedia({ colorScheme: "dark" });
+    await on.setViewportSize(DESKTOP);
   }
+  await shoot("1400-dark");
+  await visitor.context().close();
+  await customer.context().close();
 });
 
 test("the profile shows no empty block, and its buttons look alike", async ({ page }) => {

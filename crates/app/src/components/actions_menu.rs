@@ -9,6 +9,25 @@ pub struct MenuEntry {
     /// The guide's mark before the label (👁️), hidden from screen readers.
     pub mark: Option<&'static str>,
     pub on_select: Callback<()>,
+    /// While true the entry says `busy_label` and cannot be chosen: its work
+    /// is under way (Unlock while the server unlocks).
+    pub busy: Option<(Signal<bool>, &'static str)>,
+}
+
+impl MenuEntry {
+    pub fn new(label: &'static str, on_select: Callback<()>) -> Self {
+        MenuEntry { label, mark: None, on_select, busy: None }
+    }
+
+    /// With the guide's mark before the label.
+    pub fn marked(self, mark: &'static str) -> Self {
+        MenuEntry { mark: Some(mark), ..self }
+    }
+
+    /// Says `busy_label`, and cannot be chosen, while `busy` is true.
+    pub fn busy_while(self, busy: Signal<bool>, busy_label: &'static str) -> Self {
+        MenuEntry { busy: Some((busy, busy_label)), ..self }
+    }
 }
 
 /// The **⋮ Actions** button and its menu. Keyboard: Enter or Space opens it
@@ -88,18 +107,27 @@ pub fn ActionsMenu(
                 {entries
                     .into_iter()
                     .map(|entry| {
+                        let busy = move || entry.busy.is_some_and(|(busy, _)| busy.get());
+                        // aria-disabled rather than disabled: the arrow keys still reach it.
                         view! {
                             <button
                                 type="button"
                                 role="menuitem"
                                 tabindex="-1"
+                                aria-disabled=move || busy().then_some("true")
                                 on:click=move |_| {
+                                    if busy() {
+                                        return;
+                                    }
                                     open.set(false);
                                     entry.on_select.run(());
                                 }
                             >
                                 {entry.mark.map(|mark| view! { <span class="mark" aria-hidden="true">{mark}" "</span> })}
-                                {entry.label}
+                                {move || match entry.busy {
+                                    Some((busy, label)) if busy.get() => label,
+                                    _ => entry.label,
+                                }}
                             </button>
                         }
                     })

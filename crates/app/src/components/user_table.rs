@@ -10,6 +10,8 @@ pub struct UserRowActions {
     pub edit: Callback<UserId>,
     pub delete: Callback<UserId>,
     pub unlock: Callback<UserId>,
+    /// The users whose Unlock the server is working on.
+    pub unlocking: Signal<Vec<UserId>>,
     /// View from user's perspective, with the user's login for its dialog.
     pub impersonate: Callback<(UserId, String)>,
     /// Manage Two-Factor Authentication, with the user's login for its messages.
@@ -61,28 +63,27 @@ fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
     let roles = role_names(&user.roles);
     let last_sign_in = user.last_login_at.map_or_else(|| "Never".to_owned(), |t| t.to_string());
     let inactive = (!user.active).then(|| view! { <span class="badge">"Inactive"</span> });
-    let mut entries = vec![MenuEntry { label: "Edit User", mark: None, on_select: Callback::new(move |_| actions.edit.run(id)) }];
+    let mut entries = vec![MenuEntry::new("Edit User", Callback::new(move |_| actions.edit.run(id)))];
     if user.locked() {
-        entries.push(MenuEntry { label: "Unlock", mark: None, on_select: Callback::new(move |_| actions.unlock.run(id)) });
+        let unlocking = Signal::derive(move || actions.unlocking.with(|ids| ids.contains(&id)));
+        entries.push(MenuEntry::new("Unlock", Callback::new(move |_| actions.unlock.run(id))).busy_while(unlocking, "Unlocking…"));
     }
     if id != actions.me && user.active && !user.locked() && !user.administers {
         let login = user.login.clone();
-        entries.push(MenuEntry {
-            label: "View from user's perspective",
-            mark: Some("👁️"),
-            on_select: Callback::new(move |_| actions.impersonate.run((id, login.clone()))),
-        });
+        entries.push(
+            MenuEntry::new("View from user's perspective", Callback::new(move |_| actions.impersonate.run((id, login.clone()))))
+                .marked("👁️"),
+        );
     }
     if user.two_factor && id != actions.me {
         let login = user.login.clone();
-        entries.push(MenuEntry {
-            label: "Manage Two-Factor Authentication",
-            mark: None,
-            on_select: Callback::new(move |_| actions.two_factor.run((id, login.clone()))),
-        });
+        entries.push(MenuEntry::new(
+            "Manage Two-Factor Authentication",
+            Callback::new(move |_| actions.two_factor.run((id, login.clone()))),
+        ));
     }
     if id != actions.me && !user.sole_active_admin {
-        entries.push(MenuEntry { label: "Delete User", mark: None, on_select: Callback::new(move |_| actions.delete.run(id)) });
+        entries.push(MenuEntry::new("Delete User", Callback::new(move |_| actions.delete.run(id))));
     }
     let lock = user.lock_description().map(|description| {
         view! { <span role="img" aria-label=description.clone() title=description>"🔒"</span> }

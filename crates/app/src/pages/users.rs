@@ -137,11 +137,17 @@ fn UsersPanel(
         notice.set(None);
         dialog.set(Some(which));
     };
+    let unlocking = RwSignal::new(Vec::<UserId>::new());
     let actions = UserRowActions {
         me,
         edit: Callback::new(move |id| open(PanelDialog::User(UserDialogMode::Edit(id)), user_row_selector(id))),
         delete: Callback::new(move |id| open(PanelDialog::Delete(id), user_row_selector(id))),
         unlock: Callback::new(move |id| {
+            // Once per user at a time: the entry says "Unlocking…" meanwhile.
+            if unlocking.with_untracked(|ids| ids.contains(&id)) {
+                return;
+            }
+            unlocking.update(|ids| ids.push(id));
             focus_return.0.set_value(Some(user_row_selector(id)));
             notice.set(None);
             spawn_local(async move {
@@ -149,10 +155,12 @@ fn UsersPanel(
                     Ok(()) => notice.set(Some("User unlocked".to_owned())),
                     Err(e) => notice.set(Some(e.to_string())),
                 }
+                unlocking.update(|ids| ids.retain(|other| *other != id));
                 refetch();
                 focus_return.restore();
             });
         }),
+        unlocking: unlocking.into(),
         impersonate: Callback::new(move |(id, login)| open(PanelDialog::Impersonate(id, login), user_row_selector(id))),
         two_factor: Callback::new(move |(id, login)| open(PanelDialog::TwoFactor(id, login), user_row_selector(id))),
     };
