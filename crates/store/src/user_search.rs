@@ -25,6 +25,13 @@ pub struct UserQuery<'a> {
     pub now: Timestamp,
 }
 
+impl UserQuery<'_> {
+    /// Whether the search leaves anyone out: words, roles or facets.
+    fn filters(&self) -> bool {
+        !self.words.is_empty() || !self.search.roles.is_empty() || !self.search.facets.is_empty()
+    }
+}
+
 /// Words of this many characters match through the trigram index; shorter
 /// ones through the index of characters and pairs.
 const TRIGRAM: usize = 3;
@@ -36,26 +43,50 @@ const CHOICE_COUNT_CAP: i64 = 10_000;
 /// key (about a microsecond each); more are found by walking the order's
 /// index.
 const DRIVER_COUNT_CAP: i64 = 50_000;
-/// `DRIVER_COUNT_CAP` and `WALK_BUDGET` for tests whose few thousand users
-/// should take every plan a million would.
+/// The sizes that pick a page's plan.
+#[derive(Clone, Copy)]
+struct PlanThresholds {
+    /// `DRIVER_COUNT_CAP`.
+    driver_count_cap: i64,
+    /// `WALK_BUDGET`.
+    walk_budget: i64,
+    /// `POSTGRES_WALK_BUDGET`.
+    postgres_walk_budget: i64,
+    /// `PROBE_WALK`.
+    probe_walk: i64,
+}
+
+const THRESHOLDS: PlanThresholds = PlanThresholds {
+    driver_count_cap: DRIVER_COUNT_CAP,
+    walk_budget: WALK_BUDGET,
+    postgres_walk_budget: POSTGRES_WALK_BUDGET,
+    probe_walk: PROBE_WALK,
+};
+/// The thresholds for tests whose few thousand users should take every
+/// plan a million would.
 #[cfg(feature = "testing")]
-const SMALL_THRESHOLDS: (i64, i64, i64) = (40, 60, 60);
+const SMALL_THRESHOLDS: PlanThresholds =
+    PlanThresholds { driver_count_cap: 40, walk_budget: 60, postgres_walk_budget: 60, probe_walk: 12 };
 #[cfg(feature = "testing")]
 pub(crate) static SMALL_PLAN_THRESHOLDS: AtomicBool = AtomicBool::new(false);
 
-/// The driver count cap and the walk budgets (SQLite, PostgreSQL) in force.
-fn thresholds() -> (i64, i64, i64) {
+/// The thresholds in force.
+fn thresholds() -> PlanThresholds {
     #[cfg(feature = "testing")]
     if SMALL_PLAN_THRESHOLDS.load(Ordering::Relaxed) {
         return SMALL_THRESHOLDS;
     }
-    (DRIVER_COUNT_CAP, WALK_BUDGET, POSTGRES_WALK_BUDGET)
+    THRESHOLDS
 }
 /// How many users in the view's order a filtered page looks at before
 /// collecting its matches through the search's indexes instead: on SQLite
 /// (a microsecond and a half each) and on PostgreSQL.
 const WALK_BUDGET: i64 = 20_000;
 const POSTGRES_WALK_BUDGET: i64 = 20_000;
+/// On SQLite, a sorted page with many matches first walks this many users
+/// of the order (a few milliseconds): matches spread through the order fill
+/// a page well within it, and then nothing needs counting or collecting.
+const PROBE_WALK: i64 = 3_000;
 /// On PostgreSQL, a short word the planner expects in more users than this
 /// is matched with LIKE, user by user; rarer ones through the index of pairs,
 /// which then supplies the candidates.
@@ -202,8 +233,9 @@ struct SqliteSources {
     /// How many candidates the driver supplies, when counted (below the
     /// cap it was counted to); `i64::MAX` when not (yet).
     driver_matches: i64,
-    /// How to count the driver's candidates: its SELECT and parameter.
-    driver_count: Option<(String, String)>,
+    /// Each part that could supply the candidates, with how to count them:
+    /// its SELECT and parameter.
+    parts: Vec<(Driver, String, String)>,
 }
 
 /// A search whose words are resolved for the engine, once, for its page and
@@ -342,7 +374,7 @@ impl Db {
             driver: Driver::Users,
             nobody: false,
             driver_matches: i64::MAX,
-            driver_count: None,
+            parts: Vec::new(),
         };
         // Facets that pick out few users have an index of their own.
         let narrow_facets: Vec<UserFacet> =
@@ -360,27 +392,19 @@ impl Db {
         }
         if candidates.len() > 1 {
             // Which part supplies the fewest candidates: counted only as far
-            // as telling them apart needs.
-            // When every part has that many, count on to tell them apart.
-            let mut fewest = i64::MAX;
-            for cap in [CHOICE_COUNT_CAP, DRIVER_COUNT_CAP] {
-                fewest = i64::MAX;
-                for (driver, select, parameter) in &candidates {
-                    let n = count_candidates(&mut connection, query.now, select, parameter, cap).await?;
-                    if n < fewest {
-                        (fewest, sources.driver) = (n, *driver);
-                    }
-                }
-                if fewest < cap {
-                    sources.driver_matches = fewest;
-                    break;
-                }
+            // as telling them apart needs. When every part has that many,
+            // a sorted page counts on only if a short walk of its order
+            // does not find the page (`fewest_candidates`).
+            let (driver, fewest) = fewest_candidates(&mut connection, query.now, &candidates, CHOICE_COUNT_CAP).await?;
+            sources.driver = driver;
+            if fewest < CHOICE_COUNT_CAP {
+                sources.driver_matches = fewest;
             }
             sources.nobody = fewest == 0;
         } else if let Some((driver, ..)) = candidates.first() {
             sources.driver = *driver;
         }
-        sources.driver_count = candidates.into_iter().find(|(d, ..)| *d == sources.driver).map(|(_, s, p)| (s, p));
+        sources.parts = candidates;
         Ok(PreparedSearch {
             query,
             sqlite: Some(sources),
@@ -546,48 +570,38 @@ impl Db {
             return Ok(Vec::new());
         }
         let query = &prepared.query;
-        let filtered = !query.words.is_empty() || !query.search.roles.is_empty() || !query.search.facets.is_empty();
+        let filtered = query.filters();
         let by_id = sort_key(query.search.sort).expression.is_none();
         let records: Vec<PageRecord> = match &self.pool {
             crate::Pool::Sqlite(_) => {
                 let connection = prepared.connection.as_ref().expect("a SQLite search has its connection");
                 let mut connection = connection.lock().await;
-                let mut walked = None;
-                let mut few_candidates = false;
-                if many_match && !by_id {
-                    if let Some(sources) = &prepared.sqlite {
-                        let mut n = sources.driver_matches;
-                        if let (i64::MAX, Some((select, parameter))) = (n, &sources.driver_count) {
-                            n = count_candidates(&mut connection, query.now, select, parameter, thresholds().0).await?;
-                        }
-                        few_candidates = n < thresholds().0;
-                    }
+                if !many_match || by_id {
+                    // Few matches are collected and sorted; in id order the
+                    // driver hands them out in order and the page stops early.
+                    let sql = self.page_sql(prepared, limit, Walk::No, prepared.driver())?;
+                    watched!(&mut connection, sql, query_as, fetch_all)
+                } else if !filtered {
+                    // Everyone: the order's index, up to the page's end.
+                    let sql = self.page_sql(prepared, limit, Walk::Order, Driver::Users)?;
+                    watched!(&mut connection, sql, query_as, fetch_all)
+                } else {
+                    self.sorted_sqlite_page(&mut connection, prepared, limit).await?
                 }
-                if many_match && !by_id && !few_candidates {
-                    // The walk follows the order's index and stops at the page's
-                    // end or at the bound, whichever comes first.
-                    let bound = if filtered {
-                        let sql = self.walk_bound_sql(prepared)?;
-                        watched!(&mut connection, sql, query_as, fetch_optional)
-                    } else {
-                        None
-                    };
-                    let sql = self.page_sql(prepared, limit, Walk::UpTo(bound), Driver::Users)?;
-                    walked = Some(watched!(&mut connection, sql, query_as, fetch_all));
-                }
-                match walked {
-                    Some(records) if !filtered || records.len() as i64 == limit => records,
-                    _ => {
-                        let sql = self.page_sql(prepared, limit, Walk::No, prepared.driver())?;
-                        watched!(&mut connection, sql, query_as, fetch_all)
-                    }
-                }
+            }
+            crate::Pool::Postgres(pool) if !filtered => {
+                // Everyone, in the view's order: one page read off the
+                // order's index, as long as its LIMIT. Nothing to guard or
+                // plan for, so no transaction: a page deep in the list
+                // costs two round trips (the page, its roles), not four.
+                let sql = self.page_sql(prepared, limit, Walk::No, Driver::Users)?;
+                run!(pool, sql, query_as, fetch_all)
             }
             crate::Pool::Postgres(pool) => {
                 let filtered = !query.words.is_empty() || !query.search.roles.is_empty();
                 let mut walked = None;
                 if many_match {
-                    let walk = if filtered { Walk::Budget(thresholds().2) } else { Walk::No };
+                    let walk = if filtered { Walk::Budget(thresholds().postgres_walk_budget) } else { Walk::No };
                     let sql = self.page_sql(prepared, limit, walk, Driver::Users)?;
                     let mut search = PostgresPlan::WalkTheOrder.start(pool).await?;
                     let records: Vec<PageRecord> = run!(search.connection.as_mut(), sql, query_as, fetch_all);
@@ -613,6 +627,76 @@ impl Db {
             .zip(keys)
             .map(|(row, (id, key))| (row, PageCursor { id: roster_domain::UserId(id), key }))
             .collect())
+    }
+
+    /// A SQLite page in an order other than by id, of a search many users
+    /// match. First a short walk of the order: matches spread through it
+    /// fill the page there. Then, if the best part of the search supplies
+    /// few candidates, they are collected and sorted; if many, a longer
+    /// walk, and only when that comes up short too, the collection (matches
+    /// bunched far down the order: every `chloé` sits among the `chloe.`
+    /// logins).
+    async fn sorted_sqlite_page(
+        &self,
+        connection: &mut SearchConnection,
+        prepared: &PreparedSearch<'_>,
+        limit: i64,
+    ) -> Result<Vec<PageRecord>, StoreError> {
+        let limits = thresholds();
+        if let Some(page) = self.walk_sqlite(connection, prepared, limit, limits.probe_walk).await? {
+            return Ok(page);
+        }
+        let sources = prepared.sqlite.as_ref().expect("a SQLite search has its sources");
+        let (driver, candidates) = if sources.driver_matches < i64::MAX {
+            (sources.driver, sources.driver_matches)
+        } else {
+            fewest_candidates(connection, prepared.query.now, &sources.parts, limits.driver_count_cap).await?
+        };
+        if candidates >= limits.driver_count_cap {
+            if let Some(page) = self.walk_sqlite(connection, prepared, limit, limits.walk_budget).await? {
+                return Ok(page);
+            }
+        }
+        let sql = self.page_sql(prepared, limit, Walk::No, driver)?;
+        Ok(watched!(connection, sql, query_as, fetch_all))
+    }
+
+    /// The page found among the next `budget` users of the order after the
+    /// cursor; `None` when they hold less than a page.
+    async fn walk_sqlite(
+        &self,
+        connection: &mut SearchConnection,
+        prepared: &PreparedSearch<'_>,
+        limit: i64,
+        budget: i64,
+    ) -> Result<Option<Vec<PageRecord>>, StoreError> {
+        let walk = if prepared.query.search.sort == UserSort::LastSignIn {
+            // SQLite seeks an index by the key alone, and most users share
+            // one key here (never signed in): the walk counts users instead.
+            Walk::Budget(budget)
+        } else {
+            // Up to where the `budget`th user's key is: the walk stops as soon
+            // as the page is full, often long before.
+            let sql = self.walk_bound_sql(prepared, budget)?;
+            let bound: Option<(String, i64)> = watched!(connection, sql, query_as, fetch_optional);
+            Walk::UpTo(bound)
+        };
+        // No bound: fewer users are left, and the walk reaches the end.
+        let complete = matches!(walk, Walk::UpTo(None));
+        let sql = self.page_sql(prepared, limit, walk, Driver::Users)?;
+        let records: Vec<PageRecord> = watched!(connection, sql, query_as, fetch_all);
+        Ok((complete || records.len() as i64 == limit).then_some(records))
+    }
+
+    /// The sort key and id of the `budget`th user after the cursor in the
+    /// view's order, read off the order's index alone: where a walk of the
+    /// order stops. `None` when fewer users are left.
+    fn walk_bound_sql(&self, prepared: &PreparedSearch<'_>, budget: i64) -> Result<Sql, StoreError> {
+        let mut sql = Sql::new(prepared.query.now);
+        let Keyset { after, order, column, .. } = self.keyset(&mut sql, prepared, "u.id", false)?;
+        let offset = sql.int(budget - 1);
+        sql.push(&format!("SELECT {column}, u.id FROM users u WHERE $1 = $1{after}{order} LIMIT 1 OFFSET {offset}"));
+        Ok(sql)
     }
 
     /// The keyset condition after the view's cursor, the ORDER BY and the
@@ -692,6 +776,10 @@ impl Db {
                 let walked = format!("(SELECT * FROM users u WHERE TRUE{after}{order} LIMIT {budget})");
                 self.search_filter(&mut sql, prepared, &walked, true, Driver::Users, true);
             }
+            Walk::Order => {
+                self.search_filter(&mut sql, prepared, "users", true, Driver::Users, true);
+                sql.push(&after);
+            }
             Walk::UpTo(bound) => {
                 self.search_filter(&mut sql, prepared, "users", true, Driver::Users, true);
                 sql.push(&after);
@@ -707,17 +795,6 @@ impl Db {
         sql.push(&order);
         let limit = sql.int(limit);
         sql.push(&format!(" LIMIT {limit}"));
-        Ok(sql)
-    }
-
-    /// The sort key and id of the `WALK_BUDGET`th user after the cursor in
-    /// the view's order, read off the order's index alone: where a walk of
-    /// the order stops. `None` when fewer users are left.
-    fn walk_bound_sql(&self, prepared: &PreparedSearch<'_>) -> Result<Sql, StoreError> {
-        let mut sql = Sql::new(prepared.query.now);
-        let Keyset { after, order, column, .. } = self.keyset(&mut sql, prepared, "u.id", false)?;
-        let offset = sql.int(thresholds().1 - 1);
-        sql.push(&format!("SELECT {column}, u.id FROM users u WHERE $1 = $1{after}{order} LIMIT 1 OFFSET {offset}"));
         Ok(sql)
     }
 
@@ -743,6 +820,10 @@ impl Db {
                 let connection = prepared.connection.as_ref().expect("a SQLite search has its connection");
                 let mut connection = connection.lock().await;
                 watched!(&mut connection, sql, query_scalar, fetch_one)
+            }
+            // Everyone, counted up to a cap: as quick as its cap is small.
+            crate::Pool::Postgres(pool) if cap.is_some() && !prepared.query.filters() => {
+                run!(pool, sql, query_scalar, fetch_one)
             }
             crate::Pool::Postgres(pool) => {
                 let mut search = PostgresPlan::Free.start(pool).await?;
@@ -786,8 +867,12 @@ const TEXT_ONLY: &str = "";
 enum Walk {
     /// Collect every match through the driver, then sort.
     No,
-    /// PostgreSQL: look at the next this many users in the order only.
+    /// Look at the next this many users in the order only: the walk stops
+    /// there even where many users share a sort key (the never signed in,
+    /// by last sign-in).
     Budget(i64),
+    /// Follow the order's index to the page's end (everyone: no filter).
+    Order,
     /// SQLite: follow the order's index up to this sort key and id (to the
     /// end when `None`), stopping once the page is full.
     UpTo(Option<(String, i64)>),
@@ -821,6 +906,24 @@ fn sort_value(sql: &mut Sql, key: &SortKey, text: &str) -> Result<String, StoreE
 }
 
 /// How many candidates a part of a SQLite search supplies, up to `cap`.
+/// The part of `parts` that supplies the fewest candidates, and how many,
+/// each counted up to `cap` (the first part, and `cap`, when all reach it).
+async fn fewest_candidates(
+    connection: &mut SearchConnection,
+    now: Timestamp,
+    parts: &[(Driver, String, String)],
+    cap: i64,
+) -> Result<(Driver, i64), StoreError> {
+    let mut fewest = (Driver::Users, i64::MAX);
+    for (driver, select, parameter) in parts {
+        let n = count_candidates(connection, now, select, parameter, cap).await?;
+        if n < fewest.1 {
+            fewest = (*driver, n);
+        }
+    }
+    Ok(fewest)
+}
+
 async fn count_candidates(
     connection: &mut SearchConnection,
     now: Timestamp,
