@@ -230,12 +230,11 @@ struct SqliteSources {
     driver: Driver,
     /// Some part matches nobody: so does the search.
     nobody: bool,
-    /// How many candidates the driver supplies, when counted (below the
-    /// cap it was counted to); `i64::MAX` when not (yet).
+    /// How many candidates the driver supplies, counted up to a cap (at the
+    /// cap: that many or more); `i64::MAX` when not counted (one part).
     driver_matches: i64,
-    /// Each part that could supply the candidates, with how to count them:
-    /// its SELECT and parameter.
-    parts: Vec<(Driver, String, String)>,
+    /// Each part that could supply the candidates.
+    parts: Vec<SearchPart>,
 }
 
 /// A search whose words are resolved for the engine, once, for its page and
@@ -368,6 +367,7 @@ impl Db {
             main.push(format!("({})", tokens.join(" OR ")));
         }
         let grams: Vec<String> = short.iter().map(|w| gram_phrase(w)).collect();
+        let (main_terms, gram_terms) = (main.len(), grams.len());
         let mut sources = SqliteSources {
             main: (!main.is_empty()).then(|| fts5_and(&main)),
             grams: (!grams.is_empty()).then(|| fts5_and(&grams)),
@@ -381,28 +381,44 @@ impl Db {
             query.search.facets.iter().copied().filter(|f| *f != UserFacet::NoTwoFactor).collect();
         let mut candidates = Vec::new();
         if let Some(main) = &sources.main {
-            candidates.push((Driver::Main, "SELECT 1 FROM user_search WHERE user_search MATCH $2".to_owned(), main.clone()));
+            let select = "SELECT 1 FROM user_search WHERE user_search MATCH $2".to_owned();
+            candidates.push(SearchPart { driver: Driver::Main, select, parameter: main.clone(), terms: main_terms });
         }
         if let Some(grams) = &sources.grams {
-            candidates.push((Driver::Grams, "SELECT 1 FROM user_search_grams WHERE user_search_grams MATCH $2".to_owned(), grams.clone()));
+            let select = "SELECT 1 FROM user_search_grams WHERE user_search_grams MATCH $2".to_owned();
+            candidates.push(SearchPart { driver: Driver::Grams, select, parameter: grams.clone(), terms: gram_terms });
         }
         if !narrow_facets.is_empty() {
             let conditions: String = narrow_facets.iter().map(|f| facet_condition(*f)).collect();
-            candidates.push((Driver::Users, format!("SELECT 1 FROM users u WHERE $2 = $2{conditions}"), String::new()));
+            let select = format!("SELECT 1 FROM users u WHERE $2 = $2{conditions}");
+            candidates.push(SearchPart { driver: Driver::Users, select, parameter: String::new(), terms: 1 });
         }
         if candidates.len() > 1 {
             // Which part supplies the fewest candidates: counted only as far
-            // as telling them apart needs. When every part has that many,
-            // a sorted page counts on only if a short walk of its order
-            // does not find the page (`fewest_candidates`).
-            let (driver, fewest) = fewest_candidates(&mut connection, query.now, &candidates, CHOICE_COUNT_CAP).await?;
-            sources.driver = driver;
-            if fewest < CHOICE_COUNT_CAP {
-                sources.driver_matches = fewest;
+            // as telling them apart needs.
+            let (mut driver, mut fewest) = fewest_candidates(&mut connection, query.now, &candidates, CHOICE_COUNT_CAP).await?;
+            if fewest == CHOICE_COUNT_CAP {
+                // Every part has that many: count on to tell them apart (the
+                // count and the page both read the driver's candidates), the
+                // simplest parts first, each no further than the fewest so
+                // far. A part of several words is left out once another is
+                // counted: counting on through it costs more than it tells.
+                let mut simplest_first: Vec<&SearchPart> = candidates.iter().collect();
+                simplest_first.sort_by_key(|part| part.terms);
+                let mut counted: Vec<SearchPart> = Vec::new();
+                for part in simplest_first {
+                    if !counted.is_empty() && part.terms > 2 {
+                        continue;
+                    }
+                    counted.push(part.clone());
+                }
+                (driver, fewest) = fewest_candidates(&mut connection, query.now, &counted, DRIVER_COUNT_CAP).await?;
             }
+            sources.driver = driver;
+            sources.driver_matches = fewest;
             sources.nobody = fewest == 0;
-        } else if let Some((driver, ..)) = candidates.first() {
-            sources.driver = *driver;
+        } else if let Some(part) = candidates.first() {
+            sources.driver = part.driver;
         }
         sources.parts = candidates;
         Ok(PreparedSearch {
@@ -906,19 +922,30 @@ fn sort_value(sql: &mut Sql, key: &SortKey, text: &str) -> Result<String, StoreE
 }
 
 /// How many candidates a part of a SQLite search supplies, up to `cap`.
+/// A part of a SQLite search that could supply the candidates: its SELECT
+/// and parameter, and how many terms its index query ANDs.
+#[derive(Clone)]
+struct SearchPart {
+    driver: Driver,
+    select: String,
+    parameter: String,
+    terms: usize,
+}
+
 /// The part of `parts` that supplies the fewest candidates, and how many,
-/// each counted up to `cap` (the first part, and `cap`, when all reach it).
+/// each counted up to `cap` or the fewest so far (the first part, and
+/// `cap`, when all reach it; `Users` and `i64::MAX` when there is none).
 async fn fewest_candidates(
     connection: &mut SearchConnection,
     now: Timestamp,
-    parts: &[(Driver, String, String)],
+    parts: &[SearchPart],
     cap: i64,
 ) -> Result<(Driver, i64), StoreError> {
     let mut fewest = (Driver::Users, i64::MAX);
-    for (driver, select, parameter) in parts {
-        let n = count_candidates(connection, now, select, parameter, cap).await?;
+    for part in parts {
+        let n = count_candidates(connection, now, &part.select, &part.parameter, cap.min(fewest.1)).await?;
         if n < fewest.1 {
-            fewest = (*driver, n);
+            fewest = (part.driver, n);
         }
     }
     Ok(fewest)
