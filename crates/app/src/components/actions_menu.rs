@@ -9,14 +9,14 @@ pub struct MenuEntry {
     /// The guide's mark before the label (👁️), hidden from screen readers.
     pub mark: Option<&'static str>,
     pub on_select: Callback<()>,
-    /// While true the entry says `busy_label` and cannot be chosen: its work
-    /// is under way (Unlock while the server unlocks).
-    pub busy: Option<(Signal<bool>, &'static str)>,
+    /// What the entry says while its work is under way (Unlock: "Unlocking…"),
+    /// which the page marks with `aria-disabled` (see `entry_busy`).
+    pub busy_label: Option<&'static str>,
 }
 
 impl MenuEntry {
     pub fn new(label: &'static str, on_select: Callback<()>) -> Self {
-        MenuEntry { label, mark: None, on_select, busy: None }
+        MenuEntry { label, mark: None, on_select, busy_label: None }
     }
 
     /// With the guide's mark before the label.
@@ -24,10 +24,22 @@ impl MenuEntry {
         MenuEntry { mark: Some(mark), ..self }
     }
 
-    /// Says `busy_label`, and cannot be chosen, while `busy` is true.
-    pub fn busy_while(self, busy: Signal<bool>, busy_label: &'static str) -> Self {
-        MenuEntry { busy: Some((busy, busy_label)), ..self }
+    /// Says `busy_label` while the page marks it busy.
+    pub fn busy_label(self, busy_label: &'static str) -> Self {
+        MenuEntry { busy_label: Some(busy_label), ..self }
     }
+}
+
+/// Marks the busy entry (the one with a busy label) of the menu in the
+/// element `within` as busy or not; returns whether it was busy before.
+/// Done on the page rather than through a signal per entry: the Users
+/// panel's code is in every page's module, whose size is a budget.
+pub fn entry_busy(within: &str, busy: bool) -> bool {
+    let selector = format!("{within} [role=menuitem]:has(.busy-label)");
+    let Some(entry) = document().query_selector(&selector).ok().flatten() else { return false };
+    let was = entry.get_attribute("aria-disabled").is_some_and(|v| v == "true");
+    let _ = entry.set_attribute("aria-disabled", if busy { "true" } else { "false" });
+    was
 }
 
 /// The **⋮ Actions** button and its menu. Keyboard: Enter or Space opens it
@@ -107,27 +119,21 @@ pub fn ActionsMenu(
                 {entries
                     .into_iter()
                     .map(|entry| {
-                        let busy = move || entry.busy.is_some_and(|(busy, _)| busy.get());
-                        // aria-disabled rather than disabled: the arrow keys still reach it.
+                        // While busy (aria-disabled) the style shows the busy
+                        // label instead.
                         view! {
                             <button
                                 type="button"
                                 role="menuitem"
                                 tabindex="-1"
-                                aria-disabled=move || busy().then_some("true")
                                 on:click=move |_| {
-                                    if busy() {
-                                        return;
-                                    }
                                     open.set(false);
                                     entry.on_select.run(());
                                 }
                             >
                                 {entry.mark.map(|mark| view! { <span class="mark" aria-hidden="true">{mark}" "</span> })}
-                                {move || match entry.busy {
-                                    Some((busy, label)) if busy.get() => label,
-                                    _ => entry.label,
-                                }}
+                                <span class="idle-label">{entry.label}</span>
+                                {entry.busy_label.map(|label| view! { <span class="busy-label">{label}</span> })}
                             </button>
                         }
                     })

@@ -19,7 +19,7 @@ mod two_factor_dialog;
 mod user_dialog;
 mod user_table;
 
-pub use actions_menu::{ActionsMenu, MenuEntry};
+pub use actions_menu::{entry_busy, ActionsMenu, MenuEntry};
 pub use app_header::AppHeader;
 pub use avatar_menu::AvatarMenu;
 pub use change_password_dialog::ChangePasswordDialog;
@@ -36,7 +36,7 @@ pub use form_fields::{error_sent_back, form_failure, InputField, SubmittedForm};
 pub use signed_in_page::{PageContent, SignedInPage};
 pub use two_factor_dialog::TwoFactorDialog;
 pub use user_dialog::{UserDialog, UserDialogMode};
-pub use user_table::{user_row_selector, UserRowActions, UserTable};
+pub use user_table::{user_row, user_row_selector, UserRowActions, UserTable};
 
 use roster_domain::{CurrentUser, Permission};
 

@@ -10,8 +10,6 @@ pub struct UserRowActions {
     pub edit: Callback<UserId>,
     pub delete: Callback<UserId>,
     pub unlock: Callback<UserId>,
-    /// The users whose Unlock the server is working on.
-    pub unlocking: Signal<Vec<UserId>>,
     /// View from user's perspective, with the user's login for its dialog.
     pub impersonate: Callback<(UserId, String)>,
     /// Manage Two-Factor Authentication, with the user's login for its messages.
@@ -20,7 +18,12 @@ pub struct UserRowActions {
 
 /// The CSS selector of a row's Edit button, where focus returns after a dialog.
 pub fn user_row_selector(id: UserId) -> String {
-    format!("tr[data-user-id='{id}'] .row-edit")
+    format!("{} .row-edit", user_row(id))
+}
+
+/// The CSS selector of a user's row.
+pub fn user_row(id: UserId) -> String {
+    format!("tr[data-user-id='{id}']")
 }
 
 /// The table of the Users panel. User text is rendered as text, never HTML.
@@ -65,8 +68,8 @@ fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
     let inactive = (!user.active).then(|| view! { <span class="badge">"Inactive"</span> });
     let mut entries = vec![MenuEntry::new("Edit User", Callback::new(move |_| actions.edit.run(id)))];
     if user.locked() {
-        let unlocking = Signal::derive(move || actions.unlocking.with(|ids| ids.contains(&id)));
-        entries.push(MenuEntry::new("Unlock", Callback::new(move |_| actions.unlock.run(id))).busy_while(unlocking, "Unlocking…"));
+        let unlock = Callback::new(move |_| actions.unlock.run(id));
+        entries.push(MenuEntry::new("Unlock", unlock).busy_label("Unlocking…"));
     }
     if id != actions.me && user.active && !user.locked() && !user.administers {
         let login = user.login.clone();

@@ -1,9 +1,9 @@
 use crate::api::{count_users, list_roles, search_users, unlock_user};
 use crate::browser::{fetch_dialogs_on_approach, lazy_dialog, Loaded};
 use crate::components::{
-    focus_after_redraw, listen_for_panel_shortcuts, user_row_selector, DeleteUserDialog, ImpersonationDialog,
-    PageContent, PanelShortcuts, ShortcutsDialog, SignedInPage, TwoFactorDialog, UserDialog, UserDialogMode,
-    UserRowActions, UserTable,
+    entry_busy, focus_after_redraw, listen_for_panel_shortcuts, user_row, user_row_selector, DeleteUserDialog,
+    ImpersonationDialog, PageContent, PanelShortcuts, ShortcutsDialog, SignedInPage, TwoFactorDialog, UserDialog,
+    UserDialogMode, UserRowActions, UserTable,
 };
 use leptos::task::spawn_local;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
@@ -137,17 +137,15 @@ fn UsersPanel(
         notice.set(None);
         dialog.set(Some(which));
     };
-    let unlocking = RwSignal::new(Vec::<UserId>::new());
     let actions = UserRowActions {
         me,
         edit: Callback::new(move |id| open(PanelDialog::User(UserDialogMode::Edit(id)), user_row_selector(id))),
         delete: Callback::new(move |id| open(PanelDialog::Delete(id), user_row_selector(id))),
         unlock: Callback::new(move |id| {
-            // Once per user at a time: the entry says "Unlocking…" meanwhile.
-            if unlocking.with_untracked(|ids| ids.contains(&id)) {
+            // Once at a time: the entry says "Unlocking…" meanwhile.
+            if entry_busy(&user_row(id), true) {
                 return;
             }
-            unlocking.update(|ids| ids.push(id));
             focus_return.0.set_value(Some(user_row_selector(id)));
             notice.set(None);
             spawn_local(async move {
@@ -155,12 +153,11 @@ fn UsersPanel(
                     Ok(()) => notice.set(Some("User unlocked".to_owned())),
                     Err(e) => notice.set(Some(e.to_string())),
                 }
-                unlocking.update(|ids| ids.retain(|other| *other != id));
+                entry_busy(&user_row(id), false);
                 refetch();
                 focus_return.restore();
             });
         }),
-        unlocking: unlocking.into(),
         impersonate: Callback::new(move |(id, login)| open(PanelDialog::Impersonate(id, login), user_row_selector(id))),
         two_factor: Callback::new(move |(id, login)| open(PanelDialog::TwoFactor(id, login), user_row_selector(id))),
     };
