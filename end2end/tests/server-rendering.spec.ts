@@ -3,6 +3,7 @@ import { expect, test } from "./fixtures";
 import { DEMO_PASSWORD } from "./accounts";
 import { authenticatorCode } from "./authenticator";
 import { signIn } from "./pages/login-page";
+import { setUpAuthenticatorApp } from "./pages/profile-page";
 import { waitForHydration } from "./pages/hydration";
 
 // Without JavaScript nothing hydrates: what shows here was rendered by the server.
@@ -57,12 +58,7 @@ test("without JavaScript a form that needs it cannot be sent, so nothing typed e
 /** Turns on an authenticator app for the signed-in user of `page` (a
  * browser with JavaScript) and returns its key. */
 async function enableAuthenticatorApp(page: Page) {
-  await page.goto("/profile");
-  await waitForHydration(page);
-  await page.getByRole("button", { name: "Set up authenticator app" }).click();
-  const key = (await page.locator("#authenticator-secret").textContent()) ?? "";
-  await page.getByLabel("Code from the app").fill(authenticatorCode(key));
-  await page.getByRole("button", { name: "Enable" }).click();
+  const key = await setUpAuthenticatorApp(page);
   await expect(page.getByRole("status").filter({ hasText: "Authenticator app enabled." })).toBeVisible();
   return key;
 }

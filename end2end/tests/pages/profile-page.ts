@@ -10,6 +10,15 @@ import { signIn } from "./login-page";
 export async function signInAndSetUpAuthenticatorApp(page: Page, login: string, password: string) {
   await signIn(page, login, password);
   await expect(page.getByRole("heading", { name: /^Welcome, / })).toBeVisible();
+  return setUpAuthenticatorApp(page);
+}
+
+/**
+ * Enables an authenticator app for the signed-in user of `page` (a browser
+ * with JavaScript) on the profile, with the code an app would show;
+ * returns the app's key.
+ */
+export async function setUpAuthenticatorApp(page: Page) {
   await page.goto("/profile");
   await waitForHydration(page);
   await page.getByRole("button", { name: "Set up authenticator app" }).click();
