@@ -201,3 +201,27 @@ async fn sqlite_reads_the_database_through_memory_mapping() {
         assert!(mapped >= 1 << 30, "mmap_size is {mapped}");
     }
 }
+
+/// The pool pings only connections that sat idle (a second or more) before
+/// handing them out, not every one; so a connection the database ended
+/// while it sat idle (a restart, a firewall) is found out and replaced, and
+/// the next statements all succeed.
+#[tokio::test]
+async fn connections_the_database_ended_while_idle_are_replaced_before_use() {
+    let Some(t) = roster_store::testing::postgres().await else { return };
+    let roster_store::Pool::Postgres(pool) = t.db.pool() else { panic!("a PostgreSQL database") };
+    let held: Vec<_> = futures::future::join_all((0..4).map(|_| pool.acquire())).await;
+    drop(held);
+    let ended = roster_store::testing::terminate_connections(&t.db).await;
+    assert!(ended >= 3, "the idle connections were ended ({ended})");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let asked = (0..4).map(|_| async {
+        let mut connection = pool.acquire().await?;
+        let one: i64 = sqlx::query_scalar("SELECT 1::bigint").fetch_one(connection.as_mut()).await?;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        Ok::<i64, sqlx::Error>(one)
+    });
+    for answer in futures::future::join_all(asked).await {
+        assert_eq!(answer.expect("a fresh connection answers"), 1);
+    }
+}
