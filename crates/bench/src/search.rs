@@ -421,6 +421,18 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
     let total = db.count_matching_users(&everyone, None).await.map_err(|e| e.to_string())?;
     say(format!("exact count of all {total} users      {:.2} ms", started.elapsed().as_secs_f64() * 1000.0));
 
+    // Export CSV of everyone, and of a search, as the panel's link fetches it.
+    for (label, form) in [("export CSV, every user (HTTP)", &[][..]), ("export CSV, \"schmidt\" (HTTP)", &[("q", "schmidt")][..])] {
+        let exported = export_over_http(&client, &base, form).await?;
+        say(format!(
+            "{label:<35}{:>8.1} s   {} rows   {:.0} MB   server memory +{:.1} MB at most",
+            exported.took.as_secs_f64(),
+            exported.rows,
+            exported.bytes as f64 / 1e6,
+            exported.peak_memory_growth as f64 / 1e6
+        ));
+    }
+
     server.abort();
     drop_database(&bench, db).await;
     match (dir, bench.keep) {
@@ -441,4 +453,53 @@ async fn count_matching_users_naively(db: &Db, word: &str) -> Result<i64, sqlx::
         Pool::Sqlite(pool) => sqlx::query_scalar(sql).bind(&pattern).fetch_one(pool).await,
         Pool::Postgres(pool) => sqlx::query_scalar(sql).bind(&pattern).fetch_one(pool).await,
     }
+}
+
+/// What one export over HTTP took.
+struct Exported {
+    took: std::time::Duration,
+    rows: u64,
+    bytes: u64,
+    /// The most this process's resident memory grew above where it was
+    /// when the export began (the server and the reading client share it).
+    peak_memory_growth: u64,
+}
+
+/// This process's resident memory, in bytes (Linux).
+fn resident_memory() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+    kib.unwrap_or(0) * 1024
+}
+
+/// Follows the export link for the view `form` and reads the file as it arrives,
+/// watching the process's memory meanwhile.
+async fn export_over_http(client: &reqwest::Client, base: &str, form: &[(&str, &str)]) -> Result<Exported, String> {
+    let idle = resident_memory();
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(idle));
+    let watching = {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            loop {
+                peak.fetch_max(resident_memory(), std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        })
+    };
+    let started = Instant::now();
+    let mut response = client.get(format!("{base}/api/export_users")).query(form).send().await.map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        watching.abort();
+        return Err(format!("export failed: {}", response.status()));
+    }
+    let (mut bytes, mut lines) = (0u64, 0u64);
+    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+        bytes += chunk.len() as u64;
+        lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+    }
+    let took = started.elapsed();
+    watching.abort();
+    let peak = peak.load(std::sync::atomic::Ordering::Relaxed).max(resident_memory());
+    // The header row is not a user (the demo data has no line breaks in its fields).
+    Ok(Exported { took, rows: lines.saturating_sub(1), bytes, peak_memory_growth: peak.saturating_sub(idle) })
 }

@@ -42,10 +42,12 @@ pub enum AuditAction {
     TicketStateChanged,
     /// Every sealed secret was sealed anew under a new key.
     SecretKeyRotated,
+    /// An admin exported the users of a view as CSV.
+    UsersExported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 28] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
@@ -74,6 +76,7 @@ impl AuditAction {
         AuditAction::TicketTimeLogged,
         AuditAction::TicketStateChanged,
         AuditAction::SecretKeyRotated,
+        AuditAction::UsersExported,
     ];
 
     pub fn key(self) -> &'static str {
@@ -106,6 +109,7 @@ impl AuditAction {
             AuditAction::TicketTimeLogged => "ticket.log_time",
             AuditAction::TicketStateChanged => "ticket.state",
             AuditAction::SecretKeyRotated => "secret_key.rotate",
+            AuditAction::UsersExported => "user.export",
         }
     }
 
@@ -140,6 +144,7 @@ impl AuditAction {
             AuditAction::TicketTimeLogged => "Hours logged",
             AuditAction::TicketStateChanged => "Ticket state changed",
             AuditAction::SecretKeyRotated => "Secret key rotated",
+            AuditAction::UsersExported => "Users exported",
         }
     }
 

@@ -120,7 +120,10 @@ async fn close_minutes(refusals: Weak<Refusals>) {
 }
 
 pub async fn refuse_cross_site(State(refusals): State<CrossSiteRefusals>, request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // A read is safe to let through; not one of `/api/`, where a GET is a
+    // file export (audited, and a million users' worth of work).
+    let read = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = read && !request.uri().path().starts_with("/api/");
     if safe || is_same_origin(request.headers()) {
         return next.run(request).await;
     }

@@ -9,5 +9,6 @@ mod error_status;
 mod router;
 mod session_layer;
 mod throttle;
+mod user_export;
 
 pub use router::router;

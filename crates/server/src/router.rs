@@ -104,6 +104,7 @@ pub fn router(state: AppState) -> Router {
     let hsts = state.roster.settings.secure_cookies.then_some(HeaderValue::from_static(HSTS));
     Router::new()
         .nest_service(&files_path, files)
+        .route(crate::user_export::EXPORT_USERS_PATH, axum::routing::get(crate::user_export::export_users))
         .leptos_routes(&state, routes, render)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.roster.clone(), status_from_error_body))

@@ -18,6 +18,7 @@ mod sign_in;
 mod step_up;
 mod user_deletion;
 mod user_edit;
+mod user_export;
 mod tickets;
 mod two_factor;
 mod users;
@@ -30,6 +31,7 @@ pub use seed::{demo_organization, demo_tickets, demo_user, DEMO_ORGANIZATIONS, D
 pub use sessions::{PendingSignIn, Session, SessionToken, SignedIn};
 pub use settings::Settings;
 pub use sign_in::SignInOutcome;
+pub use user_export::{export_header, neutralised, ExportStream};
 pub use users::{require, NewAccount};
 
 use roster_domain::{AppError, AuditAction, Timestamp, UserId};

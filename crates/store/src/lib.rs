@@ -19,6 +19,7 @@ mod two_factor;
 pub mod testing;
 mod user_deletion;
 mod user_edit;
+mod user_export;
 mod user_search;
 mod users;
 
@@ -32,6 +33,7 @@ pub use tickets::{NewTicket, TicketRecord};
 pub use two_factor::AuthenticatorSecret;
 pub use user_deletion::DeletionCounts;
 pub use user_edit::UserUpdate;
+pub use user_export::ExportDetails;
 pub use user_search::{PreparedSearch, UserQuery};
 pub use users::{Credentials, NewUser, Profile};
 

@@ -28,6 +28,10 @@ export class UsersPage {
     return this.page.locator(".notice");
   }
 
+  exportButton() {
+    return this.page.getByRole("link", { name: "Export CSV" });
+  }
+
   newUserButton() {
     return this.page.getByRole("button", { name: "New User" });
   }
