@@ -234,6 +234,16 @@ impl Db {
                 for (_, create) in BULK_BUILT_INDEXES {
                     sqlx::query(create).execute(pool).await?;
                 }
+                // The planner knows an expression index's keys only once the
+                // table is analysed, and autovacuum analyses after rows change,
+                // not after an index is built: a migration or a load that built
+                // the index of pairs anew left searches for short words to be
+                // planned blind (some then ran into the time limit).
+                let unanalysed = "SELECT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM pg_stats \
+                                  WHERE schemaname = current_schema() AND tablename = 'users_search_grams')";
+                if sqlx::query_scalar::<_, bool>(unanalysed).fetch_one(pool).await? {
+                    sqlx::query("ANALYZE users").execute(pool).await?;
+                }
             }
         }
         Ok(())

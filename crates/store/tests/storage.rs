@@ -225,3 +225,20 @@ async fn connections_the_database_ended_while_idle_are_replaced_before_use() {
         assert_eq!(answer.expect("a fresh connection answers"), 1);
     }
 }
+
+/// Starting Roster analyses `users` when the index of short words has no
+/// statistics yet (a migration or a halted bulk load built it anew): the
+/// planner, which picks how a short word is found, knows its keys only
+/// from them, and autovacuum analyses after rows change, not after an
+/// index is built.
+#[tokio::test]
+async fn starting_up_gives_a_rebuilt_index_of_short_words_its_statistics() {
+    let Some(t) = roster_store::testing::postgres().await else { return };
+    for i in 0..30 {
+        t.db.insert_user(&user(&format!("ünal{i}"), None, &[RoleId::CUSTOMER]), NOW).await.unwrap();
+    }
+    let stats = "SELECT COUNT(*) FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'users_search_grams'";
+    roster_store::testing::execute(&t.db, "DROP INDEX users_search_grams").await;
+    t.db.migrate().await.unwrap();
+    assert!(roster_store::testing::count(&t.db, stats).await > 0, "the rebuilt index has statistics");
+}
