@@ -133,27 +133,6 @@ pub(crate) async fn begin<DB: sqlx::Database>(
         .map_err(|_| sqlx::Error::WorkerCrashed)?
 }
 
-/// A pooled connection idle this long is pinged before it is handed out.
-const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
-
-/// sqlx pings every pooled connection before handing it out, by default: a
-/// round trip to PostgreSQL before each statement, which doubled what a
-/// page deep in the Users list cost. Only a connection that sat idle may
-/// have been cut meanwhile (the database restarted, a firewall dropped it),
-/// so only that one is pinged; one that fails is closed, and the pool hands
-/// out another.
-fn checked_when_idle<DB: sqlx::Database>(options: sqlx::pool::PoolOptions<DB>) -> sqlx::pool::PoolOptions<DB> {
-    use sqlx::Connection;
-    options.test_before_acquire(false).before_acquire(|connection, meta| {
-        Box::pin(async move {
-            if meta.idle_for >= IDLE_BEFORE_PING {
-                connection.ping().await?;
-            }
-            Ok(true)
-        })
-    })
-}
-
 /// `text` for a LIKE pattern with `ESCAPE '\\'`: its own `%`, `_` and `\\`
 /// match literally.
 pub fn escape_like(text: &str) -> String {
@@ -184,7 +163,7 @@ impl Db {
             // a search that looks up thousands of users' documents takes half
             // the time. 2 GiB is SQLite's own ceiling; beyond it, files are read.
             .pragma("mmap_size", SQLITE_MMAP_SIZE.to_string());
-        let pool = checked_when_idle(SqlitePoolOptions::new())
+        let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(15))
             .connect_with(options)
@@ -197,7 +176,12 @@ impl Db {
     }
 
     async fn connect_postgres_with(options: PgConnectOptions, connections: u32) -> Result<Db, StoreError> {
-        let pool = checked_when_idle(PgPoolOptions::new())
+        // sqlx pings each pooled connection before handing it out (its
+        // default): a round trip before every statement, the larger part of
+        // what a deep page costs. It stays: pinging only connections that sat
+        // idle a while let one the database had just ended fail the next
+        // request (BENCHMARKS.md, "PostgreSQL deep pages and Export CSV").
+        let pool = PgPoolOptions::new()
             .max_connections(connections)
             .acquire_timeout(Duration::from_secs(15))
             .connect_with(options)
