@@ -460,15 +460,18 @@ struct Exported {
     took: std::time::Duration,
     rows: u64,
     bytes: u64,
-    /// The most this process's resident memory grew above where it was
-    /// when the export began (the server and the reading client share it).
+    /// The most this process's own resident memory grew above where it
+    /// was when the export began (the server and the reading client share it).
     peak_memory_growth: u64,
 }
 
-/// This process's resident memory, in bytes (Linux).
+/// This process's own resident memory (Linux's `RssAnon`), in bytes:
+/// without the pages of files it maps, which on SQLite include the
+/// database itself (read through memory mapping, they are the operating
+/// system's page cache, not the server's memory).
 fn resident_memory() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+    let kib = status.lines().find_map(|l| l.strip_prefix("RssAnon:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
     kib.unwrap_or(0) * 1024
 }
 
