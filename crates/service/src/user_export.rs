@@ -61,6 +61,28 @@ fn csv_lines(rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>, App
     writer.into_inner().map_err(|_| AppError::Internal)
 }
 
+/// What an export's audit event says besides how many users went out: who
+/// exported which view, from where.
+#[derive(Clone)]
+struct ExportAudit {
+    roster: Roster,
+    admin: UserId,
+    ip: Option<String>,
+    /// The view's address in the panel.
+    view: String,
+}
+
+impl ExportAudit {
+    /// Records that `rows` users went out, and whether the file was whole
+    /// (a download stopped half-way is not).
+    async fn record(&self, rows: u64, whole: bool) -> Result<(), AppError> {
+        let (n, view) = (roster_domain::group_thousands(rows as i64), &self.view);
+        let detail = if whole { format!("{n} users; view: {view}") } else { format!("{n} users, then stopped; view: {view}") };
+        let ip = self.ip.as_deref();
+        self.roster.audit_with_detail(AuditAction::UsersExported, Some(self.admin), None, ip, detail).await
+    }
+}
+
 /// Where an export has got to.
 struct ExportState {
     roster: Roster,
@@ -71,8 +93,7 @@ struct ExportState {
     header_sent: bool,
     finished: bool,
     rows_sent: u64,
-    admin: UserId,
-    ip: Option<String>,
+    audit: ExportAudit,
     audited: bool,
 }
 
@@ -87,11 +108,7 @@ impl ExportState {
             return Ok(Some(header));
         }
         if self.finished {
-            if !self.audited {
-                self.audited = true;
-                self.audit(true).await?;
-            }
-            return Ok(None);
+            return self.finish().await;
         }
         let roster = &self.roster;
         let now = roster.now();
@@ -103,9 +120,7 @@ impl ExportState {
             self.finished = true;
         }
         let Some((_, last)) = found.last() else {
-            self.audited = true;
-            self.audit(true).await?;
-            return Ok(None);
+            return self.finish().await;
         };
         self.search.after = Some(last.clone());
         let ids: Vec<UserId> = found.iter().map(|(row, _)| row.id).collect();
@@ -117,14 +132,13 @@ impl ExportState {
         Ok(Some(csv_lines(rows)?))
     }
 
-    /// The audit event: how many users went out, of which view, and
-    /// whether the file was whole (a download stopped half-way is not).
-    async fn audit(&self, whole: bool) -> Result<(), AppError> {
-        let n = roster_domain::group_thousands(self.rows_sent as i64);
-        let view = self.search.first_page().href();
-        let detail = if whole { format!("{n} users; view: {view}") } else { format!("{n} users, then stopped; view: {view}") };
-        let ip = self.ip.as_deref();
-        self.roster.audit_with_detail(AuditAction::UsersExported, Some(self.admin), None, ip, detail).await
+    /// The end of the file: audits the export as whole, once.
+    async fn finish(&mut self) -> Result<Option<Vec<u8>>, AppError> {
+        if !self.audited {
+            self.audited = true;
+            self.audit.record(self.rows_sent, true).await?;
+        }
+        Ok(None)
     }
 }
 
@@ -134,21 +148,10 @@ impl Drop for ExportState {
     fn drop(&mut self) {
         if self.header_sent && !self.audited {
             self.audited = true;
-            let stopped = ExportState {
-                roster: self.roster.clone(),
-                search: self.search.clone(),
-                words: Vec::new(),
-                many_match: false,
-                header_sent: false,
-                finished: true,
-                rows_sent: self.rows_sent,
-                admin: self.admin,
-                ip: self.ip.clone(),
-                audited: true,
-            };
+            let (audit, rows) = (self.audit.clone(), self.rows_sent);
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 runtime.spawn(async move {
-                    if let Err(e) = stopped.audit(false).await {
+                    if let Err(e) = audit.record(rows, false).await {
                         tracing::warn!(error = ?e, "could not audit a stopped export");
                     }
                 });
@@ -179,6 +182,7 @@ impl Roster {
             let query = self.db.prepare_search(query).await.map_err(store_error)?;
             self.db.count_matching_users(&query, Some(COUNT_CAP + 1)).await.map_err(store_error)? > COUNT_CAP
         };
+        let audit = ExportAudit { roster: self.clone(), admin: session.user.id, ip: ip.map(str::to_owned), view: search.href() };
         let state = ExportState {
             roster: self.clone(),
             search,
@@ -187,8 +191,7 @@ impl Roster {
             header_sent: false,
             finished: false,
             rows_sent: 0,
-            admin: session.user.id,
-            ip: ip.map(str::to_owned),
+            audit,
             audited: false,
         };
         Ok(Box::pin(futures::stream::try_unfold(state, |mut state| async move {
