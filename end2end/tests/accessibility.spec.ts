@@ -96,6 +96,17 @@ for (const colorScheme of ["light", "dark"] as const) {
         await page.keyboard.press("Escape");
         await expect(dialog).toHaveCount(0);
       }
+
+      // A selection: the bar, and a bulk action's preview.
+      await page.getByRole("checkbox", { name: "Select quinn.lindqvist120" }).check();
+      await expect(page.getByRole("region", { name: "Selection" }).getByRole("status")).toHaveText("1 user selected");
+      await expectNoViolations(page, "the Users panel with a selection");
+      await page.getByRole("button", { name: "Deactivate" }).click();
+      const bulk = page.getByRole("dialog", { name: "Deactivate — bulk action" });
+      await expect(bulk.locator("#bulk-will-change")).toBeVisible();
+      await expectNoViolations(page, "a bulk action's preview");
+      await page.keyboard.press("Escape");
+      await expect(bulk).toHaveCount(0);
     });
 
     test("a customer's pages, the missing page, and the dialogs that need a second factor or a custom role have no accessibility violation", async ({

@@ -57,6 +57,19 @@ const ADMIN_DIALOGS: DialogCase[] = [
     ways: ["Escape", "✕", "Cancel"],
   },
   {
+    name: "Deactivate — bulk action",
+    path: "/admin/users",
+    open: async (page) => {
+      await page.getByRole("searchbox", { name: "Search for users" }).fill(CUSTOMER);
+      await expect(page.locator("#user-count")).toHaveText("1 user");
+      await page.getByRole("checkbox", { name: `Select ${CUSTOMER}` }).check();
+      await page.getByRole("region", { name: "Selection" }).getByRole("button", { name: "Deactivate" }).click();
+      // Its Cancel is the preview's.
+      await expect(page.locator("#bulk-will-change")).toBeVisible();
+    },
+    ways: ["Escape", "✕", "Cancel"],
+  },
+  {
     name: "Keyboard shortcuts",
     path: "/admin/users",
     open: (page) => page.keyboard.press("?"),

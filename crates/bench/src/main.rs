@@ -1,6 +1,7 @@
 //! `roster-bench`: measures Roster on a fresh, seeded database of its own
 //! and prints the figures BENCHMARKS.md records.
 
+mod bulk;
 mod search;
 mod sign_in;
 

@@ -84,7 +84,7 @@ impl Latencies {
     }
 }
 
-async fn timed<T, F: std::future::Future<Output = T>>(samples: &mut Vec<Duration>, f: F) -> T {
+pub(crate) async fn timed<T, F: std::future::Future<Output = T>>(samples: &mut Vec<Duration>, f: F) -> T {
     let started = Instant::now();
     let value = f.await;
     samples.push(started.elapsed());
@@ -271,6 +271,7 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
     };
     roster.create_account(admin, None, None).await.map_err(|e| e.to_string())?;
 
+    let other_roster = roster.clone();
     let (base, server) = serve(roster).await?;
     let client = reqwest::Client::builder().cookie_store(true).build().map_err(|e| e.to_string())?;
     sign_in(&client, &base, &admin_login, &password).await?;
@@ -431,6 +432,21 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
             exported.bytes as f64 / 1e6,
             exported.peak_memory_growth as f64 / 1e6
         ));
+    }
+
+    // A bulk action on every agent, while a second admin searches.
+    let other_login = format!("{BENCH_ADMIN}-{}", rand::random::<u32>());
+    let other = NewAccount {
+        login: Login::parse(&other_login).map_err(|e| e.message)?,
+        profile: Profile::default(),
+        password: Some(Password::parse(&password).map_err(|e| e.message)?),
+        roles: vec![RoleId::ADMIN],
+    };
+    other_roster.create_account(other, None, None).await.map_err(|e| e.to_string())?;
+    let other_client = reqwest::Client::builder().cookie_store(true).build().map_err(|e| e.to_string())?;
+    sign_in(&other_client, &base, &other_login, &password).await?;
+    for line in crate::bulk::deactivate_every_agent(&client, &other_client, &base, &db, &mix).await?.lines {
+        say(line);
     }
 
     server.abort();

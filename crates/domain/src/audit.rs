@@ -44,10 +44,16 @@ pub enum AuditAction {
     SecretKeyRotated,
     /// An admin exported the users of a view as CSV.
     UsersExported,
+    /// An admin ran a bulk action; each user it changed has an event of
+    /// their own that names the run.
+    BulkActionStarted,
+    BulkActionEnded,
+    /// An admin ended all of a user's sessions.
+    SessionsEnded,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 32] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
@@ -77,6 +83,9 @@ impl AuditAction {
         AuditAction::TicketStateChanged,
         AuditAction::SecretKeyRotated,
         AuditAction::UsersExported,
+        AuditAction::BulkActionStarted,
+        AuditAction::BulkActionEnded,
+        AuditAction::SessionsEnded,
     ];
 
     pub fn key(self) -> &'static str {
@@ -110,6 +119,9 @@ impl AuditAction {
             AuditAction::TicketStateChanged => "ticket.state",
             AuditAction::SecretKeyRotated => "secret_key.rotate",
             AuditAction::UsersExported => "user.export",
+            AuditAction::BulkActionStarted => "bulk.start",
+            AuditAction::BulkActionEnded => "bulk.end",
+            AuditAction::SessionsEnded => "user.sessions_end",
         }
     }
 
@@ -145,6 +157,9 @@ impl AuditAction {
             AuditAction::TicketStateChanged => "Ticket state changed",
             AuditAction::SecretKeyRotated => "Secret key rotated",
             AuditAction::UsersExported => "Users exported",
+            AuditAction::BulkActionStarted => "Bulk action started",
+            AuditAction::BulkActionEnded => "Bulk action ended",
+            AuditAction::SessionsEnded => "Signed out everywhere",
         }
     }
 

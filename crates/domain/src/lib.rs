@@ -5,6 +5,7 @@
 
 mod audit;
 mod audit_log;
+mod bulk_action;
 mod error;
 mod ids;
 mod impersonation;
@@ -25,6 +26,10 @@ mod user_fields;
 mod user_search;
 
 pub use audit::AuditAction;
+pub use bulk_action::{
+    BulkAction, BulkOutcome, BulkPreview, BulkProgress, BulkRefusal, BulkRules, BulkRunId, BulkRunState, BulkSelection,
+    BulkTarget, RefusedUser, BULK_CHUNK, MAX_PICKED_USERS, PREVIEW_REFUSALS,
+};
 pub use audit_log::{AuditEntry, AuditPage, AuditQuery, UserRef, AUDIT_PAGE_SIZE, MAX_AUDIT_SEARCH_CHARS};
 pub use email::Email;
 pub use error::{AppError, FieldError};

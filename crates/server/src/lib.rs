@@ -2,9 +2,11 @@
 //! `main.rs` adds the command line; tests and `roster-bench` start the same router.
 
 pub mod config;
+mod bulk_action_report;
 mod client_address;
 mod compression;
 mod cross_site;
+mod csv_download;
 mod error_status;
 mod router;
 mod session_layer;

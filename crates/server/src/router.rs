@@ -105,6 +105,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest_service(&files_path, files)
         .route(crate::user_export::EXPORT_USERS_PATH, axum::routing::get(crate::user_export::export_users))
+        .route(
+            crate::bulk_action_report::BULK_ACTION_REPORT_PATH,
+            axum::routing::get(crate::bulk_action_report::bulk_action_report),
+        )
         .leptos_routes(&state, routes, render)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.roster.clone(), status_from_error_body))

@@ -16,12 +16,9 @@
 //! server function's is (`error_status` gives it its status, and audits a
 //! refusal).
 
-use axum::body::Body;
+use crate::csv_download::csv_download;
 use axum::extract::{Request, State};
-use axum::response::{IntoResponse, Response};
-use http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use http::{HeaderValue, StatusCode};
-use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
+use axum::response::Response;
 use roster_app::ssr::{AppState, RequestSession};
 use roster_domain::{AppError, UserSearch};
 
@@ -46,15 +43,7 @@ pub async fn export_users(State(state): State<AppState>, request: Request) -> Re
     };
     let today = roster.now().to_string();
     let date = today.get(..10).unwrap_or("export");
-    let disposition = format!("attachment; filename=\"users-{date}.csv\"");
-    let body = Body::from_stream(stream);
-    let mut response = (StatusCode::OK, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(CONTENT_DISPOSITION, value);
-    }
-    response
+    csv_download(stream, &format!("users-{date}.csv"))
 }
 
 /// The query of the panel's own link.
@@ -76,11 +65,6 @@ fn panel_view(headers: &http::HeaderMap) -> Option<UserSearch> {
     (path == PANEL_PATH).then(|| UserSearch::from_query_string(query.split('#').next().unwrap_or_default()))
 }
 
-/// An error answered as a server function answers one (see `error_status`).
 fn error_answer(error: AppError) -> Response {
-    let body = serde_json::to_string(&error).unwrap_or_default();
-    let mut response = (StatusCode::INTERNAL_SERVER_ERROR, body).into_response();
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response.headers_mut().insert(SERVER_FN_ERROR_HEADER, HeaderValue::from_static(EXPORT_USERS_PATH));
-    response
+    crate::csv_download::error_answer(error, EXPORT_USERS_PATH)
 }

@@ -302,6 +302,7 @@ fn valid_arguments(function: &str, ticket: i64) -> Option<Value> {
         "open_ticket" => Some(json!({ "title": "Printer", "body": "It jams." })),
         "reply_to_ticket" => Some(json!({ "number": ticket, "body": "Thanks, it works again." })),
         "create_user" => Some(json!({ "details": details })),
+        "preview_bulk_action" => Some(json!({ "action": "Unlock", "selection": { "AllMatches": { "text": "a" } } })),
         "save_role" => Some(json!({ "id": null, "version": 0, "draft": { "name": "Sweep", "permissions": ["TicketRead"] } })),
         _ => None,
     }

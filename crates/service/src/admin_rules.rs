@@ -3,7 +3,7 @@
 //! any role made since: every rule here goes by the permission, not the role.
 
 use crate::{store_error, Roster, SignedIn};
-use roster_domain::{AppError, FieldError, Permission, RoleId, UserId, ValidRoleDraft};
+use roster_domain::{AppError, BulkAction, BulkRefusal, FieldError, Permission, RoleId, UserId, ValidRoleDraft};
 
 impl Roster {
     /// Whether `user` holds `admin.user` through any of their roles.
@@ -24,9 +24,8 @@ impl Roster {
     /// Another admin's second factors are theirs to manage.
     pub(crate) async fn refuse_removing_another_admins_two_factor(&self, user: UserId) -> Result<(), AppError> {
         if self.administers(user).await? {
-            return Err(AppError::Refused(
-                "You cannot remove another admin's two-factor methods. They manage them in their Profile.".into(),
-            ));
+            let message = BulkRefusal::AnotherAdminsTwoFactor.message(BulkAction::RemoveTwoFactor);
+            return Err(AppError::Refused(message.into()));
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 mod account;
 mod admin_rules;
 mod audit_log;
+mod bulk_actions;
 mod clock;
 mod errors;
 mod impersonation;
@@ -23,6 +24,7 @@ mod tickets;
 mod two_factor;
 mod users;
 
+pub use bulk_actions::bulk_mark;
 pub use clock::Clock;
 pub use errors::store_error;
 pub use passwords::PasswordHasher;

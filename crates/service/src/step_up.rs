@@ -24,6 +24,11 @@ impl Roster {
         Ok(admin)
     }
 
+    /// Whether the caller is in admin mode now (without asking for it).
+    pub(crate) fn in_admin_mode(&self, session: &SignedIn) -> bool {
+        session.impersonator.is_none() && self.now().0 - session.confirmed_at.0 <= self.settings.admin_mode_minutes * 60
+    }
+
     /// The caller proved who they are recently enough to change how they sign in.
     pub(crate) async fn require_proof_for_own_sign_in_changes(&self, me: &SignedIn) -> Result<(), AppError> {
         self.require_recent_proof(me, OWN_SIGN_IN_CHANGES_SECONDS).await

@@ -4,7 +4,7 @@
 use crate::{require, store_error, Roster, SignedIn};
 use rand::RngCore;
 use roster_domain::{
-    recovery_code_from_bytes, AppError, AuditAction, AuthenticatorSetup, FieldError, Permission, SecondFactorCode,
+    recovery_code_from_bytes, AppError, BulkAction, BulkRefusal, AuditAction, AuthenticatorSetup, FieldError, Permission, SecondFactorCode,
     TwoFactorKind, TwoFactorMethod, UserId, RECOVERY_CODE_COUNT,
 };
 use roster_store::{AuditRecord, SealedSlot};
@@ -209,7 +209,7 @@ impl Roster {
         let admin = require(session, Permission::AdminUser)?;
         if admin.user.id == user {
             return Err(AppError::Refused(
-                "Manage your own two-factor methods in Profile → Password & Authentication.".into(),
+                BulkRefusal::Yourself.message(BulkAction::RemoveTwoFactor).into(),
             ));
         }
         self.refuse_removing_another_admins_two_factor(user).await?;

@@ -3,12 +3,11 @@
 
 use crate::{require, store_error, Roster, SignedIn};
 use roster_domain::{
-    AppError, AuditAction, DeletionPreview, FieldError, Permission, RoleId, UserId, DELETE_CONFIRMATION,
+    AppError, BulkAction, BulkRefusal, AuditAction, DeletionPreview, FieldError, Permission, RoleId, UserId, DELETE_CONFIRMATION,
     DELETION_PREVIEW_TICKETS,
 };
 use roster_store::{AuditRecord, StoreError};
 
-const DELETE_YOURSELF: &str = "You cannot delete your own account.";
 const DELETE_LAST_ADMIN: &str = "This is the last active admin and cannot be deleted. Make another user an admin first.";
 
 impl Roster {
@@ -21,7 +20,7 @@ impl Roster {
         let first_tickets = self.db.tickets_of(id, DELETION_PREVIEW_TICKETS as i64).await.map_err(store_error)?;
         let details = &user.details;
         let refusal = if admin.user.id == id {
-            Some(DELETE_YOURSELF)
+            Some(BulkRefusal::Yourself.message(BulkAction::Delete))
         } else if details.active && details.roles.contains(&RoleId::ADMIN) && self.active_admins().await? == 1 {
             Some(DELETE_LAST_ADMIN)
         } else {
@@ -55,7 +54,7 @@ impl Roster {
             return Err(FieldError::new("confirmation", format!("Type {DELETE_CONFIRMATION} to confirm.")).into());
         }
         if admin.user.id == id {
-            return Err(AppError::Refused(DELETE_YOURSELF.into()));
+            return Err(AppError::Refused(BulkRefusal::Yourself.message(BulkAction::Delete).into()));
         }
         self.require_admin_mode(session).await?;
         // Ids and a count only: the deleted user's personal data leaves no trace here.

@@ -3,7 +3,7 @@
 
 use crate::{require, store_error, NewAccount, Roster, SignedIn};
 use roster_domain::{
-    is_one_line, role_names, AppError, AuditAction, EditableUser, FieldError, Permission, Role, RoleId, UserDetails,
+    is_one_line, BulkAction, BulkRefusal, role_names, AppError, AuditAction, EditableUser, FieldError, Permission, Role, RoleId, UserDetails,
     UserId, ValidUserDetails,
 };
 use roster_store::{Profile, StoreError, UserUpdate};
@@ -61,10 +61,10 @@ impl Roster {
             let admin_roles = self.db.roles_granting(Permission::AdminUser).await.map_err(store_error)?;
             let stays_admin = valid.roles.iter().any(|r| admin_roles.contains(r));
             if !stays_admin {
-                own.push(FieldError::new("roles", "You cannot remove your own Admin role."));
+                own.push(FieldError::new("roles", BulkRefusal::OwnAdminRole.message(BulkAction::RemoveRole(RoleId::ADMIN))));
             }
             if !valid.active {
-                own.push(FieldError::new("active", "You cannot deactivate your own account."));
+                own.push(FieldError::new("active", BulkRefusal::Yourself.message(BulkAction::Deactivate)));
             }
             if !own.is_empty() {
                 return Err(AppError::Validation(own));
@@ -151,5 +151,5 @@ impl Roster {
 /// field that did it.
 fn last_admin_error(valid: &ValidUserDetails) -> AppError {
     let field = if valid.roles.contains(&RoleId::ADMIN) { "active" } else { "roles" };
-    FieldError::new(field, "This is the last active admin. Make another user an admin first.").into()
+    FieldError::new(field, BulkRefusal::LastAdmin.message(BulkAction::Deactivate)).into()
 }

@@ -53,7 +53,7 @@ fn export_row(row: &UserRow, details: &ExportDetails, now: roster_domain::Timest
 }
 
 /// CSV text of `rows`, each value neutralised.
-fn csv_lines(rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>, AppError> {
+pub(crate) fn csv_lines(rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>, AppError> {
     let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     for row in rows {
         writer.write_record(row.iter().map(|v| neutralised(v).into_owned())).map_err(|_| AppError::Internal)?;

@@ -27,6 +27,12 @@ pub enum StoreError {
     /// A page cursor that no page of this order could have produced.
     #[error("page cursor does not fit the sort order")]
     BadCursor,
+    /// The role an action gives or takes was deleted.
+    #[error("the role no longer exists")]
+    RoleGone,
+    /// A stored value this version of Roster cannot read.
+    #[error("unreadable stored value: {0}")]
+    Corrupt(String),
     /// A search ran past its time limit and was stopped.
     #[error("the search ran past its time limit")]
     SearchTooSlow,

@@ -5,6 +5,7 @@
 //! Where the engines need different SQL, the function says so.
 
 mod audit;
+mod bulk_runs;
 mod error;
 mod impersonation;
 mod lockout;
@@ -24,6 +25,7 @@ mod user_search;
 mod users;
 
 pub use audit::AuditRecord;
+pub use bulk_runs::{BulkChunk, BulkRefusalRecord, BulkRunRecord, BulkTargetRecord};
 pub use error::StoreError;
 pub use impersonation::Impersonation;
 pub use lockout::FailureCount;

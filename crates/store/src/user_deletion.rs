@@ -19,19 +19,25 @@ const COUNT_KEPT_ARTICLES: &str = "SELECT COUNT(*) FROM articles a JOIN tickets 
 const COUNT_KEPT_TIME_ENTRIES: &str = "SELECT COUNT(*) FROM time_entries e JOIN tickets t ON t.id = e.ticket_id \
      WHERE e.user_id = $1 AND t.customer_id <> $1";
 
-/// The statements of a deletion, in order. Each names the user as `$1`.
-/// Tickets go with their articles and time entries; what the user wrote on
-/// others' tickets stays, without its author; sessions end; the user row
-/// goes last, taking roles and secondary organizations with it.
+/// The statements of a deletion, in order, for the users `{users}` (`$1`
+/// for one, or a list of ids: a bulk delete runs the same steps). Tickets go
+/// with their articles and time entries; what the users wrote on others'
+/// tickets stays, without its author; sessions end; the user rows go last,
+/// taking roles and secondary organizations with them.
 const DELETE_STEPS: [&str; 7] = [
-    "DELETE FROM time_entries WHERE ticket_id IN (SELECT id FROM tickets WHERE customer_id = $1)",
-    "DELETE FROM articles WHERE ticket_id IN (SELECT id FROM tickets WHERE customer_id = $1)",
-    "DELETE FROM tickets WHERE customer_id = $1",
-    "UPDATE articles SET author_id = NULL WHERE author_id = $1",
-    "UPDATE time_entries SET user_id = NULL WHERE user_id = $1",
-    "DELETE FROM sessions WHERE user_id = $1 OR impersonator_id = $1",
-    "DELETE FROM users WHERE id = $1",
+    "DELETE FROM time_entries WHERE ticket_id IN (SELECT id FROM tickets WHERE customer_id IN ({users}))",
+    "DELETE FROM articles WHERE ticket_id IN (SELECT id FROM tickets WHERE customer_id IN ({users}))",
+    "DELETE FROM tickets WHERE customer_id IN ({users})",
+    "UPDATE articles SET author_id = NULL WHERE author_id IN ({users})",
+    "UPDATE time_entries SET user_id = NULL WHERE user_id IN ({users})",
+    "DELETE FROM sessions WHERE user_id IN ({users}) OR impersonator_id IN ({users})",
+    "DELETE FROM users WHERE id IN ({users})",
 ];
+
+/// The steps of deleting `users` (SQL: `$1`, or a list of ids).
+pub(crate) fn delete_steps(users: &str) -> impl Iterator<Item = String> + '_ {
+    DELETE_STEPS.iter().map(move |step| step.replace("{users}", users))
+}
 
 impl Db {
     /// What deleting `id` would destroy, or `NotFound`.
@@ -64,8 +70,8 @@ impl Db {
                 sqlx::query_scalar(IS_ACTIVE_ADMIN).bind(id.0).bind(admin).bind(audit.at.0).fetch_optional(&mut *tx).await?;
             let Some(was_active_admin) = was_active_admin else { return Err(StoreError::NotFound) };
             let tickets: i64 = sqlx::query_scalar(COUNT_TICKETS).bind(id.0).fetch_one(&mut *tx).await?;
-            for step in DELETE_STEPS {
-                sqlx::query(step).bind(id.0).execute(&mut *tx).await?;
+            for step in delete_steps("$1") {
+                sqlx::query(&step).bind(id.0).execute(&mut *tx).await?;
             }
             if was_active_admin {
                 let left: i64 =

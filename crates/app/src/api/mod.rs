@@ -4,6 +4,7 @@
 
 mod account;
 mod audit;
+mod bulk_actions;
 mod impersonation;
 mod roles;
 mod session;
@@ -12,6 +13,7 @@ mod users;
 
 pub use account::*;
 pub use audit::*;
+pub use bulk_actions::*;
 pub use impersonation::*;
 pub use roles::*;
 pub use session::*;

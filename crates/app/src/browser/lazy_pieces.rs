@@ -32,7 +32,7 @@ pub fn lazy_dialog(
 /// `preload`) as soon as the pointer or the keyboard focus reaches something
 /// matching `openers`, so that the dialog opens at once when clicked. Once
 /// per page; a failed fetch is left for the click to report.
-pub fn fetch_dialogs_on_approach<F>(openers: &'static str, fetch: fn() -> F)
+pub fn fetch_dialogs_on_approach<F>(openers: &'static str, fetch: impl Fn() -> F + Copy + 'static)
 where
     F: Future<Output = Result<(), SplitLoaderError>> + 'static,
 {

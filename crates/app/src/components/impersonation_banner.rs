@@ -30,7 +30,10 @@ pub fn ImpersonationBanner(user: CurrentUser, admin: String) -> impl IntoView {
 
 /// The banner's one interactive part; `error`: what it came back with when
 /// sent without JavaScript.
-#[island]
+// Lazy: only a view as a user shows it, so the module every page loads
+// leaves it out, and a view fetches it as a piece (its form posts without
+// JavaScript meanwhile).
+#[island(lazy)]
 fn BackToMyView(error: Option<String>) -> impl IntoView {
     let sending = RwSignal::new(false);
     let error = RwSignal::new(error);

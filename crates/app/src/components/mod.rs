@@ -3,6 +3,7 @@
 mod actions_menu;
 mod app_header;
 mod avatar_menu;
+mod bulk_action_dialog;
 mod change_password_dialog;
 mod delete_role_dialog;
 mod delete_user_dialog;
@@ -22,6 +23,7 @@ mod user_table;
 pub use actions_menu::{entry_busy, ActionsMenu, MenuEntry};
 pub use app_header::AppHeader;
 pub use avatar_menu::AvatarMenu;
+pub use bulk_action_dialog::BulkActionDialog;
 pub use change_password_dialog::ChangePasswordDialog;
 pub use delete_role_dialog::DeleteRoleDialog;
 pub use delete_user_dialog::DeleteUserDialog;

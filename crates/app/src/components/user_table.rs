@@ -60,6 +60,16 @@ pub fn UserTable(rows: Vec<UserRow>, empty: &'static str, actions: UserRowAction
     .into_any()
 }
 
+/// A click on a row opens the user, unless it was on the row's checkbox
+/// (which the Users page's selection bar adds).
+fn open_unless_ticked(ev: &leptos::ev::MouseEvent, id: UserId, actions: UserRowActions) {
+    use leptos::wasm_bindgen::JsCast;
+    let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    if !target.is_some_and(|t| t.closest(".select-column").ok().flatten().is_some()) {
+        actions.edit.run(id);
+    }
+}
+
 #[component]
 fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
     let id = user.id;
@@ -92,7 +102,7 @@ fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
         view! { <span role="img" aria-label=description.clone() title=description>"🔒"</span> }
     });
     view! {
-        <tr class:inactive=!user.active data-user-id=id.to_string() on:click=move |_| actions.edit.run(id)>
+        <tr class:inactive=!user.active data-user-id=id.to_string() on:click=move |ev| open_unless_ticked(&ev, id, actions)>
             <td class="lock-column">
                 {lock}
             </td>

@@ -1,6 +1,7 @@
 //! One file per page.
 
 mod audit;
+mod bulk_actions;
 mod home;
 mod login;
 mod new_ticket;

@@ -1,4 +1,5 @@
 use crate::api::{count_users, list_roles, search_users, unlock_user};
+use super::bulk_actions::SelectionBar;
 use crate::browser::{fetch_dialogs_on_approach, lazy_dialog, Loaded};
 use crate::components::{
     entry_busy, focus_after_redraw, listen_for_panel_shortcuts, user_row, user_row_selector, DeleteUserDialog,
@@ -94,8 +95,8 @@ impl ViewChanger {
 }
 
 /// The dialog open over the panel, if any.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum PanelDialog {
+#[derive(Clone)]
+pub(super) enum PanelDialog {
     User(UserDialogMode),
     Delete(UserId),
     /// Manage Two-Factor Authentication for this user (id, login).
@@ -104,6 +105,10 @@ enum PanelDialog {
     Impersonate(UserId, String),
     /// **Keyboard shortcuts** (`?`).
     Shortcuts,
+    /// Not a dialog: the bar of the selection and its bulk actions, a piece
+    /// of the bundle like the dialogs, shown once the admin goes for the list
+    /// (with the panel's view, and its answer).
+    Selection(Memo<UserSearch>, Loaded<(UserSearch, Page)>),
 }
 
 /// Where keyboard focus goes when a dialog closes: back to what opened it,
@@ -147,7 +152,12 @@ fn UsersPanel(
     let changer = ViewChanger(current);
     changer.follow_history();
 
-    fetch_dialogs_on_approach(DIALOG_OPENERS, fetch_users_panel_dialogs);
+    // The selection bar comes with the dialogs' piece, as the admin goes for the list.
+    let selecting = RwSignal::new(false);
+    fetch_dialogs_on_approach(DIALOG_OPENERS, move || {
+        selecting.set(true);
+        fetch_users_panel_dialogs()
+    });
     let dialog = RwSignal::new(None::<PanelDialog>);
     let notice = RwSignal::new(None::<String>);
     let focus_return = FocusReturn(StoredValue::new(None));
@@ -216,6 +226,10 @@ fn UsersPanel(
             })
         }}
         <SearchBox search changer />
+        {move || {
+            let bar = PanelDialog::Selection(search, page);
+            selecting.get().then(|| lazy_dialog(users_panel_dialog(bar, on_close, on_done), notice, on_close))
+        }}
         <div class="filters">
             <ToggleGroup label="Roles" items=roles is_on=UserSearch::has_role toggled=UserSearch::toggle_role search changer />
             <ToggleGroup
@@ -247,7 +261,7 @@ fn UsersPanel(
     fallible,
     preload(fetch_users_panel_dialogs)
 )]
-fn users_panel_dialog(
+pub(super) fn users_panel_dialog(
     which: PanelDialog,
     on_close: Callback<()>,
     on_done: Callback<String>,
@@ -260,11 +274,14 @@ fn users_panel_dialog(
         }
         PanelDialog::Impersonate(id, login) => view! { <ImpersonationDialog id login on_close /> }.into_any(),
         PanelDialog::Shortcuts => view! { <ShortcutsDialog on_close /> }.into_any(),
+        PanelDialog::Selection(search, shown) => view! { <SelectionBar search shown on_done /> }.into_any(),
     })
 }
 
-/// What opens a dialog: **New User**, a row, a row's buttons.
-const DIALOG_OPENERS: &str = "#new-user, .user-table tbody tr, .user-table button";
+/// Where going for something fetches the dialogs' piece: anywhere in the
+/// page's content, since the selection bar (with the table's checkboxes)
+/// comes with it, so it is there before the admin reaches the list.
+const DIALOG_OPENERS: &str = "main";
 
 /// The **Search for users** bar: the list follows as the admin types.
 #[component]

@@ -109,6 +109,10 @@ pub fn table(f: &Fixture) -> Vec<Row> {
         row("preview_user_deletion", Body::Json(json!({ "id": t })), ADMINS),
         row("delete_user", Body::Json(json!({ "id": t, "confirmation": "not delete" })), ADMINS),
         row("unlock_user", Body::Json(json!({ "id": t })), ADMINS),
+        row("preview_bulk_action", Body::Json(json!({ "action": "Unlock", "selection": { "Picked": [t] } })), ADMINS),
+        // No run has this number: an admin hears "not found", everyone else is refused first.
+        row("run_bulk_action", Body::Json(json!({ "run": 999_999, "confirmation": "" })), ADMINS),
+        row("cancel_bulk_action", Body::Json(json!({ "run": 999_999 })), ADMINS),
         row("user_two_factor_methods", Body::Json(json!({ "id": t })), ADMINS),
         row("remove_user_two_factor", Body::Json(json!({ "id": t, "kind": null })), ADMINS),
         // Roles and the audit log.
