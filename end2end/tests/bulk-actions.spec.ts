@@ -24,6 +24,20 @@ async function signedInPanel(page: Page) {
   return users;
 }
 
+/** Deletes every user `search` matches, as a bulk action through the server functions. */
+async function deleteMatches(page: Page, text: string) {
+  const selection = { AllMatches: { text } };
+  const previewed = await page.request.post("/api/preview_bulk_action", { data: { action: "Delete", selection } });
+  expect(previewed.status(), await previewed.text()).toBe(200);
+  const { run } = await previewed.json();
+  for (let chunk = 0; chunk < 10; chunk++) {
+    const answer = await page.request.post("/api/run_bulk_action", { data: { run, confirmation: "DELETE" } });
+    expect(answer.status(), await answer.text()).toBe(200);
+    if ((await answer.json()).state === "Finished") return;
+  }
+  throw new Error(`deleting the ${text} users never finished`);
+}
+
 function bulkBar(page: Page) {
   return page.getByRole("region", { name: "Selection" });
 }
@@ -56,6 +70,9 @@ test("select two users, Deactivate, check the preview, run it: both show inactiv
   await expect(users.row("quillfeather.02")).not.toContainText("Inactive");
   await expect(page.getByRole("checkbox", { checked: true })).toHaveCount(0);
   await expect(bar).toBeHidden();
+
+  // The users this test made go again, so that the other tests find the demo data as seeded.
+  await deleteMatches(page, "quillfeather");
 });
 
 test("select all matches of a search, Add role, watch it run to the end", async ({ page }) => {
@@ -90,6 +107,21 @@ test("select all matches of a search, Add role, watch it run to the end", async 
   await expect(users.row("brackenridge.01")).toContainText("Agent");
   await users.roleToggle("Agent").click();
   await expect(users.count()).toHaveText("55 users");
+
+  // Delete… them all again: it says how many tickets go with them and waits for DELETE.
+  await page.getByRole("checkbox", { name: "Select every user on this page" }).check();
+  await bar.getByRole("button", { name: "Select all 55 matches of this search" }).click();
+  await bar.getByRole("button", { name: "Delete…" }).click();
+  const deletion = page.getByRole("dialog", { name: "Delete — bulk action" });
+  await expect(deletion.locator("#bulk-will-change")).toHaveText("55 users will change");
+  await expect(deletion).toContainText("Their 0 tickets will be permanently deleted with them.");
+  const confirm = deletion.getByRole("button", { name: "Delete 55 users" });
+  await expect(confirm).toBeDisabled();
+  await deletion.getByLabel("Type DELETE to confirm").fill("DELETE");
+  await confirm.click();
+  await expect(deletion.locator("#bulk-result")).toHaveText("Done: 55 users changed, 0 already so, 0 refused.");
+  await deletion.locator(".modal-footer").getByRole("button", { name: "Close" }).click();
+  await expect(page.getByText("No users match this search.")).toBeVisible();
 });
 
 test("a new search clears the selection and says so; the admin's own row is refused in the preview", async ({ page }) => {
