@@ -15,13 +15,24 @@
 //!   the browser; everything else is HTML from the server. An island that
 //!   is not on every page is `#[island(lazy)]`: its code is a piece of its
 //!   own, fetched by the pages that have it (Roles, a ticket, a new ticket,
-//!   the profile's dialogs).
+//!   the profile's dialogs, Back to my view during a view as a user).
 //! - **Dialogs are pieces.** A page's dialogs are behind one
 //!   `#[wasm_split(...)]` function (the Users panel's, the Roles page's, the
 //!   profile's): [`lazy_dialog`] draws one when its piece has arrived and
 //!   says so on the page when it does not. [`fetch_dialogs_on_approach`]
 //!   starts fetching the piece when the pointer or the keyboard reaches a
 //!   button that opens one, so the dialog opens at once on the click.
+//! - **What the Users panel does beyond listing is a piece too.** Its
+//!   selection bar (with the table's checkboxes and bulk actions) comes with
+//!   the dialogs' piece, fetched as the pointer or the focus enters the
+//!   page's content; the bar adds the checkboxes to the table itself.
+//! - **A piece is not free for the main module.** Every browser call a
+//!   piece makes is an import of the main module, and every function of a
+//!   piece called through a pointer (closures, views) an entry of its
+//!   table; each split point also cuts the pieces other pages share into
+//!   more files. Prefer calls the main module makes already, one handler
+//!   for many buttons, and existing split points (BENCHMARKS.md, "Bulk
+//!   actions and the budget").
 //! - The pieces are cut by wasm-split in the release build (`crates/build`),
 //!   which also trims code Leptos links but Roster never runs (its
 //!   `trim.rs`), and `crates/frontend` leaves wasm-split room to lay out
