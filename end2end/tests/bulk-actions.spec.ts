@@ -1,8 +1,7 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { ADMIN } from "./accounts";
-import { LoginPage } from "./pages/login-page";
-import { UsersPage } from "./pages/users-page";
+import { signInToUsersPanel } from "./pages/users-page";
 
 // Each test makes its own users (a family name no demo user has), so that
 // what it changes is nobody else's test data.
@@ -15,14 +14,7 @@ async function createUsers(page: Page, family: string, count: number) {
   }
 }
 
-async function signedInPanel(page: Page) {
-  const login = new LoginPage(page);
-  await login.open();
-  await login.signIn(ADMIN.login, ADMIN.password);
-  const users = new UsersPage(page);
-  await users.expectShown();
-  return users;
-}
+const signedInPanel = signInToUsersPanel;
 
 /** Deletes every user `search` matches, as a bulk action through the server functions. */
 async function deleteMatches(page: Page, text: string) {

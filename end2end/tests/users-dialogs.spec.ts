@@ -3,7 +3,7 @@ import { expect, test } from "./fixtures";
 import { ADMIN } from "./accounts";
 import { waitForHydration } from "./pages/hydration";
 import { LoginPage } from "./pages/login-page";
-import { UsersPage } from "./pages/users-page";
+import { signInToUsersPanel, UsersPage } from "./pages/users-page";
 
 // These tests create one user and delete one demo customer, so the number of
 // users stays as the search tests (which run before this file) expect.
@@ -11,14 +11,7 @@ import { UsersPage } from "./pages/users-page";
 // agent wim.okafor100.
 const NEW_LOGIN = "nina.e2e";
 
-async function signedInAdmin(page: Page) {
-  const login = new LoginPage(page);
-  await login.open();
-  await login.signIn(ADMIN.login, ADMIN.password);
-  const users = new UsersPage(page);
-  await users.expectShown();
-  return users;
-}
+const signedInAdmin = signInToUsersPanel;
 
 async function adminInNewContext(browser: Browser) {
   const page = await (await browser.newContext()).newPage();

@@ -260,16 +260,8 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
         say(format!("seed                               {:.1} s", started.elapsed().as_secs_f64()));
     }
 
-    // A reused database has the admins of earlier runs already.
-    let admin_login = format!("{BENCH_ADMIN}-{}", rand::random::<u32>());
     let password = format!("bench-{}", rand::random::<u64>());
-    let admin = NewAccount {
-        login: Login::parse(&admin_login).map_err(|e| e.message)?,
-        profile: Profile::default(),
-        password: Some(Password::parse(&password).map_err(|e| e.message)?),
-        roles: vec![RoleId::ADMIN],
-    };
-    roster.create_account(admin, None, None).await.map_err(|e| e.to_string())?;
+    let admin_login = new_bench_admin(&roster, &password).await?;
 
     let other_roster = roster.clone();
     let (base, server) = serve(roster).await?;
@@ -435,14 +427,7 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
     }
 
     // A bulk action on every agent, while a second admin searches.
-    let other_login = format!("{BENCH_ADMIN}-{}", rand::random::<u32>());
-    let other = NewAccount {
-        login: Login::parse(&other_login).map_err(|e| e.message)?,
-        profile: Profile::default(),
-        password: Some(Password::parse(&password).map_err(|e| e.message)?),
-        roles: vec![RoleId::ADMIN],
-    };
-    other_roster.create_account(other, None, None).await.map_err(|e| e.to_string())?;
+    let other_login = new_bench_admin(&other_roster, &password).await?;
     let other_client = reqwest::Client::builder().cookie_store(true).build().map_err(|e| e.to_string())?;
     sign_in(&other_client, &base, &other_login, &password).await?;
     for line in crate::bulk::deactivate_every_agent(&client, &other_client, &base, &db, &mix).await?.lines {
@@ -457,6 +442,20 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
         _ => {}
     }
     Ok(())
+}
+
+/// Makes an admin with `password` and a login of its own (a reused
+/// database has the admins of earlier runs already); returns the login.
+async fn new_bench_admin(roster: &Roster, password: &str) -> Result<String, String> {
+    let login = format!("{BENCH_ADMIN}-{}", rand::random::<u32>());
+    let admin = NewAccount {
+        login: Login::parse(&login).map_err(|e| e.message)?,
+        profile: Profile::default(),
+        password: Some(Password::parse(password).map_err(|e| e.message)?),
+        roles: vec![RoleId::ADMIN],
+    };
+    roster.create_account(admin, None, None).await.map_err(|e| e.to_string())?;
+    Ok(login)
 }
 
 /// The naive search a plain SQL panel would run, the baseline the index is

@@ -46,16 +46,6 @@ async fn is_active(app: &TestApp, id: UserId) -> bool {
     app.db().editable_user(id).await.unwrap().expect("the user exists").details.active
 }
 
-fn seeded(app: &TestApp) -> roster_service::Roster {
-    roster_service::Roster::new(
-        app.db().clone(),
-        roster_service::Settings::default(),
-        roster_service::PasswordHasher::owasp(),
-        roster_service::Clock::System,
-        roster_service::Sealer::new(&roster_service::SecretKey::generate()),
-    )
-}
-
 /// The ids of every demo user (`roster-demo-…`/`*.NNN` logins) in id order.
 async fn demo_users(app: &TestApp) -> Vec<UserId> {
     let sql = "SELECT id FROM users WHERE login_normalized NOT IN ('admin', 'customer') ORDER BY id";
@@ -169,7 +159,7 @@ async fn the_last_active_admin_and_another_admins_two_factor_are_refused_per_use
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chunk_that_fails_changes_nobody_in_it_and_the_run_goes_on_once_it_can() {
     for app in apps().await {
-        seeded(&app).seed_demo(1_200, false).await.unwrap();
+        app.roster().seed_demo(1_200, false).await.unwrap();
         let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let users = demo_users(&app).await;
         assert_eq!(users.len(), 1_200);
@@ -254,7 +244,7 @@ async fn actives(app: &TestApp, users: &[UserId]) -> Vec<bool> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_stops_after_the_chunk_under_way_and_keeps_what_it_did() {
     for app in apps().await {
-        seeded(&app).seed_demo(1_200, false).await.unwrap();
+        app.roster().seed_demo(1_200, false).await.unwrap();
         let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let selection = json!({ "AllMatches": { "roles": [3, 2] } });
         let preview = previewed(&app, &admin, json!({ "AddRole": 2 }), selection).await;
@@ -379,7 +369,7 @@ async fn preview_status(app: &TestApp, browser: &reqwest::Client, selection: Val
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_match_of_a_search_gets_the_role_past_a_thousand_users() {
     for app in apps().await {
-        seeded(&app).seed_demo(1_100, false).await.unwrap();
+        app.roster().seed_demo(1_100, false).await.unwrap();
         let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let search = json!({ "roles": [3] });
         let customers = app.call_json(&admin, "count_users", json!({ "search": search })).await.json::<i64>().await.unwrap();

@@ -33,16 +33,6 @@ async fn listed_logins(app: &TestApp, browser: &reqwest::Client, mut search: ser
     }
 }
 
-fn seeded(app: &TestApp) -> roster_service::Roster {
-    roster_service::Roster::new(
-        app.db().clone(),
-        roster_service::Settings::default(),
-        roster_service::PasswordHasher::owasp(),
-        roster_service::Clock::System,
-        roster_service::Sealer::new(&roster_service::SecretKey::generate()),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_admins_may_export_and_never_from_another_site() {
     for app in apps().await {
@@ -79,7 +69,7 @@ async fn only_admins_may_export_and_never_from_another_site() {
 async fn an_export_holds_exactly_the_users_of_the_view_in_its_order_and_is_audited() {
     for app in apps().await {
         // More users than one step of the export reads (1,000).
-        seeded(&app).seed_demo(1_300, false).await.unwrap();
+        app.roster().seed_demo(1_300, false).await.unwrap();
         let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let views: [(&[(&str, &str)], serde_json::Value); 3] = [
             (&[("sort", "name")], json!({ "sort": "Name" })),
@@ -192,7 +182,7 @@ async fn odd_views_get_a_file_or_a_clear_refusal_never_a_server_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_panels_link_exports_the_view_of_the_address_it_was_followed_from() {
     for app in apps().await {
-        seeded(&app).seed_demo(300, false).await.unwrap();
+        app.roster().seed_demo(300, false).await.unwrap();
         let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
         let from_panel = |referer: Option<String>| {
             let request = admin.get(app.url("/api/export_users?from=panel")).header("sec-fetch-site", "same-origin");

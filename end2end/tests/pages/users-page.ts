@@ -1,5 +1,17 @@
 import { expect, type Page } from "@playwright/test";
+import { ADMIN } from "../accounts";
 import { waitForHydration } from "./hydration";
+import { LoginPage } from "./login-page";
+
+/** Signs in as the admin, who lands on the Users panel. */
+export async function signInToUsersPanel(page: Page) {
+  const login = new LoginPage(page);
+  await login.open();
+  await login.signIn(ADMIN.login, ADMIN.password);
+  const users = new UsersPage(page);
+  await users.expectShown();
+  return users;
+}
 
 export class UsersPage {
   constructor(private readonly page: Page) {}

@@ -2,7 +2,7 @@
 //! for Add role… and Remove role…, which role), then the run, a chunk per
 //! request, with a progress bar and Cancel, then what was refused and why.
 
-use super::{ConfirmThenRetry, Dialog, IdentityCheck, IdentityCheckFields};
+use super::{ConfirmThenRetry, Dialog, IdentityCheck, IdentityCheckFields, TypeToConfirm};
 use crate::api::{cancel_bulk_action, preview_bulk_action, run_bulk_action};
 use leptos::either::EitherOf6;
 use leptos::prelude::*;
@@ -153,10 +153,7 @@ pub fn BulkActionDialog(
                     </p>
                     {deleting.then(|| view! {
                         <p class="danger"><strong>{format!("Their {} tickets will be permanently deleted with them.", group_thousands(p.tickets))}</strong></p>
-                        <div class="field">
-                            <label for="bulk-delete-confirmation">{format!("Type {DELETE_CONFIRMATION} to confirm")}</label>
-                            <input id="bulk-delete-confirmation" autocomplete="off" prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev)) />
-                        </div>
+                        <TypeToConfirm id="bulk-delete-confirmation" typed />
                     })}
                     <RefusedTable refused=p.refusals.clone() total=p.refused caption="Will be refused" />
                     <IdentityCheckFields check />

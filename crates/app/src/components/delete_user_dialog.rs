@@ -1,5 +1,5 @@
 use crate::browser::Loaded;
-use super::{Dialog, IdentityCheck, IdentityCheckFields};
+use super::{Dialog, IdentityCheck, IdentityCheckFields, TypeToConfirm};
 use crate::api::{delete_user, preview_user_deletion};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
@@ -89,15 +89,7 @@ fn DeletionForm(preview: DeletionPreview, on_close: Callback<()>, on_deleted: Ca
             <p>"This permanently deletes " <strong>{who}</strong> ", their sessions and their tickets."</p>
             {tickets}
             {kept}
-            <div class="field">
-                <label for="delete-confirmation">{format!("Type {DELETE_CONFIRMATION} to confirm")}</label>
-                <input
-                    id="delete-confirmation"
-                    autocomplete="off"
-                    prop:value=move || typed.get()
-                    on:input=move |ev| typed.set(event_target_value(&ev))
-                />
-            </div>
+            <TypeToConfirm id="delete-confirmation" typed />
             <IdentityCheckFields check />
             {move || failure.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
             <footer class="modal-footer">

@@ -150,3 +150,15 @@ pub fn form_failure(failure: RwSignal<Option<AppError>>) -> impl IntoView {
             .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
     }
 }
+
+/// "Type DELETE to confirm": the field a deletion waits for. `typed` is
+/// what is in it; the dialog's button compares it with `DELETE_CONFIRMATION`.
+#[component]
+pub fn TypeToConfirm(id: &'static str, typed: RwSignal<String>) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{format!("Type {} to confirm", roster_domain::DELETE_CONFIRMATION)}</label>
+            <input id=id autocomplete="off" prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev)) />
+        </div>
+    }
+}

@@ -155,6 +155,18 @@ impl TestApp {
         self.db().insert_user(&user, self.clock.now()).await.unwrap()
     }
 
+    /// A `Roster` over the app's database, for arranging what a test needs
+    /// (seeding demo users) as the service does it.
+    pub fn roster(&self) -> roster_service::Roster {
+        roster_service::Roster::new(
+            self.db().clone(),
+            roster_service::Settings::default(),
+            roster_service::PasswordHasher::owasp(),
+            roster_service::Clock::System,
+            roster_service::Sealer::new(&roster_service::SecretKey::generate()),
+        )
+    }
+
     /// The id of the user with this login.
     pub async fn user_id(&self, login: &str) -> roster_domain::UserId {
         self.db().credentials(login).await.unwrap().expect("user exists").id
