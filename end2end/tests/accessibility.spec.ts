@@ -45,7 +45,7 @@ for (const colorScheme of ["light", "dark"] as const) {
       await signIn(page, ADMIN.login, ADMIN.password);
       const users = new UsersPage(page);
       await users.expectShown();
-      for (const path of ["/admin/users", "/admin/roles", "/admin/audit", "/tickets", "/profile", "/"]) {
+      for (const path of ["/admin/users", "/admin/users/import", "/admin/roles", "/admin/audit", "/tickets", "/profile", "/"]) {
         await page.goto(path);
         await waitForHydration(page);
         await expectNoViolations(page, path);

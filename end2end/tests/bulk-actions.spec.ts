@@ -1,7 +1,7 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { ADMIN } from "./accounts";
-import { signInToUsersPanel } from "./pages/users-page";
+import { deleteUsersMatching as deleteMatches, signInToUsersPanel } from "./pages/users-page";
 
 // Each test makes its own users (a family name no demo user has), so that
 // what it changes is nobody else's test data.
@@ -15,20 +15,6 @@ async function createUsers(page: Page, family: string, count: number) {
 }
 
 const signedInPanel = signInToUsersPanel;
-
-/** Deletes every user `search` matches, as a bulk action through the server functions. */
-async function deleteMatches(page: Page, text: string) {
-  const selection = { AllMatches: { text } };
-  const previewed = await page.request.post("/api/preview_bulk_action", { data: { action: "Delete", selection } });
-  expect(previewed.status(), await previewed.text()).toBe(200);
-  const { run } = await previewed.json();
-  for (let chunk = 0; chunk < 10; chunk++) {
-    const answer = await page.request.post("/api/run_bulk_action", { data: { run, confirmation: "DELETE" } });
-    expect(answer.status(), await answer.text()).toBe(200);
-    if ((await answer.json()).state === "Finished") return;
-  }
-  throw new Error(`deleting the ${text} users never finished`);
-}
 
 function bulkBar(page: Page) {
   return page.getByRole("region", { name: "Selection" });

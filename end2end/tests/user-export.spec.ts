@@ -29,7 +29,25 @@ test("Export CSV downloads exactly the users of the view shown, in its order", a
   expect(lines[0]).toMatch(/^Login,Email,Organization,Secondary organizations,VIP,Active,First name,Last name,/);
   expect(lines.slice(1).map((line) => line.split(",")[0])).toEqual(["greta.lindqvist110", "quinn.lindqvist120"]);
 
+  // The page said how far the export had got, and then that it was whole.
+  await expect(page.locator("#export-status")).toHaveText(/^Exported 2 rows \(\d+\.\d MB\)\.$/);
+
   // The panel stays as it was.
   await expect(page).toHaveURL(/q=lindqvist/);
   await expect(users.count()).toHaveText("2 users");
+});
+
+test("a refused export says why in the page", async ({ page, pageErrors }) => {
+  pageErrors.allowStatuses(403);
+  const login = new LoginPage(page);
+  await login.open();
+  await login.signIn(ADMIN.login, ADMIN.password);
+  const users = new UsersPage(page);
+  await users.expectShown();
+  // As the server answers an admin whose rights were taken away meanwhile.
+  await page.route("**/api/export_users*", (route) =>
+    route.fulfill({ status: 403, contentType: "application/json", body: '"Forbidden"' }),
+  );
+  await users.exportButton().click();
+  await expect(page.locator("#export-status")).toHaveText("Export failed: you do not have permission to export users.");
 });

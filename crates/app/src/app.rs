@@ -1,6 +1,6 @@
 use crate::api::get_current_user;
 use crate::pages::{
-    AuditLogPage, HomePage, LoginPage, NewTicketPage, NotFoundPage, ProfilePage, RolesPage, TicketPage, TicketsPage,
+    AuditLogPage, HomePage, ImportRunPage, ImportUsersPage, LoginPage, NewTicketPage, NotFoundPage, ProfilePage, RolesPage, TicketPage, TicketsPage,
     UsersPage,
 };
 use leptos::prelude::*;
@@ -52,6 +52,8 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/users/import") view=ImportUsersPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/users/import/:run") view=ImportRunPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/roles") view=RolesPage ssr=SsrMode::Async />
                 <Route path=path!("/tickets") view=TicketsPage ssr=SsrMode::Async />

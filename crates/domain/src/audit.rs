@@ -50,10 +50,16 @@ pub enum AuditAction {
     BulkActionEnded,
     /// An admin ended all of a user's sessions.
     SessionsEnded,
+    /// An admin tested a CSV file of users (nothing written yet).
+    ImportTested,
+    /// An admin started importing a tested file; each user it creates or
+    /// updates has an event of their own that names the import.
+    ImportStarted,
+    ImportEnded,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 32] = [
+    pub const ALL: [AuditAction; 35] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
@@ -86,6 +92,9 @@ impl AuditAction {
         AuditAction::BulkActionStarted,
         AuditAction::BulkActionEnded,
         AuditAction::SessionsEnded,
+        AuditAction::ImportTested,
+        AuditAction::ImportStarted,
+        AuditAction::ImportEnded,
     ];
 
     pub fn key(self) -> &'static str {
@@ -122,6 +131,9 @@ impl AuditAction {
             AuditAction::BulkActionStarted => "bulk.start",
             AuditAction::BulkActionEnded => "bulk.end",
             AuditAction::SessionsEnded => "user.sessions_end",
+            AuditAction::ImportTested => "import.test",
+            AuditAction::ImportStarted => "import.start",
+            AuditAction::ImportEnded => "import.end",
         }
     }
 
@@ -160,6 +172,9 @@ impl AuditAction {
             AuditAction::BulkActionStarted => "Bulk action started",
             AuditAction::BulkActionEnded => "Bulk action ended",
             AuditAction::SessionsEnded => "Signed out everywhere",
+            AuditAction::ImportTested => "Import tested",
+            AuditAction::ImportStarted => "Import started",
+            AuditAction::ImportEnded => "Import ended",
         }
     }
 

@@ -23,6 +23,7 @@ mod user;
 mod user_deletion;
 mod user_details;
 mod user_fields;
+mod user_import;
 mod user_search;
 
 pub use audit::AuditAction;
@@ -53,6 +54,10 @@ pub use two_factor::{
 pub use user::{full_name, CurrentUser, UserRow, LOCKED_UNTIL_UNLOCKED};
 pub use user_deletion::{DeletionPreview, DELETE_CONFIRMATION, DELETION_PREVIEW_TICKETS};
 pub use user_details::{limits, EditableUser, PasswordInput, UserDetails, ValidUserDetails};
+pub use user_import::{
+    ImportOutcome, ImportPlan, ImportPlanCounts, ImportProblem, ImportReport, ImportRowReport, ImportRun, ImportRunId,
+    ImportRunState, IMPORT_CHUNK, IMPORT_REPORT_ROWS, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS,
+};
 pub use user_fields::{FieldKind, FieldRule, Section, UserFields};
 pub use user_search::{
     group_thousands, MatchCount, PageCursor, UserFacet, UserSearch, UserSort, UsersPage, COUNT_CAP, MAX_SEARCH_CHARS,

@@ -12,5 +12,6 @@ mod router;
 mod session_layer;
 mod throttle;
 mod user_export;
+mod user_import;
 
 pub use router::router;

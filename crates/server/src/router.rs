@@ -7,7 +7,9 @@ use crate::throttle::{throttle_sign_in, SignInThrottle};
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::Router;
+use crate::user_import as import;
 use http::StatusCode;
 use std::time::Duration;
 use http::header::{
@@ -74,7 +76,8 @@ async fn no_store_for_pages_and_answers(request: Request, next: Next) -> Respons
 /// Over HTTPS, browsers are told to use nothing else for a year.
 const HSTS: &str = "max-age=31536000";
 
-/// Largest request body Roster accepts; larger ones get 413.
+/// Largest request body Roster accepts (but for Import CSV's upload);
+/// larger ones get 413.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
 /// Longest a request may take; a stuck one gets 503 instead of holding
 /// the browser (and a connection) forever.
@@ -102,15 +105,25 @@ pub fn router(state: AppState) -> Router {
     let trusted_proxies: std::sync::Arc<[_]> = state.roster.settings.trusted_proxies.clone().into();
     let (files_path, files) = built_files(&state.leptos_options);
     let hsts = state.roster.settings.secure_cookies.then_some(HeaderValue::from_static(HSTS));
+    // Import CSV's upload is the one request with a large body.
+    let upload = Router::new()
+        .route(import::IMPORT_USERS_PATH, post(import::import_users))
+        .layer(RequestBodyLimitLayer::new(import::IMPORT_REQUEST_LIMIT))
+        .layer(axum::extract::DefaultBodyLimit::max(import::IMPORT_REQUEST_LIMIT));
     Router::new()
         .nest_service(&files_path, files)
-        .route(crate::user_export::EXPORT_USERS_PATH, axum::routing::get(crate::user_export::export_users))
+        .route(crate::user_export::EXPORT_USERS_PATH, get(crate::user_export::export_users))
         .route(
             crate::bulk_action_report::BULK_ACTION_REPORT_PATH,
-            axum::routing::get(crate::bulk_action_report::bulk_action_report),
+            get(crate::bulk_action_report::bulk_action_report),
         )
+        .route(import::RUN_IMPORT_PATH, post(import::run_import))
+        .route(import::CANCEL_IMPORT_PATH, post(import::cancel_import))
+        .route(import::IMPORT_REPORT_PATH, get(import::import_report))
         .leptos_routes(&state, routes, render)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .merge(upload)
         .layer(axum::middleware::from_fn_with_state(state.roster.clone(), status_from_error_body))
         .layer(axum::middleware::from_fn_with_state(state.roster.clone(), resolve_session))
         .layer(axum::middleware::from_fn_with_state(throttle, throttle_sign_in))
@@ -118,7 +131,6 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(trusted_proxies, find_client_address))
         .layer(CatchPanicLayer::custom(answer_panic))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(no_store_for_pages_and_answers))
         .layer(header(CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
         .layer(header(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))

@@ -157,6 +157,7 @@ fn associated_data(slot: SealedSlot) -> String {
         SealedSlot::KeyCheck => "roster/key-check".to_owned(),
         SealedSlot::Authenticator(user) => format!("roster/authenticator/{}", user.0),
         SealedSlot::PendingAuthenticator(user) => format!("roster/pending-authenticator/{}", user.0),
+        SealedSlot::ImportPassword(run, line) => format!("roster/import-password/{run}/{line}"),
     }
 }
 

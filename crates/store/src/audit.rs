@@ -45,6 +45,27 @@ macro_rules! insert_audit {
 }
 pub(crate) use insert_audit;
 
+/// One INSERT of several audit rows (at most a few hundred: each takes 7
+/// parameters), as a query builder to `build()`.
+macro_rules! insert_audits {
+    ($records:expr) => {{
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO audit_events (at, actor_id, on_behalf_of_id, action, target_user_id, detail, ip) ",
+        );
+        insert.push_values($records, |mut row, e: &$crate::AuditRecord| {
+            row.push_bind(e.at.0)
+                .push_bind(e.actor_id.map(|u| u.0))
+                .push_bind(e.on_behalf_of_id.map(|u| u.0))
+                .push_bind(e.action.key())
+                .push_bind(e.target_user_id.map(|u| u.0))
+                .push_bind(e.detail.clone())
+                .push_bind(e.ip.clone());
+        });
+        insert
+    }};
+}
+pub(crate) use insert_audits;
+
 impl Db {
     pub async fn record_audit(&self, e: &AuditRecord) -> Result<(), StoreError> {
         on_pool!(self, pool => insert_audit!(e).execute(pool).await?.rows_affected());

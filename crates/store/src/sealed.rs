@@ -16,6 +16,10 @@ pub enum SealedSlot {
     Authenticator(UserId),
     /// The secret of an authenticator app being set up.
     PendingAuthenticator(UserId),
+    /// A password in a tested import file, until the import hashes it (line
+    /// `1` of import `0`). Kept a day at most; a key rotation does not
+    /// carry it over (the file is tested again).
+    ImportPassword(i64, i64),
 }
 
 impl Db {

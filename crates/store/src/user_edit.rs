@@ -2,12 +2,12 @@
 //! version check that keeps two admins from overwriting each other and the
 //! rule that an active admin always remains.
 
-use crate::role_tokens::role_tokens;
-use crate::users::{field_assignments, field_columns, Profile, StoredFields};
+use crate::user_writes::WriteUsers;
+use crate::users::{field_columns, Profile, StoredFields};
 use crate::{escape_like, on_pool, AuditRecord, Db, StoreError};
-use roster_domain::{EditableUser, Login, OrganizationId, PasswordInput, RoleId, Timestamp, UserDetails, UserId};
-use sqlx::{FromRow, QueryBuilder};
-use std::collections::BTreeSet;
+use roster_domain::{EditableUser, Login, PasswordInput, RoleId, Timestamp, UserDetails, UserId};
+use sqlx::FromRow;
+use std::collections::HashMap;
 
 /// A saved edit: everything the dialog edits. Parsed values only.
 #[derive(Clone, Debug)]
@@ -54,48 +54,69 @@ macro_rules! active_admins {
 pub(crate) const ACTIVE_ADMINS: &str = active_admins!();
 /// How many there are, with the same parameters.
 pub(crate) const COUNT_ACTIVE_ADMINS: &str = concat!("SELECT COUNT(*) FROM (", active_admins!(), ") AS admins");
-const USER_ROLES: &str = "SELECT role_id FROM user_roles WHERE user_id = $1 ORDER BY role_id";
-/// A change of a user's rights gives their open sessions new ids (on
-/// their next request), as signing in does.
-const ROTATE_USER_SESSIONS: &str = "UPDATE sessions SET rotate = TRUE WHERE user_id = $1";
 
 impl Db {
     /// A user as the Edit User dialog shows them, or `None`.
     pub async fn editable_user(&self, id: UserId) -> Result<Option<EditableUser>, StoreError> {
+        Ok(self.editable_users(&[id]).await?.pop())
+    }
+
+    /// The users among `ids` who exist, as the Edit User dialog shows them,
+    /// in id order (at most a few hundred ids: they are written into the SQL).
+    pub async fn editable_users(&self, ids: &[UserId]) -> Result<Vec<EditableUser>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Integers only: nothing else can be written into the statements.
+        let list = ids.iter().map(|id| id.0.to_string()).collect::<Vec<_>>().join(",");
         let sql = format!(
             "SELECT u.id, u.version, u.login, u.email, o.name AS organization, u.vip, u.active, \
              u.password_hash IS NOT NULL AS has_password, u.created_at, u.updated_at, {} \
-             FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.id = $1",
+             FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.id IN ({list}) ORDER BY u.id",
             field_columns("u."),
         );
-        let secondary = "SELECT o.name FROM user_secondary_organizations s JOIN organizations o \
-                         ON o.id = s.organization_id WHERE s.user_id = $1 ORDER BY o.name_normalized";
-        let (record, secondary, roles): (Option<EditableRecord>, Vec<String>, Vec<i64>) = on_pool!(self, pool => {
+        let secondary = format!(
+            "SELECT s.user_id, o.name FROM user_secondary_organizations s JOIN organizations o \
+             ON o.id = s.organization_id WHERE s.user_id IN ({list}) ORDER BY s.user_id, o.name_normalized"
+        );
+        let roles = format!("SELECT user_id, role_id FROM user_roles WHERE user_id IN ({list}) ORDER BY user_id, role_id");
+        let (records, secondary, roles): (Vec<EditableRecord>, Vec<(i64, String)>, Vec<(i64, i64)>) = on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
-            let record = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *tx).await?;
-            let secondary = sqlx::query_scalar(secondary).bind(id.0).fetch_all(&mut *tx).await?;
-            let roles = sqlx::query_scalar(USER_ROLES).bind(id.0).fetch_all(&mut *tx).await?;
+            let records = sqlx::query_as(&sql).fetch_all(&mut *tx).await?;
+            let secondary = sqlx::query_as(&secondary).fetch_all(&mut *tx).await?;
+            let roles = sqlx::query_as(&roles).fetch_all(&mut *tx).await?;
             tx.commit().await?;
-            (record, secondary, roles)
+            (records, secondary, roles)
         });
-        Ok(record.map(|r| EditableUser {
-            id: UserId(r.id),
-            version: r.version,
-            has_password: r.has_password,
-            created_at: Timestamp(r.created_at),
-            updated_at: Timestamp(r.updated_at),
-            details: UserDetails {
-                login: r.login,
-                email: r.email.unwrap_or_default(),
-                organization: r.organization.unwrap_or_default(),
-                secondary_organizations: secondary,
-                vip: r.vip,
-                active: r.active,
-                roles: roles.into_iter().map(RoleId).collect(),
-                password: PasswordInput::default(),
-                fields: r.fields.0,
-            },
-        }))
+        let mut secondary_of: HashMap<i64, Vec<String>> = HashMap::new();
+        for (user, name) in secondary {
+            secondary_of.entry(user).or_default().push(name);
+        }
+        let mut roles_of: HashMap<i64, Vec<RoleId>> = HashMap::new();
+        for (user, role) in roles {
+            roles_of.entry(user).or_default().push(RoleId(role));
+        }
+        Ok(records
+            .into_iter()
+            .map(|r| EditableUser {
+                id: UserId(r.id),
+                version: r.version,
+                has_password: r.has_password,
+                created_at: Timestamp(r.created_at),
+                updated_at: Timestamp(r.updated_at),
+                details: UserDetails {
+                    secondary_organizations: secondary_of.remove(&r.id).unwrap_or_default(),
+                    roles: roles_of.remove(&r.id).unwrap_or_default(),
+                    login: r.login,
+                    email: r.email.unwrap_or_default(),
+                    organization: r.organization.unwrap_or_default(),
+                    vip: r.vip,
+                    active: r.active,
+                    password: PasswordInput::default(),
+                    fields: r.fields.0,
+                },
+            })
+            .collect())
     }
 
     /// Saves an edit made from `version`, with its audit row, at the row's
@@ -110,14 +131,6 @@ impl Db {
         audit: &AuditRecord,
     ) -> Result<i64, StoreError> {
         let backend = self.backend();
-        let p = &update.profile;
-        let sql = format!(
-            "UPDATE users SET login = $1, login_normalized = $2, name_normalized = $3, email = $4, \
-             email_normalized = $5, organization_id = $6, vip = $7, active = $8, role_tokens = $9, \
-             password_hash = COALESCE($10, password_hash), updated_at = $11, version = version + 1, {} \
-             WHERE id = $12 AND version = $13 RETURNING version",
-            field_assignments(14),
-        );
         let admin = RoleId::ADMIN.0;
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
@@ -125,60 +138,14 @@ impl Db {
             let was_active_admin: Option<bool> =
                 sqlx::query_scalar(IS_ACTIVE_ADMIN).bind(id.0).bind(admin).bind(audit.at.0).fetch_optional(&mut *tx).await?;
             let Some(was_active_admin) = was_active_admin else { return Err(StoreError::NotFound) };
-            let mut save = sqlx::query_scalar(&sql)
-                .bind(update.login.as_str())
-                .bind(update.login.normalized())
-                .bind(p.name_normalized())
-                .bind(p.email.as_ref().map(|e| e.as_str()))
-                .bind(p.email.as_ref().map(|e| e.normalized()))
-                .bind(p.organization_id.map(|o| o.0))
-                .bind(p.vip)
-                .bind(p.active)
-                .bind(role_tokens(&update.roles, backend))
-                .bind(update.password_hash.as_deref())
-                .bind(audit.at.0)
-                .bind(id.0)
-                .bind(version);
-            for value in p.fields.values() {
-                save = save.bind(value);
-            }
-            let saved: Option<i64> = save.fetch_optional(&mut *tx).await.map_err(StoreError::from_write)?;
+            let saved = tx.save_user_update(backend, id.0, version, update, audit.at).await?;
             let Some(new_version) = saved else { return Err(StoreError::Conflict) };
-
-            let old_roles: BTreeSet<i64> =
-                sqlx::query_scalar(USER_ROLES).bind(id.0).fetch_all(&mut *tx).await?.into_iter().collect();
-            if old_roles != update.roles.iter().map(|r| r.0).collect() {
-                sqlx::query(ROTATE_USER_SESSIONS).bind(id.0).execute(&mut *tx).await?;
-            }
-            sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
-            if update.roles.is_empty() {
-                return Err(StoreError::NoRoles);
-            }
-            let mut roles = QueryBuilder::new("INSERT INTO user_roles (user_id, role_id) ");
-            roles.push_values(&update.roles, |mut row, role| {
-                row.push_bind(id.0).push_bind(role.0);
-            });
-            roles.build().execute(&mut *tx).await?;
-
-            sqlx::query("DELETE FROM user_secondary_organizations WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
-            if !p.secondary_organization_ids.is_empty() {
-                let mut secondary = QueryBuilder::new("INSERT INTO user_secondary_organizations (user_id, organization_id) ");
-                secondary.push_values(&p.secondary_organization_ids, |mut row, organization: &OrganizationId| {
-                    row.push_bind(id.0).push_bind(organization.0);
-                });
-                secondary.build().execute(&mut *tx).await?;
-            }
-
-            crate::search_grams::KeepGrams::write_grams(&mut *tx, &[id.0]).await?;
             if was_active_admin {
                 let left: i64 =
                     sqlx::query_scalar(COUNT_ACTIVE_ADMINS).bind(audit.at.0).bind(admin).fetch_one(&mut *tx).await?;
                 if left == 0 {
                     return Err(StoreError::LastAdmin);
                 }
-            }
-            if update.password_hash.is_some() {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
             }
             crate::audit::insert_audit!(audit).execute(&mut *tx).await?;
             tx.commit().await?;

@@ -1,7 +1,7 @@
 use crate::audit::insert_audit;
-use crate::role_tokens::role_tokens;
 use crate::user_edit::ACTIVE_ADMINS;
-use crate::{on_pool, AuditRecord, Backend, Db, StoreError};
+use crate::user_writes::WriteUsers;
+use crate::{on_pool, AuditRecord, Db, StoreError};
 use roster_domain::{
     CurrentUser, Email, Login, OrganizationId, Permission, Role, RoleId, Timestamp, UserFields, UserId, UserRow,
 };
@@ -124,16 +124,6 @@ struct RoleOfUser {
     administers: bool,
 }
 
-/// Rows of one multi-row INSERT: well under SQLite's bind limit.
-const INSERT_CHUNK: usize = 500;
-
-/// PostgreSQL: a new user's search document, worked out by the INSERT that
-/// adds them (`v` being the inserted row, `o` its organization), with the
-/// function the trigger uses for later changes (migration 0017). Per row,
-/// this costs a fraction of what the trigger does.
-const POSTGRES_SEARCH_DOCUMENT: &str = "roster_search_document(v.first_name, v.last_name, v.login, v.email, \
-     v.phone, v.mobile, o.name, v.department, v.city, v.note, v.role_tokens)";
-
 impl Db {
     /// Inserts one user with their roles, in one transaction.
     pub async fn insert_user(&self, user: &NewUser, now: Timestamp) -> Result<UserId, StoreError> {
@@ -163,83 +153,7 @@ impl Db {
         let backend = self.backend();
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
-            let mut ids = Vec::with_capacity(users.len());
-            let columns = format!(
-                "login, login_normalized, name_normalized, email, email_normalized, organization_id, vip, active, \
-                 role_tokens, password_hash, created_at, updated_at, {}",
-                field_columns(""),
-            );
-            for chunk in users.chunks(INSERT_CHUNK) {
-                let mut insert = QueryBuilder::new(match backend {
-                    Backend::Sqlite => format!("INSERT INTO users ({columns}) "),
-                    Backend::Postgres => format!(
-                        "INSERT INTO users ({columns}, search_document) SELECT {}, {POSTGRES_SEARCH_DOCUMENT} FROM (",
-                        columns.split(", ").map(|c| format!("v.{c}")).collect::<Vec<_>>().join(", "),
-                    ),
-                });
-                insert.push_values(chunk.iter().enumerate(), |mut row, (i, u)| {
-                    let p = &u.profile;
-                    row.push_bind(u.login.as_str())
-                        .push_bind(u.login.normalized())
-                        .push_bind(p.name_normalized())
-                        .push_bind(p.email.as_ref().map(|e| e.as_str()))
-                        .push_bind(p.email.as_ref().map(|e| e.normalized()))
-                        .push_bind(p.organization_id.map(|o| o.0))
-                        .push_bind(p.vip)
-                        .push_bind(p.active)
-                        .push_bind(role_tokens(&u.roles, backend))
-                        .push_bind(u.password_hash.as_deref())
-                        .push_bind(now.0)
-                        .push_bind(now.0);
-                    for value in p.fields.values() {
-                        row.push_bind(value);
-                    }
-                    if backend == Backend::Postgres {
-                        row.push_bind(i as i64);
-                    }
-                });
-                if backend == Backend::Postgres {
-                    // Ids are given in the order rows come: the input's, which
-                    // the join with organizations would not keep by itself.
-                    insert.push(format!(
-                        ") AS v ({columns}, ordinal) LEFT JOIN organizations o ON o.id = v.organization_id \
-                         ORDER BY v.ordinal"
-                    ));
-                }
-                insert.push(" RETURNING id, login_normalized");
-                let returned: Vec<(i64, String)> =
-                    insert.build_query_as().fetch_all(&mut *tx).await.map_err(StoreError::from_write)?;
-                // RETURNING order is unspecified: match rows back by login.
-                let by_login: HashMap<String, i64> = returned.into_iter().map(|(id, l)| (l, id)).collect();
-                let chunk_ids: Vec<i64> = chunk.iter().map(|u| by_login[&u.login.normalized()]).collect();
-
-                let pairs: Vec<(i64, RoleId)> = chunk_ids
-                    .iter()
-                    .zip(chunk)
-                    .flat_map(|(id, u)| u.roles.iter().map(move |r| (*id, *r)))
-                    .collect();
-                for pairs in pairs.chunks(INSERT_CHUNK) {
-                    let mut roles = QueryBuilder::new("INSERT INTO user_roles (user_id, role_id) ");
-                    roles.push_values(pairs, |mut row, (id, role)| {
-                        row.push_bind(*id).push_bind(role.0);
-                    });
-                    roles.build().execute(&mut *tx).await?;
-                }
-                let secondary: Vec<(i64, OrganizationId)> = chunk_ids
-                    .iter()
-                    .zip(chunk)
-                    .flat_map(|(id, u)| u.profile.secondary_organization_ids.iter().map(move |o| (*id, *o)))
-                    .collect();
-                for pairs in secondary.chunks(INSERT_CHUNK) {
-                    let mut insert = QueryBuilder::new("INSERT INTO user_secondary_organizations (user_id, organization_id) ");
-                    insert.push_values(pairs, |mut row, (id, organization)| {
-                        row.push_bind(*id).push_bind(organization.0);
-                    });
-                    insert.build().execute(&mut *tx).await?;
-                }
-                crate::search_grams::KeepGrams::write_grams(&mut *tx, &chunk_ids).await?;
-                ids.extend(chunk_ids.into_iter().map(UserId));
-            }
+            let ids: Vec<UserId> = tx.insert_new_users(backend, users, now).await?.into_iter().map(UserId).collect();
             if let Some(audit) = audit {
                 let audit = AuditRecord { target_user_id: ids.first().copied(), ..audit.clone() };
                 insert_audit!(&audit).execute(&mut *tx).await?;

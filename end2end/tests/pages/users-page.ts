@@ -13,6 +13,20 @@ export async function signInToUsersPanel(page: Page) {
   return users;
 }
 
+/** Deletes every user `search` matches, as a bulk action through the server functions. */
+export async function deleteUsersMatching(page: Page, text: string) {
+  const selection = { AllMatches: { text } };
+  const previewed = await page.request.post("/api/preview_bulk_action", { data: { action: "Delete", selection } });
+  expect(previewed.status(), await previewed.text()).toBe(200);
+  const { run } = await previewed.json();
+  for (let chunk = 0; chunk < 10; chunk++) {
+    const answer = await page.request.post("/api/run_bulk_action", { data: { run, confirmation: "DELETE" } });
+    expect(answer.status(), await answer.text()).toBe(200);
+    if ((await answer.json()).state === "Finished") return;
+  }
+  throw new Error(`deleting the ${text} users never finished`);
+}
+
 export class UsersPage {
   constructor(private readonly page: Page) {}
 

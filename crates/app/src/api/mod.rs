@@ -9,6 +9,7 @@ mod impersonation;
 mod roles;
 mod session;
 mod tickets;
+mod user_import;
 mod users;
 
 pub use account::*;
@@ -18,4 +19,5 @@ pub use impersonation::*;
 pub use roles::*;
 pub use session::*;
 pub use tickets::*;
+pub use user_import::*;
 pub use users::*;

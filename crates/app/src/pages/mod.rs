@@ -10,6 +10,7 @@ mod profile;
 mod roles;
 mod ticket;
 mod tickets;
+mod user_import;
 mod users;
 
 pub use audit::AuditLogPage;
@@ -21,4 +22,5 @@ pub use profile::ProfilePage;
 pub use roles::RolesPage;
 pub use ticket::TicketPage;
 pub use tickets::TicketsPage;
+pub use user_import::{ImportRunPage, ImportUsersPage};
 pub use users::UsersPage;

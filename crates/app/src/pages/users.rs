@@ -47,8 +47,13 @@ pub fn UsersPage() -> impl IntoView {
                             // module every page loads 270 to 850 bytes (brotli).
                             <p class="export-bar">
                                 <a id="export-users" class="button secondary" download href=EXPORT_THIS_VIEW>"Export CSV"</a>
-                                " every user of this view, in its order"
+                                " every user of this view, in its order · "
+                                <a id="import-users" class="button secondary" href="/admin/users/import">"Import CSV"</a>
+                                <span id="export-status" class="export-status" role="status" aria-live="polite"></span>
                             </p>
+                            // Shows the export's progress in the page (plain
+                            // JavaScript: none of it in the module every page loads).
+                            <script src="/export-progress.js" defer></script>
                         }
                     },
                 )

@@ -113,6 +113,8 @@ pub fn table(f: &Fixture) -> Vec<Row> {
         // No run has this number: an admin hears "not found", everyone else is refused first.
         row("run_bulk_action", Body::Json(json!({ "run": 999_999, "confirmation": "" })), ADMINS),
         row("cancel_bulk_action", Body::Json(json!({ "run": 999_999 })), ADMINS),
+        // Import CSV's page (its forms post to plain routes: http_user_import.rs).
+        row("get_import_report", Body::Json(json!({ "run": 999_999 })), ADMINS),
         row("user_two_factor_methods", Body::Json(json!({ "id": t })), ADMINS),
         row("remove_user_two_factor", Body::Json(json!({ "id": t, "kind": null })), ADMINS),
         // Roles and the audit log.
@@ -197,6 +199,6 @@ pub async fn clear_second_factors(app: &TestApp) {
         let id = app.user_id(login).await;
         let kinds = [TwoFactorKind::AuthenticatorApp, TwoFactorKind::RecoveryCodes];
         let audit = super::test_audit(app, roster_domain::AuditAction::TwoFactorRemoved);
-        app.db().remove_two_factor(id, &kinds, false, &audit).await.unwrap();
+        app.db().remove_two_factor(id, &kinds, false, None, &audit).await.unwrap();
     }
 }
