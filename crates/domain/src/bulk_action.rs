@@ -342,6 +342,15 @@ impl BulkRules {
             return Refused(BulkRefusal::ChangedSincePreview);
         }
         let me = target.id == self.me;
+        // Who the user is refuses some actions whatever state they are in.
+        let refused_for_who = match self.action {
+            A::Deactivate | A::Delete | A::SignOutEverywhere | A::RemoveTwoFactor if me => Some(BulkRefusal::Yourself),
+            A::RemoveTwoFactor if self.administers(target) => Some(BulkRefusal::AnotherAdminsTwoFactor),
+            _ => None,
+        };
+        if let Some(refusal) = refused_for_who {
+            return Refused(refusal);
+        }
         let already = match self.action {
             A::Activate => target.active,
             A::Deactivate => !target.active,
@@ -356,8 +365,6 @@ impl BulkRules {
             return Already;
         }
         let refusal = match self.action {
-            A::Deactivate | A::Delete | A::SignOutEverywhere | A::RemoveTwoFactor if me => Some(BulkRefusal::Yourself),
-            A::RemoveTwoFactor if self.administers(target) => Some(BulkRefusal::AnotherAdminsTwoFactor),
             A::RemoveRole(_) if target.roles.len() == 1 => Some(BulkRefusal::OnlyRole),
             A::RemoveRole(role) if me && self.admin_roles.contains(&role) => {
                 let other_source = target.roles.iter().any(|r| *r != role && self.admin_roles.contains(r));
@@ -496,6 +503,14 @@ mod tests {
         let customer = user(3, &[RoleId::CUSTOMER]);
         assert_eq!(rules(remove, 5).outcome(&customer, 1), BulkOutcome::Change);
         assert_eq!(rules(remove, 5).outcome(&customer, 0), BulkOutcome::Refused(BulkRefusal::ChangedSincePreview));
+        // Who they are refuses it before what state they are in: an admin
+        // without a method, or yourself, is refused, not "already so".
+        let bare = BulkTarget { has_two_factor: false, ..admin.clone() };
+        assert_eq!(rules(remove, 5).outcome(&bare, 1), BulkOutcome::Refused(BulkRefusal::AnotherAdminsTwoFactor));
+        let me = BulkTarget { has_two_factor: false, ..user(ME.0, &[RoleId::ADMIN]) };
+        assert_eq!(rules(remove, 5).outcome(&me, 1), BulkOutcome::Refused(BulkRefusal::Yourself));
+        let bare_customer = BulkTarget { has_two_factor: false, ..customer };
+        assert_eq!(rules(remove, 5).outcome(&bare_customer, 1), BulkOutcome::Already);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! any role made since: every rule here goes by the permission, not the role.
 
 use crate::{store_error, Roster, SignedIn};
-use roster_domain::{AppError, BulkAction, BulkRefusal, FieldError, Permission, RoleId, UserId, ValidRoleDraft};
+use roster_domain::{AppError, FieldError, Permission, RoleId, UserId, ValidRoleDraft};
 
 impl Roster {
     /// Whether `user` holds `admin.user` through any of their roles.
@@ -17,15 +17,6 @@ impl Roster {
         if me.user.id != user && self.administers(user).await? {
             let message = "You cannot set another admin's password. They change it themselves in their Profile.";
             return Err(FieldError::new("password", message).into());
-        }
-        Ok(())
-    }
-
-    /// Another admin's second factors are theirs to manage.
-    pub(crate) async fn refuse_removing_another_admins_two_factor(&self, user: UserId) -> Result<(), AppError> {
-        if self.administers(user).await? {
-            let message = BulkRefusal::AnotherAdminsTwoFactor.message(BulkAction::RemoveTwoFactor);
-            return Err(AppError::Refused(message.into()));
         }
         Ok(())
     }

@@ -149,6 +149,23 @@ impl Roster {
         Ok(BulkRules { action, me: admin.user.id, admin_roles, active_admins: 0, admin_mode })
     }
 
+    /// The rules of a single-user action on `user`, which the store applies
+    /// again inside the action's transaction, as a bulk chunk does to each
+    /// of its users. They are first applied here, as a preview is, so that
+    /// a refusal comes before any request for admin mode. `NotFound` if
+    /// the user is gone; `Refused` with the rules' reason.
+    pub(crate) async fn single_user_rules(&self, admin: &SignedIn, action: BulkAction, user: UserId) -> Result<BulkRules, AppError> {
+        let mut rules = self.bulk_rules(admin, action).await?;
+        let targets = self.db.bulk_targets(&[user], self.now()).await.map_err(store_error)?;
+        let target = &targets.get(&user).ok_or(AppError::NotFound)?.target;
+        let mut preview = BulkRules { active_admins: self.active_admins().await?, admin_mode: true, ..rules.clone() };
+        if let BulkOutcome::Refused(refusal) = preview.outcome(target, target.version) {
+            return Err(AppError::Refused(refusal.message(action).into()));
+        }
+        rules.admin_mode = self.in_admin_mode(admin);
+        Ok(rules)
+    }
+
     /// Runs the next chunk of a previewed run (the first call starts it)
     /// and says where it has got to. A Delete needs `DELETE` typed. Only
     /// the admin who previewed a run may run it. Needs `admin.user`.

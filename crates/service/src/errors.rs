@@ -1,4 +1,4 @@
-use roster_domain::{AppError, FieldError};
+use roster_domain::{AppError, BulkAction, FieldError};
 use roster_store::StoreError;
 
 /// Maps a storage failure to what the browser may see. Anything unexpected
@@ -18,5 +18,14 @@ pub fn store_error(e: StoreError) -> AppError {
             tracing::error!(error = %other, "storage failure");
             AppError::Internal
         }
+    }
+}
+
+/// As `store_error`, for a user action the rules (`BulkRules`) decide in its
+/// transaction: their refusal is said as for the action.
+pub(crate) fn action_error(action: BulkAction) -> impl Fn(StoreError) -> AppError {
+    move |e| match e {
+        StoreError::Refused(refusal) => AppError::Refused(refusal.message(action).into()),
+        other => store_error(other),
     }
 }

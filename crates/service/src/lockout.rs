@@ -4,7 +4,7 @@
 //! check of a signed-in user's password count toward the same lock.
 
 use crate::{require, store_error, Roster, SignedIn};
-use roster_domain::{AppError, AuditAction, Permission, Timestamp, UserId, LOCKED_UNTIL_UNLOCKED};
+use roster_domain::{AppError, AuditAction, BulkAction, BulkRules, Permission, Timestamp, UserId, LOCKED_UNTIL_UNLOCKED};
 use roster_store::FailureCount;
 
 impl Roster {
@@ -64,8 +64,10 @@ impl Roster {
     /// locks, so the next waits a minute again). Needs `admin.user`.
     pub async fn unlock_user(&self, session: Option<&SignedIn>, user: UserId, ip: Option<&str>) -> Result<(), AppError> {
         let admin = require(session, Permission::AdminUser)?;
+        let action = BulkAction::Unlock;
+        let mut rules = self.single_user_rules(admin, action, user).await?;
         let audit = self.audit_record(AuditAction::UserUnlocked, Some(admin.user.id), None, Some(user), ip, String::new());
-        if !self.db.unlock_user(user, &audit).await.map_err(store_error)? {
+        if !self.db.unlock_user(user, &mut rules, &audit).await.map_err(crate::errors::action_error(action))? {
             return Err(AppError::Refused("This user is not locked.".into()));
         }
         crate::log_audit(&audit);
@@ -86,7 +88,10 @@ impl Roster {
             let detail = format!("by=command_line was_locked={was_locked}");
             self.audit_record(AuditAction::UserUnlocked, None, None, Some(user), None, detail)
         };
-        let unlocked = self.db.unlock_user(user, &audit(true)).await.map_err(store_error)?;
+        // The rules of Unlock, for nobody in particular: the command line is the way in of last resort.
+        let admin_roles = self.db.roles_granting(Permission::AdminUser).await.map_err(store_error)?;
+        let mut rules = BulkRules { action: BulkAction::Unlock, me: UserId(0), admin_roles, active_admins: 0, admin_mode: true };
+        let unlocked = self.db.unlock_user(user, &mut rules, &audit(true)).await.map_err(store_error)?;
         if unlocked {
             crate::log_audit(&audit(true));
         } else {

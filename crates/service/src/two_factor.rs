@@ -4,7 +4,7 @@
 use crate::{require, store_error, Roster, SignedIn};
 use rand::RngCore;
 use roster_domain::{
-    recovery_code_from_bytes, AppError, BulkAction, BulkRefusal, AuditAction, AuthenticatorSetup, FieldError, Permission, SecondFactorCode,
+    recovery_code_from_bytes, AppError, BulkAction, AuditAction, AuthenticatorSetup, FieldError, Permission, SecondFactorCode,
     TwoFactorKind, TwoFactorMethod, UserId, RECOVERY_CODE_COUNT,
 };
 use roster_store::{AuditRecord, SealedSlot};
@@ -182,7 +182,7 @@ impl Roster {
         self.confirm_password(me, password, "password", ip).await?;
         self.db.clear_failures(me.user.id, self.now()).await.map_err(store_error)?;
         let audit = self.session_audit_record(me, AuditAction::TwoFactorRemoved, String::new(), ip);
-        let removed = self.db.remove_two_factor(me.user.id, &[kind], false, &audit).await.map_err(store_error)?;
+        let removed = self.db.remove_two_factor(me.user.id, &[kind], false, None, &audit).await.map_err(store_error)?;
         if removed.is_empty() {
             return Err(AppError::NotFound);
         }
@@ -207,16 +207,14 @@ impl Roster {
         ip: Option<&str>,
     ) -> Result<Vec<TwoFactorKind>, AppError> {
         let admin = require(session, Permission::AdminUser)?;
-        if admin.user.id == user {
-            return Err(AppError::Refused(
-                BulkRefusal::Yourself.message(BulkAction::RemoveTwoFactor).into(),
-            ));
-        }
-        self.refuse_removing_another_admins_two_factor(user).await?;
+        // The rules' refusal (yourself, another admin) before any request for admin mode.
+        let action = BulkAction::RemoveTwoFactor;
+        let mut rules = self.single_user_rules(admin, action, user).await?;
         self.require_admin_mode(session).await?;
         let kinds = kind.map_or_else(|| TwoFactorKind::ALL.to_vec(), |k| vec![k]);
         let audit = self.audit_record(AuditAction::TwoFactorRemoved, Some(admin.user.id), None, Some(user), ip, String::new());
-        let removed = self.db.remove_two_factor(user, &kinds, true, &audit).await.map_err(store_error)?;
+        let removed =
+            self.db.remove_two_factor(user, &kinds, true, Some(&mut rules), &audit).await.map_err(crate::errors::action_error(action))?;
         if removed.is_empty() {
             return Err(AppError::NotFound);
         }

@@ -1,14 +1,13 @@
 //! Delete User: what it destroys, the rules that forbid it, and the one
 //! transaction that does it.
 
+use crate::errors::action_error;
 use crate::{require, store_error, Roster, SignedIn};
 use roster_domain::{
-    AppError, BulkAction, BulkRefusal, AuditAction, DeletionPreview, FieldError, Permission, RoleId, UserId, DELETE_CONFIRMATION,
+    AppError, AuditAction, BulkAction, DeletionPreview, FieldError, Permission, UserId, DELETE_CONFIRMATION,
     DELETION_PREVIEW_TICKETS,
 };
-use roster_store::{AuditRecord, StoreError};
-
-const DELETE_LAST_ADMIN: &str = "This is the last active admin and cannot be deleted. Make another user an admin first.";
+use roster_store::AuditRecord;
 
 impl Roster {
     /// What deleting `id` would destroy, and whether it is allowed, for the
@@ -19,12 +18,11 @@ impl Roster {
         let counts = self.db.deletion_counts(id).await.map_err(store_error)?;
         let first_tickets = self.db.tickets_of(id, DELETION_PREVIEW_TICKETS as i64).await.map_err(store_error)?;
         let details = &user.details;
-        let refusal = if admin.user.id == id {
-            Some(BulkRefusal::Yourself.message(BulkAction::Delete))
-        } else if details.active && details.roles.contains(&RoleId::ADMIN) && self.active_admins().await? == 1 {
-            Some(DELETE_LAST_ADMIN)
-        } else {
-            None
+        // What Delete would say, by the rules it runs under.
+        let refusal = match self.single_user_rules(admin, BulkAction::Delete, id).await {
+            Ok(_) => None,
+            Err(AppError::Refused(message)) => Some(message),
+            Err(other) => return Err(other),
         };
         Ok(DeletionPreview {
             id,
@@ -34,7 +32,7 @@ impl Roster {
             first_tickets,
             kept_articles: counts.kept_articles,
             kept_time_entries: counts.kept_time_entries,
-            refusal: refusal.map(str::to_owned),
+            refusal,
         })
     }
 
@@ -53,17 +51,13 @@ impl Roster {
         if confirmation.trim() != DELETE_CONFIRMATION {
             return Err(FieldError::new("confirmation", format!("Type {DELETE_CONFIRMATION} to confirm.")).into());
         }
-        if admin.user.id == id {
-            return Err(AppError::Refused(BulkRefusal::Yourself.message(BulkAction::Delete).into()));
-        }
+        // The rules' refusal (yourself, the last active admin) before any request for admin mode.
+        let mut rules = self.single_user_rules(admin, BulkAction::Delete, id).await?;
         self.require_admin_mode(session).await?;
         // Ids and a count only: the deleted user's personal data leaves no trace here.
         let (actor, on_behalf_of) = (Some(admin.user.id), admin.impersonator);
         let audit = self.audit_record(AuditAction::UserDeleted, actor, on_behalf_of, Some(id), ip, String::new());
-        let tickets = self.db.delete_user(id, audit.clone()).await.map_err(|e| match e {
-            StoreError::LastAdmin => AppError::Refused(DELETE_LAST_ADMIN.into()),
-            other => store_error(other),
-        })?;
+        let tickets = self.db.delete_user(id, &mut rules, audit.clone()).await.map_err(action_error(BulkAction::Delete))?;
         crate::log_audit(&AuditRecord { detail: format!("tickets={tickets}"), ..audit });
         Ok(tickets)
     }

@@ -137,6 +137,67 @@ fn targets_from(rows: Vec<TargetRow>, roles: Vec<(i64, i64)>) -> HashMap<UserId,
         .collect()
 }
 
+/// Deciding users by the rules inside a transaction, on either engine:
+/// a bulk chunk decides its users so, and a single-user action its one.
+pub(crate) trait DecideUsers {
+    /// Makes changes that could remove an admin wait for each other (see
+    /// `SERIALIZE_ADMIN_CHANGES`), then counts the active admins into `rules`.
+    fn count_admins_for(
+        &mut self,
+        rules: &mut BulkRules,
+        now: Timestamp,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+
+    /// The users among `ids` as the rules see them at `now`.
+    fn targets(
+        &mut self,
+        ids: &[i64],
+        now: Timestamp,
+    ) -> impl std::future::Future<Output = Result<HashMap<UserId, BulkTargetRecord>, StoreError>> + Send;
+}
+
+macro_rules! decide_users_on {
+    ($connection:ty) => {
+        impl DecideUsers for $connection {
+            async fn count_admins_for(&mut self, rules: &mut BulkRules, now: Timestamp) -> Result<(), StoreError> {
+                sqlx::query(SERIALIZE_ADMIN_CHANGES).bind(RoleId::ADMIN.0).execute(&mut *self).await?;
+                rules.active_admins =
+                    sqlx::query_scalar(COUNT_ACTIVE_ADMINS).bind(now.0).bind(RoleId::ADMIN.0).fetch_one(&mut *self).await?;
+                Ok(())
+            }
+
+            async fn targets(&mut self, ids: &[i64], now: Timestamp) -> Result<HashMap<UserId, BulkTargetRecord>, StoreError> {
+                if ids.is_empty() {
+                    return Ok(HashMap::new());
+                }
+                let list = id_list(ids.iter().copied());
+                let rows: Vec<TargetRow> = sqlx::query_as(&target_sql(&list)).bind(now.0).fetch_all(&mut *self).await?;
+                let roles: Vec<(i64, i64)> = sqlx::query_as(&roles_sql(&list)).fetch_all(&mut *self).await?;
+                Ok(targets_from(rows, roles))
+            }
+        }
+    };
+}
+
+decide_users_on!(sqlx::SqliteConnection);
+decide_users_on!(sqlx::PgConnection);
+
+/// How `rules` decide the user `id` as they are now, inside the caller's
+/// transaction — exactly as a bulk chunk decides each of its users. The
+/// single-user actions (Delete User, Unlock, removing a user's two-factor)
+/// go through here, so one set of rules holds for one user and for many.
+/// `NotFound` if the user is gone.
+pub(crate) async fn decide_one<C: DecideUsers + Send>(
+    connection: &mut C,
+    rules: &mut BulkRules,
+    id: UserId,
+    now: Timestamp,
+) -> Result<BulkOutcome, StoreError> {
+    connection.count_admins_for(rules, now).await?;
+    let found = connection.targets(&[id.0], now).await?.remove(&id).ok_or(StoreError::NotFound)?;
+    Ok(rules.outcome(&found.target, found.target.version))
+}
+
 /// What a statement of a change takes as its one parameter, if any.
 #[derive(Clone, Copy)]
 enum Parameter {
@@ -269,16 +330,8 @@ impl Db {
         ids: &[UserId],
         now: Timestamp,
     ) -> Result<HashMap<UserId, BulkTargetRecord>, StoreError> {
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let list = id_list(ids.iter().map(|id| id.0));
-        let (rows, roles) = on_pool!(self, pool => {
-            let rows: Vec<TargetRow> = sqlx::query_as(&target_sql(&list)).bind(now.0).fetch_all(pool).await?;
-            let roles: Vec<(i64, i64)> = sqlx::query_as(&roles_sql(&list)).fetch_all(pool).await?;
-            (rows, roles)
-        });
-        Ok(targets_from(rows, roles))
+        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        on_pool!(self, pool => pool.acquire().await?.targets(&ids, now).await)
     }
 
     /// The tickets of the users `ids`, which deleting them deletes.
@@ -393,9 +446,7 @@ impl Db {
                     return Err(StoreError::RoleGone);
                 }
             }
-            sqlx::query(SERIALIZE_ADMIN_CHANGES).bind(RoleId::ADMIN.0).execute(&mut *tx).await?;
-            rules.active_admins =
-                sqlx::query_scalar(COUNT_ACTIVE_ADMINS).bind(now.0).bind(RoleId::ADMIN.0).fetch_one(&mut *tx).await?;
+            tx.count_admins_for(rules, now).await?;
             let pending: Vec<(i64, i64)> = sqlx::query_as(
                 "SELECT user_id, version FROM bulk_run_users WHERE run_id = $1 AND outcome IS NULL ORDER BY user_id LIMIT $2",
             )
@@ -403,14 +454,8 @@ impl Db {
             .bind(limit)
             .fetch_all(&mut *tx)
             .await?;
-            let list = id_list(pending.iter().map(|(id, _)| *id));
-            let mut targets = if pending.is_empty() {
-                HashMap::new()
-            } else {
-                let rows: Vec<TargetRow> = sqlx::query_as(&target_sql(&list)).bind(now.0).fetch_all(&mut *tx).await?;
-                let roles: Vec<(i64, i64)> = sqlx::query_as(&roles_sql(&list)).fetch_all(&mut *tx).await?;
-                targets_from(rows, roles)
-            };
+            let ids: Vec<i64> = pending.iter().map(|(id, _)| *id).collect();
+            let mut targets = tx.targets(&ids, now).await?;
 
             let (mut changed, mut already, mut refusals) = (Vec::new(), Vec::new(), Vec::new());
             for (id, version) in &pending {

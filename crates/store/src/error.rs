@@ -27,6 +27,9 @@ pub enum StoreError {
     /// A page cursor that no page of this order could have produced.
     #[error("page cursor does not fit the sort order")]
     BadCursor,
+    /// The rules of user actions refuse this one (`BulkRules`).
+    #[error("refused: {0:?}")]
+    Refused(roster_domain::BulkRefusal),
     /// The role an action gives or takes was deleted.
     #[error("the role no longer exists")]
     RoleGone,

@@ -5,7 +5,8 @@
 
 use crate::audit::insert_audit;
 use crate::{on_pool, AuditRecord, Db, StoreError};
-use roster_domain::{Timestamp, UserId};
+use crate::bulk_runs::decide_one;
+use roster_domain::{BulkOutcome, BulkRules, Timestamp, UserId};
 
 /// `users.locked_until` names a lock in force at `$1`.
 pub(crate) const LOCKED_AT: &str = "locked_until > $1";
@@ -90,13 +91,21 @@ impl Db {
 
     /// Lifts a lock in force at the audit's time and forgets past ones,
     /// writing `audit` in the same transaction; false (and nothing written)
-    /// when the account was not locked (or is gone).
-    pub async fn unlock_user(&self, id: UserId, audit: &AuditRecord) -> Result<bool, StoreError> {
+    /// when the account was not locked (or is gone). `rules` (for Unlock)
+    /// decide first, inside the transaction, as for each user of a bulk
+    /// Unlock.
+    pub async fn unlock_user(&self, id: UserId, rules: &mut BulkRules, audit: &AuditRecord) -> Result<bool, StoreError> {
         let sql = format!(
             "UPDATE users SET failed_logins = 0, lockouts = 0, locked_until = NULL WHERE id = $2 AND {LOCKED_AT}"
         );
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
+            match decide_one(&mut *tx, rules, id, audit.at).await {
+                Ok(BulkOutcome::Change) => {}
+                Ok(BulkOutcome::Already) | Err(StoreError::NotFound) => return Ok(false),
+                Ok(BulkOutcome::Refused(refusal)) => return Err(StoreError::Refused(refusal)),
+                Err(other) => return Err(other),
+            }
             let n = sqlx::query(&sql).bind(audit.at.0).bind(id.0).execute(&mut *tx).await?.rows_affected();
             if n == 1 {
                 insert_audit!(audit).execute(&mut *tx).await?;

@@ -6,7 +6,8 @@
 
 use crate::audit::insert_audit;
 use crate::{on_pool, AuditRecord, Db, StoreError};
-use roster_domain::{Timestamp, TwoFactorKind, TwoFactorMethod, UserId};
+use crate::bulk_runs::decide_one;
+use roster_domain::{BulkOutcome, BulkRules, Timestamp, TwoFactorKind, TwoFactorMethod, UserId};
 
 /// Sets the user's two-factor flag from what they have now.
 /// Spent codes count: using the last one does not switch two-factor off
@@ -147,16 +148,25 @@ impl Db {
 
     /// Removes the user's methods of these kinds; with `end_sessions`, their
     /// sessions end in the same transaction, and so is `audit` written
-    /// (naming the methods) when any existed. Returns the kinds that existed.
+    /// (naming the methods) when any existed. An admin removing someone's
+    /// methods passes `rules` (for Remove two-factor), which decide first,
+    /// inside the transaction, as for each user of the bulk action; the
+    /// user removing their own passes none. Returns the kinds that existed.
     pub async fn remove_two_factor(
         &self,
         user: UserId,
         kinds: &[TwoFactorKind],
         end_sessions: bool,
+        rules: Option<&mut BulkRules>,
         audit: &AuditRecord,
     ) -> Result<Vec<TwoFactorKind>, StoreError> {
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
+            if let Some(rules) = rules {
+                if let BulkOutcome::Refused(refusal) = decide_one(&mut *tx, rules, user, audit.at).await? {
+                    return Err(StoreError::Refused(refusal));
+                }
+            }
             let mut removed = Vec::new();
             for kind in kinds {
                 let sql = match kind {

@@ -1,8 +1,8 @@
 //! Deleting a user: what it would destroy, and doing it in one transaction.
 
-use crate::user_edit::{COUNT_ACTIVE_ADMINS, IS_ACTIVE_ADMIN, SERIALIZE_ADMIN_CHANGES};
+use crate::bulk_runs::decide_one;
 use crate::{on_pool, AuditRecord, Db, StoreError};
-use roster_domain::{RoleId, UserId};
+use roster_domain::{BulkOutcome, BulkRules, UserId};
 
 /// What deleting a user destroys and keeps, counted before it happens.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,26 +59,20 @@ impl Db {
     /// Deletes a user with their tickets (articles and time entries
     /// included) and sessions, and records `audit` with the number of
     /// tickets as its detail — all in one transaction, so a failure at any
-    /// step leaves everything as it was. `LastAdmin` if they are the last
-    /// active admin. Returns the number of tickets deleted.
-    pub async fn delete_user(&self, id: UserId, audit: AuditRecord) -> Result<i64, StoreError> {
-        let admin = RoleId::ADMIN.0;
+    /// step leaves everything as it was. `rules` (for Delete) decide first,
+    /// inside the transaction, as for each user of a bulk Delete: `Refused`
+    /// says why not (yourself, the last active admin, admin mode).
+    /// Returns the number of tickets deleted.
+    pub async fn delete_user(&self, id: UserId, rules: &mut BulkRules, audit: AuditRecord) -> Result<i64, StoreError> {
         let tickets = on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
-            sqlx::query(SERIALIZE_ADMIN_CHANGES).bind(admin).execute(&mut *tx).await?;
-            let was_active_admin: Option<bool> =
-                sqlx::query_scalar(IS_ACTIVE_ADMIN).bind(id.0).bind(admin).bind(audit.at.0).fetch_optional(&mut *tx).await?;
-            let Some(was_active_admin) = was_active_admin else { return Err(StoreError::NotFound) };
+            match decide_one(&mut *tx, rules, id, audit.at).await? {
+                BulkOutcome::Refused(refusal) => return Err(StoreError::Refused(refusal)),
+                BulkOutcome::Change | BulkOutcome::Already => {}
+            }
             let tickets: i64 = sqlx::query_scalar(COUNT_TICKETS).bind(id.0).fetch_one(&mut *tx).await?;
             for step in delete_steps("$1") {
                 sqlx::query(&step).bind(id.0).execute(&mut *tx).await?;
-            }
-            if was_active_admin {
-                let left: i64 =
-                    sqlx::query_scalar(COUNT_ACTIVE_ADMINS).bind(audit.at.0).bind(admin).fetch_one(&mut *tx).await?;
-                if left == 0 {
-                    return Err(StoreError::LastAdmin);
-                }
             }
             let audit = AuditRecord { detail: format!("tickets={tickets}"), ..audit };
             crate::audit::insert_audit!(&audit).execute(&mut *tx).await?;

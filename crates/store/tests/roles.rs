@@ -2,8 +2,8 @@
 //! their permissions, built-in roles stay as they are, and a role in use
 //! cannot be deleted.
 
-use roster_domain::{AuditAction, Login, Permission, RoleDraft, RoleId, Timestamp, UserFields, UserId, UserSearch};
-use roster_store::testing::all;
+use roster_domain::{AuditAction, BulkAction, Login, Permission, RoleDraft, RoleId, Timestamp, UserFields, UserId, UserSearch};
+use roster_store::testing::{all, rules_for};
 use roster_store::{AuditRecord, Db, NewUser, Profile, StoreError, UserQuery};
 
 const NOW: Timestamp = Timestamp(1_795_845_000);
@@ -128,7 +128,7 @@ async fn built_in_roles_cannot_change_and_held_roles_cannot_go() {
         assert_eq!(t.db.permissions_of(holder).await.unwrap(), [Permission::TicketRead, Permission::TicketCustomer]);
 
         let deleted = AuditRecord { action: AuditAction::UserDeleted, target_user_id: Some(holder), ..audit() };
-        t.db.delete_user(holder, deleted).await.unwrap();
+        t.db.delete_user(holder, &mut rules_for(BulkAction::Delete), deleted).await.unwrap();
         assert_eq!(t.db.delete_role(role, &audit()).await.unwrap(), "Auditor", "{}", t.name);
         assert!(matches!(t.db.delete_role(role, &audit()).await, Err(StoreError::NotFound)), "{}", t.name);
         assert_eq!(t.db.roles().await.unwrap().len(), 3, "{}", t.name);

@@ -1,8 +1,8 @@
 //! Tickets as customers and agents work on them, on every available
 //! engine: lists by customer and in pages, replies, hours and state.
 
-use roster_domain::{AuditAction, Hours, Login, RoleId, TicketState, Timestamp, UserFields, UserId};
-use roster_store::testing::all;
+use roster_domain::{AuditAction, BulkAction, Hours, Login, RoleId, TicketState, Timestamp, UserFields, UserId};
+use roster_store::testing::{all, rules_for};
 use roster_store::{AuditRecord, Db, NewTicket, NewUser, Profile};
 
 const NOW: Timestamp = Timestamp(1_795_845_000);
@@ -126,7 +126,7 @@ async fn a_deleted_tickets_number_is_never_given_again() {
 
         // Ann goes, and her tickets with her: the newest number with them.
         let deleted = AuditRecord { action: AuditAction::UserDeleted, target_user_id: Some(ann), ..audit(NOW) };
-        assert_eq!(t.db.delete_user(ann, deleted).await.unwrap(), 2, "{}", t.name);
+        assert_eq!(t.db.delete_user(ann, &mut rules_for(BulkAction::Delete), deleted).await.unwrap(), 2, "{}", t.name);
 
         let opened = t.db.open_ticket(bo, "Bo's laptop", "Slow", NOW, |_| audit(NOW)).await.unwrap();
         assert_eq!(opened, newest + 1, "{}: #{newest} was Ann's", t.name);

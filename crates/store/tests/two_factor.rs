@@ -1,9 +1,9 @@
 //! Lockout counters and second factors under concurrency, on every
 //! available engine: each change is one atomic statement.
 
-use roster_domain::{AuditAction, Login, RoleId, Timestamp, TwoFactorKind, UserFields, UserId};
+use roster_domain::{AuditAction, BulkAction, Login, RoleId, Timestamp, TwoFactorKind, UserFields, UserId};
 use roster_store::FailureCount;
-use roster_store::testing::all;
+use roster_store::testing::{all, rules_for};
 use roster_store::{AuditRecord, Db, NewUser, Profile};
 
 const NOW: Timestamp = Timestamp(1_795_845_000);
@@ -66,8 +66,8 @@ async fn concurrent_failures_are_all_counted_lock_once_and_a_lock_beats_a_late_s
         assert!(t.db.current_user(id, Some(until)).await.unwrap().is_some(), "{}: the lock has lifted by then", t.name);
         assert_eq!(t.db.locked_until(id, until).await.unwrap(), Some(None), "{}", t.name);
 
-        assert!(t.db.unlock_user(id, &audit()).await.unwrap(), "{}", t.name);
-        assert!(!t.db.unlock_user(id, &audit()).await.unwrap(), "{}: not locked any more", t.name);
+        assert!(t.db.unlock_user(id, &mut rules_for(BulkAction::Unlock), &audit()).await.unwrap(), "{}", t.name);
+        assert!(!t.db.unlock_user(id, &mut rules_for(BulkAction::Unlock), &audit()).await.unwrap(), "{}: not locked any more", t.name);
         assert!(t.db.record_sign_in(id, NOW).await.unwrap(), "{}", t.name);
         let next = t.db.record_failed_sign_in(id, NOW).await.unwrap().unwrap();
         assert_eq!((next.failures, next.lockouts), (1, 0), "{}: unlocking forgets the locks before", t.name);
@@ -110,7 +110,7 @@ async fn recovery_codes_are_spent_once_and_removal_takes_everything() {
         assert_eq!((methods[0].kind, methods[0].unused_codes), (TwoFactorKind::RecoveryCodes, Some(9)), "{}", t.name);
 
         t.db.insert_session("pia-session", id, NOW, false).await.unwrap();
-        let removed = t.db.remove_two_factor(id, &TwoFactorKind::ALL, true, &audit()).await.unwrap();
+        let removed = t.db.remove_two_factor(id, &TwoFactorKind::ALL, true, Some(&mut rules_for(BulkAction::RemoveTwoFactor)), &audit()).await.unwrap();
         assert_eq!(removed, [TwoFactorKind::RecoveryCodes], "{}: only what existed", t.name);
         assert!(t.db.two_factor_methods(id).await.unwrap().is_empty(), "{}", t.name);
         assert!(!two_factor_flag(&t.db, id).await, "{}", t.name);

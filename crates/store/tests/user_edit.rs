@@ -2,8 +2,8 @@
 //! stale saves, an active admin always remains, and a deletion takes the
 //! user's tickets with it in one transaction, or nothing at all.
 
-use roster_domain::{UserSort, role_ids, AuditAction, Email, Login, RoleId, TicketState, Timestamp, UserFields, UserId, UserSearch};
-use roster_store::testing::{all, execute};
+use roster_domain::{UserSort, role_ids, AuditAction, BulkAction, BulkRefusal, Email, Login, RoleId, TicketState, Timestamp, UserFields, UserId, UserSearch};
+use roster_store::testing::{all, execute, rules_for};
 use roster_store::{AuditRecord, Backend, Db, NewTicket, NewUser, Profile, StoreError, UserQuery, UserUpdate};
 
 const NOW: Timestamp = Timestamp(1_795_845_000);
@@ -186,8 +186,8 @@ async fn the_last_active_admin_stays_an_active_admin() {
             assert!(matches!(result, Err(StoreError::LastAdmin)), "{}: {result:?}", t.name);
         }
         assert_eq!(t.db.count_active_admins(10, NOW).await.unwrap(), 1, "{}", t.name);
-        let result = t.db.delete_user(ada, audit(ada, ada)).await;
-        assert!(matches!(result, Err(StoreError::LastAdmin)), "{}: {result:?}", t.name);
+        let result = t.db.delete_user(ada, &mut rules_for(BulkAction::Delete), audit(ada, ada)).await;
+        assert!(matches!(result, Err(StoreError::Refused(BulkRefusal::LastAdmin))), "{}: {result:?}", t.name);
         assert!(t.db.editable_user(ada).await.unwrap().is_some(), "{}", t.name);
 
         // A second admin whom failed sign-ins lock out is no admin to leave in charge…
@@ -197,8 +197,8 @@ async fn the_last_active_admin_stays_an_active_admin() {
         let (version, update) = update_of(&t.db, ada, |u| u.roles = vec![RoleId::AGENT]).await;
         let result = t.db.update_user(ada, version, &update, &edited(ada)).await;
         assert!(matches!(result, Err(StoreError::LastAdmin)), "{}: {result:?}", t.name);
-        let result = t.db.delete_user(ada, audit(ada, ada)).await;
-        assert!(matches!(result, Err(StoreError::LastAdmin)), "{}: {result:?}", t.name);
+        let result = t.db.delete_user(ada, &mut rules_for(BulkAction::Delete), audit(ada, ada)).await;
+        assert!(matches!(result, Err(StoreError::Refused(BulkRefusal::LastAdmin))), "{}: {result:?}", t.name);
 
         // …until the lock lifts: then either may step down.
         let later = Timestamp(NOW.0 + 60);
@@ -256,7 +256,7 @@ async fn deleting_a_customer_takes_their_tickets_and_keeps_what_they_wrote_elsew
         assert_eq!(preview.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(), ["VPN drops", "Printer jams"]);
         assert_eq!(preview[1].number, h.customer_tickets[0], "{}", t.name);
 
-        assert_eq!(t.db.delete_user(h.customer, audit(h.admin, h.customer)).await.unwrap(), 2, "{}", t.name);
+        assert_eq!(t.db.delete_user(h.customer, &mut rules_for(BulkAction::Delete), audit(h.admin, h.customer)).await.unwrap(), 2, "{}", t.name);
         assert_eq!(t.db.editable_user(h.customer).await.unwrap(), None, "{}", t.name);
         assert_eq!(t.db.count_helpdesk_rows().await.unwrap(), (1, 3, 1), "{}: only the other ticket remains", t.name);
         assert!(t.db.tickets_of(h.customer, 5).await.unwrap().is_empty(), "{}", t.name);
@@ -281,7 +281,7 @@ async fn deleting_an_agent_keeps_their_replies_and_hours_as_a_deleted_user() {
         let h = helpdesk(&t.db).await;
         let counts = t.db.deletion_counts(h.agent).await.unwrap();
         assert_eq!((counts.tickets, counts.kept_articles, counts.kept_time_entries), (0, 2, 3), "{}", t.name);
-        assert_eq!(t.db.delete_user(h.agent, audit(h.admin, h.agent)).await.unwrap(), 0, "{}", t.name);
+        assert_eq!(t.db.delete_user(h.agent, &mut rules_for(BulkAction::Delete), audit(h.admin, h.agent)).await.unwrap(), 0, "{}", t.name);
         assert_eq!(t.db.count_helpdesk_rows().await.unwrap(), (3, 6, 3), "{}: nothing else is deleted", t.name);
         assert_eq!(t.db.article_authors(h.customer_tickets[0]).await.unwrap(), [Some(h.customer), None], "{}", t.name);
         assert_eq!(t.db.time_entries_of(h.other_ticket).await.unwrap(), [(None, 50)], "{}", t.name);
@@ -304,7 +304,7 @@ async fn a_failure_midway_through_a_deletion_leaves_everything_in_place() {
             }
         }
         let events_before = t.db.recent_audit(100).await.unwrap().len();
-        let result = t.db.delete_user(h.customer, audit(h.admin, h.customer)).await;
+        let result = t.db.delete_user(h.customer, &mut rules_for(BulkAction::Delete), audit(h.admin, h.customer)).await;
         assert!(matches!(result, Err(StoreError::Database(_))), "{}: {result:?}", t.name);
 
         assert!(t.db.editable_user(h.customer).await.unwrap().is_some(), "{}", t.name);
@@ -320,7 +320,7 @@ async fn a_failure_midway_through_a_deletion_leaves_everything_in_place() {
 async fn deleting_someone_who_is_gone_is_not_found() {
     for t in all().await {
         let admin = t.db.insert_user(&user("admin", &[RoleId::ADMIN]), NOW).await.unwrap();
-        let result = t.db.delete_user(UserId(999_999), audit(admin, UserId(999_999))).await;
+        let result = t.db.delete_user(UserId(999_999), &mut rules_for(BulkAction::Delete), audit(admin, UserId(999_999))).await;
         assert!(matches!(result, Err(StoreError::NotFound)), "{}: {result:?}", t.name);
         assert!(matches!(t.db.deletion_counts(UserId(999_999)).await, Err(StoreError::NotFound)), "{}", t.name);
     }
