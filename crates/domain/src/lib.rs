@@ -56,7 +56,7 @@ pub use user_deletion::{DeletionPreview, DELETE_CONFIRMATION, DELETION_PREVIEW_T
 pub use user_details::{limits, EditableUser, PasswordInput, UserDetails, ValidUserDetails};
 pub use user_import::{
     ImportOutcome, ImportPlan, ImportPlanCounts, ImportProblem, ImportReport, ImportRowReport, ImportRun, ImportRunId,
-    ImportRunState, IMPORT_CHUNK, IMPORT_REPORT_ROWS, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS,
+    ImportRunState, IMPORT_CHUNK, IMPORT_REPORT_ROWS, IMPORT_UPDATE_CHUNK, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS,
 };
 pub use user_fields::{FieldKind, FieldRule, Section, UserFields};
 pub use user_search::{

@@ -9,8 +9,12 @@ use serde::{Deserialize, Serialize};
 pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
 /// Rows (users) in one file, at most.
 pub const MAX_IMPORT_ROWS: usize = 100_000;
-/// Rows an import writes per transaction.
+/// Rows an import writes per transaction: new users are inserted a chunk
+/// per statement; an update is a user's own statements, so fewer of them
+/// make a transaction, which then holds SQLite's one writer no longer than
+/// a fraction of a second.
 pub const IMPORT_CHUNK: usize = 500;
+pub const IMPORT_UPDATE_CHUNK: usize = 200;
 /// Rows with problems the report page lists; the CSV report has them all.
 pub const IMPORT_REPORT_ROWS: i64 = 500;
 

@@ -374,3 +374,60 @@ async fn only_the_admin_who_tested_a_file_may_see_or_import_it() {
         assert_eq!(settled(&app, &admin, run).await.run.created, 1, "{}", app.db_name);
     }
 }
+
+/// Files as people and programs make them, broken in every way: CSV-ish
+/// text with stray quotes, separators and line ends, odd headers, bytes that
+/// are no text at all. Each is tested and gets its page (a report, or the
+/// reason it cannot be read): never a 5xx, never a user written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_file_gets_a_report_or_a_reason_never_an_error() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestCaseError, TestRunner};
+    let piece = prop_oneof![
+        Just("Login".to_owned()),
+        Just("Email".to_owned()),
+        Just("firstname".to_owned()),
+        Just("Roles".to_owned()),
+        Just("Password".to_owned()),
+        Just("VIP".to_owned()),
+        Just("\"".to_owned()),
+        Just("\"\"".to_owned()),
+        Just(",".to_owned()),
+        Just(";".to_owned()),
+        Just("\t".to_owned()),
+        Just("\r\n".to_owned()),
+        Just("\n".to_owned()),
+        Just("'=1+1".to_owned()),
+        Just("Admin".to_owned()),
+        Just("ann@example.com".to_owned()),
+        "[a-zäöüß.@-]{0,12}",
+        any::<String>(),
+    ];
+    let text = prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat().into_bytes());
+    let file = prop_oneof![4 => text, 1 => prop::collection::vec(any::<u8>(), 0..400)];
+    for app in apps().await {
+        let admin = app.signed_in("admin", ADMIN_PASSWORD).await;
+        let before = user_count(&app).await;
+        let runtime = tokio::runtime::Handle::current();
+        let mut runner = TestRunner::new(Config { cases: 60, failure_persistence: None, ..Config::default() });
+        let result = runner.run(&(file.clone(), any::<bool>()), |(bytes, update_existing)| {
+            tokio::task::block_in_place(|| {
+                runtime.block_on(async {
+                    let response = upload(&app, &admin, &bytes, update_existing).await;
+                    let status = response.status().as_u16();
+                    prop_assert_eq!(status, 303, "{}", response.text().await.unwrap_or_default());
+                    let to = response.headers()["location"].to_str().unwrap().to_owned();
+                    let run: i64 = to.rsplit('/').next().unwrap().parse().unwrap();
+                    let page = app.page(&admin, &format!("/admin/users/import/{run}")).await;
+                    prop_assert_eq!(page.status().as_u16(), 200);
+                    let report = report(&app, &admin, run).await;
+                    let readable = report.run.state == ImportRunState::Tested;
+                    prop_assert!(readable || report.run.problem.is_some(), "{:?}", report.run);
+                    Ok::<(), TestCaseError>(())
+                })
+            })
+        });
+        assert!(result.is_ok(), "{}: {result:?}", app.db_name);
+        assert_eq!(user_count(&app).await, before, "{}: test runs write no user", app.db_name);
+    }
+}

@@ -83,6 +83,20 @@ impl ExportAudit {
     }
 }
 
+/// A page of an export as read: the users, and their export details.
+type ExportPage = (Vec<(UserRow, roster_domain::PageCursor)>, HashMap<UserId, ExportDetails>);
+
+/// Reads the page of `search` (from its `after`).
+async fn read_page(roster: Roster, search: UserSearch, words: Vec<String>, many_match: bool) -> Result<ExportPage, AppError> {
+    let query = UserQuery { search: &search, words: &words, now: roster.now() };
+    let query = roster.db.prepare_search(query).await.map_err(store_error)?;
+    let found = roster.db.search_users(&query, EXPORT_PAGE, many_match).await.map_err(store_error)?;
+    drop(query);
+    let ids: Vec<UserId> = found.iter().map(|(row, _)| row.id).collect();
+    let details = roster.db.export_details(&ids).await.map_err(store_error)?;
+    Ok((found, details))
+}
+
 /// Where an export has got to.
 struct ExportState {
     roster: Roster,
@@ -95,14 +109,24 @@ struct ExportState {
     rows_sent: u64,
     audit: ExportAudit,
     audited: bool,
+    /// The next page, being read while the one before is written out: the
+    /// database and the CSV writer then work at once, on two cores.
+    next: Option<tokio::task::JoinHandle<Result<ExportPage, AppError>>>,
 }
 
 impl ExportState {
+    /// Starts reading the page of the search as it stands.
+    fn read_ahead(&mut self) {
+        let page = read_page(self.roster.clone(), self.search.clone(), self.words.clone(), self.many_match);
+        self.next = Some(tokio::spawn(page));
+    }
+
     /// The next piece of the file: the header first, then a page of users;
     /// `None` once every match is sent (and the export audited).
     async fn next_piece(&mut self) -> Result<Option<Vec<u8>>, AppError> {
         if !self.header_sent {
             self.header_sent = true;
+            self.read_ahead();
             let mut header = vec![0xEF, 0xBB, 0xBF]; // UTF-8's byte order mark: spreadsheets then read é as é.
             header.extend(csv_lines([export_header().into_iter().map(str::to_owned).collect()])?);
             return Ok(Some(header));
@@ -110,21 +134,22 @@ impl ExportState {
         if self.finished {
             return self.finish().await;
         }
-        let roster = &self.roster;
-        let now = roster.now();
-        let query = UserQuery { search: &self.search, words: &self.words, now };
-        let query = roster.db.prepare_search(query).await.map_err(store_error)?;
-        let found = roster.db.search_users(&query, EXPORT_PAGE, self.many_match).await.map_err(store_error)?;
-        drop(query);
-        if (found.len() as i64) < EXPORT_PAGE {
-            self.finished = true;
+        if self.next.is_none() {
+            self.read_ahead();
         }
+        let reading = self.next.take().expect("a page is being read");
+        let (found, details) = reading.await.map_err(|_| AppError::Internal)??;
         let Some((_, last)) = found.last() else {
+            self.finished = true;
             return self.finish().await;
         };
-        self.search.after = Some(last.clone());
-        let ids: Vec<UserId> = found.iter().map(|(row, _)| row.id).collect();
-        let details: HashMap<UserId, ExportDetails> = roster.db.export_details(&ids).await.map_err(store_error)?;
+        if (found.len() as i64) < EXPORT_PAGE {
+            self.finished = true;
+        } else {
+            self.search.after = Some(last.clone());
+            self.read_ahead();
+        }
+        let now = self.roster.now();
         // A user deleted between the two reads is left out.
         let rows: Vec<Vec<String>> =
             found.iter().filter_map(|(row, _)| details.get(&row.id).map(|d| export_row(row, d, now))).collect();
@@ -146,6 +171,9 @@ impl Drop for ExportState {
     /// A download stopped half-way (the browser went away) is audited too,
     /// with what it got.
     fn drop(&mut self) {
+        if let Some(reading) = self.next.take() {
+            reading.abort();
+        }
         if self.header_sent && !self.audited {
             self.audited = true;
             let (audit, rows) = (self.audit.clone(), self.rows_sent);
@@ -193,6 +221,7 @@ impl Roster {
             rows_sent: 0,
             audit,
             audited: false,
+            next: None,
         };
         Ok(Box::pin(futures::stream::try_unfold(state, |mut state| async move {
             Ok(state.next_piece().await?.map(|piece| (piece, state)))

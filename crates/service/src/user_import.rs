@@ -13,7 +13,7 @@ use futures::StreamExt;
 use roster_domain::{
     is_one_line, AppError, AuditAction, EditableUser, FieldError, ImportPlan, ImportPlanCounts,
     ImportProblem, ImportReport, ImportRowReport, ImportRun, ImportRunId, ImportRunState, Password, PasswordInput,
-    Permission, Role, RoleId, UserDetails, UserFields, UserId, ValidUserDetails, IMPORT_CHUNK, IMPORT_REPORT_ROWS,
+    Permission, Role, RoleId, UserDetails, UserFields, UserId, ValidUserDetails, IMPORT_CHUNK, IMPORT_REPORT_ROWS, IMPORT_UPDATE_CHUNK,
 };
 use roster_store::{
     AuditRecord, ExistingUser, ImportChunkRow, ImportRowRecord, ImportRunRecord, ImportWrite, NewUser, Profile,
@@ -256,7 +256,11 @@ impl Roster {
     /// or is cancelled.
     async fn write_import(&self, run: ImportRunId, writer: &ImportWriter) -> Result<(), AppError> {
         loop {
-            let pending = self.db.pending_import_rows(run, IMPORT_CHUNK as i64).await.map_err(store_error)?;
+            let mut pending = self.db.pending_import_rows(run, IMPORT_CHUNK as i64).await.map_err(store_error)?;
+            // Up to the chunk's share of updates (the rows after wait for the next chunk).
+            if let Some(past) = pending.iter().enumerate().filter(|(_, r)| r.user.is_some()).nth(IMPORT_UPDATE_CHUNK).map(|(i, _)| i) {
+                pending.truncate(past);
+            }
             let roles: Vec<RoleId> = self.db.roles().await.map_err(store_error)?.into_iter().map(|r| r.id).collect();
             let mut rows = Vec::with_capacity(pending.len());
             let mut organizations: Vec<String> = Vec::new();

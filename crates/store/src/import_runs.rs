@@ -3,6 +3,7 @@
 
 use crate::audit::{insert_audit, insert_audits};
 use crate::user_edit::UserUpdate;
+use crate::search_grams::KeepGrams;
 use crate::user_writes::WriteUsers;
 use crate::users::NewUser;
 use crate::{on_pool, AuditRecord, Db, StoreError};
@@ -402,6 +403,8 @@ impl Db {
                 .fetch_optional(&mut *tx)
                 .await?;
             let record = row.ok_or(StoreError::NotFound)?.record()?;
+            // What was not written never will be: its details (sealed passwords among them) go.
+            sqlx::query("UPDATE import_rows SET details = NULL WHERE run_id = $1").bind(run.0).execute(&mut *tx).await?;
             let event = ended(&record);
             insert_audit!(&event).execute(&mut *tx).await?;
             tx.commit().await?;
@@ -429,7 +432,8 @@ impl Db {
              state = CASE WHEN EXISTS (SELECT 1 FROM import_rows WHERE run_id = $1 AND outcome IS NULL \
              AND plan IN ('create', 'update')) THEN state ELSE $5 END WHERE id = $1 RETURNING {RUN_COLUMNS}"
         );
-        let administers = format!("SELECT u.id FROM users u WHERE u.id = $1 AND {}", administers_sql());
+        // Completed with the ids of the chunk's updates (integers only).
+        let administers = format!("SELECT u.id FROM users u WHERE {} AND u.id", administers_sql());
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
             // Two instances writing the same import take turns here.
@@ -495,15 +499,20 @@ impl Db {
             };
 
             let mut audits = Vec::new();
-            let mut updated_lines = Vec::new();
+            let (mut updated_lines, mut updated_ids) = (Vec::new(), Vec::new());
+            let admins: HashSet<i64> = if updates.is_empty() {
+                HashSet::new()
+            } else {
+                let ids = updates.iter().map(|(id, ..)| id.0.to_string()).collect::<Vec<_>>().join(",");
+                sqlx::query_scalar(&format!("{administers} IN ({ids})")).fetch_all(&mut *tx).await?.into_iter().collect()
+            };
             for (id, version, update, audit, line) in updates {
                 let email = update.profile.email.as_ref().map(|e| e.normalized());
                 if taken(&update.login.normalized(), email.as_deref(), Some(id.0)) {
                     refused.push((line, refusals::LOGIN_TAKEN.to_owned()));
                     continue;
                 }
-                let admin: Option<i64> = sqlx::query_scalar(&administers).bind(id.0).fetch_optional(&mut *tx).await?;
-                if admin.is_some() {
+                if admins.contains(&id.0) {
                     refused.push((line, refusals::ADMIN.to_owned()));
                     continue;
                 }
@@ -511,10 +520,12 @@ impl Db {
                     Some(_) => {
                         audits.push(AuditRecord { target_user_id: Some(id), ..audit });
                         updated_lines.push(line);
+                        updated_ids.push(id.0);
                     }
                     None => refused.push((line, refusals::EDITED.to_owned())),
                 }
             }
+            tx.write_grams(&updated_ids).await?;
             let (mut new_users, mut create_audits, mut created_lines) = (Vec::new(), Vec::new(), Vec::new());
             for (user, audit, line) in creates {
                 let email = user.profile.email.as_ref().map(|e| e.normalized());
@@ -536,7 +547,7 @@ impl Db {
             for (outcome, lines) in [(ImportOutcome::Created, &created_lines), (ImportOutcome::Updated, &updated_lines)] {
                 if !lines.is_empty() {
                     sqlx::query(&format!(
-                        "UPDATE import_rows SET outcome = $2 WHERE run_id = $1 AND line IN ({})",
+                        "UPDATE import_rows SET outcome = $2, details = NULL WHERE run_id = $1 AND line IN ({})",
                         list(lines)
                     ))
                     .bind(run.0)
@@ -546,7 +557,7 @@ impl Db {
                 }
             }
             for (line, reason) in &refused {
-                sqlx::query("UPDATE import_rows SET outcome = $3, reason = $4 WHERE run_id = $1 AND line = $2")
+                sqlx::query("UPDATE import_rows SET outcome = $3, reason = $4, details = NULL WHERE run_id = $1 AND line = $2")
                     .bind(run.0)
                     .bind(*line)
                     .bind(ImportOutcome::Refused.key())

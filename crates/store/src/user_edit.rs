@@ -2,6 +2,7 @@
 //! version check that keeps two admins from overwriting each other and the
 //! rule that an active admin always remains.
 
+use crate::search_grams::KeepGrams;
 use crate::user_writes::WriteUsers;
 use crate::users::{field_columns, Profile, StoredFields};
 use crate::{escape_like, on_pool, AuditRecord, Db, StoreError};
@@ -140,6 +141,7 @@ impl Db {
             let Some(was_active_admin) = was_active_admin else { return Err(StoreError::NotFound) };
             let saved = tx.save_user_update(backend, id.0, version, update, audit.at).await?;
             let Some(new_version) = saved else { return Err(StoreError::Conflict) };
+            tx.write_grams(&[id.0]).await?;
             if was_active_admin {
                 let left: i64 =
                     sqlx::query_scalar(COUNT_ACTIVE_ADMINS).bind(audit.at.0).bind(admin).fetch_one(&mut *tx).await?;

@@ -22,6 +22,7 @@ const POSTGRES_SEARCH_DOCUMENT: &str = "roster_search_document(v.first_name, v.l
      v.phone, v.mobile, o.name, v.department, v.city, v.note, v.role_tokens)";
 
 const USER_ROLES: &str = "SELECT role_id FROM user_roles WHERE user_id = $1 ORDER BY role_id";
+const SECONDARY_ORGANIZATIONS: &str = "SELECT organization_id FROM user_secondary_organizations WHERE user_id = $1";
 const USER_ROLES_INSERT: &str = "INSERT INTO user_roles (user_id, role_id) ";
 const SECONDARY_ORGANIZATIONS_INSERT: &str = "INSERT INTO user_secondary_organizations (user_id, organization_id) ";
 /// A change of a user's rights gives their open sessions new ids (on
@@ -46,7 +47,9 @@ pub(crate) trait WriteUsers {
     /// Saves `update` over the user if they still have `version`, at `at`;
     /// their roles and secondary organizations are replaced, sessions get
     /// new ids if their roles changed, and end if the password did. The new
-    /// version, or `None` if the user is gone or has another version.
+    /// version, or `None` if the user is gone or has another version. The
+    /// caller then writes the user's short-word index (`write_grams`), once
+    /// for all the users it saves.
     fn save_user_update(
         &mut self,
         backend: Backend,
@@ -183,21 +186,32 @@ macro_rules! write_users_on {
                 let saved: Option<i64> = save.fetch_optional(&mut *self).await.map_err(StoreError::from_write)?;
                 let Some(new_version) = saved else { return Ok(None) };
 
+                if update.roles.is_empty() {
+                    return Err(StoreError::NoRoles);
+                }
+                // Roles and organizations are rewritten only when they change:
+                // on SQLite each role row written re-indexes the user's search
+                // document (a trigger keeps its role tokens), which an edit of
+                // the city alone need not pay for.
                 let old_roles: BTreeSet<i64> =
                     sqlx::query_scalar(USER_ROLES).bind(id).fetch_all(&mut *self).await?.into_iter().collect();
                 if old_roles != update.roles.iter().map(|r| r.0).collect() {
                     sqlx::query(ROTATE_USER_SESSIONS).bind(id).execute(&mut *self).await?;
+                    sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(id).execute(&mut *self).await?;
+                    let roles: Vec<(i64, i64)> = update.roles.iter().map(|r| (id, r.0)).collect();
+                    self.add_pairs(USER_ROLES_INSERT, &roles).await?;
                 }
-                sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(id).execute(&mut *self).await?;
-                if update.roles.is_empty() {
-                    return Err(StoreError::NoRoles);
+                let old_secondary: BTreeSet<i64> = sqlx::query_scalar(SECONDARY_ORGANIZATIONS)
+                    .bind(id)
+                    .fetch_all(&mut *self)
+                    .await?
+                    .into_iter()
+                    .collect();
+                if old_secondary != p.secondary_organization_ids.iter().map(|o| o.0).collect() {
+                    sqlx::query("DELETE FROM user_secondary_organizations WHERE user_id = $1").bind(id).execute(&mut *self).await?;
+                    let secondary: Vec<(i64, i64)> = p.secondary_organization_ids.iter().map(|o| (id, o.0)).collect();
+                    self.add_pairs(SECONDARY_ORGANIZATIONS_INSERT, &secondary).await?;
                 }
-                let roles: Vec<(i64, i64)> = update.roles.iter().map(|r| (id, r.0)).collect();
-                self.add_pairs(USER_ROLES_INSERT, &roles).await?;
-                sqlx::query("DELETE FROM user_secondary_organizations WHERE user_id = $1").bind(id).execute(&mut *self).await?;
-                let secondary: Vec<(i64, i64)> = p.secondary_organization_ids.iter().map(|o| (id, o.0)).collect();
-                self.add_pairs(SECONDARY_ORGANIZATIONS_INSERT, &secondary).await?;
-                self.write_grams(&[id]).await?;
                 if update.password_hash.is_some() {
                     sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *self).await?;
                 }

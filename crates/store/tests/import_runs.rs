@@ -101,6 +101,8 @@ async fn each_row_is_checked_again_and_refused_alone_and_the_last_chunk_ends_the
             "{}",
             test.name
         );
+        let every_row = db.import_rows(run, 0, 100, false).await.unwrap();
+        assert!(every_row.iter().all(|r| r.staged.details.is_none()), "{}: nothing to write is kept (no sealed password)", test.name);
         let events = db.recent_audit(100).await.unwrap();
         let count = |action| events.iter().filter(|e| e.action == action).count();
         assert_eq!((count(AuditAction::UserCreated), count(AuditAction::ImportEnded)), (2, 1), "{}", test.name);

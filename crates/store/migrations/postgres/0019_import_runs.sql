@@ -38,7 +38,8 @@ CREATE TABLE import_rows (
     -- The user an update is for, and the version the test run saw.
     user_id BIGINT,
     version BIGINT,
-    -- What to write (JSON), for rows to create or update.
+    -- What to write (JSON), for rows to create or update; cleared once the row
+    -- is written or refused, or the import is cancelled.
     details TEXT,
     -- JSON list of [column, message].
     problems TEXT NOT NULL,
