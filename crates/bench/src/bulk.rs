@@ -16,7 +16,7 @@ pub(crate) struct BulkFigures {
     pub lines: Vec<String>,
 }
 
-async fn post<T: serde::de::DeserializeOwned>(
+pub(crate) async fn post<T: serde::de::DeserializeOwned>(
     client: &reqwest::Client,
     base: &str,
     function: &str,

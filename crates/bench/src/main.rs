@@ -2,6 +2,7 @@
 //! and prints the figures BENCHMARKS.md records.
 
 mod bulk;
+mod import;
 mod search;
 mod sign_in;
 

@@ -49,6 +49,9 @@ pub struct SearchBench {
     /// SQLite only, with `--reuse`: the kept database file.
     #[arg(long)]
     pub sqlite_file: Option<std::path::PathBuf>,
+    /// Rows of the file Import CSV tests and imports (new users, deleted again after).
+    #[arg(long, default_value_t = 100_000)]
+    pub import_rows: usize,
 }
 
 const BENCH_ADMIN: &str = "bench-admin";
@@ -431,6 +434,10 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
     let other_client = reqwest::Client::builder().cookie_store(true).build().map_err(|e| e.to_string())?;
     sign_in(&other_client, &base, &other_login, &password).await?;
     for line in crate::bulk::deactivate_every_agent(&client, &other_client, &base, &db, &mix).await?.lines {
+        say(line);
+    }
+    // Import CSV of 100,000 new users, test run and import.
+    for line in crate::import::import_new_users(&client, &base, bench.import_rows).await? {
         say(line);
     }
 

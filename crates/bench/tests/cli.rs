@@ -4,7 +4,7 @@ use std::process::Command;
 
 #[test]
 fn the_search_bench_seeds_measures_and_prints_its_figures() {
-    let args = ["search", "--users", "3000", "--searches", "40", "--naive-searches", "5"];
+    let args = ["search", "--users", "3000", "--searches", "40", "--naive-searches", "5", "--import-rows", "300"];
     let output = Command::new(env!("CARGO_BIN_EXE_roster-bench")).args(args).output().expect("roster-bench runs");
     assert!(output.status.success(), "{output:?}");
     let text = String::from_utf8_lossy(&output.stdout);
@@ -16,6 +16,8 @@ fn the_search_bench_seeds_measures_and_prints_its_figures() {
         "deep page, by name (HTTP)",
         "count, exact (store)",
         "exact count of all 3001 users",
+        "import CSV, new users: test run (HTTP)",
+        "import CSV, every city changed: import (HTTP)",
     ] {
         assert!(text.contains(figure), "missing {figure:?} in:\n{text}");
     }
