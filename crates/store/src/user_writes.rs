@@ -60,6 +60,26 @@ pub(crate) trait WriteUsers {
     ) -> impl std::future::Future<Output = Result<Option<i64>, StoreError>> + Send;
 }
 
+/// A user's values before their plain fields, in the order both the
+/// INSERT and the UPDATE name their columns (login to password hash), each
+/// handed to `$bind`: a multi-row INSERT row's `push_bind`, or a
+/// statement's `bind`.
+macro_rules! bind_user_values {
+    ($target:expr, $bind:ident, $login:expr, $profile:expr, $roles:expr, $password_hash:expr, $backend:expr) => {
+        $target
+            .$bind($login.as_str())
+            .$bind($login.normalized())
+            .$bind($profile.name_normalized())
+            .$bind($profile.email.as_ref().map(|e| e.as_str()))
+            .$bind($profile.email.as_ref().map(|e| e.normalized()))
+            .$bind($profile.organization_id.map(|o| o.0))
+            .$bind($profile.vip)
+            .$bind($profile.active)
+            .$bind(role_tokens($roles, $backend))
+            .$bind($password_hash)
+    };
+}
+
 /// The bodies are the same text for both engines; each is compiled for
 /// its own connection type.
 macro_rules! write_users_on {
@@ -87,16 +107,7 @@ macro_rules! write_users_on {
                     });
                     insert.push_values(chunk.iter().enumerate(), |mut row, (i, u)| {
                         let p = &u.profile;
-                        row.push_bind(u.login.as_str())
-                            .push_bind(u.login.normalized())
-                            .push_bind(p.name_normalized())
-                            .push_bind(p.email.as_ref().map(|e| e.as_str()))
-                            .push_bind(p.email.as_ref().map(|e| e.normalized()))
-                            .push_bind(p.organization_id.map(|o| o.0))
-                            .push_bind(p.vip)
-                            .push_bind(p.active)
-                            .push_bind(role_tokens(&u.roles, backend))
-                            .push_bind(u.password_hash.as_deref())
+                        bind_user_values!(row, push_bind, u.login, p, &u.roles, u.password_hash.as_deref(), backend)
                             .push_bind(now.0)
                             .push_bind(now.0);
                         for value in p.fields.values() {
@@ -166,17 +177,8 @@ macro_rules! write_users_on {
                      WHERE id = $12 AND version = $13 RETURNING version",
                     field_assignments(14),
                 );
-                let mut save = sqlx::query_scalar(&sql)
-                    .bind(update.login.as_str())
-                    .bind(update.login.normalized())
-                    .bind(p.name_normalized())
-                    .bind(p.email.as_ref().map(|e| e.as_str()))
-                    .bind(p.email.as_ref().map(|e| e.normalized()))
-                    .bind(p.organization_id.map(|o| o.0))
-                    .bind(p.vip)
-                    .bind(p.active)
-                    .bind(role_tokens(&update.roles, backend))
-                    .bind(update.password_hash.as_deref())
+                let query = sqlx::query_scalar(&sql);
+                let mut save = bind_user_values!(query, bind, update.login, p, &update.roles, update.password_hash.as_deref(), backend)
                     .bind(at.0)
                     .bind(id)
                     .bind(version);
