@@ -12,3 +12,4 @@ mod pages;
 pub mod ssr;
 
 pub use app::{shell, App};
+pub use pages::END_MY_SESSION_PATH;

@@ -4,6 +4,7 @@
 mod bulk;
 mod import;
 mod search;
+mod sessions;
 mod sign_in;
 
 use clap::{Parser, Subcommand};

@@ -48,8 +48,10 @@ pub enum AuditAction {
     /// their own that names the run.
     BulkActionStarted,
     BulkActionEnded,
-    /// An admin ended all of a user's sessions.
+    /// An admin ended all of a user's sessions (or a user all their others).
     SessionsEnded,
+    /// One session was signed out from a Sessions list.
+    SessionEnded,
     /// An admin tested a CSV file of users (nothing written yet).
     ImportTested,
     /// An admin started importing a tested file; each user it creates or
@@ -59,7 +61,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 36] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
@@ -92,6 +94,7 @@ impl AuditAction {
         AuditAction::BulkActionStarted,
         AuditAction::BulkActionEnded,
         AuditAction::SessionsEnded,
+        AuditAction::SessionEnded,
         AuditAction::ImportTested,
         AuditAction::ImportStarted,
         AuditAction::ImportEnded,
@@ -131,6 +134,7 @@ impl AuditAction {
             AuditAction::BulkActionStarted => "bulk.start",
             AuditAction::BulkActionEnded => "bulk.end",
             AuditAction::SessionsEnded => "user.sessions_end",
+            AuditAction::SessionEnded => "session.end",
             AuditAction::ImportTested => "import.test",
             AuditAction::ImportStarted => "import.start",
             AuditAction::ImportEnded => "import.end",
@@ -172,6 +176,7 @@ impl AuditAction {
             AuditAction::BulkActionStarted => "Bulk action started",
             AuditAction::BulkActionEnded => "Bulk action ended",
             AuditAction::SessionsEnded => "Signed out everywhere",
+            AuditAction::SessionEnded => "Session signed out",
             AuditAction::ImportTested => "Import tested",
             AuditAction::ImportStarted => "Import started",
             AuditAction::ImportEnded => "Import ended",

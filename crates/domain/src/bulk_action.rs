@@ -169,7 +169,7 @@ impl BulkRefusal {
                 "Manage your own two-factor methods in Profile → Password & Authentication."
             }
             (BulkRefusal::Yourself, BulkAction::SignOutEverywhere) => {
-                "That would sign you out too. To end your own sessions, change your password in your Profile."
+                "That would sign you out too. To end your other sessions, use Sign out everywhere else in Profile → Sessions."
             }
             (BulkRefusal::Yourself, _) => "You cannot do this to your own account.",
             (BulkRefusal::OwnAdminRole, _) => "You cannot remove your own Admin role.",

@@ -25,6 +25,7 @@ mod user_details;
 mod user_fields;
 mod user_import;
 mod user_search;
+mod user_session;
 
 pub use audit::AuditAction;
 pub use bulk_action::{
@@ -54,6 +55,7 @@ pub use two_factor::{
 pub use user::{full_name, CurrentUser, UserRow, LOCKED_UNTIL_UNLOCKED};
 pub use user_deletion::{DeletionPreview, DELETE_CONFIRMATION, DELETION_PREVIEW_TICKETS};
 pub use user_details::{limits, EditableUser, PasswordInput, UserDetails, ValidUserDetails};
+pub use user_session::{SessionId, UserSession, SESSION_LIST_LIMIT};
 pub use user_import::{
     ImportOutcome, ImportPlan, ImportPlanCounts, ImportProblem, ImportReport, ImportRowReport, ImportRun, ImportRunId,
     ImportRunState, IMPORT_CHUNK, IMPORT_REPORT_ROWS, IMPORT_UPDATE_CHUNK, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS,

@@ -8,6 +8,7 @@ mod compression;
 mod cross_site;
 mod csv_download;
 mod error_status;
+mod my_sessions;
 mod router;
 mod session_layer;
 mod throttle;

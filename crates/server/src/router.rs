@@ -120,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .route(import::RUN_IMPORT_PATH, post(import::run_import))
         .route(import::CANCEL_IMPORT_PATH, post(import::cancel_import))
         .route(import::IMPORT_REPORT_PATH, get(import::import_report))
+        .route(roster_app::END_MY_SESSION_PATH, post(crate::my_sessions::end_my_session))
         .leptos_routes(&state, routes, render)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))

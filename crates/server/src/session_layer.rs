@@ -6,10 +6,10 @@ use crate::client_address::ClientAddress;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http::header::{COOKIE, SET_COOKIE};
+use http::header::{COOKIE, SET_COOKIE, USER_AGENT};
 use http::{HeaderValue, StatusCode};
 use roster_app::ssr::{expired_session_cookie, session_cookie, token_from_cookie_header, RequestSession};
-use roster_service::{Roster, Session};
+use roster_service::{Roster, Session, SessionClient};
 
 pub async fn resolve_session(State(roster): State<Roster>, mut request: Request, next: Next) -> Response {
     // Built assets need no session and no database round trip.
@@ -23,8 +23,10 @@ pub async fn resolve_session(State(roster): State<Roster>, mut request: Request,
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find_map(|header| token_from_cookie_header(&roster, header));
+    let user_agent = request.headers().get(USER_AGENT).and_then(|v| v.to_str().ok());
+    let client = SessionClient::new(ip.clone(), user_agent);
     let session = match &token {
-        Some(token) => match roster.resolve_session(token).await {
+        Some(token) => match roster.resolve_session_from(token, &client).await {
             Ok(session) => session,
             Err(_) => {
                 return (StatusCode::SERVICE_UNAVAILABLE, "Roster cannot reach its database. Please try again shortly.")

@@ -3,6 +3,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
 use roster_domain::{AppError, AuditAction, CurrentUser, Permission, Timestamp, UserId};
+pub use roster_store::SessionClient;
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -85,6 +86,13 @@ impl Roster {
     /// limit ends here, and a session whose user's rights changed comes back
     /// with a new token: the browser must be given it.
     pub async fn resolve_session(&self, token: &SessionToken) -> Result<Option<Session>, AppError> {
+        self.resolve_session_from(token, &SessionClient::default()).await
+    }
+
+    /// `resolve_session` for a request from `client`: its address and
+    /// browser are kept with the session for the Sessions lists (written
+    /// when they change, or with the periodic mark of use).
+    pub async fn resolve_session_from(&self, token: &SessionToken, client: &SessionClient) -> Result<Option<Session>, AppError> {
         let hash = token.hash();
         let Some(mut record) = self.db.session(&hash).await.map_err(store_error)? else { return Ok(None) };
         let now = self.now();
@@ -121,8 +129,12 @@ impl Roster {
             self.db.delete_session(&hash).await.map_err(store_error)?;
             return Ok(None);
         };
-        if now.0 - record.last_seen_at.0 >= TOUCH_EVERY_SECONDS {
-            self.db.touch_session(&hash, now).await.map_err(store_error)?;
+        // Only what the request says counts: one without a User-Agent
+        // leaves the browser as it was, and writes nothing for it.
+        let differs = |new: &Option<String>, old: &Option<String>| new.is_some() && new != old;
+        let moved = differs(&client.address, &record.client.address) || differs(&client.user_agent, &record.client.user_agent);
+        if moved || now.0 - record.last_seen_at.0 >= TOUCH_EVERY_SECONDS {
+            self.db.touch_session(&hash, now, client).await.map_err(store_error)?;
         }
         let mut user = user;
         if let Some(admin) = record.impersonator_id {

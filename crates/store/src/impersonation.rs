@@ -22,13 +22,15 @@ fn taken(e: sqlx::Error) -> StoreError {
 }
 
 const INSERT_SESSION: &str = "INSERT INTO sessions (token_hash, user_id, impersonator_id, created_at, last_seen_at, \
-                              confirmed_at) VALUES ($1, $2, $3, $4, $4, $4)";
+                              confirmed_at, public_id) VALUES ($1, $2, $3, $4, $4, $4, $5)";
 /// The browser's next session, in place of `$5`: it keeps the sign-in (and
 /// confirmation) time of the one it replaces, so that the absolute lifetime
-/// still counts from the admin's sign-in.
+/// still counts from the admin's sign-in, and where it is seen from. It is
+/// another session in the Sessions lists (`$6`): the view, or the admin's
+/// own again.
 const REPLACE_SESSION: &str = "INSERT INTO sessions (token_hash, user_id, impersonator_id, created_at, last_seen_at, \
-                               confirmed_at) SELECT $1, $2, $3, created_at, $4, confirmed_at FROM sessions \
-                               WHERE token_hash = $5";
+                               confirmed_at, public_id, address, user_agent) SELECT $1, $2, $3, created_at, $4, \
+                               confirmed_at, $6, address, user_agent FROM sessions WHERE token_hash = $5";
 
 impl Db {
     /// The admin's browser becomes `user`'s session: the user's own
@@ -56,6 +58,7 @@ impl Db {
                 .bind(admin.0)
                 .bind(now.0)
                 .bind(old_session)
+                .bind(crate::sessions::new_public_id())
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(old_session).execute(&mut *tx).await?;
@@ -88,6 +91,7 @@ impl Db {
                 .bind(None::<i64>)
                 .bind(now.0)
                 .bind(old_session)
+                .bind(crate::sessions::new_public_id())
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(old_session).execute(&mut *tx).await?;
@@ -145,7 +149,14 @@ impl Db {
     pub async fn resume_impersonation(&self, admin: UserId, user: UserId, session: &str, audit: &AuditRecord) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
-            sqlx::query(INSERT_SESSION).bind(session).bind(user.0).bind(admin.0).bind(audit.at.0).execute(&mut *tx).await?;
+            sqlx::query(INSERT_SESSION)
+                .bind(session)
+                .bind(user.0)
+                .bind(admin.0)
+                .bind(audit.at.0)
+                .bind(crate::sessions::new_public_id())
+                .execute(&mut *tx)
+                .await?;
             insert_audit!(audit).execute(&mut *tx).await?;
             tx.commit().await?;
         });

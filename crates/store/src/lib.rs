@@ -33,7 +33,7 @@ pub use impersonation::Impersonation;
 pub use import_runs::{refusals as import_refusals, ExistingUser, ImportChunkRow, ImportRowRecord, ImportRunRecord, ImportWrite, StagedRow};
 pub use lockout::FailureCount;
 pub use sealed::SealedSlot;
-pub use sessions::SessionRecord;
+pub use sessions::{ListedSession, SessionClient, SessionRecord};
 pub use tickets::{NewTicket, TicketRecord};
 pub use two_factor::AuthenticatorSecret;
 pub use user_deletion::DeletionCounts;
@@ -53,12 +53,33 @@ const SQLITE_MMAP_SIZE: u64 = 0x7fff_0000;
 
 /// PostgreSQL's search indexes, which a bulk load into a (nearly) empty
 /// table builds at the end instead of growing them user by user; `migrate`
-/// makes sure they exist. As the migrations 0002 and 0015 create them.
-const BULK_BUILT_INDEXES: [(&str, &str); 2] = [
+/// makes sure they exist. As the migrations 0002, 0015 and 0021 create them:
+/// the two of the words first, then the four of the orders.
+const BULK_BUILT_INDEXES: [(&str, &str); 6] = [
     ("users_search", "CREATE INDEX IF NOT EXISTS users_search ON users USING gin (search_document public.gin_trgm_ops)"),
     (
         "users_search_grams",
         "CREATE INDEX IF NOT EXISTS users_search_grams ON users USING gin (roster_search_grams(search_document COLLATE \"C\"))",
+    ),
+    (
+        "users_by_name",
+        "CREATE INDEX IF NOT EXISTS users_by_name ON users (name_normalized, id) \
+         INCLUDE (search_document, active, last_login_at, locked_until, two_factor_enabled)",
+    ),
+    (
+        "users_by_login",
+        "CREATE INDEX IF NOT EXISTS users_by_login ON users (login_normalized, id) \
+         INCLUDE (search_document, active, last_login_at, locked_until, two_factor_enabled)",
+    ),
+    (
+        "users_by_email",
+        "CREATE INDEX IF NOT EXISTS users_by_email ON users ((COALESCE(email_normalized, '~')), id) \
+         INCLUDE (email_normalized, search_document, active, last_login_at, locked_until, two_factor_enabled)",
+    ),
+    (
+        "users_by_last_login",
+        "CREATE INDEX IF NOT EXISTS users_by_last_login ON users ((COALESCE(last_login_at, 0)), id) \
+         INCLUDE (search_document, active, last_login_at, locked_until, two_factor_enabled)",
     ),
 ];
 
@@ -278,8 +299,8 @@ impl Db {
     }
 
     /// Builds the search indexes a bulk load dropped, with room to sort,
-    /// each on a connection of its own: PostgreSQL builds a GIN index on one
-    /// core, so the two are built side by side.
+    /// two at a time, each on a connection of its own: PostgreSQL builds an
+    /// index on one core.
     pub async fn finish_bulk_load(&self) -> Result<(), StoreError> {
         if let Pool::Postgres(pool) = &self.pool {
             async fn build(pool: &sqlx::PgPool, create: &str) -> Result<(), StoreError> {
@@ -289,8 +310,13 @@ impl Db {
                 sqlx::query("RESET maintenance_work_mem").execute(&mut *connection).await?;
                 Ok(())
             }
-            let [(_, search), (_, grams)] = BULK_BUILT_INDEXES;
-            tokio::try_join!(build(pool, search), build(pool, grams))?;
+            for pair in BULK_BUILT_INDEXES.chunks(2) {
+                match pair {
+                    [(_, first), (_, second)] => tokio::try_join!(build(pool, first), build(pool, second)).map(|_| ())?,
+                    [(_, only)] => build(pool, only).await?,
+                    _ => {}
+                }
+            }
         }
         Ok(())
     }

@@ -52,6 +52,8 @@ struct PlanThresholds {
     walk_budget: i64,
     /// `POSTGRES_WALK_BUDGET`.
     postgres_walk_budget: i64,
+    /// `POSTGRES_COLLECT_AT_MOST`.
+    postgres_collect_at_most: i64,
     /// `PROBE_WALK`.
     probe_walk: i64,
 }
@@ -60,13 +62,14 @@ const THRESHOLDS: PlanThresholds = PlanThresholds {
     driver_count_cap: DRIVER_COUNT_CAP,
     walk_budget: WALK_BUDGET,
     postgres_walk_budget: POSTGRES_WALK_BUDGET,
+    postgres_collect_at_most: POSTGRES_COLLECT_AT_MOST,
     probe_walk: PROBE_WALK,
 };
 /// The thresholds for tests whose few thousand users should take every
 /// plan a million would.
 #[cfg(feature = "testing")]
 const SMALL_THRESHOLDS: PlanThresholds =
-    PlanThresholds { driver_count_cap: 40, walk_budget: 60, postgres_walk_budget: 60, probe_walk: 12 };
+    PlanThresholds { driver_count_cap: 40, walk_budget: 60, postgres_walk_budget: 60, postgres_collect_at_most: 20, probe_walk: 12 };
 #[cfg(feature = "testing")]
 pub(crate) static SMALL_PLAN_THRESHOLDS: AtomicBool = AtomicBool::new(false);
 
@@ -80,13 +83,19 @@ fn thresholds() -> PlanThresholds {
 }
 /// How many users in the view's order a filtered page looks at before
 /// collecting its matches through the search's indexes instead: on SQLite
-/// (a microsecond and a half each) and on PostgreSQL.
+/// (a microsecond and a half each) and on PostgreSQL (a third of a
+/// microsecond each, off the order's index alone).
 const WALK_BUDGET: i64 = 20_000;
-const POSTGRES_WALK_BUDGET: i64 = 20_000;
-/// On SQLite, a sorted page with many matches first walks this many users
-/// of the order (a few milliseconds): matches spread through the order fill
-/// a page well within it, and then nothing needs counting or collecting.
+const POSTGRES_WALK_BUDGET: i64 = 150_000;
+/// A sorted page with many matches first walks this many users of the
+/// order (a few milliseconds): matches spread through it fill a page well
+/// within it, and then nothing needs counting or collecting.
 const PROBE_WALK: i64 = 3_000;
+/// On PostgreSQL, when that first walk comes up short, a search whose
+/// indexes hand out at most this many candidates has its matches collected
+/// and sorted (several microseconds each: each is a row of the table)
+/// rather than walked for further: about the time of the long walk.
+const POSTGRES_COLLECT_AT_MOST: i64 = 15_000;
 /// On PostgreSQL, a short word the planner expects in more users than this
 /// is matched with LIKE, user by user; rarer ones through the index of pairs,
 /// which then supplies the candidates.
@@ -615,18 +624,15 @@ impl Db {
             }
             crate::Pool::Postgres(pool) => {
                 let filtered = !query.words.is_empty() || !query.search.roles.is_empty();
-                let mut walked = None;
-                if many_match {
-                    let walk = if filtered { Walk::Budget(thresholds().postgres_walk_budget) } else { Walk::No };
-                    let sql = self.page_sql(prepared, limit, walk, Driver::Users)?;
-                    let mut search = PostgresPlan::WalkTheOrder.start(pool).await?;
-                    let records: Vec<PageRecord> = run!(search.connection.as_mut(), sql, query_as, fetch_all);
-                    search.finish().await?;
-                    walked = Some(records);
-                }
+                let walked = match (many_match, filtered) {
+                    (false, _) => None,
+                    // Facets alone: the order's index, to the page's end.
+                    (true, false) => Some(self.postgres_walk(pool, prepared, limit, None).await?),
+                    (true, true) => self.postgres_walks(pool, prepared, limit).await?,
+                };
                 match walked {
-                    Some(records) if !filtered || records.len() as i64 == limit => records,
-                    _ => {
+                    Some(records) => records,
+                    None => {
                         let sql = self.page_sql(prepared, limit, Walk::No, Driver::Users)?;
                         let mut search = PostgresPlan::CollectTheMatches.start(pool).await?;
                         let records = run!(search.connection.as_mut(), sql, query_as, fetch_all);
@@ -643,6 +649,111 @@ impl Db {
             .zip(keys)
             .map(|(row, (id, key))| (row, PageCursor { id: roster_domain::UserId(id), key }))
             .collect())
+    }
+
+    /// A PostgreSQL page of a search many users match, found by walking
+    /// the view's order. By name, login, email or last sign-in the walk
+    /// reads the order's index alone: first a short walk, which matches
+    /// spread through the order fill; then, unless collecting the matches
+    /// reads few rows (`collect_candidates`), a long one, for matches
+    /// bunched further down the order (every `chloé` sits among the
+    /// `chloe.` logins). By creation it reads rows: one walk of
+    /// `WALK_BUDGET`. `None`: the walks came up short, and the matches are
+    /// to be collected.
+    async fn postgres_walks(
+        &self,
+        pool: &sqlx::PgPool,
+        prepared: &PreparedSearch<'_>,
+        limit: i64,
+    ) -> Result<Option<Vec<PageRecord>>, StoreError> {
+        let limits = thresholds();
+        // Every order but by creation has an index that holds what a walk
+        // checks; by creation, each user walked is a row of the table.
+        let by_index = sort_key(prepared.query.search.sort).expression.is_some();
+        if by_index {
+            let probe = self.postgres_walk(pool, prepared, limit, Some(limits.probe_walk)).await?;
+            if probe.len() as i64 == limit {
+                return Ok(Some(probe));
+            }
+            // Matches seen in the short walk promise a page within the long
+            // one; none seen, and collecting them may cost less.
+            let sparse = probe.len() < 2;
+            if sparse && self.collect_candidates(pool, prepared).await? <= limits.postgres_collect_at_most {
+                return Ok(None);
+            }
+        }
+        let budget = if by_index { limits.postgres_walk_budget } else { limits.walk_budget };
+        let walk = self.postgres_walk(pool, prepared, limit, Some(budget)).await?;
+        Ok((walk.len() as i64 == limit).then_some(walk))
+    }
+
+    /// How many rows of the table collecting the search's matches would
+    /// read: the candidates its indexes hand out, before each is checked.
+    /// Counted, not guessed (the planner's guesses for LIKE are poor): the
+    /// collecting plan runs until its first match, which builds the
+    /// candidates' bitmap in full, and EXPLAIN ANALYZE says how large it
+    /// was. A few milliseconds. `i64::MAX` when no index narrows the search.
+    async fn collect_candidates(&self, pool: &sqlx::PgPool, prepared: &PreparedSearch<'_>) -> Result<i64, StoreError> {
+        // Common short words alone no index narrows (the trigram index would be read whole).
+        let query = &prepared.query;
+        let long_word = query.words.iter().any(|w| w.chars().count() >= TRIGRAM);
+        if !long_word && prepared.rare_short_words.is_empty() && query.search.roles.is_empty() {
+            return Ok(i64::MAX);
+        }
+        let mut sql = Sql::new(prepared.query.now);
+        sql.push("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) SELECT 1 FROM users u WHERE TRUE");
+        self.postgres_filter(&mut sql, prepared, false);
+        sql.push(" LIMIT 1");
+        let mut search = PostgresPlan::CountCandidates.start(pool).await?;
+        let plan: serde_json::Value = run!(search.connection.as_mut(), sql, query_scalar, fetch_one);
+        search.finish().await?;
+        Ok(plan.get(0).and_then(|p| p.get("Plan")).and_then(bitmap_candidates).unwrap_or(i64::MAX))
+    }
+
+    /// The matches among the next `budget` users of the view's order (to
+    /// its end: `None`), up to `limit`.
+    async fn postgres_walk(
+        &self,
+        pool: &sqlx::PgPool,
+        prepared: &PreparedSearch<'_>,
+        limit: i64,
+        budget: Option<i64>,
+    ) -> Result<Vec<PageRecord>, StoreError> {
+        let sql = self.postgres_walk_sql(prepared, limit, budget)?;
+        let mut search = PostgresPlan::WalkTheOrder.start(pool).await?;
+        let records = run!(search.connection.as_mut(), sql, query_as, fetch_all);
+        search.finish().await?;
+        Ok(records)
+    }
+
+    /// A PostgreSQL walk of the view's order. The walked users come off the
+    /// order's index alone, which holds the search document and the facets'
+    /// columns (`0021_covering_order_indexes`): a user checked costs an
+    /// index entry, not a row of the table (a third of a microsecond, not
+    /// several). The walk hands on its sort key by name, so the planner
+    /// knows its users come in order and stops at the page's last match;
+    /// only the page's users are then read from the table.
+    fn postgres_walk_sql(&self, prepared: &PreparedSearch<'_>, limit: i64, budget: Option<i64>) -> Result<Sql, StoreError> {
+        let mut sql = Sql::new(prepared.query.now);
+        let Keyset { after, order, column, key } = self.keyset(&mut sql, prepared, "u.id", false)?;
+        let direction = if key.descending { "DESC" } else { "ASC" };
+        let (walk_key, walk_order) = match key.expression {
+            Some(e) => (format!(", {e} AS walk_key"), format!(" ORDER BY u.walk_key {direction}, u.id {direction}")),
+            None => (String::new(), format!(" ORDER BY u.id {direction}")),
+        };
+        let mut walked = format!("SELECT u.id{walk_key}, {WALKED_COLUMNS} FROM users u WHERE TRUE{after}{order}");
+        if let Some(budget) = budget {
+            let budget = sql.int(budget);
+            walked.push_str(&format!(" LIMIT {budget}"));
+        }
+        let limit = sql.int(limit);
+        sql.push(&format!(
+            "SELECT {USER_ROW_COLUMNS}, {column} AS sort_key FROM users u \
+             LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.id IN (SELECT u.id FROM ({walked}) u WHERE TRUE"
+        ));
+        self.postgres_filter(&mut sql, prepared, true);
+        sql.push(&format!("{walk_order} LIMIT {limit}){order} LIMIT {limit}"));
+        Ok(sql)
     }
 
     /// A SQLite page in an order other than by id, of a search many users
@@ -1007,6 +1118,24 @@ async fn estimated_rows(pool: &sqlx::PgPool, sql: &str, parameter: &str) -> Resu
         .unwrap_or(i64::MAX))
 }
 
+/// The rows a plan's bitmap hands its heap scan, from EXPLAIN ANALYZE's
+/// JSON: an index's matches, the fewest of an AND, the sum of an OR. `None`
+/// for a plan without a bitmap.
+fn bitmap_candidates(node: &serde_json::Value) -> Option<i64> {
+    let children = || node.get("Plans").and_then(|p| p.as_array()).into_iter().flatten();
+    match node.get("Node Type").and_then(|t| t.as_str())? {
+        "Bitmap Index Scan" => node.get("Actual Rows").and_then(|r| r.as_f64()).map(|r| r as i64),
+        "BitmapAnd" => children().filter_map(bitmap_candidates).min(),
+        "BitmapOr" => children().map(bitmap_candidates).sum(),
+        _ => children().find_map(bitmap_candidates),
+    }
+}
+
+/// What a PostgreSQL walk reads of each user besides the id and the sort
+/// key: what the search's words, roles and facets check. The indexes of the
+/// orders hold them (`0021_covering_order_indexes`).
+const WALKED_COLUMNS: &str = "u.search_document, u.active, u.last_login_at, u.locked_until, u.two_factor_enabled";
+
 /// The condition a facet adds; `$1` is the time now.
 fn facet_condition(facet: UserFacet) -> &'static str {
     match facet {
@@ -1026,6 +1155,9 @@ enum PostgresPlan {
     WalkTheOrder,
     /// Few match: collect them through the search index, then sort.
     CollectTheMatches,
+    /// How many candidates the collecting plan reads: its bitmap, never a
+    /// scan of the table (which a LIMIT 1 would otherwise tempt).
+    CountCandidates,
 }
 
 impl PostgresPlan {
@@ -1054,6 +1186,12 @@ impl PostgresPlan {
                  SET LOCAL plan_cache_mode = force_custom_plan; \
                  SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off; \
                  SET LOCAL enable_indexscan = off"
+            }
+            PostgresPlan::CountCandidates => {
+                "BEGIN; SET LOCAL statement_timeout = '2s'; SET LOCAL client_connection_check_interval = '100ms'; \
+                 SET LOCAL plan_cache_mode = force_custom_plan; \
+                 SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off; \
+                 SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off"
             }
         }
     }
@@ -1094,6 +1232,17 @@ impl Drop for PostgresSearch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_candidates_of_a_plan_are_what_its_bitmap_hands_out() {
+        let index = |rows: f64| serde_json::json!({ "Node Type": "Bitmap Index Scan", "Actual Rows": rows });
+        let either = serde_json::json!({ "Node Type": "BitmapOr", "Plans": [index(100.0), index(50.0)] });
+        let both = serde_json::json!({ "Node Type": "BitmapAnd", "Plans": [index(38_462.0), either] });
+        let heap = serde_json::json!({ "Node Type": "Bitmap Heap Scan", "Plans": [both] });
+        let plan = serde_json::json!({ "Node Type": "Limit", "Plans": [heap] });
+        assert_eq!(bitmap_candidates(&plan), Some(150));
+        assert_eq!(bitmap_candidates(&serde_json::json!({ "Node Type": "Seq Scan" })), None);
+    }
 
     #[test]
     fn a_typed_word_is_never_a_role_token() {

@@ -119,7 +119,7 @@ async fn sessions_are_stored_touched_and_ended() {
         let s = t.db.session("hash-1").await.unwrap().unwrap();
         assert_eq!((s.user_id, s.impersonator_id, s.created_at), (id, None, NOW), "{}", t.name);
 
-        t.db.touch_session("hash-1", Timestamp(NOW.0 + 90)).await.unwrap();
+        t.db.touch_session("hash-1", Timestamp(NOW.0 + 90), &Default::default()).await.unwrap();
         assert_eq!(t.db.session("hash-1").await.unwrap().unwrap().last_seen_at, Timestamp(NOW.0 + 90));
 
         assert!(t.db.delete_session("hash-1").await.unwrap());

@@ -10,6 +10,7 @@ mod roles;
 mod session;
 mod tickets;
 mod user_import;
+mod user_sessions;
 mod users;
 
 pub use account::*;
@@ -20,4 +21,5 @@ pub use roles::*;
 pub use session::*;
 pub use tickets::*;
 pub use user_import::*;
+pub use user_sessions::*;
 pub use users::*;

@@ -1,5 +1,5 @@
 use crate::browser::Loaded;
-use super::{focus_first, Dialog, IdentityCheck, IdentityCheckFields};
+use super::{focus_first, Dialog, IdentityCheck, IdentityCheckFields, UserSessions};
 use crate::api::{create_user, get_editable_user, list_roles, organization_names, update_user};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
@@ -103,6 +103,10 @@ fn UserForm(
     /// Loads the user afresh, dropping what was typed.
     reload: Callback<()>,
 ) -> impl IntoView {
+    let sessions = match mode {
+        UserDialogMode::Edit(id) => Some(view! { <UserSessions id login=initial.login.clone() /> }),
+        UserDialogMode::New => None,
+    };
     let form = FormState::new(initial);
     let failure = RwSignal::new(None::<AppError>);
     let saving = RwSignal::new(false);
@@ -210,6 +214,7 @@ fn UserForm(
                     <CheckBox form name="active" label="Active" get=|d| d.active set=|d, v| d.active = v />
                 </fieldset>
             </div>
+            {sessions}
             <IdentityCheckFields check />
             <footer class="modal-footer">
                 <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>

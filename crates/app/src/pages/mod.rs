@@ -18,7 +18,7 @@ pub use home::HomePage;
 pub use login::LoginPage;
 pub use new_ticket::NewTicketPage;
 pub use not_found::NotFoundPage;
-pub use profile::ProfilePage;
+pub use profile::{ProfilePage, END_MY_SESSION_PATH};
 pub use roles::RolesPage;
 pub use ticket::TicketPage;
 pub use tickets::TicketsPage;

@@ -96,6 +96,16 @@ impl TestApp {
             .unwrap()
     }
 
+    /// `browser`, sending a browser's `User-Agent`.
+    pub fn browser_as(&self, user_agent: &str) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(user_agent)
+            .build()
+            .unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -115,6 +115,13 @@ pub fn table(f: &Fixture) -> Vec<Row> {
         row("cancel_bulk_action", Body::Json(json!({ "run": 999_999 })), ADMINS),
         // Import CSV's page (its forms post to plain routes: http_user_import.rs).
         row("get_import_report", Body::Json(json!({ "run": 999_999 })), ADMINS),
+        // Edit User → Sessions and Profile → Sessions (no session has this id).
+        row("user_sessions", Body::Json(json!({ "id": t })), ADMINS),
+        row("end_user_session", Body::Json(json!({ "id": t, "session": "0123456789abcdef0123456789abcdef" })), ADMINS),
+        row("end_user_sessions", Body::Json(json!({ "id": t })), ADMINS),
+        row("my_sessions", Body::Json(json!({})), SIGNED_IN),
+        row("end_my_session", Body::Json(json!({ "session": "0123456789abcdef0123456789abcdef" })), SIGNED_IN),
+        row("end_my_other_sessions", Body::Json(json!({})), SIGNED_IN),
         row("user_two_factor_methods", Body::Json(json!({ "id": t })), ADMINS),
         row("remove_user_two_factor", Body::Json(json!({ "id": t, "kind": null })), ADMINS),
         // Roles and the audit log.
