@@ -34,9 +34,7 @@ impl Roster {
         ip: Option<&str>,
     ) -> Result<(), AppError> {
         let admin = require(session, roster_domain::Permission::AdminUser)?;
-        if admin.impersonator.is_some() {
-            return Err(AppError::Refused(NOT_DURING_A_VIEW.into()));
-        }
+        not_during_a_view(admin)?;
         if self.db.editable_user(user).await.map_err(store_error)?.is_none() {
             return Err(AppError::NotFound);
         }
@@ -46,9 +44,7 @@ impl Roster {
     /// Signs out one of the caller's own sessions (this browser's too).
     pub async fn end_my_session(&self, session: Option<&SignedIn>, id: &SessionId, ip: Option<&str>) -> Result<(), AppError> {
         let me = session.ok_or(AppError::Unauthenticated)?;
-        if me.impersonator.is_some() {
-            return Err(AppError::Refused(NOT_DURING_A_VIEW.into()));
-        }
+        not_during_a_view(me)?;
         self.end_listed_session(me, me.user.id, id, ip).await
     }
 
@@ -57,9 +53,7 @@ impl Roster {
     /// Views of Roster as the user end too. Returns how many sessions ended.
     pub async fn end_user_sessions(&self, session: Option<&SignedIn>, user: UserId, ip: Option<&str>) -> Result<u64, AppError> {
         let admin = require(session, roster_domain::Permission::AdminUser)?;
-        if admin.impersonator.is_some() {
-            return Err(AppError::Refused(NOT_DURING_A_VIEW.into()));
-        }
+        not_during_a_view(admin)?;
         self.single_user_rules(admin, BulkAction::SignOutEverywhere, user).await?;
         let ended = self.db.delete_user_sessions(user).await.map_err(store_error)?;
         self.end_impersonations_of(user, ip).await?;
@@ -72,9 +66,7 @@ impl Roster {
     /// as them end too. Returns how many sessions ended.
     pub async fn end_my_other_sessions(&self, session: Option<&SignedIn>, ip: Option<&str>) -> Result<u64, AppError> {
         let me = session.ok_or(AppError::Unauthenticated)?;
-        if me.impersonator.is_some() {
-            return Err(AppError::Refused(NOT_DURING_A_VIEW.into()));
-        }
+        not_during_a_view(me)?;
         let ended = self.db.delete_other_sessions(me.user.id, &me.token.hash()).await.map_err(store_error)?;
         self.end_impersonations_of(me.user.id, ip).await?;
         self.audit_session(me, AuditAction::SessionsEnded, format!("sessions={ended} kept=this_browser"), ip).await?;
@@ -133,6 +125,14 @@ impl Roster {
     async fn admin_label(&self, admin: UserId) -> Result<String, AppError> {
         let user = self.db.current_user(admin, None).await.map_err(store_error)?;
         Ok(user.map(|a| format!("{} ({})", a.display_name, a.login)).unwrap_or_else(|| format!("user {admin}")))
+    }
+}
+
+/// Sessions are the signed-in person's to end, not an admin's viewing as them.
+fn not_during_a_view(session: &SignedIn) -> Result<(), AppError> {
+    match session.impersonator {
+        Some(_) => Err(AppError::Refused(NOT_DURING_A_VIEW.into())),
+        None => Ok(()),
     }
 }
 

@@ -54,8 +54,9 @@ const SQLITE_MMAP_SIZE: u64 = 0x7fff_0000;
 /// PostgreSQL's search indexes, which a bulk load into a (nearly) empty
 /// table builds at the end instead of growing them user by user; `migrate`
 /// makes sure they exist. As the migrations 0002, 0015 and 0021 create them:
-/// the two of the words first, then the four of the orders.
-const BULK_BUILT_INDEXES: [(&str, &str); 6] = [
+/// the two of the words first, then the three of the orders that hold the
+/// search document.
+const BULK_BUILT_INDEXES: [(&str, &str); 5] = [
     ("users_search", "CREATE INDEX IF NOT EXISTS users_search ON users USING gin (search_document public.gin_trgm_ops)"),
     (
         "users_search_grams",
@@ -75,11 +76,6 @@ const BULK_BUILT_INDEXES: [(&str, &str); 6] = [
         "users_by_email",
         "CREATE INDEX IF NOT EXISTS users_by_email ON users ((COALESCE(email_normalized, '~')), id) \
          INCLUDE (email_normalized, search_document, active, last_login_at, locked_until, two_factor_enabled)",
-    ),
-    (
-        "users_by_last_login",
-        "CREATE INDEX IF NOT EXISTS users_by_last_login ON users ((COALESCE(last_login_at, 0)), id) \
-         INCLUDE (search_document, active, last_login_at, locked_until, two_factor_enabled)",
     ),
 ];
 

@@ -652,13 +652,13 @@ impl Db {
     }
 
     /// A PostgreSQL page of a search many users match, found by walking
-    /// the view's order. By name, login, email or last sign-in the walk
-    /// reads the order's index alone: first a short walk, which matches
-    /// spread through the order fill; then, unless collecting the matches
-    /// reads few rows (`collect_candidates`), a long one, for matches
-    /// bunched further down the order (every `chloé` sits among the
-    /// `chloe.` logins). By creation it reads rows: one walk of
-    /// `WALK_BUDGET`. `None`: the walks came up short, and the matches are
+    /// the view's order. By name, login or email the walk reads the order's
+    /// index alone: first a short walk, which matches spread through the
+    /// order fill; then, unless collecting the matches reads few rows
+    /// (`collect_candidates`), a long one, for matches bunched further down
+    /// the order (every `chloé` sits among the `chloe.` logins). By
+    /// creation or last sign-in (where matches follow each other by id) it
+    /// reads rows: one walk of `WALK_BUDGET`. `None`: the walks came up short, and the matches are
     /// to be collected.
     async fn postgres_walks(
         &self,
@@ -667,9 +667,10 @@ impl Db {
         limit: i64,
     ) -> Result<Option<Vec<PageRecord>>, StoreError> {
         let limits = thresholds();
-        // Every order but by creation has an index that holds what a walk
-        // checks; by creation, each user walked is a row of the table.
-        let by_index = sort_key(prepared.query.search.sort).expression.is_some();
+        // The orders by name, login and email have indexes that hold what
+        // a walk checks; by creation or last sign-in, each user walked is a
+        // row of the table.
+        let by_index = matches!(prepared.query.search.sort, UserSort::Name | UserSort::Login | UserSort::Email);
         if by_index {
             let probe = self.postgres_walk(pool, prepared, limit, Some(limits.probe_walk)).await?;
             if probe.len() as i64 == limit {
@@ -726,10 +727,11 @@ impl Db {
         Ok(records)
     }
 
-    /// A PostgreSQL walk of the view's order. The walked users come off the
-    /// order's index alone, which holds the search document and the facets'
-    /// columns (`0021_covering_order_indexes`): a user checked costs an
-    /// index entry, not a row of the table (a third of a microsecond, not
+    /// A PostgreSQL walk of the view's order. By name, login or email the
+    /// walked users come off the order's index alone, which holds the
+    /// search document and the facets' columns
+    /// (`0021_covering_order_indexes`): a user checked costs an index
+    /// entry, not a row of the table (a third of a microsecond, not
     /// several). The walk hands on its sort key by name, so the planner
     /// knows its users come in order and stops at the page's last match;
     /// only the page's users are then read from the table.
@@ -1133,7 +1135,7 @@ fn bitmap_candidates(node: &serde_json::Value) -> Option<i64> {
 
 /// What a PostgreSQL walk reads of each user besides the id and the sort
 /// key: what the search's words, roles and facets check. The indexes of the
-/// orders hold them (`0021_covering_order_indexes`).
+/// orders by name, login and email hold them (`0021_covering_order_indexes`).
 const WALKED_COLUMNS: &str = "u.search_document, u.active, u.last_login_at, u.locked_until, u.two_factor_enabled";
 
 /// The condition a facet adds; `$1` is the time now.

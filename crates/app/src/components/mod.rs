@@ -35,7 +35,7 @@ pub use impersonation_dialog::ImpersonationDialog;
 pub use keyboard_shortcuts::{listen_for_panel_shortcuts, PanelShortcuts, ShortcutsDialog};
 pub use profile_dialogs::{ChangePasswordButton, ProfileDialogs, TwoFactorMethods};
 pub use role_dialog::RoleDialog;
-pub use session_list::{session_cells, session_table_head, UserSessions};
+pub use session_list::{session_table, UserSessions};
 pub use form_fields::{error_sent_back, form_failure, InputField, SubmittedForm, TypeToConfirm};
 pub use signed_in_page::{PageContent, SignedInPage};
 pub use two_factor_dialog::TwoFactorDialog;

@@ -5,34 +5,41 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_domain::{AppError, SessionId, UserId, UserSession};
 
-/// A session's browser, where from, and when, as both Sessions lists show
-/// them: the table cells before its action.
-pub fn session_cells(session: &UserSession) -> impl IntoView {
-    let browser = match (&session.viewed_by, session.this_browser) {
-        (Some(admin), _) => format!("{} · {admin} viewing as this user", session.browser),
-        (None, true) => format!("{} · this browser", session.browser),
-        (None, false) => session.browser.clone(),
-    };
+/// A Sessions table, as both lists show it: each session's browser, where
+/// from and when, then what `action` draws for it.
+pub fn session_table<V: IntoView + 'static>(sessions: Vec<UserSession>, action: impl Fn(&UserSession) -> V) -> impl IntoView {
+    let rows = sessions
+        .iter()
+        .map(|session| {
+            let browser = match (&session.viewed_by, session.this_browser) {
+                (Some(admin), _) => format!("{} · {admin} viewing as this user", session.browser),
+                (None, true) => format!("{} · this browser", session.browser),
+                (None, false) => session.browser.clone(),
+            };
+            view! {
+                <tr>
+                    <td data-label="Browser">{browser}</td>
+                    <td data-label="Address">{session.address.clone().unwrap_or_else(|| "Unknown".to_owned())}</td>
+                    <td data-label="Started">{session.started.to_string()}</td>
+                    <td data-label="Last seen">{session.last_seen.to_string()}</td>
+                    <td class="actions">{action(session)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
-        <td data-label="Browser">{browser}</td>
-        <td data-label="Address">{session.address.clone().unwrap_or_else(|| "Unknown".to_owned())}</td>
-        <td data-label="Started">{session.started.to_string()}</td>
-        <td data-label="Last seen">{session.last_seen.to_string()}</td>
-    }
-}
-
-/// The head of both Sessions tables.
-pub fn session_table_head() -> impl IntoView {
-    view! {
-        <thead>
-            <tr>
-                <th scope="col">"Browser"</th>
-                <th scope="col">"Address"</th>
-                <th scope="col">"Started"</th>
-                <th scope="col">"Last seen"</th>
-                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-            </tr>
-        </thead>
+        <table class="session-table">
+            <thead>
+                <tr>
+                    <th scope="col">"Browser"</th>
+                    <th scope="col">"Address"</th>
+                    <th scope="col">"Started"</th>
+                    <th scope="col">"Last seen"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
     }
 }
 
@@ -84,32 +91,15 @@ pub fn UserSessions(id: UserId, login: String) -> impl IntoView {
                 Some(Err(e)) => EitherOf4::B(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
                 Some(Ok(list)) if list.is_empty() => EitherOf4::C(view! { <p>"No open sessions."</p> }),
                 Some(Ok(list)) => EitherOf4::D(view! {
-                    <table class="session-table">
-                        {session_table_head()}
-                        <tbody>
-                            {list
-                                .into_iter()
-                                .map(|session| {
-                                    let id = session.id.clone();
-                                    let label = if session.viewed_by.is_some() { "End view" } else { "Sign out" };
-                                    view! {
-                                        <tr>
-                                            {session_cells(&session)}
-                                            <td class="actions">
-                                                <button
-                                                    type="button"
-                                                    disabled=move || busy.get()
-                                                    on:click=move |_| sign_out.run(id.clone())
-                                                >
-                                                    {label}
-                                                </button>
-                                            </td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()}
-                        </tbody>
-                    </table>
+                    {session_table(list, move |session| {
+                        let id = session.id.clone();
+                        let label = if session.viewed_by.is_some() { "End view" } else { "Sign out" };
+                        view! {
+                            <button type="button" disabled=move || busy.get() on:click=move |_| sign_out.run(id.clone())>
+                                {label}
+                            </button>
+                        }
+                    })}
                     <button type="button" class="danger" disabled=move || busy.get() on:click=everywhere>
                         "Sign out everywhere"
                     </button>

@@ -1,6 +1,6 @@
 use crate::api::{my_sessions, my_two_factor_methods};
 use crate::components::{
-    session_cells, session_table_head, ChangePasswordButton, PageContent, ProfileDialogs, SignedInPage, TwoFactorMethods,
+    session_table, ChangePasswordButton, PageContent, ProfileDialogs, SignedInPage, TwoFactorMethods,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -59,28 +59,14 @@ fn MySessions(sessions: Result<Vec<UserSession>, AppError>, notice: Option<Strin
         <section class="sessions" id="sessions" aria-labelledby="sessions-heading">
             <h2 id="sessions-heading">"Sessions"</h2>
             {notice}
-            <table class="session-table">
-                {session_table_head()}
-                <tbody>
-                    {list
-                        .into_iter()
-                        .map(|session| {
-                            let action = (session.viewed_by.is_none()).then(|| view! {
-                                <form method="post" action=END_MY_SESSION_PATH>
-                                    <input type="hidden" name="session" value=session.id.0.clone() />
-                                    <button type="submit">"Sign out"</button>
-                                </form>
-                            });
-                            view! {
-                                <tr>
-                                    {session_cells(&session)}
-                                    <td class="actions">{action}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
+            {session_table(list, |session| {
+                (session.viewed_by.is_none()).then(|| view! {
+                    <form method="post" action=END_MY_SESSION_PATH>
+                        <input type="hidden" name="session" value=session.id.0.clone() />
+                        <button type="submit">"Sign out"</button>
+                    </form>
+                })
+            })}
             {(others > 0).then(|| view! {
                 <form method="post" action=END_MY_SESSION_PATH>
                     <input type="hidden" name="everywhere_else" value="yes" />
