@@ -96,7 +96,6 @@ impl Roster {
     }
 
     async fn end_listed_session(&self, actor: &SignedIn, user: UserId, id: &SessionId, ip: Option<&str>) -> Result<(), AppError> {
-        let now = self.now();
         let far_past = Timestamp(i64::MIN);
         // The session as listed: a view of Roster as the user ends as a view.
         let listed = self.db.user_sessions(user, "", far_past, far_past, i64::MAX).await.map_err(store_error)?;
@@ -109,16 +108,9 @@ impl Roster {
                 self.db.delete_listed_session(user, id).await.map_err(store_error)?;
             }
         }
-        let mut record = self.audit_record(
-            AuditAction::SessionEnded,
-            Some(actor.user.id),
-            actor.impersonator,
-            Some(user),
-            ip,
-            format!("session={id}"),
-        );
-        record.at = now;
-        self.write_audit(record).await
+        let detail = format!("session={id}");
+        self.write_audit(self.audit_record(AuditAction::SessionEnded, Some(actor.user.id), actor.impersonator, Some(user), ip, detail))
+            .await
     }
 
     /// "Ada Admin (admin)", or the id of an admin who is gone.
