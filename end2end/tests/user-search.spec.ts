@@ -102,3 +102,20 @@ test("facets narrow the list together with roles", async ({ page }) => {
   await expect(users.count()).toHaveText("1 user");
   await expect(users.rows().nth(1)).toContainText("admin");
 });
+
+test("no sign-in for 90 days combines with the search and stays in the address", async ({ page }) => {
+  const users = new UsersPage(page);
+  const dormant = users.facetToggle("No sign-in for 90 days");
+  await users.search("LINDQ");
+  await expect(users.count()).toHaveText("17 users");
+  await dormant.click();
+  await expect(dormant).toHaveAttribute("aria-pressed", "true");
+  await expect(page).toHaveURL(/only=dormant/);
+  // The demo users were made minutes ago: none is dormant yet.
+  await expect(users.count()).toHaveText("0 users");
+  await page.reload();
+  await expect(users.facetToggle("No sign-in for 90 days")).toHaveAttribute("aria-pressed", "true");
+  await expect(users.count()).toHaveText("0 users");
+  await users.facetToggle("No sign-in for 90 days").click();
+  await expect(users.count()).toHaveText("17 users");
+});

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use leptos_router::location::RequestUrl;
 use roster_domain::AppError;
-use roster_service::{PendingSignIn, Roster, SessionToken, SignedIn};
+use roster_service::{PendingAction, PendingSignIn, Roster, SessionToken, SignedIn};
 
 /// The router's state; Leptos provides it as context to every server
 /// function and page render.
@@ -39,6 +39,8 @@ pub struct RequestSession {
     pub signed_in: Option<SignedIn>,
     /// A sign-in waiting for its code: it grants nothing but the code step.
     pub awaiting_code: Option<PendingSignIn>,
+    /// A session that owes a required action: it grants nothing but that step.
+    pub action_required: Option<PendingAction>,
     /// The cookie's token, valid or not: sign-in ends it.
     pub cookie_token: Option<SessionToken>,
     pub ip: Option<String>,

@@ -58,10 +58,12 @@ pub enum AuditAction {
     /// updates has an event of their own that names the import.
     ImportStarted,
     ImportEnded,
+    /// Roster deactivated an account after days without a sign-in.
+    DeactivatedForInactivity,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 36] = [
+    pub const ALL: [AuditAction; 37] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
@@ -98,6 +100,7 @@ impl AuditAction {
         AuditAction::ImportTested,
         AuditAction::ImportStarted,
         AuditAction::ImportEnded,
+        AuditAction::DeactivatedForInactivity,
     ];
 
     pub fn key(self) -> &'static str {
@@ -138,6 +141,7 @@ impl AuditAction {
             AuditAction::ImportTested => "import.test",
             AuditAction::ImportStarted => "import.start",
             AuditAction::ImportEnded => "import.end",
+            AuditAction::DeactivatedForInactivity => "user.deactivate_dormant",
         }
     }
 
@@ -180,6 +184,7 @@ impl AuditAction {
             AuditAction::ImportTested => "Import tested",
             AuditAction::ImportStarted => "Import started",
             AuditAction::ImportEnded => "Import ended",
+            AuditAction::DeactivatedForInactivity => "Deactivated for inactivity",
         }
     }
 

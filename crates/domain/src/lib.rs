@@ -14,6 +14,7 @@ mod json_text;
 mod login;
 mod email;
 mod password;
+mod required_action;
 mod role;
 mod text;
 mod ticket;
@@ -41,6 +42,7 @@ pub use impersonation::{ImpersonationReason, MAX_IMPERSONATION_REASON_CHARS};
 pub use json_text::{JsonCall, JsonText};
 pub use login::Login;
 pub use password::Password;
+pub use required_action::RequiredAction;
 pub use role::{holds, role_ids, role_names, Permission, Role, RoleDefinition, RoleDraft, RoleId, ValidRoleDraft, MAX_ROLE_NAME_CHARS};
 pub use ticket::{
     valid_new_ticket, valid_reply, ArticleView, Hours, TicketListItem, TicketState, TicketSummary, TicketView, TicketsPage,

@@ -133,6 +133,10 @@ pub struct RoleDefinition {
     pub role: Role,
     pub built_in: bool,
     pub permissions: Vec<Permission>,
+    /// Holders without a second factor must set up an authenticator app
+    /// before anything else (Roles → Require two-factor).
+    #[serde(default)]
+    pub require_two_factor: bool,
     /// How many users hold it.
     pub holders: i64,
     /// Bumped by every save, so a stale save is refused, not applied.

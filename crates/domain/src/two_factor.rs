@@ -1,4 +1,4 @@
-use crate::{CurrentUser, Timestamp};
+use crate::{CurrentUser, RequiredAction, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// The kinds of second factor a user can have.
@@ -69,6 +69,8 @@ pub enum SignInStep {
     SignedIn(CurrentUser),
     /// The password was right; a code from a second factor must follow.
     CodeRequired,
+    /// Signed in, but the session grants nothing until this step is done.
+    ActionRequired(RequiredAction),
 }
 
 /// How many recovery codes a user gets at a time.

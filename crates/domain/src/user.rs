@@ -1,4 +1,4 @@
-use crate::{Permission, Role, RoleId, Timestamp, UserId};
+use crate::{Permission, RequiredAction, Role, RoleId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
 /// When a lock that waits for an admin's Unlock ends: never, in effect
@@ -19,6 +19,10 @@ pub struct UserRow {
     /// called, whom no other admin may view Roster as.
     pub administers: bool,
     pub active: bool,
+    /// Roster deactivated the account after days without a sign-in (shown as
+    /// "Deactivated for inactivity"); cleared when it is active again.
+    #[serde(default)]
+    pub deactivated_for_inactivity: bool,
     /// While too many failed sign-ins in a row keep the account from
     /// signing in: until when ([`LOCKED_UNTIL_UNLOCKED`]: until an admin
     /// unlocks it). `None` when it may sign in.
@@ -76,6 +80,10 @@ pub struct CurrentUser {
     /// their profile, which asks them to make new ones.
     #[serde(default)]
     pub out_of_recovery_codes: bool,
+    /// What they must do before anything else (see `RequiredAction`); a
+    /// session of theirs grants nothing else meanwhile.
+    #[serde(default)]
+    pub required_action: Option<RequiredAction>,
 }
 
 impl CurrentUser {
@@ -108,6 +116,7 @@ mod tests {
             permissions,
             impersonator: None,
             out_of_recovery_codes: false,
+            required_action: None,
         }
     }
 

@@ -26,6 +26,9 @@ pub struct UserDetails {
     /// Blank: no password on create (the user cannot sign in until one is
     /// set), unchanged on edit.
     pub password: PasswordInput,
+    /// "Must change password at next sign-in". Setting another user's
+    /// password sets it whatever this says (see `Roster::update_user`).
+    pub must_change_password: bool,
     pub fields: UserFields,
 }
 
@@ -40,14 +43,24 @@ impl Default for UserDetails {
             active: true,
             roles: vec![RoleId::CUSTOMER],
             password: PasswordInput::default(),
+            must_change_password: false,
             fields: UserFields::default(),
         }
     }
 }
 
 /// The names `UserDetails` sends besides the plain fields'.
-const OWN_FIELDS: [&str; 8] =
-    ["login", "email", "organization", "secondary_organizations", "vip", "active", "roles", "password"];
+const OWN_FIELDS: [&str; 9] = [
+    "login",
+    "email",
+    "organization",
+    "secondary_organizations",
+    "vip",
+    "active",
+    "roles",
+    "password",
+    "must_change_password",
+];
 
 /// Written by hand rather than derived with `#[serde(flatten)]`, whose
 /// buffering the browser's module would carry: the plain fields are walked
@@ -63,6 +76,7 @@ impl Serialize for UserDetails {
         out.serialize_field("active", &self.active)?;
         out.serialize_field("roles", &self.roles)?;
         out.serialize_field("password", &self.password)?;
+        out.serialize_field("must_change_password", &self.must_change_password)?;
         for (rule, value) in UserFields::RULES.iter().zip(self.fields.values()) {
             out.serialize_field(rule.name, value)?;
         }
@@ -106,6 +120,7 @@ impl<'de> Visitor<'de> for DetailsVisitor {
                 "active" => details.active = map.next_value()?,
                 "roles" => details.roles = map.next_value()?,
                 "password" => details.password = map.next_value()?,
+                "must_change_password" => details.must_change_password = map.next_value()?,
                 name => match details.fields.value_mut(name) {
                     Some(value) => *value = map.next_value()?,
                     None => {
@@ -153,6 +168,7 @@ pub struct ValidUserDetails {
     /// Sorted, without repeats, never empty.
     pub roles: Vec<RoleId>,
     pub password: Option<Password>,
+    pub must_change_password: bool,
     /// Trimmed.
     pub fields: UserFields,
 }
@@ -221,6 +237,7 @@ impl UserDetails {
                 active: self.active,
                 roles,
                 password,
+                must_change_password: self.must_change_password,
                 fields,
             }),
             _ => Err(errors),
@@ -266,6 +283,7 @@ impl ValidUserDetails {
         mark("active", self.active != before.active);
         mark("roles", self.roles != roles_before);
         mark("password", self.password.is_some());
+        mark("must_change_password", self.must_change_password != before.must_change_password);
         changed
     }
 }
@@ -404,6 +422,7 @@ mod tests {
             active: false,
             roles: vec![RoleId::AGENT],
             password: PasswordInput("a brand new password".into()),
+            must_change_password: true,
             ..before.clone()
         };
         for (value, rule) in everything.fields.values_mut().into_iter().zip(UserFields::RULES) {

@@ -22,11 +22,14 @@ pub enum UserFacet {
     NoTwoFactor,
     Inactive,
     NeverSignedIn,
+    /// No sign-in for the server's `dormant-after-days` (counted from the
+    /// account's creation for one that never signed in).
+    Dormant,
 }
 
 impl UserFacet {
-    pub const ALL: [UserFacet; 4] =
-        [UserFacet::Locked, UserFacet::NoTwoFactor, UserFacet::Inactive, UserFacet::NeverSignedIn];
+    pub const ALL: [UserFacet; 5] =
+        [UserFacet::Locked, UserFacet::NoTwoFactor, UserFacet::Inactive, UserFacet::NeverSignedIn, UserFacet::Dormant];
 
     /// The facet's name in URLs.
     pub fn key(self) -> &'static str {
@@ -35,6 +38,7 @@ impl UserFacet {
             UserFacet::NoTwoFactor => "no-2fa",
             UserFacet::Inactive => "inactive",
             UserFacet::NeverSignedIn => "never-signed-in",
+            UserFacet::Dormant => "dormant",
         }
     }
 
@@ -44,6 +48,17 @@ impl UserFacet {
             UserFacet::NoTwoFactor => "No two-factor",
             UserFacet::Inactive => "Inactive",
             UserFacet::NeverSignedIn => "Never signed in",
+            UserFacet::Dormant => "No recent sign-in",
+        }
+    }
+
+    /// The label the panel shows, with the server's number of days in the
+    /// one that depends on it: "No sign-in for 90 days".
+    pub fn label_with(self, dormant_after_days: i64) -> String {
+        match self {
+            UserFacet::Dormant if dormant_after_days == 1 => "No sign-in for 1 day".to_owned(),
+            UserFacet::Dormant => format!("No sign-in for {dormant_after_days} days"),
+            other => other.label().to_owned(),
         }
     }
 
@@ -294,6 +309,10 @@ pub struct UsersPage {
     pub count: MatchCount,
     /// The next page's start; `None` on the last page.
     pub next: Option<PageCursor>,
+    /// How many days without a sign-in make an account dormant here (the
+    /// "No sign-in for N days" facet), as the server is set up.
+    #[serde(default)]
+    pub dormant_after_days: i64,
 }
 
 #[cfg(test)]

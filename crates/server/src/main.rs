@@ -6,7 +6,7 @@ use roster_app::ssr::AppState;
 use roster_domain::{Email, Login, Password, RoleId, UserFields};
 use roster_server::config::Config;
 use roster_service::sealing::KEY_ENV;
-use roster_service::{Clock, NewAccount, PasswordHasher, Roster, SealingError, Sealer, SecretKey};
+use roster_service::{Clock, DormantRun, NewAccount, PasswordHasher, Roster, SealingError, Sealer, SecretKey};
 use roster_store::Profile;
 use roster_store::Db;
 use std::net::SocketAddr;
@@ -51,6 +51,11 @@ enum Command {
         #[arg(long)]
         login: String,
     },
+    /// Deactivate now the accounts without a sign-in for
+    /// deactivate-dormant-after-days, as the server does every hour (each
+    /// audited as "Deactivated for inactivity"). Waits for no schedule, but
+    /// never runs beside a running instance's turn.
+    DeactivateDormant,
     /// Add deterministic demo users, agents and customers (password: roster-demo-pass).
     SeedDemo {
         #[arg(long, default_value_t = 200)]
@@ -124,6 +129,20 @@ async fn run(cli: Cli) -> Result<(), String> {
                 println!("Unlocked {login}: they can sign in again now.");
             } else {
                 println!("{login} was not locked; nothing changed.");
+            }
+            Ok(())
+        }
+        Command::DeactivateDormant => {
+            let (_, roster) = open(&cli.config).await?;
+            let holder = roster_service::job_holder_name();
+            match roster.deactivate_dormant_accounts(&holder, true).await.map_err(|e| e.to_string())? {
+                DormantRun::Off => println!("deactivate-dormant-after-days is 0: no account is deactivated for inactivity."),
+                DormantRun::NotDue => println!("A running Roster is doing it right now; nothing else done."),
+                DormantRun::Deactivated(n) => println!(
+                    "Deactivated {n} account{} without a sign-in for {} days.",
+                    if n == 1 { "" } else { "s" },
+                    roster.settings.deactivate_dormant_after_days
+                ),
             }
             Ok(())
         }
@@ -223,13 +242,34 @@ async fn rotate_secret_key(config: &Config, roster: &Roster, new_key_file: Optio
 async fn serve(config: Config, roster: Roster) -> Result<(), String> {
     let leptos_options = config.leptos_options();
     let addr = config.site.addr;
+    let roster_for_jobs = roster.clone();
     let app = roster_server::router(AppState { leptos_options, roster });
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("Roster is listening on http://{addr}");
+    tokio::spawn(deactivate_dormant_on_schedule(roster_for_jobs));
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())
+}
+
+/// Asks every few minutes whether dormant accounts are due for
+/// deactivation; of several instances, the one that takes the lease does it
+/// (at most hourly). A failed turn is logged and tried again at the next.
+async fn deactivate_dormant_on_schedule(roster: Roster) {
+    if roster.settings.deactivate_dormant_after_days <= 0 {
+        return;
+    }
+    let holder = roster_service::job_holder_name();
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(roster_service::DORMANT_ASK_EVERY_SECONDS));
+    loop {
+        ticks.tick().await;
+        match roster.deactivate_dormant_accounts(&holder, false).await {
+            Ok(DormantRun::Deactivated(n)) => tracing::info!(deactivated = n, "dormant accounts checked"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "checking for dormant accounts failed; trying again later"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use http::header::{COOKIE, SET_COOKIE, USER_AGENT};
 use http::{HeaderValue, StatusCode};
 use roster_app::ssr::{expired_session_cookie, session_cookie, token_from_cookie_header, RequestSession};
-use roster_service::{Roster, Session, SessionClient};
+use roster_service::{PendingAction, Roster, Session, SessionClient};
 
 pub async fn resolve_session(State(roster): State<Roster>, mut request: Request, next: Next) -> Response {
     // Built assets need no session and no database round trip.
@@ -38,15 +38,21 @@ pub async fn resolve_session(State(roster): State<Roster>, mut request: Request,
     let stale_cookie = token.is_some() && session.is_none();
     // The session got a new id (its user's rights changed, or a view ended at its time limit).
     let renewed = match &session {
-        Some(Session::SignedIn(s)) if token.as_ref() != Some(&s.token) => Some(session_cookie(&s.token, &roster)),
+        Some(Session::SignedIn(s) | Session::ActionRequired(PendingAction { session: s, .. }))
+            if token.as_ref() != Some(&s.token) =>
+        {
+            Some(session_cookie(&s.token, &roster))
+        }
         _ => None,
     };
-    let (signed_in, awaiting_code) = match session {
-        Some(Session::SignedIn(s)) => (Some(s), None),
-        Some(Session::AwaitingCode(p)) => (None, Some(p)),
-        None => (None, None),
-    };
-    request.extensions_mut().insert(RequestSession { signed_in, awaiting_code, cookie_token: token, ip });
+    let mut found = RequestSession { cookie_token: token, ip, ..RequestSession::default() };
+    match session {
+        Some(Session::SignedIn(s)) => found.signed_in = Some(s),
+        Some(Session::AwaitingCode(p)) => found.awaiting_code = Some(p),
+        Some(Session::ActionRequired(p)) => found.action_required = Some(p),
+        None => {}
+    }
+    request.extensions_mut().insert(found);
 
     let mut response = next.run(request).await;
     // Tell the browser to drop a cookie that no longer names a session, or

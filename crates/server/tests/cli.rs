@@ -335,3 +335,33 @@ async fn plaintext_secrets_are_sealed_at_start_up_and_rotation_reseals_them_for_
 fn tempfile_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
+
+#[tokio::test]
+async fn deactivate_dormant_runs_now_and_takes_only_accounts_without_a_recent_sign_in() {
+    let dir = tempfile_dir();
+    let db = dir.path().join("roster.db");
+    let off = roster_server(&db, &["deactivate-dormant"], None);
+    assert!(off.status.success(), "{off:?}");
+    assert!(stdout(&off).contains("deactivate-dormant-after-days is 0"), "{}", stdout(&off));
+
+    assert!(roster_server(&db, &["seed-demo", "--count", "3"], None).status.success());
+    // Two demo users last signed in 40 days ago; the third never did but is new.
+    {
+        use sqlx::{ConnectOptions, Connection};
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
+        let long_ago = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 - 40 * 86_400;
+        sqlx::query("UPDATE users SET last_login_at = $1 WHERE id IN (SELECT id FROM users ORDER BY id LIMIT 2)")
+            .bind(long_ago)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    }
+    let mut command = command(&db);
+    let run = command.args(["deactivate-dormant"]).env("ROSTER_DEACTIVATE_DORMANT_AFTER_DAYS", "30").output().unwrap();
+    assert!(run.status.success(), "{run:?}");
+    assert!(stdout(&run).contains("Deactivated 2 accounts without a sign-in for 30 days."), "{}", stdout(&run));
+    let mut command = self::command(&db);
+    let again = command.args(["deactivate-dormant"]).env("ROSTER_DEACTIVATE_DORMANT_AFTER_DAYS", "30").output().unwrap();
+    assert!(stdout(&again).contains("Deactivated 0 accounts"), "{}", stdout(&again));
+}

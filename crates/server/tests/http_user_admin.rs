@@ -94,9 +94,11 @@ async fn an_admin_creates_a_user_with_every_field_who_can_then_sign_in() {
         let id: UserId = response.json().await.unwrap();
 
         let user = editable(&app, &admin, id).await;
-        // Everything but the password comes back as sent.
+        // Everything but the password comes back as sent; a password set by
+        // an admin is one the user must replace at their first sign-in.
         let sent: UserDetails = serde_json::from_value(full_details("nina.berg")).unwrap();
-        assert_eq!(user.details, UserDetails { password: Default::default(), ..sent }, "{}", app.db_name);
+        let expected = UserDetails { password: Default::default(), must_change_password: true, ..sent };
+        assert_eq!(user.details, expected, "{}", app.db_name);
         assert!(user.has_password, "{}", app.db_name);
         assert_eq!(user.version, 1, "{}", app.db_name);
 
@@ -196,7 +198,10 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
         let mut second = full_details("second.admin");
         second["roles"] = json!([1]);
         let second_id: UserId = create(&app, &admin, second).await.json().await.unwrap();
+        // A password an admin set is replaced at the first sign-in.
         let other = app.signed_in("second.admin", NEW_USER_PASSWORD).await;
+        let own = [("new_password", "second admin's own 1"), ("repeat_password", "second admin's own 1")];
+        assert_eq!(app.call(&other, "change_required_password", &own).await.status(), 200, "{}", app.db_name);
         let first_id = id_of(&app, "admin").await;
 
         let first_view = editable(&app, &admin, second_id).await;

@@ -72,11 +72,11 @@ impl Roster {
         let words = search.words()?;
         let now = self.now();
         let many_match = {
-            let query = self.db.prepare_search(UserQuery { search: &search, words: &words, now }).await.map_err(store_error)?;
+            let query = self.db.prepare_search(UserQuery { search: &search, words: &words, now, dormant_before: self.dormant_line() }).await.map_err(store_error)?;
             self.db.count_matching_users(&query, Some(COUNT_CAP + 1)).await.map_err(store_error)? > COUNT_CAP
         };
         loop {
-            let query = self.db.prepare_search(UserQuery { search: &search, words: &words, now }).await.map_err(store_error)?;
+            let query = self.db.prepare_search(UserQuery { search: &search, words: &words, now, dormant_before: self.dormant_line() }).await.map_err(store_error)?;
             let found = self.db.search_users(&query, PREVIEW_PAGE, many_match).await.map_err(store_error)?;
             drop(query);
             let ids: Vec<UserId> = found.iter().map(|(row, _)| row.id).collect();

@@ -6,11 +6,13 @@ mod admin_rules;
 mod audit_log;
 mod bulk_actions;
 mod clock;
+mod dormant_accounts;
 mod errors;
 mod impersonation;
 mod import_file;
 mod lockout;
 mod passwords;
+mod required_actions;
 mod roles;
 pub mod sealing;
 mod seed;
@@ -29,11 +31,12 @@ mod users;
 
 pub use bulk_actions::bulk_mark;
 pub use clock::Clock;
+pub use dormant_accounts::{job_holder_name, DormantRun, ASK_EVERY_SECONDS as DORMANT_ASK_EVERY_SECONDS};
 pub use errors::store_error;
 pub use passwords::PasswordHasher;
 pub use sealing::{SealingError, Sealer, SecretKey};
 pub use seed::{demo_organization, demo_tickets, demo_user, DEMO_ORGANIZATIONS, DEMO_PASSWORD};
-pub use sessions::{PendingSignIn, Session, SessionClient, SessionToken, SignedIn};
+pub use sessions::{PendingAction, PendingSignIn, Session, SessionClient, SessionToken, SignedIn};
 pub use user_sessions::describe_browser;
 pub use settings::Settings;
 pub use sign_in::SignInOutcome;
@@ -44,6 +47,8 @@ pub use users::{require, NewAccount};
 use roster_domain::{AppError, AuditAction, Timestamp, UserId};
 use roster_store::{AuditRecord, Db};
 use std::sync::Arc;
+
+pub(crate) const SECONDS_PER_DAY: i64 = 86_400;
 
 /// Everything a request needs: the database, settings, hasher, clock and
 /// the sealer of secrets at rest. Cheap to clone; one per process.
@@ -65,6 +70,11 @@ impl Roster {
 
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// The "No sign-in for N days" facet's line now (`dormant-after-days`).
+    pub fn dormant_line(&self) -> Timestamp {
+        Timestamp(self.now().0 - self.settings.dormant_after_days.max(1) * SECONDS_PER_DAY)
     }
 
     pub fn hasher(&self) -> &PasswordHasher {

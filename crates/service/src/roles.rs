@@ -57,6 +57,26 @@ impl Roster {
         Ok(new_version)
     }
 
+    /// Roles → Require two-factor: holders of the role without a second
+    /// factor set up an authenticator app before anything else, from their
+    /// next request on. Built-in roles too. Returns how many holders have
+    /// none yet. Needs `admin.user` and admin mode.
+    pub async fn set_role_two_factor(
+        &self,
+        session: Option<&SignedIn>,
+        id: RoleId,
+        version: i64,
+        required: bool,
+        ip: Option<&str>,
+    ) -> Result<i64, AppError> {
+        let admin = self.require_admin_mode(session).await?;
+        let detail = format!("require_two_factor={required}");
+        let audit = self.audit_record(AuditAction::RoleUpdated, Some(admin.user.id), None, None, ip, detail);
+        self.db.set_role_two_factor(id, version, required, &audit).await.map_err(role_error)?;
+        crate::log_audit(&audit);
+        self.db.holders_without_two_factor(id).await.map_err(store_error)
+    }
+
     /// Deletes a role nobody holds. Needs `admin.user`.
     pub async fn delete_role(&self, session: Option<&SignedIn>, id: RoleId, ip: Option<&str>) -> Result<(), AppError> {
         let admin = self.require_admin_mode(session).await?;

@@ -2,7 +2,7 @@ use crate::{store_error, Roster};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
-use roster_domain::{AppError, AuditAction, CurrentUser, Permission, Timestamp, UserId};
+use roster_domain::{AppError, AuditAction, CurrentUser, Permission, RequiredAction, Timestamp, UserId};
 pub use roster_store::SessionClient;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -58,6 +58,18 @@ pub enum Session {
     /// The password step passed; the code step is next, and nothing else
     /// is allowed.
     AwaitingCode(PendingSignIn),
+    /// Signed in, but a required action comes first: the session allows
+    /// only that step (and signing out).
+    ActionRequired(PendingAction),
+}
+
+/// A signed-in session that owes `action` before it grants anything else.
+#[derive(Clone, Debug)]
+pub struct PendingAction {
+    /// The session as it will be once the step is done. Only the step's
+    /// own functions may use it.
+    pub session: SignedIn,
+    pub action: RequiredAction,
 }
 
 /// A sign-in that still owes a code.
@@ -138,6 +150,8 @@ impl Roster {
         }
         let mut user = user;
         if let Some(admin) = record.impersonator_id {
+            // What the user owes is theirs to do, not the viewing admin's.
+            user.required_action = None;
             // The admin's rights are checked on every request; losing them ends the view.
             // So does the user becoming an admin (a role of theirs now grants
             // `admin.user`): admins are never viewed from their perspective.
@@ -164,6 +178,11 @@ impl Roster {
             }
         }
         let signed_in = SignedIn { token, user, impersonator: record.impersonator_id, confirmed_at: record.confirmed_at };
+        // Checked on every request, so a step an admin asks for (or a role
+        // that now requires two-factor) stops open sessions too.
+        if let Some(action) = signed_in.user.required_action {
+            return Ok(Some(Session::ActionRequired(PendingAction { session: signed_in, action })));
+        }
         Ok(Some(Session::SignedIn(signed_in)))
     }
 

@@ -204,6 +204,12 @@ settings_table! {
         trusted_proxies: Vec<AddressRange> = Vec::new(), env "ROSTER_TRUSTED_PROXIES";
         /// the key sealing authenticator secrets (base64 of 32 bytes, mode 0600); ROSTER_SECRET_KEY wins over it
         secret_key_file: String = "data/secret.key".into(), env "ROSTER_SECRET_KEY_FILE";
+        /// the Users panel's "No sign-in for N days" filter: this many days without a sign-in (since creation if never)
+        dormant_after_days: i64 = 90, env "ROSTER_DORMANT_AFTER_DAYS";
+        /// deactivate accounts this many days without a sign-in, checked every hour by one instance (0: never)
+        deactivate_dormant_after_days: i64 = 0, env "ROSTER_DEACTIVATE_DORMANT_AFTER_DAYS";
+        /// whether that deactivates admins too (never the last active ones)
+        deactivate_dormant_admins: bool = false, env "ROSTER_DEACTIVATE_DORMANT_ADMINS";
     }
 }
 

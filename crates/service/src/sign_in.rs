@@ -108,6 +108,12 @@ impl Roster {
         self.audit_with_detail(AuditAction::SignedIn, Some(user), Some(user), ip, detail).await?;
         // Signing in yourself ends any admin's view of Roster as you.
         self.end_impersonations_of(user, ip).await?;
+        // A step the user owes comes first, before any view resumes: the
+        // session grants nothing else until it is done.
+        if let Some(action) = current.required_action {
+            let token = self.start_session(user, false).await?;
+            return Ok(SignInOutcome { token, step: SignInStep::ActionRequired(action) });
+        }
         // An admin who signed out while viewing as someone comes back to that view.
         if let Some((token, viewed)) = self.resume_impersonation(user).await? {
             return Ok(SignInOutcome { token, step: SignInStep::SignedIn(viewed) });

@@ -150,6 +150,11 @@ impl Roster {
     pub async fn generate_recovery_codes(&self, session: Option<&SignedIn>, ip: Option<&str>) -> Result<Vec<String>, AppError> {
         let me = signed_in(session)?;
         self.require_proof_for_own_sign_in_changes(me).await?;
+        self.issue_recovery_codes(me, ip).await
+    }
+
+    /// `generate_recovery_codes` once the caller's proof is settled.
+    pub(crate) async fn issue_recovery_codes(&self, me: &SignedIn, ip: Option<&str>) -> Result<Vec<String>, AppError> {
         let codes: Vec<String> = (0..RECOVERY_CODE_COUNT)
             .map(|_| {
                 let mut bytes = [0u8; 10];
@@ -179,6 +184,13 @@ impl Roster {
         ip: Option<&str>,
     ) -> Result<(), AppError> {
         let me = signed_in(session)?;
+        if kind == TwoFactorKind::AuthenticatorApp && self.db.two_factor_required(me.user.id).await.map_err(store_error)? {
+            return Err(AppError::Refused(
+                "A role of yours requires two-factor authentication, so your authenticator app stays. \
+                 An admin can reset it if you lose your phone."
+                    .into(),
+            ));
+        }
         self.confirm_password(me, password, "password", ip).await?;
         self.db.clear_failures(me.user.id, self.now()).await.map_err(store_error)?;
         let audit = self.session_audit_record(me, AuditAction::TwoFactorRemoved, String::new(), ip);

@@ -20,7 +20,8 @@ impl Roster {
         ip: Option<&str>,
     ) -> Result<UserId, AppError> {
         let admin = require(session, Permission::AdminUser)?;
-        let valid = details.validate().map_err(AppError::Validation)?;
+        let mut valid = details.validate().map_err(AppError::Validation)?;
+        valid.must_change_password |= valid.password.is_some();
         self.refuse_unknown_roles(&valid.roles).await?;
         // A new admin is a new way in: that takes admin mode, a customer does not.
         let admin_roles = self.db.roles_granting(Permission::AdminUser).await.map_err(store_error)?;
@@ -51,10 +52,13 @@ impl Roster {
         ip: Option<&str>,
     ) -> Result<i64, AppError> {
         let admin = require(session, Permission::AdminUser)?;
-        let valid = details.validate().map_err(AppError::Validation)?;
+        let mut valid = details.validate().map_err(AppError::Validation)?;
         if valid.password.is_some() {
             self.refuse_setting_another_admins_password(admin, id).await?;
         }
+        // A password someone else set is one they know: its user replaces
+        // it at their next sign-in, whatever the box said.
+        valid.must_change_password |= valid.password.is_some() && admin.user.id != id;
         if admin.user.id == id {
             let mut own = Vec::new();
             // Whatever role makes them an admin (Admin or one of the admins' own), they keep one.
@@ -142,6 +146,7 @@ impl Roster {
             secondary_organization_ids: ids,
             vip: valid.vip,
             active: valid.active,
+            must_change_password: Some(valid.must_change_password),
             fields: valid.fields.clone(),
         })
     }

@@ -88,7 +88,7 @@ type ExportPage = (Vec<(UserRow, roster_domain::PageCursor)>, HashMap<UserId, Ex
 
 /// Reads the page of `search` (from its `after`).
 async fn read_page(roster: Roster, search: UserSearch, words: Vec<String>, many_match: bool) -> Result<ExportPage, AppError> {
-    let query = UserQuery { search: &search, words: &words, now: roster.now() };
+    let query = UserQuery { search: &search, words: &words, now: roster.now(), dormant_before: roster.dormant_line() };
     let query = roster.db.prepare_search(query).await.map_err(store_error)?;
     let found = roster.db.search_users(&query, EXPORT_PAGE, many_match).await.map_err(store_error)?;
     drop(query);
@@ -206,7 +206,7 @@ impl Roster {
         let search = search.first_page();
         let words = search.words()?;
         let many_match = {
-            let query = UserQuery { search: &search, words: &words, now: self.now() };
+            let query = UserQuery { search: &search, words: &words, now: self.now(), dormant_before: self.dormant_line() };
             let query = self.db.prepare_search(query).await.map_err(store_error)?;
             self.db.count_matching_users(&query, Some(COUNT_CAP + 1)).await.map_err(store_error)? > COUNT_CAP
         };

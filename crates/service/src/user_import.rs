@@ -291,6 +291,8 @@ impl Roster {
                         secondary_organization_ids: valid.secondary_organizations.iter().map(organization).collect(),
                         vip: valid.vip,
                         active: valid.active,
+                        // An imported password is one the admin knows: the user replaces it.
+                        must_change_password: password_hash.is_some().then_some(true),
                         fields: valid.fields.clone(),
                     };
                     let (login, roles) = (valid.login, valid.roles);

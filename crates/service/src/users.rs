@@ -42,7 +42,7 @@ impl Roster {
                 row.sole_active_admin = true;
             }
         }
-        Ok(UsersPage { rows, count, next })
+        Ok(UsersPage { rows, count, next, dormant_after_days: self.settings.dormant_after_days.max(1) })
     }
 
     /// The exact number of users matching `search`. Needs `admin.user`.
@@ -58,7 +58,7 @@ impl Roster {
         search: &'a UserSearch,
         words: &'a [String],
     ) -> Result<PreparedSearch<'a>, AppError> {
-        let query = UserQuery { search, words, now: self.now() };
+        let query = UserQuery { search, words, now: self.now(), dormant_before: self.dormant_line() };
         self.db.prepare_search(query).await.map_err(store_error)
     }
 

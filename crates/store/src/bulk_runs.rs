@@ -217,7 +217,15 @@ fn change_steps(action: BulkAction, ids: &str) -> Vec<(String, Parameter)> {
     match action {
         BulkAction::Activate | BulkAction::Deactivate => {
             let active = action == BulkAction::Activate;
-            let sql = format!("UPDATE users SET active = {active}, updated_at = $1, version = version + 1 WHERE id IN ({ids})");
+            // Made active again, an account's days without a sign-in start anew.
+            let activated = if active {
+                ", activated_at = CASE WHEN active THEN activated_at ELSE $1 END, inactivity_deactivated_at = NULL"
+            } else {
+                ""
+            };
+            let sql = format!(
+                "UPDATE users SET active = {active}, updated_at = $1, version = version + 1{activated} WHERE id IN ({ids})"
+            );
             vec![(sql, Time)]
         }
         BulkAction::AddRole(_) => vec![

@@ -6,6 +6,7 @@
 
 mod audit;
 mod bulk_runs;
+mod dormant_accounts;
 mod error;
 mod impersonation;
 mod import_runs;
@@ -28,6 +29,7 @@ mod users;
 
 pub use audit::AuditRecord;
 pub use bulk_runs::{BulkChunk, BulkRefusalRecord, BulkRunRecord, BulkTargetRecord};
+pub use dormant_accounts::DormantAccount;
 pub use error::StoreError;
 pub use impersonation::Impersonation;
 pub use import_runs::{refusals as import_refusals, ExistingUser, ImportChunkRow, ImportRowRecord, ImportRunRecord, ImportWrite, StagedRow};
@@ -53,10 +55,10 @@ const SQLITE_MMAP_SIZE: u64 = 0x7fff_0000;
 
 /// PostgreSQL's search indexes, which a bulk load into a (nearly) empty
 /// table builds at the end instead of growing them user by user; `migrate`
-/// makes sure they exist. As the migrations 0002, 0015 and 0021 create them:
-/// the two of the words first, then the three of the orders that hold the
-/// search document.
-const BULK_BUILT_INDEXES: [(&str, &str); 5] = [
+/// makes sure they exist. As the migrations 0002, 0015, 0021 and 0023 create
+/// them: the two of the words first, then the three of the orders that hold
+/// the search document, then the one of the last activity.
+const BULK_BUILT_INDEXES: [(&str, &str); 6] = [
     ("users_search", "CREATE INDEX IF NOT EXISTS users_search ON users USING gin (search_document public.gin_trgm_ops)"),
     (
         "users_search_grams",
@@ -76,6 +78,10 @@ const BULK_BUILT_INDEXES: [(&str, &str); 5] = [
         "users_by_email",
         "CREATE INDEX IF NOT EXISTS users_by_email ON users ((COALESCE(email_normalized, '~')), id) \
          INCLUDE (email_normalized, search_document, active, last_login_at, locked_until, two_factor_enabled)",
+    ),
+    (
+        "users_by_last_activity",
+        "CREATE INDEX IF NOT EXISTS users_by_last_activity ON users ((COALESCE(last_login_at, created_at)))",
     ),
 ];
 

@@ -54,7 +54,17 @@ struct RoleRecord {
     id: i64,
     name: String,
     builtin: bool,
+    require_two_factor: bool,
     version: i64,
+}
+
+/// A user's roles in id order, what they grant (sorted) and whether any of
+/// them requires two-factor.
+#[derive(Default)]
+pub(crate) struct HeldRoles {
+    pub(crate) roles: Vec<Role>,
+    pub(crate) permissions: Vec<Permission>,
+    pub(crate) two_factor_required: bool,
 }
 
 impl Db {
@@ -68,7 +78,7 @@ impl Db {
     /// Every role with its permissions and how many users hold it.
     pub async fn role_definitions(&self) -> Result<Vec<RoleDefinition>, StoreError> {
         let (records, grants, holders): RoleTables = on_pool!(self, pool => {
-            let records = sqlx::query_as("SELECT id, name, builtin, version FROM roles ORDER BY id").fetch_all(pool).await?;
+            let records = sqlx::query_as("SELECT id, name, builtin, require_two_factor, version FROM roles ORDER BY id").fetch_all(pool).await?;
             let grants = sqlx::query_as("SELECT role_id, permission FROM role_permissions").fetch_all(pool).await?;
             let holders = sqlx::query_as("SELECT role_id, COUNT(*) FROM user_roles GROUP BY role_id").fetch_all(pool).await?;
             (records, grants, holders)
@@ -90,6 +100,7 @@ impl Db {
                     role: Role { id: RoleId(r.id), name: r.name },
                     built_in: r.builtin,
                     permissions: granted,
+                    require_two_factor: r.require_two_factor,
                     holders: holders.get(&r.id).copied().unwrap_or(0),
                     version: r.version,
                 }
@@ -106,7 +117,7 @@ impl Db {
 
     /// What a user's roles grant, sorted.
     pub async fn permissions_of(&self, user: roster_domain::UserId) -> Result<Vec<Permission>, StoreError> {
-        Ok(self.roles_and_permissions(user).await?.1)
+        Ok(self.roles_and_permissions(user).await?.permissions)
     }
 
     /// A user's roles in id order and what they grant, sorted, in one query:
@@ -114,22 +125,23 @@ impl Db {
     pub(crate) async fn roles_and_permissions(
         &self,
         user: roster_domain::UserId,
-    ) -> Result<(Vec<Role>, Vec<Permission>), StoreError> {
-        let sql = "SELECT r.id, r.name, rp.permission FROM user_roles ur JOIN roles r ON r.id = ur.role_id \
-                   LEFT JOIN role_permissions rp ON rp.role_id = r.id WHERE ur.user_id = $1 ORDER BY r.id";
-        let rows: Vec<(i64, String, Option<String>)> =
+    ) -> Result<HeldRoles, StoreError> {
+        let sql = "SELECT r.id, r.name, r.require_two_factor, rp.permission FROM user_roles ur \
+                   JOIN roles r ON r.id = ur.role_id LEFT JOIN role_permissions rp ON rp.role_id = r.id \
+                   WHERE ur.user_id = $1 ORDER BY r.id";
+        let rows: Vec<(i64, String, bool, Option<String>)> =
             on_pool!(self, pool => sqlx::query_as(sql).bind(user.0).fetch_all(pool).await?);
-        let mut roles: Vec<Role> = Vec::new();
-        let mut permissions: Vec<Permission> = Vec::new();
-        for (id, name, permission) in rows {
-            if roles.last().is_none_or(|r| r.id.0 != id) {
-                roles.push(Role { id: RoleId(id), name });
+        let mut held = HeldRoles::default();
+        for (id, name, requires_two_factor, permission) in rows {
+            if held.roles.last().is_none_or(|r| r.id.0 != id) {
+                held.roles.push(Role { id: RoleId(id), name });
             }
-            permissions.extend(permission.as_deref().and_then(Permission::from_key));
+            held.two_factor_required |= requires_two_factor;
+            held.permissions.extend(permission.as_deref().and_then(Permission::from_key));
         }
-        permissions.sort();
-        permissions.dedup();
-        Ok((roles, permissions))
+        held.permissions.sort();
+        held.permissions.dedup();
+        Ok(held)
     }
 
     /// Creates a role, with its `audit` row; `Duplicate { field: "name" }`
@@ -194,6 +206,54 @@ impl Db {
             tx.commit().await?;
             Ok(new_version)
         })
+    }
+
+    /// Sets whether the role requires two-factor of its holders, if it still
+    /// has `version` (built-in roles too: this is no change of their rights),
+    /// with its `audit` row (the role's name put before its detail).
+    /// Returns the new version; `Conflict` if the role changed since.
+    pub async fn set_role_two_factor(
+        &self,
+        id: RoleId,
+        version: i64,
+        required: bool,
+        audit: &AuditRecord,
+    ) -> Result<i64, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
+            let saved: Option<(i64, String)> = sqlx::query_as(
+                "UPDATE roles SET require_two_factor = $1, version = version + 1 WHERE id = $2 AND version = $3 \
+                 RETURNING version, name",
+            )
+            .bind(required)
+            .bind(id.0)
+            .bind(version)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((new_version, name)) = saved else {
+                let exists: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM roles WHERE id = $1").bind(id.0).fetch_optional(&mut *tx).await?;
+                return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
+            };
+            // The audit row names the role, as the others of roles do.
+            let audit = AuditRecord { detail: format!("role={name} {}", audit.detail), ..audit.clone() };
+            insert_audit!(&audit).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(new_version)
+        })
+    }
+
+    /// Whether a role the user holds requires two-factor.
+    pub async fn two_factor_required(&self, user: roster_domain::UserId) -> Result<bool, StoreError> {
+        Ok(self.roles_and_permissions(user).await?.two_factor_required)
+    }
+
+    /// How many holders of the role have no second factor: who it sends to
+    /// set one up.
+    pub async fn holders_without_two_factor(&self, id: RoleId) -> Result<i64, StoreError> {
+        let sql = "SELECT COUNT(*) FROM user_roles ur JOIN users u ON u.id = ur.user_id \
+                   WHERE ur.role_id = $1 AND u.active AND NOT u.two_factor_enabled";
+        Ok(on_pool!(self, pool => sqlx::query_scalar(sql).bind(id.0).fetch_one(pool).await?))
     }
 
     /// Deletes a role nobody holds, with its `audit` row (naming the role);

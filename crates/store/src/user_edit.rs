@@ -30,6 +30,7 @@ struct EditableRecord {
     vip: bool,
     active: bool,
     has_password: bool,
+    must_change_password: bool,
     created_at: i64,
     updated_at: i64,
     #[sqlx(flatten)]
@@ -72,7 +73,7 @@ impl Db {
         let list = ids.iter().map(|id| id.0.to_string()).collect::<Vec<_>>().join(",");
         let sql = format!(
             "SELECT u.id, u.version, u.login, u.email, o.name AS organization, u.vip, u.active, \
-             u.password_hash IS NOT NULL AS has_password, u.created_at, u.updated_at, {} \
+             u.password_hash IS NOT NULL AS has_password, u.must_change_password, u.created_at, u.updated_at, {} \
              FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.id IN ({list}) ORDER BY u.id",
             field_columns("u."),
         );
@@ -114,6 +115,7 @@ impl Db {
                     vip: r.vip,
                     active: r.active,
                     password: PasswordInput::default(),
+                    must_change_password: r.must_change_password,
                     fields: r.fields.0,
                 },
             })

@@ -23,6 +23,9 @@ pub struct UserQuery<'a> {
     pub search: &'a UserSearch,
     pub words: &'a [String],
     pub now: Timestamp,
+    /// The "No sign-in for N days" facet's line: no sign-in (or, for an
+    /// account that never signed in, no creation) since this time.
+    pub dormant_before: Timestamp,
 }
 
 impl UserQuery<'_> {
@@ -398,7 +401,7 @@ impl Db {
             candidates.push(SearchPart { driver: Driver::Grams, select, parameter: grams.clone(), terms: gram_terms });
         }
         if !narrow_facets.is_empty() {
-            let conditions: String = narrow_facets.iter().map(|f| facet_condition(*f)).collect();
+            let conditions: String = narrow_facets.iter().map(|f| facet_condition(*f, &query)).collect();
             let select = format!("SELECT 1 FROM users u WHERE $2 = $2{conditions}");
             candidates.push(SearchPart { driver: Driver::Users, select, parameter: String::new(), terms: 1 });
         }
@@ -527,7 +530,7 @@ impl Db {
             ));
         }
         for facet in &query.search.facets {
-            sql.push(facet_condition(*facet));
+            sql.push(&facet_condition(*facet, query));
         }
     }
 
@@ -571,7 +574,7 @@ impl Db {
             sql.push(&format!(" AND ({})", tokens.join(" OR ")));
         }
         for facet in &query.search.facets {
-            sql.push(facet_condition(*facet));
+            sql.push(&facet_condition(*facet, query));
         }
     }
 
@@ -743,7 +746,10 @@ impl Db {
             Some(e) => (format!(", {e} AS walk_key"), format!(" ORDER BY u.walk_key {direction}, u.id {direction}")),
             None => (String::new(), format!(" ORDER BY u.id {direction}")),
         };
-        let mut walked = format!("SELECT u.id{walk_key}, {WALKED_COLUMNS} FROM users u WHERE TRUE{after}{order}");
+        // The dormant facet needs the creation time, which no order's index
+        // holds: only a walk with it reads the table for it.
+        let created = if prepared.query.search.facets.contains(&UserFacet::Dormant) { ", u.created_at" } else { "" };
+        let mut walked = format!("SELECT u.id{walk_key}, {WALKED_COLUMNS}{created} FROM users u WHERE TRUE{after}{order}");
         if let Some(budget) = budget {
             let budget = sql.int(budget);
             walked.push_str(&format!(" LIMIT {budget}"));
@@ -1138,13 +1144,16 @@ fn bitmap_candidates(node: &serde_json::Value) -> Option<i64> {
 /// orders by name, login and email hold them (`0021_covering_order_indexes`).
 const WALKED_COLUMNS: &str = "u.search_document, u.active, u.last_login_at, u.locked_until, u.two_factor_enabled";
 
-/// The condition a facet adds; `$1` is the time now.
-fn facet_condition(facet: UserFacet) -> &'static str {
+/// The condition a facet adds; `$1` is the time now. The dormant line is
+/// an integer the server worked out, written into the SQL.
+fn facet_condition(facet: UserFacet, query: &UserQuery<'_>) -> String {
     match facet {
-        UserFacet::Locked => " AND u.locked_until > $1",
-        UserFacet::NoTwoFactor => " AND NOT u.two_factor_enabled",
-        UserFacet::Inactive => " AND NOT u.active",
-        UserFacet::NeverSignedIn => " AND u.last_login_at IS NULL",
+        UserFacet::Locked => " AND u.locked_until > $1".to_owned(),
+        UserFacet::NoTwoFactor => " AND NOT u.two_factor_enabled".to_owned(),
+        UserFacet::Inactive => " AND NOT u.active".to_owned(),
+        UserFacet::NeverSignedIn => " AND u.last_login_at IS NULL".to_owned(),
+        // The expression of the index `users_by_last_activity`.
+        UserFacet::Dormant => format!(" AND COALESCE(u.last_login_at, u.created_at) < {}", query.dormant_before.0),
     }
 }
 
@@ -1281,7 +1290,7 @@ mod futures_are_send {
     fn send<F: std::future::Future + Send>(_: &F) {}
 
     fn prepare(db: &Db, search: &UserSearch) {
-        send(&db.prepare_search(UserQuery { search, words: &[], now: Timestamp(0) }));
+        send(&db.prepare_search(UserQuery { search, words: &[], now: Timestamp(0), dormant_before: Timestamp(0) }));
     }
 
     fn count(db: &Db, prepared: &PreparedSearch<'_>) {

@@ -94,7 +94,7 @@ macro_rules! write_users_on {
                 let mut ids = Vec::with_capacity(users.len());
                 let columns = format!(
                     "login, login_normalized, name_normalized, email, email_normalized, organization_id, vip, active, \
-                     role_tokens, password_hash, created_at, updated_at, {}",
+                     role_tokens, password_hash, created_at, updated_at, must_change_password, {}",
                     field_columns(""),
                 );
                 for chunk in users.chunks(INSERT_CHUNK) {
@@ -109,7 +109,8 @@ macro_rules! write_users_on {
                         let p = &u.profile;
                         bind_user_values!(row, push_bind, u.login, p, &u.roles, u.password_hash.as_deref(), backend)
                             .push_bind(now.0)
-                            .push_bind(now.0);
+                            .push_bind(now.0)
+                            .push_bind(p.must_change_password.unwrap_or(false));
                         for value in p.fields.values() {
                             row.push_bind(value);
                         }
@@ -173,15 +174,19 @@ macro_rules! write_users_on {
                 let sql = format!(
                     "UPDATE users SET login = $1, login_normalized = $2, name_normalized = $3, email = $4, \
                      email_normalized = $5, organization_id = $6, vip = $7, active = $8, role_tokens = $9, \
-                     password_hash = COALESCE($10, password_hash), updated_at = $11, version = version + 1, {} \
+                     password_hash = COALESCE($10, password_hash), updated_at = $11, version = version + 1, \
+                     must_change_password = COALESCE($14, must_change_password), \
+                     activated_at = CASE WHEN $8 AND NOT active THEN $11 ELSE activated_at END, \
+                     inactivity_deactivated_at = CASE WHEN $8 THEN NULL ELSE inactivity_deactivated_at END, {} \
                      WHERE id = $12 AND version = $13 RETURNING version",
-                    field_assignments(14),
+                    field_assignments(15),
                 );
                 let query = sqlx::query_scalar(&sql);
                 let mut save = bind_user_values!(query, bind, update.login, p, &update.roles, update.password_hash.as_deref(), backend)
                     .bind(at.0)
                     .bind(id)
-                    .bind(version);
+                    .bind(version)
+                    .bind(p.must_change_password);
                 for value in p.fields.values() {
                     save = save.bind(value);
                 }

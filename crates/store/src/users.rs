@@ -3,7 +3,8 @@ use crate::user_edit::ACTIVE_ADMINS;
 use crate::user_writes::WriteUsers;
 use crate::{on_pool, AuditRecord, Db, StoreError};
 use roster_domain::{
-    CurrentUser, Email, Login, OrganizationId, Permission, Role, RoleId, Timestamp, UserFields, UserId, UserRow,
+    CurrentUser, Email, Login, OrganizationId, Permission, RequiredAction, Role, RoleId, Timestamp, UserFields, UserId,
+    UserRow,
 };
 use sqlx::{ColumnIndex, Decode, FromRow, QueryBuilder, Row, Type};
 use std::collections::{HashMap, HashSet};
@@ -27,6 +28,9 @@ pub struct Profile {
     pub vip: bool,
     /// Inactive users cannot sign in; their data stays.
     pub active: bool,
+    /// "Must change password at next sign-in"; `None` keeps what the user
+    /// has (no for a new user).
+    pub must_change_password: Option<bool>,
     /// Each in the column of the same name.
     pub fields: UserFields,
 }
@@ -39,6 +43,7 @@ impl Default for Profile {
             secondary_organization_ids: Vec::new(),
             vip: false,
             active: true,
+            must_change_password: None,
             fields: UserFields::default(),
         }
     }
@@ -98,7 +103,8 @@ pub struct Credentials {
 /// with the time now bound to `$1` (a lock that has lifted is no lock).
 pub(crate) const USER_ROW_COLUMNS: &str = "u.id, u.login, u.first_name, u.last_name, u.email, o.name AS organization, \
      u.active, CASE WHEN u.locked_until > $1 THEN u.locked_until END AS locked_until, u.last_failed_login_at, \
-     u.two_factor_enabled, u.last_login_at, u.created_at";
+     u.two_factor_enabled, u.last_login_at, u.created_at, \
+     u.inactivity_deactivated_at IS NOT NULL AND NOT u.active AS deactivated_for_inactivity";
 
 #[derive(FromRow)]
 pub(crate) struct UserRowRecord {
@@ -114,6 +120,7 @@ pub(crate) struct UserRowRecord {
     two_factor_enabled: bool,
     last_login_at: Option<i64>,
     created_at: i64,
+    deactivated_for_inactivity: bool,
 }
 
 #[derive(FromRow)]
@@ -227,11 +234,12 @@ impl Db {
     pub async fn current_user(&self, id: UserId, unlocked_at: Option<Timestamp>) -> Result<Option<CurrentUser>, StoreError> {
         // Every request runs this: only the columns the session needs, no joins.
         let sql = match unlocked_at {
-            None => "SELECT login, first_name, last_name FROM users WHERE id = $1 AND active",
-            Some(_) => "SELECT login, first_name, last_name FROM users WHERE id = $1 AND active \
-                        AND (locked_until IS NULL OR locked_until <= $2)",
+            None => "SELECT login, first_name, last_name, must_change_password, two_factor_enabled FROM users \
+                     WHERE id = $1 AND active",
+            Some(_) => "SELECT login, first_name, last_name, must_change_password, two_factor_enabled FROM users \
+                        WHERE id = $1 AND active AND (locked_until IS NULL OR locked_until <= $2)",
         };
-        let row: Option<(String, String, String)> = on_pool!(self, pool => {
+        let row: Option<(String, String, String, bool, bool)> = on_pool!(self, pool => {
             let query = sqlx::query_as(sql).bind(id.0);
             let query = match unlocked_at {
                 Some(now) => query.bind(now.0),
@@ -239,10 +247,20 @@ impl Db {
             };
             query.fetch_optional(pool).await?
         });
-        let Some((login, first_name, last_name)) = row else { return Ok(None) };
-        let (roles, permissions) = self.roles_and_permissions(id).await?;
+        let Some((login, first_name, last_name, must_change_password, has_two_factor)) = row else { return Ok(None) };
+        let held = self.roles_and_permissions(id).await?;
         let display_name = roster_domain::full_name(&first_name, &last_name);
-        Ok(Some(CurrentUser { id, login, display_name, roles, permissions, impersonator: None, out_of_recovery_codes: false }))
+        let required_action = RequiredAction::first(must_change_password, held.two_factor_required, has_two_factor);
+        Ok(Some(CurrentUser {
+            id,
+            login,
+            display_name,
+            roles: held.roles,
+            permissions: held.permissions,
+            impersonator: None,
+            out_of_recovery_codes: false,
+            required_action,
+        }))
     }
 
     /// Attaches each row's roles with one query for the whole page.
@@ -283,6 +301,7 @@ impl Db {
                 email: r.email,
                 organization: r.organization,
                 active: r.active,
+                deactivated_for_inactivity: r.deactivated_for_inactivity,
                 locked_until: r.locked_until.map(Timestamp),
                 last_failed_sign_in_at: r.last_failed_login_at.map(Timestamp),
                 two_factor: r.two_factor_enabled,
@@ -323,7 +342,12 @@ impl Db {
     ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
-            sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+            // Their own new password is the one asked for: the flag goes, and
+            // the version moves on so an Edit User dialog opened before cannot tick it back.
+            sqlx::query(
+                "UPDATE users SET password_hash = $2, updated_at = $3, must_change_password = FALSE, \
+                 version = version + CASE WHEN must_change_password THEN 1 ELSE 0 END WHERE id = $1",
+            )
                 .bind(id.0).bind(hash).bind(audit.at.0).execute(&mut *tx).await?;
             sqlx::query("UPDATE sessions SET token_hash = $2 WHERE token_hash = $1")
                 .bind(old_session).bind(new_session).execute(&mut *tx).await?;

@@ -116,7 +116,7 @@ async fn a_role_given_in_bulk_is_found_by_the_role_filter_and_taken_back_in_bulk
         }
         let agents = |db: Db| async move {
             let search = UserSearch { roles: vec![RoleId::AGENT], ..UserSearch::default() };
-            let query = db.prepare_search(UserQuery { search: &search, words: &[], now: NOW }).await.unwrap();
+            let query = db.prepare_search(UserQuery { search: &search, words: &[], now: NOW, dormant_before: Timestamp(NOW.0 - 90 * 86_400) }).await.unwrap();
             db.count_matching_users(&query, None).await.unwrap()
         };
         for (action, expected) in [(BulkAction::AddRole(RoleId::AGENT), 3), (BulkAction::RemoveRole(RoleId::AGENT), 0)] {

@@ -91,7 +91,7 @@ async fn a_users_page_marks_whoever_holds_a_role_granting_admin_user_whatever_it
         user(&t.db, "rita", vec![readers, RoleId::AGENT]).await;
         user(&t.db, "carl", vec![RoleId::CUSTOMER]).await;
         let view = UserSearch::default();
-        let query = t.db.prepare_search(UserQuery { search: &view, words: &[], now: NOW }).await.unwrap();
+        let query = t.db.prepare_search(UserQuery { search: &view, words: &[], now: NOW, dormant_before: Timestamp(NOW.0 - 90 * 86_400) }).await.unwrap();
         let page = t.db.search_users(&query, 10, false).await.unwrap();
         let mut marked: Vec<(String, bool)> = page.into_iter().map(|(row, _)| (row.login, row.administers)).collect();
         marked.sort();

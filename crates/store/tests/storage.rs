@@ -28,7 +28,7 @@ const NOW: Timestamp = Timestamp(1_795_845_000);
 /// Up to `limit` users older than `after`, newest first.
 async fn newest(db: &Db, after: Option<UserId>, limit: i64) -> Vec<UserRow> {
     let search = UserSearch { after: after.map(|id| PageCursor { id, key: String::new() }), ..Default::default() };
-    let query = UserQuery { search: &search, words: &[], now: NOW };
+    let query = UserQuery { search: &search, words: &[], now: NOW, dormant_before: Timestamp(NOW.0 - 90 * 86_400) };
     let query = db.prepare_search(query).await.unwrap();
     db.search_users(&query, limit, false).await.unwrap().into_iter().map(|(row, _)| row).collect()
 }

@@ -7,6 +7,8 @@ use roster_store::testing::{all, execute, rules_for};
 use roster_store::{AuditRecord, Backend, Db, NewTicket, NewUser, Profile, StoreError, UserQuery, UserUpdate};
 
 const NOW: Timestamp = Timestamp(1_795_845_000);
+/// The "No sign-in for 90 days" line at `NOW`.
+const DORMANT_BEFORE: Timestamp = Timestamp(NOW.0 - 90 * 86_400);
 
 fn user(login: &str, roles: &[RoleId]) -> NewUser {
     NewUser {
@@ -82,6 +84,7 @@ async fn every_field_is_stored_and_read_back_for_editing() {
                 secondary_organization_ids: vec![orgs[2], orgs[1]],
                 vip: true,
                 active: false,
+                must_change_password: Some(true),
                 fields: every_field_set("first"),
             },
             password_hash: None,
@@ -96,7 +99,7 @@ async fn every_field_is_stored_and_read_back_for_editing() {
         assert_eq!(d.fields, new.profile.fields, "{}: every plain field as stored", t.name);
         assert_eq!(d.organization, "Harbour Labs", "{}", t.name);
         assert_eq!(d.secondary_organizations, ["Atlas Bakery", "Quartz Foods"], "{}: by name", t.name);
-        assert!(d.vip && !d.active, "{}", t.name);
+        assert!(d.vip && !d.active && d.must_change_password, "{}", t.name);
         assert_eq!(d.roles, [RoleId::AGENT, RoleId::CUSTOMER], "{}", t.name);
         assert!(d.password.0.is_empty(), "{}: never read back", t.name);
         assert_eq!(t.db.editable_user(UserId(999_999)).await.unwrap(), None, "{}", t.name);
@@ -105,6 +108,10 @@ async fn every_field_is_stored_and_read_back_for_editing() {
         t.db.update_user(id, version, &update, &edited(id)).await.unwrap();
         let edited = t.db.editable_user(id).await.unwrap().unwrap().details;
         assert_eq!(edited.fields, update.profile.fields, "{}: every plain field as saved", t.name);
+        assert!(edited.must_change_password, "{}: an edit that does not say keeps the flag", t.name);
+        let (version, update) = update_of(&t.db, id, |u| u.profile.must_change_password = Some(false)).await;
+        t.db.update_user(id, version, &update, &audit(id, id)).await.unwrap();
+        assert!(!t.db.editable_user(id).await.unwrap().unwrap().details.must_change_password, "{}", t.name);
     }
 }
 
@@ -140,7 +147,7 @@ async fn an_edit_changes_roles_keeps_the_password_and_updates_the_search() {
 
         let search = UserSearch { text: "quintan".into(), roles: vec![RoleId::AGENT], ..Default::default() };
         let words = search.words().unwrap();
-        let query = UserQuery { search: &search, words: &words, now: NOW };
+        let query = UserQuery { search: &search, words: &words, now: NOW, dormant_before: DORMANT_BEFORE };
         let query = t.db.prepare_search(query).await.unwrap();
         let found = t.db.search_users(&query, 10, false).await.unwrap();
         assert_eq!(found.len(), 1, "{}: the index follows the edit", t.name);
@@ -155,7 +162,7 @@ async fn an_edit_changes_roles_keeps_the_password_and_updates_the_search() {
         t.db.update_user(id, version, &update, &edited(id)).await.unwrap();
         let search = UserSearch { text: "q".into(), sort: UserSort::Login, ..Default::default() };
         let words = search.words().unwrap();
-        let query = t.db.prepare_search(UserQuery { search: &search, words: &words, now: NOW }).await.unwrap();
+        let query = t.db.prepare_search(UserQuery { search: &search, words: &words, now: NOW, dormant_before: DORMANT_BEFORE }).await.unwrap();
         let first = t.db.search_users(&query, 1, false).await.unwrap();
         assert_eq!(first[0].0.login, "aa-pablo", "{}: the login order follows the edit", t.name);
     }

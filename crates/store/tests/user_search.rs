@@ -9,6 +9,8 @@ use roster_store::testing::{all, execute, TestDb};
 use roster_store::{Db, NewUser, Profile, UserQuery};
 
 const NOW: Timestamp = Timestamp(1_795_845_000);
+/// The "No sign-in for 90 days" line at `NOW`.
+const DORMANT_BEFORE: Timestamp = Timestamp(NOW.0 - 90 * 86_400);
 
 /// Every match of `search`, following pages of `page_size` to the end, as
 /// the panel would, planning pages alternately for few and many matches;
@@ -18,7 +20,7 @@ async fn walk(db: &Db, search: &UserSearch, page_size: i64) -> Vec<UserRow> {
     let mut search = search.clone();
     let mut all = Vec::new();
     for round in 0.. {
-        let query = UserQuery { search: &search, words: &words, now: NOW };
+        let query = UserQuery { search: &search, words: &words, now: NOW, dormant_before: DORMANT_BEFORE };
         let query = db.prepare_search(query).await.unwrap();
         let page = db.search_users(&query, page_size, round % 2 == 1).await.unwrap();
         let full = page.len() as i64 == page_size;
@@ -28,7 +30,7 @@ async fn walk(db: &Db, search: &UserSearch, page_size: i64) -> Vec<UserRow> {
             break;
         }
     }
-    let query = UserQuery { search: &search, words: &words, now: NOW };
+    let query = UserQuery { search: &search, words: &words, now: NOW, dormant_before: DORMANT_BEFORE };
     let query = db.prepare_search(query).await.unwrap();
     assert_eq!(db.count_matching_users(&query, None).await.unwrap(), all.len() as i64, "count of {search:?}");
     all
@@ -139,6 +141,9 @@ async fn roles_and_facets_narrow_the_list() {
             (view(vec![], vec![UserFacet::Inactive]), vec![customer]),
             (view(vec![], vec![UserFacet::NeverSignedIn]), vec![customer, agent]),
             (view(vec![RoleId::CUSTOMER], vec![UserFacet::NeverSignedIn, UserFacet::NoTwoFactor]), vec![customer]),
+            // Signed in long ago; the others are new accounts that never did.
+            (view(vec![], vec![UserFacet::Dormant]), vec![both, admin]),
+            (view(vec![RoleId::AGENT], vec![UserFacet::Dormant]), vec![both]),
         ];
         for (view, expected) in cases {
             assert_eq!(ids(&walk(&t.db, &view, 50).await), expected, "{}: {view:?}", t.name);
@@ -312,7 +317,7 @@ async fn users_created_during_a_walk_cause_no_gap_or_duplicate() {
             let mut page_view = view.clone();
             let mut seen: Vec<i64> = Vec::new();
             for round in 0.. {
-                let query = UserQuery { search: &page_view, words: &words, now: NOW };
+                let query = UserQuery { search: &page_view, words: &words, now: NOW, dormant_before: DORMANT_BEFORE };
                 let query = t.db.prepare_search(query).await.unwrap();
                 let page = t.db.search_users(&query, 50, round % 2 == 0).await.unwrap();
                 page_view.after = page.last().map(|(_, c)| c.clone());
@@ -353,7 +358,7 @@ async fn counts_can_stop_at_a_cap() {
     for t in all().await {
         known_population(&t, 300).await;
         let view = UserSearch::default();
-        let query = UserQuery { search: &view, words: &[], now: NOW };
+        let query = UserQuery { search: &view, words: &[], now: NOW, dormant_before: DORMANT_BEFORE };
         let query = t.db.prepare_search(query).await.unwrap();
         assert_eq!(t.db.count_matching_users(&query, Some(101)).await.unwrap(), 101, "{}", t.name);
         assert_eq!(t.db.count_matching_users(&query, None).await.unwrap(), 300, "{}", t.name);
@@ -368,7 +373,7 @@ async fn a_cursor_that_does_not_fit_the_order_is_refused() {
             after: Some(PageCursor { id: UserId(3), key: "not-a-number".into() }),
             ..Default::default()
         };
-        let query = UserQuery { search: &view, words: &[], now: NOW };
+        let query = UserQuery { search: &view, words: &[], now: NOW, dormant_before: DORMANT_BEFORE };
         let query = t.db.prepare_search(query).await.unwrap();
         let result = t.db.search_users(&query, 10, false).await;
         assert!(matches!(result, Err(roster_store::StoreError::BadCursor)), "{}: {result:?}", t.name);
@@ -455,6 +460,8 @@ async fn short_rare_foreign_and_punctuation_words_find_exactly_the_users_a_scan_
         execute(&t.db, &format!("UPDATE users SET last_login_at = 1700000000 WHERE (id - {first}) % 3 = 0")).await;
         execute(&t.db, &format!("UPDATE users SET active = FALSE WHERE (id - {first}) % 17 = 0")).await;
         execute(&t.db, &format!("UPDATE users SET locked_until = {} WHERE (id - {first}) % 29 = 0", NOW.0 + 600)).await;
+        // Some accounts are old: never signed in to since long ago is dormant too.
+        execute(&t.db, &format!("UPDATE users SET created_at = 1700000000 WHERE (id - {first}) % 5 = 1")).await;
         for k in known.iter_mut().filter(|k| (k.id - first) % 3 == 0) {
             k.last_login_at = Some(1_700_000_000);
         }
@@ -465,6 +472,7 @@ async fn short_rare_foreign_and_punctuation_words_find_exactly_the_users_a_scan_
                 UserFacet::Inactive => n % 17 == 0,
                 UserFacet::Locked => n % 29 == 0,
                 UserFacet::NoTwoFactor => true,
+                UserFacet::Dormant => n % 3 == 0 || n % 5 == 1,
             }
         };
         let documents: Vec<String> = known.iter().map(Known::document).collect();
@@ -475,7 +483,7 @@ async fn short_rare_foreign_and_punctuation_words_find_exactly_the_users_a_scan_
                 1 => vec![RoleId::AGENT, RoleId::CUSTOMER],
                 _ => vec![],
             };
-            let facets = if rng.gen_range(0..3) == 0 { vec![UserFacet::ALL[rng.gen_range(0..4)]] } else { vec![] };
+            let facets = if rng.gen_range(0..3) == 0 { vec![UserFacet::ALL[rng.gen_range(0..UserFacet::ALL.len())]] } else { vec![] };
             let sort = UserSort::ALL[rng.gen_range(0..UserSort::ALL.len())];
             let view = UserSearch { text: words.join(" "), roles, facets, sort, after: None };
             let mut expected: Vec<&Known> = known

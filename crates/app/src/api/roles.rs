@@ -32,3 +32,11 @@ pub async fn save_role(id: Option<RoleId>, version: i64, draft: RoleDraft) -> Re
 pub async fn delete_role(id: RoleId) -> Result<(), AppError> {
     serve(async |call| call.roster.delete_role(call.signed_in(), id, call.ip()).await).await
 }
+
+/// Roles → Require two-factor, for a role as it was at `version`. The
+/// answer is how many of its holders have no second factor yet.
+/// Needs `admin.user` and admin mode.
+#[server(endpoint = "set_role_two_factor", input = JsonCall, output = JsonCall)]
+pub async fn set_role_two_factor(id: RoleId, version: i64, required: bool) -> Result<i64, AppError> {
+    serve(async |call| call.roster.set_role_two_factor(call.signed_in(), id, version, required, call.ip()).await).await
+}

@@ -33,11 +33,20 @@ pub async fn verify_sign_in_code(code: String) -> Result<SignInStep, AppError> {
     .await
 }
 
-/// Whether this browser is between the password step and the code step.
-/// Open to everyone: it reveals nothing but that.
-#[server(endpoint = "awaiting_code", output = JsonCall)]
-pub async fn get_awaiting_code() -> Result<bool, AppError> {
-    serve(async |call| Ok(call.session.awaiting_code.is_some())).await
+/// The step this browser's sign-in waits for: the code step, or a
+/// required action; `None` when none waits. Open to everyone: it reveals
+/// nothing but that, of the caller's own sign-in.
+#[server(endpoint = "pending_sign_in_step", output = JsonCall)]
+pub async fn pending_sign_in_step() -> Result<Option<SignInStep>, AppError> {
+    serve(async |call| {
+        let session = &call.session;
+        Ok(match (&session.awaiting_code, &session.action_required) {
+            (Some(_), _) => Some(SignInStep::CodeRequired),
+            (None, Some(pending)) => Some(SignInStep::ActionRequired(pending.action)),
+            (None, None) => None,
+        })
+    })
+    .await
 }
 
 /// Ends the caller's session on the server (or abandons a sign-in waiting
@@ -47,6 +56,8 @@ pub async fn sign_out() -> Result<(), AppError> {
     serve(async |call| {
         if let Some(pending) = &call.session.awaiting_code {
             call.roster.abandon_sign_in(pending).await?;
+        } else if let Some(pending) = &call.session.action_required {
+            call.roster.sign_out(&pending.session, call.ip()).await?;
         } else {
             let session = call.signed_in().ok_or(AppError::Unauthenticated)?;
             call.roster.sign_out(session, call.ip()).await?;

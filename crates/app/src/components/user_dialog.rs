@@ -212,6 +212,7 @@ fn UserForm(
                     <legend>"Account"</legend>
                     <CheckBox form name="vip" label="VIP" get=|d| d.vip set=|d, v| d.vip = v />
                     <CheckBox form name="active" label="Active" get=|d| d.active set=|d, v| d.active = v />
+                    <MustChangePasswordBox form />
                 </fieldset>
             </div>
             {sessions}
@@ -386,6 +387,38 @@ fn CheckBox(
                 on:change=move |ev| form.edit(name, |d| set(d, event_target_checked(&ev)))
             />
             <label for=id>{label}</label>
+            {error_line(form, name)}
+        </div>
+    }
+}
+
+/// "Must change password at next sign-in". A password typed above sets it
+/// by itself (the server does so whatever the box says): the user replaces
+/// a password someone else knows.
+#[component]
+fn MustChangePasswordBox(form: FormState) -> impl IntoView {
+    let name = "must_change_password";
+    let id = input_id(name);
+    let password_typed = move || form.details.with(|d| !d.password.0.is_empty());
+    view! {
+        <div class="check">
+            <input
+                type="checkbox"
+                id=id.clone()
+                name=name
+                prop:checked=move || password_typed() || form.details.with(|d| d.must_change_password)
+                prop:disabled=password_typed
+                aria-describedby="must-change-password-hint"
+                on:change=move |ev| form.edit(name, |d| d.must_change_password = event_target_checked(&ev))
+            />
+            <label for=id>"Must change password at next sign-in"</label>
+            <span class="hint" id="must-change-password-hint">
+                {move || if password_typed() {
+                    "Always, after you set a user's password."
+                } else {
+                    "They choose a new password before anything else."
+                }}
+            </span>
             {error_line(form, name)}
         </div>
     }

@@ -75,7 +75,10 @@ fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
     let id = user.id;
     let roles = role_names(&user.roles);
     let last_sign_in = user.last_login_at.map_or_else(|| "Never".to_owned(), |t| t.to_string());
-    let inactive = (!user.active).then(|| view! { <span class="badge">"Inactive"</span> });
+    let inactive = (!user.active).then(|| {
+        let why = if user.deactivated_for_inactivity { "Deactivated for inactivity" } else { "Inactive" };
+        view! { <span class="badge">{why}</span> }
+    });
     let mut entries = vec![MenuEntry::new("Edit User", Callback::new(move |_| actions.edit.run(id)))];
     if user.locked() {
         let unlock = Callback::new(move |_| actions.unlock.run(id));

@@ -1,7 +1,9 @@
-use crate::api::{get_awaiting_code, sign_in, sign_out, verify_sign_in_code, SignIn, VerifySignInCode};
+use crate::api::{
+    pending_sign_in_step, sign_in, sign_out, verify_sign_in_code, ChangeRequiredPassword, SignIn, VerifySignInCode,
+};
 use crate::app::CurrentUserResource;
-use crate::components::{error_sent_back, go_to, landing_page, SubmittedForm};
-use leptos::either::Either;
+use crate::components::{error_sent_back, go_to, landing_page, RequiredStep, SubmittedForm};
+use leptos::either::EitherOf3;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -11,11 +13,12 @@ use leptos_router::components::Redirect;
 use roster_domain::{AppError, SignInStep};
 
 /// `/login`: the password step, then — for users with a second factor —
-/// the code step. A reload during the code step shows the code step again.
+/// the code step, then any required action (a new password, an
+/// authenticator app). A reload shows the step the sign-in waits for.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let current_user = expect_context::<CurrentUserResource>().0;
-    let awaiting_code = Resource::new(|| (), |_| get_awaiting_code());
+    let pending_step = Resource::new(|| (), |_| pending_sign_in_step());
 
     view! {
         <Title text="Sign in" />
@@ -25,13 +28,19 @@ pub fn LoginPage() -> impl IntoView {
             // sign-in waits for its code.
             <Suspense>
                 {move || Suspend::new(async move {
-                    let (user, pending) = (current_user.await, awaiting_code.await);
+                    let (user, pending) = (current_user.await, pending_step.await);
                     if let Some(user) = user.ok().flatten() {
-                        return Either::Left(view! { <Redirect path=landing_page(&user) /> });
+                        return EitherOf3::A(view! { <Redirect path=landing_page(&user) /> });
+                    }
+                    let pending = pending.ok().flatten();
+                    if let Some(SignInStep::ActionRequired(action)) = pending {
+                        let error = error_sent_back::<ChangeRequiredPassword>();
+                        return EitherOf3::B(view! { <RequiredStep action error /> });
                     }
                     // A form sent without JavaScript comes back here with its error.
                     let error = error_sent_back::<SignIn>().or_else(error_sent_back::<VerifySignInCode>);
-                    Either::Right(view! { <SignInSteps awaiting_code=pending.unwrap_or(false) error /> })
+                    let awaiting_code = pending == Some(SignInStep::CodeRequired);
+                    EitherOf3::C(view! { <SignInSteps awaiting_code error /> })
                 })}
             </Suspense>
         </main>
@@ -63,6 +72,8 @@ fn SignInSteps(awaiting_code: bool, error: Option<String>) -> impl IntoView {
                     error.set(None);
                     code_step.set(true);
                 }
+                // The page, drawn again by the server, shows the step the sign-in owes.
+                Ok(SignInStep::ActionRequired(_)) => go_to("/login"),
                 Err(e) => error.set(Some(e.to_string())),
             }
         });
@@ -103,6 +114,7 @@ fn CodeStep(error: RwSignal<Option<String>>) -> impl IntoView {
             sending.set(false);
             match result {
                 Ok(SignInStep::SignedIn(user)) => go_to(landing_page(&user)),
+                Ok(SignInStep::ActionRequired(_)) => go_to("/login"),
                 // The sign-in expired or ended (too many wrong codes): start again.
                 Ok(SignInStep::CodeRequired) | Err(AppError::Unauthenticated) => go_to("/login"),
                 Err(e) => error.set(Some(e.to_string())),

@@ -1,6 +1,6 @@
 use crate::api::role_definitions;
 use crate::browser::{fetch_dialogs_on_approach, lazy_dialog, Loaded};
-use crate::components::{focus_after_redraw, DeleteRoleDialog, PageContent, RoleDialog, SignedInPage};
+use crate::components::{focus_after_redraw, DeleteRoleDialog, PageContent, RoleDialog, RoleTwoFactorDialog, SignedInPage};
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use leptos_meta::Title;
@@ -26,6 +26,7 @@ enum Editing {
     New,
     Role(RoleDefinition),
     Delete(RoleDefinition),
+    TwoFactor(RoleDefinition),
 }
 
 impl Editing {
@@ -35,6 +36,7 @@ impl Editing {
             Editing::New => "#new-role".to_owned(),
             Editing::Role(role) => format!("tr[data-role-id=\"{}\"] button.edit-role", role.role.id),
             Editing::Delete(role) => format!("tr[data-role-id=\"{}\"] button.danger", role.role.id),
+            Editing::TwoFactor(role) => format!("tr[data-role-id=\"{}\"] button.two-factor", role.role.id),
         }
     }
 }
@@ -125,6 +127,7 @@ fn roles_page_dialog(
         Editing::New => view! { <RoleDialog editing=None on_close on_saved /> }.into_any(),
         Editing::Role(role) => view! { <RoleDialog editing=Some(role) on_close on_saved /> }.into_any(),
         Editing::Delete(role) => view! { <DeleteRoleDialog role on_close on_deleted /> }.into_any(),
+        Editing::TwoFactor(role) => view! { <RoleTwoFactorDialog role on_close on_saved /> }.into_any(),
     })
 }
 
@@ -143,6 +146,7 @@ fn RoleTable(roles: Vec<RoleDefinition>, editing: RwSignal<Option<Editing>>) -> 
                         <th scope="col">"Role"</th>
                         <th scope="col">"Permissions"</th>
                         <th scope="col">"Users"</th>
+                        <th scope="col">"Two-factor"</th>
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr>
                 </thead>
@@ -165,6 +169,19 @@ fn RoleTable(roles: Vec<RoleDefinition>, editing: RwSignal<Option<Editing>>) -> 
                                     </button>
                                 }
                             });
+                            let two_factor = {
+                                let (required, to_change) = (role.require_two_factor, role.clone());
+                                let label = if required { "Required" } else { "Optional" };
+                                let change = if required { "Stop requiring" } else { "Require two-factor" };
+                                view! {
+                                    <span class=if required { "badge badge-required" } else { "muted" }>{label}</span>
+                                    <button type="button" class="two-factor link"
+                                        aria-label=format!("{change} for {}", role.role.name)
+                                        on:click=move |_| editing.set(Some(Editing::TwoFactor(to_change.clone())))>
+                                        {change}
+                                    </button>
+                                }
+                            };
                             view! {
                                 <tr data-role-id=role.role.id.to_string()>
                                     <th scope="row">
@@ -173,6 +190,7 @@ fn RoleTable(roles: Vec<RoleDefinition>, editing: RwSignal<Option<Editing>>) -> 
                                     </th>
                                     <td><ul class="permission-list">{granted}</ul></td>
                                     <td>{role.holders.to_string()}</td>
+                                    <td class="two-factor-setting">{two_factor}</td>
                                     <td class="actions">{actions}</td>
                                 </tr>
                             }

@@ -140,6 +140,8 @@ fn UsersPanel(
     roles: Vec<(RoleId, String)>,
     first: Result<Page, AppError>,
 ) -> impl IntoView {
+    // The server's "No sign-in for N days" (its first answer says how many).
+    let dormant_after_days = first.as_ref().map_or(90, |found| found.dormant_after_days);
     let current = RwSignal::new(initial.clone());
     let search = Memo::new(move |_| current.get());
     // The answer shown, with the view it answers.
@@ -239,7 +241,7 @@ fn UsersPanel(
             <ToggleGroup label="Roles" items=roles is_on=UserSearch::has_role toggled=UserSearch::toggle_role search changer />
             <ToggleGroup
                 label="Show only"
-                items=UserFacet::ALL.into_iter().map(|f| (f, f.label().to_owned())).collect()
+                items=UserFacet::ALL.into_iter().map(|f| (f, f.label_with(dormant_after_days))).collect()
                 is_on=UserSearch::has_facet
                 toggled=UserSearch::toggle_facet
                 search

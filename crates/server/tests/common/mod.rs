@@ -177,6 +177,12 @@ impl TestApp {
         )
     }
 
+    /// Another instance of Roster on the app's database and clock, with
+    /// `settings` (what a second server process would be).
+    pub fn instance(&self, settings: Settings) -> Roster {
+        Roster::new(self.db().clone(), settings, PasswordHasher::owasp(), self.clock.clone(), Sealer::new(&SecretKey::generate()))
+    }
+
     /// The id of the user with this login.
     pub async fn user_id(&self, login: &str) -> roster_domain::UserId {
         self.db().credentials(login).await.unwrap().expect("user exists").id

@@ -33,7 +33,8 @@ pub const TICKET_READERS: &[Caller] = &[Customer, Agent, Admin, Viewing];
 pub const CUSTOMERS: &[Caller] = &[Customer, Viewing];
 /// `ticket.read` with `ticket.log_time` / `ticket.change_state`.
 pub const AGENTS: &[Caller] = &[Agent, Admin];
-/// None of the callers above: only a sign-in that waits for its code.
+/// None of the callers above: only a sign-in that waits for its code or
+/// owes a required action.
 pub const PENDING_SIGN_IN: &[Caller] = &[];
 
 pub enum Body {
@@ -77,7 +78,21 @@ pub fn table(f: &Fixture) -> Vec<Row> {
             allowed: PENDING_SIGN_IN,
             refusal: Some(401),
         },
-        row("awaiting_code", form(&[]), EVERYONE),
+        row("pending_sign_in_step", form(&[]), EVERYONE),
+        // The steps of a sign-in that owes a required action (http_required_actions.rs).
+        Row {
+            function: "change_required_password",
+            body: form(&[("new_password", "a fresh password 9"), ("repeat_password", "a fresh password 9")]),
+            allowed: PENDING_SIGN_IN,
+            refusal: Some(401),
+        },
+        Row { function: "start_required_authenticator", body: form(&[]), allowed: PENDING_SIGN_IN, refusal: Some(401) },
+        Row {
+            function: "confirm_required_authenticator",
+            body: form(&[("code", "123456")]),
+            allowed: PENDING_SIGN_IN,
+            refusal: Some(401),
+        },
         row("current_user", form(&[]), EVERYONE),
         row("sign_out", form(&[]), SIGNED_IN),
         // One's own account.
@@ -129,6 +144,8 @@ pub fn table(f: &Fixture) -> Vec<Row> {
         row("role_definitions", Body::Json(json!({})), ADMINS),
         row("save_role", Body::Json(json!({ "id": null, "version": 0, "draft": { "name": "", "permissions": [] } })), ADMINS),
         row("delete_role", Body::Json(json!({ "id": 1 })), ADMINS),
+        // No role has this version: an admin hears "changed since", everyone else is refused first.
+        row("set_role_two_factor", Body::Json(json!({ "id": 3, "version": 999_999, "required": true })), ADMINS),
         row("audit_log", Body::Json(json!({ "query": {} })), ADMINS),
     ]
 }
