@@ -9,6 +9,9 @@ pub enum AuditAction {
     UserCreated,
     UserUpdated,
     UserDeleted,
+    /// A duplicate user was merged into another and deleted; the detail
+    /// names the user kept and counts what moved.
+    UserMerged,
     /// Too many failed sign-ins in a row locked the account.
     AccountLocked,
     UserUnlocked,
@@ -61,13 +64,14 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 36] = [
+    pub const ALL: [AuditAction; 37] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
         AuditAction::UserCreated,
         AuditAction::UserUpdated,
         AuditAction::UserDeleted,
+        AuditAction::UserMerged,
         AuditAction::AccountLocked,
         AuditAction::UserUnlocked,
         AuditAction::SignInCodeFailed,
@@ -108,6 +112,7 @@ impl AuditAction {
             AuditAction::UserCreated => "user.create",
             AuditAction::UserUpdated => "user.update",
             AuditAction::UserDeleted => "user.delete",
+            AuditAction::UserMerged => "user.merge",
             AuditAction::AccountLocked => "user.lock",
             AuditAction::UserUnlocked => "user.unlock",
             AuditAction::SignInCodeFailed => "session.code_failed",
@@ -150,6 +155,7 @@ impl AuditAction {
             AuditAction::UserCreated => "User created",
             AuditAction::UserUpdated => "User updated",
             AuditAction::UserDeleted => "User deleted",
+            AuditAction::UserMerged => "Users merged",
             AuditAction::AccountLocked => "Account locked",
             AuditAction::UserUnlocked => "User unlocked",
             AuditAction::SignInCodeFailed => "Wrong sign-in code",
