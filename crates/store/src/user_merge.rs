@@ -112,7 +112,7 @@ impl Db {
                 .bind(keep.0)
                 .fetch_one(&mut *tx)
                 .await?;
-            if found < 2 {
+            if found < if duplicate == keep { 1 } else { 2 } {
                 return Err(StoreError::NotFound);
             }
             let counts = count_merge!(tx, duplicate, keep);
