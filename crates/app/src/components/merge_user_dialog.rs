@@ -1,5 +1,5 @@
 use super::delete_user_dialog::plural;
-use super::{Dialog, IdentityCheck, IdentityCheckFields, TypeToConfirm};
+use super::{focus_first, Dialog, IdentityCheck, IdentityCheckFields, TypeToConfirm};
 use crate::api::{merge_users, preview_user_merge, search_users};
 use crate::browser::Loaded;
 use leptos::either::EitherOf3;
@@ -25,6 +25,15 @@ pub fn MergeUserDialog(
     on_merged: Callback<String>,
 ) -> impl IntoView {
     let keep = RwSignal::new(None::<UserId>);
+    // After the dialog has opened (which focuses its first button): the search first.
+    Effect::new(move |_| {
+        set_timeout(
+            || {
+                focus_first("#merge-keep-search");
+            },
+            Duration::ZERO,
+        )
+    });
     view! {
         <Dialog title=format!("Merge {login} into…") on_close>
             <div class="modal-body merge-search">
@@ -55,7 +64,8 @@ pub fn MergeUserDialog(
 /// duplicate left out). It asks the server function the Users panel does.
 #[component]
 fn KeepSearch(duplicate: UserId, keep: RwSignal<Option<UserId>>) -> impl IntoView {
-    let found = Loaded::<Vec<UserRow>>::waiting();
+    // The matches, with whether anything was searched for.
+    let found = Loaded::<(bool, Vec<UserRow>)>::waiting();
     let timer = StoredValue::new(None::<TimeoutHandle>);
     let on_input = move |ev| {
         let text = event_target_value(&ev);
@@ -66,10 +76,10 @@ fn KeepSearch(duplicate: UserId, keep: RwSignal<Option<UserId>>) -> impl IntoVie
             move || {
                 found.fill(async move {
                     if text.trim().is_empty() {
-                        return Ok(Vec::new());
+                        return Ok((false, Vec::new()));
                     }
                     let page = search_users(UserSearch { text, ..Default::default() }).await?;
-                    Ok(page.rows.into_iter().filter(|r| r.id != duplicate).take(SHOWN_MATCHES).collect())
+                    Ok((true, page.rows.into_iter().filter(|r| r.id != duplicate).take(SHOWN_MATCHES).collect()))
                 })
             },
             SEARCH_DEBOUNCE,
@@ -89,12 +99,12 @@ fn KeepSearch(duplicate: UserId, keep: RwSignal<Option<UserId>>) -> impl IntoVie
             />
         </div>
         {move || match found.get() {
-            None => ().into_any(),
+            None | Some(Ok((false, _))) => ().into_any(),
             Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-            Some(Ok(rows)) if rows.is_empty() => {
+            Some(Ok((true, rows))) if rows.is_empty() => {
                 view! { <p class="status" role="status">"No other user matches."</p> }.into_any()
             }
-            Some(Ok(rows)) => {
+            Some(Ok((true, rows))) => {
                 view! {
                     <ul class="merge-candidates" aria-label="Users to keep">
                         {rows.into_iter().map(|row| view! { <Candidate row keep /> }).collect_view()}
@@ -195,7 +205,10 @@ fn MergeConfirmation(preview: MergePreview, on_close: Callback<()>, on_merged: C
             <ul class="ticket-preview" aria-label="What moves">
                 <li>{plural(moves.tickets, "ticket", "tickets")} " as customer, each keeping its number"</li>
                 <li>{plural(moves.articles, "reply", "replies")}</li>
-                <li>{plural(moves.time_entries, "time entry", "time entries")} {format!(" ({})", moves.hours)}</li>
+                <li>
+                    {plural(moves.time_entries, "time entry", "time entries")}
+                    {(moves.time_entries > 0).then(|| format!(" ({})", moves.hours))}
+                </li>
                 {organization}
                 {secondary}
                 {roles}
