@@ -51,6 +51,12 @@ const ADMIN_DIALOGS: DialogCase[] = [
     ways: ["Escape", "✕", "Cancel"],
   },
   {
+    name: `Merge ${CUSTOMER} into…`,
+    path: "/admin/users",
+    open: (page) => openRowAction(page, CUSTOMER, "Merge into…"),
+    ways: ["Escape", "✕", "Cancel"],
+  },
+  {
     name: "View from user's perspective",
     path: "/admin/users",
     open: (page) => openRowAction(page, CUSTOMER, "View from user's perspective"),

@@ -3,6 +3,7 @@
 
 mod bulk;
 mod import;
+mod merge;
 mod search;
 mod sessions;
 mod sign_in;

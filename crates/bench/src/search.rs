@@ -455,6 +455,10 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
     for line in crate::import::import_new_users(&client, &base, bench.import_rows).await? {
         say(line);
     }
+    // Merge into… for a customer with 10,000 tickets.
+    for line in crate::merge::merge_a_busy_duplicate(&client, &base, &db).await? {
+        say(line);
+    }
 
     server.abort();
     drop_database(&bench, db).await;

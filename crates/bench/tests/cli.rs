@@ -18,6 +18,7 @@ fn the_search_bench_seeds_measures_and_prints_its_figures() {
         "exact count of all 3001 users",
         "import CSV, new users: test run (HTTP)",
         "import CSV, every city changed: import (HTTP)",
+        "Merge: a user with 10,000 tickets (HTTP)",
     ] {
         assert!(text.contains(figure), "missing {figure:?} in:\n{text}");
     }

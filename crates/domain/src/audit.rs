@@ -9,6 +9,9 @@ pub enum AuditAction {
     UserCreated,
     UserUpdated,
     UserDeleted,
+    /// A duplicate user was merged into another and deleted; the detail
+    /// names the user kept and counts what moved.
+    UserMerged,
     /// Too many failed sign-ins in a row locked the account.
     AccountLocked,
     UserUnlocked,
@@ -70,6 +73,7 @@ impl AuditAction {
         AuditAction::UserCreated,
         AuditAction::UserUpdated,
         AuditAction::UserDeleted,
+        AuditAction::UserMerged,
         AuditAction::AccountLocked,
         AuditAction::UserUnlocked,
         AuditAction::SignInCodeFailed,
@@ -111,6 +115,7 @@ impl AuditAction {
             AuditAction::UserCreated => "user.create",
             AuditAction::UserUpdated => "user.update",
             AuditAction::UserDeleted => "user.delete",
+            AuditAction::UserMerged => "user.merge",
             AuditAction::AccountLocked => "user.lock",
             AuditAction::UserUnlocked => "user.unlock",
             AuditAction::SignInCodeFailed => "session.code_failed",
@@ -154,6 +159,7 @@ impl AuditAction {
             AuditAction::UserCreated => "User created",
             AuditAction::UserUpdated => "User updated",
             AuditAction::UserDeleted => "User deleted",
+            AuditAction::UserMerged => "Users merged",
             AuditAction::AccountLocked => "Account locked",
             AuditAction::UserUnlocked => "User unlocked",
             AuditAction::SignInCodeFailed => "Wrong sign-in code",

@@ -25,6 +25,7 @@ mod user_deletion;
 mod user_details;
 mod user_fields;
 mod user_import;
+mod user_merge;
 mod user_search;
 mod user_session;
 
@@ -56,6 +57,7 @@ pub use two_factor::{
 };
 pub use user::{full_name, CurrentUser, UserRow, LOCKED_UNTIL_UNLOCKED};
 pub use user_deletion::{DeletionPreview, DELETE_CONFIRMATION, DELETION_PREVIEW_TICKETS};
+pub use user_merge::{merge_refusal, MergeMoves, MergeParty, MergePreview, MergeRefusal, MERGE_CONFIRMATION};
 pub use user_details::{limits, EditableUser, PasswordInput, UserDetails, ValidUserDetails};
 pub use user_session::{SessionId, UserSession, SESSION_LIST_LIMIT};
 pub use user_import::{

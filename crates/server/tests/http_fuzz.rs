@@ -25,12 +25,13 @@ use std::collections::HashMap;
 const CASES: u32 = 64;
 
 /// Strings that have broken parsers and queries elsewhere. ("delete" but not
-/// "DELETE", the word that confirms a deletion: a case that deleted the
-/// fixture's customer would leave later cases without the callers they need.)
+/// "DELETE", the word that confirms a deletion, and "merge" but not "MERGE":
+/// a case that deleted the fixture's customer would leave later cases
+/// without the callers they need.)
 const AWKWARD: &[&str] = &[
     "", " ", "\0", "%", "%00", "_", "\\", "'", "\"", "' OR 1=1 --", "\"; DROP TABLE users; --", "<script>alert(1)</script>",
     "9223372036854775808", "-9223372036854775809", "1e309", "NaN", "-0", "0x10", "null", "true", "[]", "{}", "a[b]=c",
-    "é", "😀", "\u{202e}", "\u{feff}", "ǅ", "İ", "\r\n", "New", "AuthenticatorApp", "delete",
+    "é", "😀", "\u{202e}", "\u{feff}", "ǅ", "İ", "\r\n", "New", "AuthenticatorApp", "delete", "merge",
 ];
 
 #[derive(Clone, Debug)]

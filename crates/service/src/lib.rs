@@ -24,6 +24,7 @@ mod user_deletion;
 mod user_edit;
 mod user_export;
 mod user_import;
+mod user_merge;
 mod user_sessions;
 mod tickets;
 mod two_factor;

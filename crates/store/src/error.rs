@@ -30,6 +30,9 @@ pub enum StoreError {
     /// The rules of user actions refuse this one (`BulkRules`).
     #[error("refused: {0:?}")]
     Refused(roster_domain::BulkRefusal),
+    /// The rules of a merge refuse it (`merge_refusal`).
+    #[error("merge refused: {0:?}")]
+    MergeRefused(roster_domain::MergeRefusal),
     /// The role an action gives or takes was deleted.
     #[error("the role no longer exists")]
     RoleGone,

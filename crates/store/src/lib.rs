@@ -23,6 +23,7 @@ pub mod testing;
 mod user_deletion;
 mod user_edit;
 mod user_export;
+mod user_merge;
 mod user_search;
 mod user_writes;
 mod users;
@@ -41,6 +42,7 @@ pub use two_factor::AuthenticatorSecret;
 pub use user_deletion::DeletionCounts;
 pub use user_edit::UserUpdate;
 pub use user_export::ExportDetails;
+pub use user_merge::MergeCounts;
 pub use user_search::{PreparedSearch, UserQuery};
 pub use users::{Credentials, NewUser, Profile};
 

@@ -68,6 +68,11 @@ export class UsersPage {
     return this.page.getByRole("dialog", { name: title });
   }
 
+  /** The Merge into… dialog of the user `login`. */
+  mergeDialog(login: string) {
+    return this.page.getByRole("dialog", { name: `Merge ${login} into…` });
+  }
+
   /** A field of the open dialog, by its label. */
   field(label: string) {
     return this.page.getByRole("dialog").getByLabel(label, { exact: true });

@@ -11,6 +11,7 @@ mod roles;
 mod session;
 mod tickets;
 mod user_import;
+mod user_merge;
 mod user_sessions;
 mod users;
 
@@ -23,5 +24,6 @@ pub use roles::*;
 pub use session::*;
 pub use tickets::*;
 pub use user_import::*;
+pub use user_merge::*;
 pub use user_sessions::*;
 pub use users::*;

@@ -108,6 +108,6 @@ fn DeletionForm(preview: DeletionPreview, on_close: Callback<()>, on_deleted: Ca
 }
 
 /// "1 ticket", "2,000 tickets".
-fn plural(n: i64, one: &str, many: &str) -> String {
+pub(super) fn plural(n: i64, one: &str, many: &str) -> String {
     format!("{} {}", group_thousands(n), if n == 1 { one } else { many })
 }

@@ -151,13 +151,18 @@ pub fn form_failure(failure: RwSignal<Option<AppError>>) -> impl IntoView {
     }
 }
 
-/// "Type DELETE to confirm": the field a deletion waits for. `typed` is
-/// what is in it; the dialog's button compares it with `DELETE_CONFIRMATION`.
+/// "Type DELETE to confirm": the field a deletion (or a merge, with `word`
+/// MERGE) waits for. `typed` is what is in it; the dialog's button compares
+/// it with the word.
 #[component]
-pub fn TypeToConfirm(id: &'static str, typed: RwSignal<String>) -> impl IntoView {
+pub fn TypeToConfirm(
+    id: &'static str,
+    typed: RwSignal<String>,
+    #[prop(default = roster_domain::DELETE_CONFIRMATION)] word: &'static str,
+) -> impl IntoView {
     view! {
         <div class="field">
-            <label for=id>{format!("Type {} to confirm", roster_domain::DELETE_CONFIRMATION)}</label>
+            <label for=id>{format!("Type {word} to confirm")}</label>
             <input id=id autocomplete="off" prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev)) />
         </div>
     }

@@ -5,10 +5,12 @@ use roster_domain::{role_names, UserId, UserRow};
 /// What a row of the table can ask of the page around it.
 #[derive(Clone, Copy)]
 pub struct UserRowActions {
-    /// The signed-in admin: their own row offers no Delete User.
+    /// The signed-in admin: their own row offers no Delete User nor Merge into….
     pub me: UserId,
     pub edit: Callback<UserId>,
     pub delete: Callback<UserId>,
+    /// Merge into…, with the duplicate's login for its dialog.
+    pub merge: Callback<(UserId, String)>,
     pub unlock: Callback<UserId>,
     /// View from user's perspective, with the user's login for its dialog.
     pub impersonate: Callback<(UserId, String)>,
@@ -97,6 +99,11 @@ fn UserTableRow(user: UserRow, actions: UserRowActions) -> impl IntoView {
             "Manage Two-Factor Authentication",
             Callback::new(move |_| actions.two_factor.run((id, login.clone()))),
         ));
+    }
+    // Admins are not merged, by the rule of other admin-on-admin actions.
+    if id != actions.me && !user.administers {
+        let login = user.login.clone();
+        entries.push(MenuEntry::new("Merge into…", Callback::new(move |_| actions.merge.run((id, login.clone())))));
     }
     if id != actions.me && !user.sole_active_admin {
         entries.push(MenuEntry::new("Delete User", Callback::new(move |_| actions.delete.run(id))));

@@ -3,7 +3,7 @@ use super::bulk_actions::SelectionBar;
 use crate::browser::{fetch_dialogs_on_approach, lazy_dialog, Loaded};
 use crate::components::{
     entry_busy, focus_after_redraw, listen_for_panel_shortcuts, user_row, user_row_selector, DeleteUserDialog,
-    ImpersonationDialog, PageContent, PanelShortcuts, ShortcutsDialog, SignedInPage, TwoFactorDialog, UserDialog,
+    ImpersonationDialog, MergeUserDialog, PageContent, PanelShortcuts, ShortcutsDialog, SignedInPage, TwoFactorDialog, UserDialog,
     UserDialogMode, UserRowActions, UserTable,
 };
 use leptos::task::spawn_local;
@@ -104,6 +104,8 @@ impl ViewChanger {
 pub(super) enum PanelDialog {
     User(UserDialogMode),
     Delete(UserId),
+    /// Merge this user (id, login) into another.
+    Merge(UserId, String),
     /// Manage Two-Factor Authentication for this user (id, login).
     TwoFactor(UserId, String),
     /// View from this user's perspective (id, login), once the admin says why.
@@ -177,6 +179,7 @@ fn UsersPanel(
         me,
         edit: Callback::new(move |id| open(PanelDialog::User(UserDialogMode::Edit(id)), user_row_selector(id))),
         delete: Callback::new(move |id| open(PanelDialog::Delete(id), user_row_selector(id))),
+        merge: Callback::new(move |(id, login)| open(PanelDialog::Merge(id, login), user_row_selector(id))),
         unlock: Callback::new(move |id| {
             // Once at a time: the entry says "Unlocking…" meanwhile.
             if entry_busy(&user_row(id), true) {
@@ -276,6 +279,7 @@ pub(super) fn users_panel_dialog(
     Ok(match which {
         PanelDialog::User(mode) => view! { <UserDialog mode on_close on_saved=on_done /> }.into_any(),
         PanelDialog::Delete(id) => view! { <DeleteUserDialog id on_close on_deleted=on_done /> }.into_any(),
+        PanelDialog::Merge(id, login) => view! { <MergeUserDialog id login on_close on_merged=on_done /> }.into_any(),
         PanelDialog::TwoFactor(id, login) => {
             view! { <TwoFactorDialog id login on_close on_changed=on_done /> }.into_any()
         }

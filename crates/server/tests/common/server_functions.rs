@@ -124,6 +124,9 @@ pub fn table(f: &Fixture) -> Vec<Row> {
         row("preview_user_deletion", Body::Json(json!({ "id": t })), ADMINS),
         row("delete_user", Body::Json(json!({ "id": t, "confirmation": "not delete" })), ADMINS),
         row("unlock_user", Body::Json(json!({ "id": t })), ADMINS),
+        // One user twice: an admin hears why not, everyone else is refused first.
+        row("preview_user_merge", Body::Json(json!({ "duplicate": t, "keep": t })), ADMINS),
+        row("merge_users", Body::Json(json!({ "duplicate": t, "keep": t, "confirmation": "not merge" })), ADMINS),
         row("preview_bulk_action", Body::Json(json!({ "action": "Unlock", "selection": { "Picked": [t] } })), ADMINS),
         // No run has this number: an admin hears "not found", everyone else is refused first.
         row("run_bulk_action", Body::Json(json!({ "run": 999_999, "confirmation": "" })), ADMINS),
