@@ -174,7 +174,7 @@ async fn a_merge_moves_everything_to_the_user_kept_and_deletes_the_duplicate() {
         // The role filter and the search follow the new roles.
         let search = UserSearch { text: "carla".into(), roles: vec![RoleId::AGENT], ..Default::default() };
         let words = search.words().unwrap();
-        let query = t.db.prepare_search(UserQuery { search: &search, words: &words, now: NOW }).await.unwrap();
+        let query = t.db.prepare_search(UserQuery { search: &search, words: &words, now: NOW, dormant_before: Timestamp(NOW.0 - 90 * 86_400) }).await.unwrap();
         let found = t.db.search_users(&query, 10, false).await.unwrap();
         assert_eq!(found.iter().map(|f| f.0.id).collect::<Vec<_>>(), [d.carla], "{}", t.name);
 
@@ -202,7 +202,7 @@ async fn a_user_kept_without_an_organization_takes_the_duplicates() {
         // The search finds them by their new organization.
         let search = UserSearch { text: "quartz".into(), ..Default::default() };
         let words = search.words().unwrap();
-        let query = t.db.prepare_search(UserQuery { search: &search, words: &words, now: NOW }).await.unwrap();
+        let query = t.db.prepare_search(UserQuery { search: &search, words: &words, now: NOW, dormant_before: Timestamp(NOW.0 - 90 * 86_400) }).await.unwrap();
         let found = t.db.search_users(&query, 10, false).await.unwrap();
         assert_eq!(found.iter().map(|f| f.0.id).collect::<Vec<_>>(), [d.other], "{}", t.name);
     }
