@@ -25,4 +25,18 @@ export ROSTER_ADMIN_MODE_MINUTES=1
 server=./target/release/roster-server
 "$server" create-admin --login admin --first-name Ada --last-name Admin
 "$server" seed-demo --count 120
+# Dormant accounts (dormant-accounts.spec.ts): demo customers last seen long
+# ago, as a helpdesk has them. Roster deactivates those without a sign-in
+# for 180 days as it starts serving; the one of 100 days only shows in the
+# Users panel's "No sign-in for 90 days".
+python3 - "$data/roster.db" <<'PY'
+import sqlite3, sys, time
+day, now = 86400, int(time.time())
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE users SET last_login_at = ? WHERE login_normalized IN ('rosa.garcia69', 'kira.okafor88')", (now - 200 * day,))
+db.execute("UPDATE users SET created_at = ? WHERE login_normalized = 'tara.garcia71'", (now - 300 * day,))
+db.execute("UPDATE users SET last_login_at = ? WHERE login_normalized = 'umar.garcia72'", (now - 100 * day,))
+db.commit()
+PY
+export ROSTER_DEACTIVATE_DORMANT_AFTER_DAYS=180
 exec "$server" serve

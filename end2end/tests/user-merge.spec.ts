@@ -10,6 +10,8 @@ const FAMILY = "Mergewell";
 const KEPT = "mergewell.kept";
 const TWIN = "mergewell.twin";
 const PASSWORD = "mergewell e2e password";
+/** What each chooses at their first sign-in, in place of the one the admin set. */
+const OWN_PASSWORD = "mergewell own password 2";
 
 async function createCustomer(page: Page, login: string) {
   const details = {
@@ -30,6 +32,9 @@ async function openTicketAs(browser: Browser, login: string, title: string) {
   const context = await browser.newContext();
   const signedIn = await context.request.post("/api/sign_in", { form: { login, password: PASSWORD } });
   expect(signedIn.status(), await signedIn.text()).toBe(200);
+  const own = { new_password: OWN_PASSWORD, repeat_password: OWN_PASSWORD };
+  const changed = await context.request.post("/api/change_required_password", { form: own });
+  expect(changed.status(), await changed.text()).toBe(200);
   const opened = await context.request.post("/api/open_ticket", { data: { title, body: "It jams again." } });
   expect(opened.status(), await opened.text()).toBe(200);
   return { context, number: (await opened.json()) as number };
@@ -108,6 +113,12 @@ test("an admin merges a duplicate into the user to keep: the preview says what m
   // The user kept finds the ticket under their own name, with its number.
   const kept = await (await browser.newContext()).newPage();
   await signIn(kept, KEPT, PASSWORD);
+  await expect(kept.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
+  await waitForHydration(kept);
+  await kept.getByLabel("New password", { exact: true }).fill(OWN_PASSWORD);
+  await kept.getByLabel("Repeat the new password").fill(OWN_PASSWORD);
+  await kept.getByRole("button", { name: "Save password" }).click();
+  await expect(kept.getByRole("heading", { name: /^Welcome, / })).toBeVisible();
   await kept.goto(`/tickets/${twin.number}`);
   await waitForHydration(kept);
   await expect(kept.getByRole("heading", { level: 1 })).toHaveText(`#${twin.number} Printer jams again`);

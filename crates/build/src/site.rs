@@ -129,6 +129,9 @@ fn optimise(modules: &[PathBuf]) -> Result<(), Failure> {
             .map(|module| {
                 Command::new("wasm-opt")
                     .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int"])
+                    // What built the module and which features it was built
+                    // for: some 200 bytes in every piece, and no browser reads them.
+                    .args(["--strip-producers", "--strip-target-features"])
                     .arg(module)
                     .arg("-o")
                     .arg(module)

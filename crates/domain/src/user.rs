@@ -81,8 +81,9 @@ pub struct CurrentUser {
     #[serde(default)]
     pub out_of_recovery_codes: bool,
     /// What they must do before anything else (see `RequiredAction`); a
-    /// session of theirs grants nothing else meanwhile.
-    #[serde(default)]
+    /// session of theirs grants nothing else meanwhile. The server's alone:
+    /// never sent to the browser.
+    #[serde(skip)]
     pub required_action: Option<RequiredAction>,
 }
 
