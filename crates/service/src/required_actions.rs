@@ -50,7 +50,7 @@ impl Roster {
         let me = &pending.session;
         let new_password = Password::parse(new).map_err(|e| FieldError::new("new_password", e.message))?;
         if repeat != new {
-            return Err(FieldError::new("repeat_password", "The two passwords differ. Type the same one twice.").into());
+            return Err(FieldError::new("repeat_password", "The two new passwords differ.").into());
         }
         let stored = self.db.password_hash(me.user.id).await.map_err(store_error)?;
         if self.hasher().verify(new, stored.as_deref()).await? {

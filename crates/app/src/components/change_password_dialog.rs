@@ -1,8 +1,8 @@
-use super::{form_failure, Dialog, InputField};
+use super::{form_failure, passwords_differ, Dialog, InputField, NewPasswordFields};
 use crate::api::change_password;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_domain::{AppError, FieldError};
+use roster_domain::AppError;
 
 /// Change your password, in a dialog: the current one is required; your
 /// other sessions end, this one stays. `on_done` gets what to tell you.
@@ -15,8 +15,7 @@ pub fn ChangePasswordDialog(on_close: Callback<()>, on_done: Callback<String>) -
     let saving = RwSignal::new(false);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if new.get_untracked() != repeated.get_untracked() {
-            failure.set(Some(FieldError::new("repeat_password", "The two new passwords differ.").into()));
+        if passwords_differ(new, repeated, failure) {
             return;
         }
         saving.set(true);
@@ -40,22 +39,7 @@ pub fn ChangePasswordDialog(on_close: Callback<()>, on_done: Callback<String>) -
                     autocomplete="current-password"
                     kind="password"
                 />
-                <InputField
-                    name="new_password"
-                    label="New password"
-                    value=new
-                    failure
-                    autocomplete="new-password"
-                    kind="password"
-                />
-                <InputField
-                    name="repeat_password"
-                    label="Repeat the new password"
-                    value=repeated
-                    failure
-                    autocomplete="new-password"
-                    kind="password"
-                />
+                <NewPasswordFields new repeated failure />
                 {form_failure(failure)}
                 <footer class="modal-footer">
                     <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>

@@ -1,5 +1,5 @@
 use crate::browser::Loaded;
-use super::{Dialog, IdentityCheck, IdentityCheckFields, TypeToConfirm};
+use super::{Dialog, IdentityCheck, TypedConfirmation};
 use crate::api::{delete_user, preview_user_deletion};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
@@ -89,19 +89,16 @@ fn DeletionForm(preview: DeletionPreview, on_close: Callback<()>, on_deleted: Ca
             <p>"This permanently deletes " <strong>{who}</strong> ", their sessions and their tickets."</p>
             {tickets}
             {kept}
-            <TypeToConfirm id="delete-confirmation" typed />
-            <IdentityCheckFields check />
-            {move || failure.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
-            <footer class="modal-footer">
-                <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                <button
-                    type="submit"
-                    class="danger"
-                    disabled=move || deleting.get() || typed.with(|t| t.trim() != DELETE_CONFIRMATION)
-                >
-                    "Delete User"
-                </button>
-            </footer>
+            <TypedConfirmation
+                id="delete-confirmation"
+                word=DELETE_CONFIRMATION
+                typed
+                check
+                failure
+                busy=deleting
+                button="Delete User"
+                on_close
+            />
         </form>
     }
     .into_any()

@@ -167,3 +167,30 @@ pub fn TypeToConfirm(
         </div>
     }
 }
+
+/// The end of a form that deletes for good: the word to type, "Confirm
+/// it's you" when the server asks for it, the error, and Cancel beside the
+/// danger button `button`, which waits for the word and is off while `busy`.
+#[component]
+pub fn TypedConfirmation(
+    id: &'static str,
+    word: &'static str,
+    typed: RwSignal<String>,
+    check: super::IdentityCheck,
+    failure: RwSignal<Option<AppError>>,
+    busy: RwSignal<bool>,
+    button: &'static str,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <TypeToConfirm id typed word />
+        <super::IdentityCheckFields check />
+        {move || failure.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+        <footer class="modal-footer">
+            <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+            <button type="submit" class="danger" disabled=move || busy.get() || typed.with(|t| t.trim() != word)>
+                {button}
+            </button>
+        </footer>
+    }
+}

@@ -1,5 +1,5 @@
 use super::delete_user_dialog::plural;
-use super::{focus_first, Dialog, IdentityCheck, IdentityCheckFields, TypeToConfirm};
+use super::{focus_first, Dialog, IdentityCheck, TypedConfirmation};
 use crate::api::{merge_users, preview_user_merge, search_users};
 use crate::browser::Loaded;
 use leptos::either::EitherOf3;
@@ -221,19 +221,16 @@ fn MergeConfirmation(preview: MergePreview, on_close: Callback<()>, on_merged: C
                 {sessions}
                 {two_factor}
             </ul>
-            <TypeToConfirm id="merge-confirmation" typed word=MERGE_CONFIRMATION />
-            <IdentityCheckFields check />
-            {move || failure.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
-            <footer class="modal-footer">
-                <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                <button
-                    type="submit"
-                    class="danger"
-                    disabled=move || merging.get() || typed.with(|t| t.trim() != MERGE_CONFIRMATION)
-                >
-                    "Merge"
-                </button>
-            </footer>
+            <TypedConfirmation
+                id="merge-confirmation"
+                word=MERGE_CONFIRMATION
+                typed
+                check
+                failure
+                busy=merging
+                button="Merge"
+                on_close
+            />
         </form>
     }
     .into_any()

@@ -1,6 +1,7 @@
 //! Building blocks shared by pages, one file each.
 
 mod actions_menu;
+mod authenticator_setup;
 mod app_header;
 mod avatar_menu;
 mod bulk_action_dialog;
@@ -25,6 +26,7 @@ mod user_dialog;
 mod user_table;
 
 pub use actions_menu::{entry_busy, ActionsMenu, MenuEntry};
+pub use authenticator_setup::{authenticator_steps, passwords_differ, recovery_code_list, NewPasswordFields};
 pub use app_header::AppHeader;
 pub use avatar_menu::AvatarMenu;
 pub use bulk_action_dialog::BulkActionDialog;
@@ -42,7 +44,7 @@ pub use required_step::RequiredStep;
 pub use role_dialog::RoleDialog;
 pub use role_two_factor_dialog::RoleTwoFactorDialog;
 pub use session_list::{session_table, UserSessions};
-pub use form_fields::{error_sent_back, form_failure, InputField, SubmittedForm, TypeToConfirm};
+pub use form_fields::{error_sent_back, form_failure, InputField, SubmittedForm, TypeToConfirm, TypedConfirmation};
 pub use signed_in_page::{PageContent, SignedInPage};
 pub use two_factor_dialog::TwoFactorDialog;
 pub use user_dialog::{UserDialog, UserDialogMode};

@@ -1,6 +1,7 @@
 use crate::browser::{fetch_dialogs_on_approach, lazy_dialog, Loaded, PagePart};
 use super::{
-    focus_after_redraw, form_failure, ChangePasswordDialog, ConfirmThenRetry, Dialog, IdentityCheck, InputField,
+    authenticator_steps, focus_after_redraw, form_failure, recovery_code_list, ChangePasswordDialog, ConfirmThenRetry,
+    Dialog, IdentityCheck, InputField,
 };
 use crate::api::{confirm_authenticator, generate_recovery_codes, remove_my_two_factor, start_authenticator_setup};
 use leptos::prelude::*;
@@ -221,37 +222,7 @@ fn SetUpApp(on_close: Callback<()>, on_done: Callback<String>) -> impl IntoView 
                     view! { <ConfirmThenRetry check retry=Callback::new(move |_| load()) /> }.into_any()
                 }
                 Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                Some(Ok(s)) => view! {
-                    <ol class="setup-steps modal-body">
-                        <li>
-                            "Scan this QR code with your app:"
-                            <img
-                                class="qr-code"
-                                src=s.qr_code_image.clone()
-                                alt="QR code for your authenticator app"
-                                width="200"
-                                height="200"
-                            />
-                            "or type this key into it: " <code id="authenticator-secret">{s.secret.clone()}</code>
-                        </li>
-                        <li>
-                            <form on:submit=confirm>
-                                <InputField
-                                    name="code"
-                                    label="Code from the app"
-                                    value=code
-                                    failure
-                                    autocomplete="one-time-code"
-                                />
-                                {form_failure(failure)}
-                                <button type="submit" class="primary" disabled=move || confirming.get()>
-                                    "Enable"
-                                </button>
-                            </form>
-                        </li>
-                    </ol>
-                }
-                .into_any(),
+                Some(Ok(s)) => authenticator_steps(&s, "modal-body", code, failure, confirming, confirm).into_any(),
             }}
         </Dialog>
     }
@@ -279,13 +250,7 @@ fn NewCodes(on_close: Callback<()>, on_done: Callback<String>) -> impl IntoView 
                 Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 Some(Ok(codes)) => view! {
                     <div class="modal-body">
-                        <p class="danger">
-                            "Save these codes somewhere safe now: they are shown only this once. Each works once, "
-                            "in place of a code from your app."
-                        </p>
-                        <ol class="recovery-codes" aria-label="Your recovery codes">
-                            {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
-                        </ol>
+                        {recovery_code_list(codes)}
                         <footer class="modal-footer">
                             <button type="button" class="primary" on:click=move |_| close.run(())>"I have saved them"</button>
                         </footer>

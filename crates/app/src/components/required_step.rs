@@ -3,7 +3,9 @@
 //! session grants nothing else (the server refuses every other call), so
 //! this is all the page offers, with a way out: signing out.
 
-use super::{form_failure, go_to, landing_page, InputField};
+use super::{
+    authenticator_steps, form_failure, go_to, landing_page, passwords_differ, recovery_code_list, NewPasswordFields,
+};
 use crate::api::{
     change_required_password, confirm_required_authenticator, sign_out, start_required_authenticator,
     ChangeRequiredPassword,
@@ -12,7 +14,7 @@ use crate::browser::Loaded;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
-use roster_domain::{AppError, FieldError, RequiredAction, SignInStep};
+use roster_domain::{AppError, RequiredAction, SignInStep};
 
 /// The step `action`, then the next one if the user owes another.
 /// `error`: what the password form sent without JavaScript came back with.
@@ -53,8 +55,7 @@ fn NewPasswordStep(action: RwSignal<RequiredAction>, error: Option<AppError>) ->
     let saving = RwSignal::new(false);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if new.get_untracked() != repeated.get_untracked() {
-            failure.set(Some(FieldError::new("repeat_password", "The two passwords differ. Type the same one twice.").into()));
+        if passwords_differ(new, repeated, failure) {
             return;
         }
         saving.set(true);
@@ -73,15 +74,7 @@ fn NewPasswordStep(action: RwSignal<RequiredAction>, error: Option<AppError>) ->
             "Your password was set or reset by an admin. Choose one of your own to go on: at least 12 characters."
         </p>
         <form method="post" action=ChangeRequiredPassword::url() aria-label="Choose a new password" on:submit=on_submit>
-            <InputField name="new_password" label="New password" value=new failure autocomplete="new-password" kind="password" />
-            <InputField
-                name="repeat_password"
-                label="Repeat the new password"
-                value=repeated
-                failure
-                autocomplete="new-password"
-                kind="password"
-            />
+            <NewPasswordFields new repeated failure />
             {form_failure(failure)}
             <button type="submit" class="primary" disabled=move || saving.get()>"Save password"</button>
         </form>
@@ -117,13 +110,7 @@ fn AuthenticatorStep() -> impl IntoView {
         if let Some(made) = codes.get() {
             return view! {
                 <p role="status">"Authenticator app enabled. Signing in now asks for a code from it."</p>
-                <p class="danger">
-                    "Save these recovery codes somewhere safe now: they are shown only this once. Each works once, "
-                    "in place of a code from your app."
-                </p>
-                <ol class="recovery-codes" aria-label="Your recovery codes">
-                    {made.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
-                </ol>
+                {recovery_code_list(made)}
                 // A full page load: the session now grants what the user's roles do.
                 <button type="button" class="primary" on:click=move |_| go_to("/login")>"I have saved them — continue"</button>
             }
@@ -134,26 +121,7 @@ fn AuthenticatorStep() -> impl IntoView {
             Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
             Some(Ok(s)) => view! {
                 <p>"A role of yours requires two-factor authentication. Set up an authenticator app to go on."</p>
-                <ol class="setup-steps">
-                    <li>
-                        "Scan this QR code with your app:"
-                        <img
-                            class="qr-code"
-                            src=s.qr_code_image.clone()
-                            alt="QR code for your authenticator app"
-                            width="200"
-                            height="200"
-                        />
-                        "or type this key into it: " <code id="authenticator-secret">{s.secret.clone()}</code>
-                    </li>
-                    <li>
-                        <form on:submit=confirm aria-label="Confirm your authenticator app">
-                            <InputField name="code" label="Code from the app" value=code failure autocomplete="one-time-code" />
-                            {form_failure(failure)}
-                            <button type="submit" class="primary" disabled=move || confirming.get()>"Enable"</button>
-                        </form>
-                    </li>
-                </ol>
+                {authenticator_steps(&s, "", code, failure, confirming, confirm)}
             }
             .into_any(),
         }

@@ -212,7 +212,21 @@ fn UserForm(
                     <legend>"Account"</legend>
                     <CheckBox form name="vip" label="VIP" get=|d| d.vip set=|d, v| d.vip = v />
                     <CheckBox form name="active" label="Active" get=|d| d.active set=|d, v| d.active = v />
-                    <MustChangePasswordBox form />
+                    // A password someone else set is one they know: its
+                    // user replaces it, so typing one ticks the box for good.
+                    <CheckBox
+                        form
+                        name="must_change_password"
+                        label="Must change password at next sign-in"
+                        get=|d| d.must_change_password
+                        set=|d, v| d.must_change_password = v
+                        locked=|d| !d.password.0.is_empty()
+                        hint=|locked| if locked {
+                            "Always, after you set a user's password."
+                        } else {
+                            "They choose a new password before anything else."
+                        }
+                    />
                 </fieldset>
             </div>
             {sessions}
@@ -367,6 +381,8 @@ fn TextArea(
     }
 }
 
+/// A box of the Account group. `locked`: while it says so, the box shows
+/// ticked and cannot be changed (the server ticks it then); `hint` says why.
 #[component]
 fn CheckBox(
     form: FormState,
@@ -374,51 +390,24 @@ fn CheckBox(
     label: &'static str,
     get: fn(&UserDetails) -> bool,
     set: fn(&mut UserDetails, bool),
+    #[prop(optional)] locked: Option<fn(&UserDetails) -> bool>,
+    #[prop(optional)] hint: Option<fn(bool) -> &'static str>,
 ) -> impl IntoView {
     let id = input_id(name);
+    let is_locked = move || locked.is_some_and(|locked| form.details.with(locked));
     view! {
         <div class="check">
             <input
                 type="checkbox"
                 id=id.clone()
                 name=name
-                prop:checked=move || form.details.with(get)
-                aria-describedby=described_by(form, name, false)
+                prop:checked=move || is_locked() || form.details.with(get)
+                prop:disabled=is_locked
+                aria-describedby=described_by(form, name, hint.is_some())
                 on:change=move |ev| form.edit(name, |d| set(d, event_target_checked(&ev)))
             />
-            <label for=id>{label}</label>
-            {error_line(form, name)}
-        </div>
-    }
-}
-
-/// "Must change password at next sign-in". A password typed above sets it
-/// by itself (the server does so whatever the box says): the user replaces
-/// a password someone else knows.
-#[component]
-fn MustChangePasswordBox(form: FormState) -> impl IntoView {
-    let name = "must_change_password";
-    let id = input_id(name);
-    let password_typed = move || form.details.with(|d| !d.password.0.is_empty());
-    view! {
-        <div class="check">
-            <input
-                type="checkbox"
-                id=id.clone()
-                name=name
-                prop:checked=move || password_typed() || form.details.with(|d| d.must_change_password)
-                prop:disabled=password_typed
-                aria-describedby="must-change-password-hint"
-                on:change=move |ev| form.edit(name, |d| d.must_change_password = event_target_checked(&ev))
-            />
-            <label for=id>"Must change password at next sign-in"</label>
-            <span class="hint" id="must-change-password-hint">
-                {move || if password_typed() {
-                    "Always, after you set a user's password."
-                } else {
-                    "They choose a new password before anything else."
-                }}
-            </span>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|hint| view! { <span class="hint" id=format!("{id}-hint")>{move || hint(is_locked())}</span> })}
             {error_line(form, name)}
         </div>
     }
