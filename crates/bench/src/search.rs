@@ -52,8 +52,9 @@ pub struct SearchBench {
     /// Rows of the file Import CSV tests and imports (new users, deleted again after).
     #[arg(long, default_value_t = 100_000)]
     pub import_rows: usize,
-    /// Measure the searches alone (the old mix and the corners), then stop:
-    /// for trying a change to the search on a kept database.
+    /// Measure the searches alone (the old mix, the corners, the naive
+    /// baseline, deep pages and counts), then stop: for trying a change to
+    /// the search on a kept database.
     #[arg(long)]
     pub searches_only: bool,
 }
@@ -343,12 +344,6 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
         say(line);
     }
 
-    if bench.searches_only {
-        server.abort();
-        drop_database(&bench, db).await;
-        return Ok(());
-    }
-
     let mut naive = Vec::new();
     for search in mix.iter().take(bench.naive_searches) {
         timed(&mut naive, count_matching_users_naively(&db, &search.text)).await.map_err(|e| e.to_string())?;
@@ -432,6 +427,12 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
     let total = db.count_matching_users(&everyone, None).await.map_err(|e| e.to_string())?;
     say(format!("exact count of all {total} users      {:.2} ms", started.elapsed().as_secs_f64() * 1000.0));
 
+    if bench.searches_only {
+        server.abort();
+        finish_run(&bench, db, dir).await;
+        return Ok(());
+    }
+
     // Export CSV of everyone, and of a search, as the panel's link fetches it.
     for (label, form) in [("export CSV, every user (HTTP)", &[][..]), ("export CSV, \"schmidt\" (HTTP)", &[("q", "schmidt")][..])] {
         let exported = export_over_http(&client, &base, form).await?;
@@ -461,13 +462,18 @@ pub async fn run_search_bench(bench: SearchBench) -> Result<(), String> {
     }
 
     server.abort();
-    drop_database(&bench, db).await;
+    finish_run(&bench, db, dir).await;
+    Ok(())
+}
+
+/// Closes the database and drops it, or says where it is kept.
+async fn finish_run(bench: &SearchBench, db: Db, dir: Option<tempfile::TempDir>) {
+    drop_database(bench, db).await;
     match (dir, bench.keep) {
         (Some(dir), true) => println!("kept {}", dir.keep().join("bench.db").display()),
         (None, true) => println!("kept database {BENCH_DATABASE}"),
         _ => {}
     }
-    Ok(())
 }
 
 /// Makes an admin with `password` and a login of its own (a reused

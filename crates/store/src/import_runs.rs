@@ -537,7 +537,7 @@ impl Db {
                     created_lines.push(line);
                 }
             }
-            let ids = tx.insert_new_users(backend, &new_users, now).await?;
+            let ids = tx.insert_new_users(&new_users, now).await?;
             audits.extend(create_audits.into_iter().zip(&ids).map(|(audit, id)| AuditRecord { target_user_id: Some(UserId(*id)), ..audit }));
             for chunk in audits.chunks(STAGE_CHUNK / 2) {
                 insert_audits!(chunk).build().execute(&mut *tx).await?;

@@ -14,6 +14,7 @@ mod lockout;
 mod role_tokens;
 mod roles;
 mod sealed;
+mod search_document;
 mod search_grams;
 mod sessions;
 mod tickets;
@@ -57,14 +58,25 @@ const SQLITE_MMAP_SIZE: u64 = 0x7fff_0000;
 
 /// PostgreSQL's search indexes, which a bulk load into a (nearly) empty
 /// table builds at the end instead of growing them user by user; `migrate`
-/// makes sure they exist. As the migrations 0002, 0015, 0021 and 0023 create
-/// them: the two of the words first, then the three of the orders that hold
-/// the search document, then the one of the last activity.
-const BULK_BUILT_INDEXES: [(&str, &str); 6] = [
+/// makes sure they exist. As the migrations 0002, 0024, 0021 and 0023 create
+/// them, longest to build first (`finish_bulk_load` builds two at a time):
+/// the pairs, the trigrams, the characters, then the orders' and the last
+/// activity's.
+const BULK_BUILT_INDEXES: [(&str, &str); 7] = [
+    (
+        "users_search_pairs",
+        "CREATE INDEX IF NOT EXISTS users_search_pairs ON users USING gin (roster_search_pairs(search_document COLLATE \"C\"))",
+    ),
     ("users_search", "CREATE INDEX IF NOT EXISTS users_search ON users USING gin (search_document public.gin_trgm_ops)"),
     (
-        "users_search_grams",
-        "CREATE INDEX IF NOT EXISTS users_search_grams ON users USING gin (roster_search_grams(search_document COLLATE \"C\"))",
+        "users_search_characters",
+        "CREATE INDEX IF NOT EXISTS users_search_characters ON users \
+         USING gin (roster_search_characters(search_document COLLATE \"C\"))",
+    ),
+    (
+        "users_by_email",
+        "CREATE INDEX IF NOT EXISTS users_by_email ON users ((COALESCE(email_normalized, '~')), id) \
+         INCLUDE (email_normalized, search_document, active, last_login_at, locked_until, two_factor_enabled)",
     ),
     (
         "users_by_name",
@@ -75,11 +87,6 @@ const BULK_BUILT_INDEXES: [(&str, &str); 6] = [
         "users_by_login",
         "CREATE INDEX IF NOT EXISTS users_by_login ON users (login_normalized, id) \
          INCLUDE (search_document, active, last_login_at, locked_until, two_factor_enabled)",
-    ),
-    (
-        "users_by_email",
-        "CREATE INDEX IF NOT EXISTS users_by_email ON users ((COALESCE(email_normalized, '~')), id) \
-         INCLUDE (email_normalized, search_document, active, last_login_at, locked_until, two_factor_enabled)",
     ),
     (
         "users_by_last_activity",
@@ -251,10 +258,11 @@ impl Db {
                 // The planner knows an expression index's keys only once the
                 // table is analysed, and autovacuum analyses after rows change,
                 // not after an index is built: a migration or a load that built
-                // the index of pairs anew left searches for short words to be
+                // an index of short words anew left searches for them to be
                 // planned blind (some then ran into the time limit).
-                let unanalysed = "SELECT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM pg_stats \
-                                  WHERE schemaname = current_schema() AND tablename = 'users_search_grams')";
+                let unanalysed = "SELECT EXISTS (SELECT 1 FROM users) AND (SELECT COUNT(DISTINCT tablename) FROM pg_stats \
+                                  WHERE schemaname = current_schema() \
+                                  AND tablename IN ('users_search_characters', 'users_search_pairs')) < 2";
                 if sqlx::query_scalar::<_, bool>(unanalysed).fetch_one(pool).await? {
                     sqlx::query("ANALYZE users").execute(pool).await?;
                 }
@@ -303,24 +311,23 @@ impl Db {
     }
 
     /// Builds the search indexes a bulk load dropped, with room to sort,
-    /// two at a time, each on a connection of its own: PostgreSQL builds an
-    /// index on one core.
+    /// on two connections, each taking the next index on the list when it
+    /// is done with one: PostgreSQL builds an index on one core, and the
+    /// list's longest builds come first, so neither core waits long for
+    /// the other at the end.
     pub async fn finish_bulk_load(&self) -> Result<(), StoreError> {
         if let Pool::Postgres(pool) = &self.pool {
-            async fn build(pool: &sqlx::PgPool, create: &str) -> Result<(), StoreError> {
+            let next = &std::sync::atomic::AtomicUsize::new(0);
+            let builder = || async move {
                 let mut connection = pool.acquire().await?;
                 sqlx::query("SET maintenance_work_mem = '512MB'").execute(&mut *connection).await?;
-                sqlx::query(create).execute(&mut *connection).await?;
-                sqlx::query("RESET maintenance_work_mem").execute(&mut *connection).await?;
-                Ok(())
-            }
-            for pair in BULK_BUILT_INDEXES.chunks(2) {
-                match pair {
-                    [(_, first), (_, second)] => tokio::try_join!(build(pool, first), build(pool, second)).map(|_| ())?,
-                    [(_, only)] => build(pool, only).await?,
-                    _ => {}
+                while let Some((_, create)) = BULK_BUILT_INDEXES.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                    sqlx::query(create).execute(&mut *connection).await?;
                 }
-            }
+                sqlx::query("RESET maintenance_work_mem").execute(&mut *connection).await?;
+                Ok::<(), StoreError>(())
+            };
+            tokio::try_join!(builder(), builder())?;
         }
         Ok(())
     }

@@ -7,6 +7,7 @@
 //! statement runs past `SEARCH_TIME_LIMIT`, nor on after its request is gone.
 
 use crate::role_tokens::role_token;
+use crate::search_document::postgres_search_text;
 use crate::search_grams::gram_phrase;
 use crate::users::{UserRowRecord, USER_ROW_COLUMNS};
 use crate::{Backend, Db, StoreError};
@@ -187,14 +188,6 @@ fn sort_key(sort: UserSort) -> SortKey {
     SortKey { expression, numeric, descending }
 }
 
-/// The form PostgreSQL's search document takes (`roster_search_text` in the
-/// migration): lower case, punctuation mapped to upper-case letters.
-fn postgres_search_text(word: &str) -> String {
-    const FROM: &str = ".@-_+'/,:;()#&!?*=";
-    const TO: &str = "DAHUPQSCKJLRNEXYZW";
-    word.to_lowercase().chars().map(|c| FROM.find(c).map_or(c, |i| TO.as_bytes()[i] as char)).collect()
-}
-
 /// `%word%` for LIKE with `\` as the escape character.
 fn like_pattern(word: &str) -> String {
     let mut pattern = String::with_capacity(word.len() + 2);
@@ -260,6 +253,10 @@ pub struct PreparedSearch<'a> {
     /// index for them would cost more than it saves).
     rare_short_words: Vec<String>,
     connection: Option<tokio::sync::Mutex<SearchConnection>>,
+    /// The matches a capped count found, when they were fewer than its
+    /// cap: the page is then read from them rather than searched for again
+    /// (for a search few users match, finding them is most of its cost).
+    counted: std::sync::Mutex<Option<Vec<i64>>>,
 }
 
 impl PreparedSearch<'_> {
@@ -366,7 +363,7 @@ impl Db {
             crate::Pool::Sqlite(pool) => pool,
             crate::Pool::Postgres(pool) => {
                 let rare_short_words = rare_short_words(pool, query.words, &query.search.roles).await?;
-                return Ok(PreparedSearch { query, sqlite: None, connection: None, rare_short_words });
+                return Ok(PreparedSearch { query, sqlite: None, connection: None, rare_short_words, counted: Default::default() });
             }
         };
         let mut connection = SearchConnection::open(pool).await?;
@@ -438,6 +435,7 @@ impl Db {
             sqlite: Some(sources),
             connection: Some(tokio::sync::Mutex::new(connection)),
             rare_short_words: Vec::new(),
+            counted: Default::default(),
         })
     }
 
@@ -549,14 +547,17 @@ impl Db {
         for word in query.words {
             let text = postgres_search_text(word);
             if pairs && prepared.rare_short_words.contains(word) {
-                short.push(sql.text(text));
+                short.push((ShortWordIndex::of(&text), sql.text(text)));
             } else {
                 let p = sql.text(like_pattern(&text));
                 sql.push(&format!(" AND {document} LIKE {p} ESCAPE '\\'"));
             }
         }
-        if !short.is_empty() {
-            sql.push(&format!(" AND roster_search_grams(u.search_document COLLATE \"C\") @> ARRAY[{}]::TEXT[]", short.join(", ")));
+        for index in [ShortWordIndex::Characters, ShortWordIndex::Pairs] {
+            let words: Vec<&str> = short.iter().filter(|(i, _)| *i == index).map(|(_, p)| p.as_str()).collect();
+            if !words.is_empty() {
+                sql.push(&format!(" AND {} @> ARRAY[{}]::TEXT[]", index.expression(), words.join(", ")));
+            }
         }
         let roles = &query.search.roles;
         if !roles.is_empty() {
@@ -600,7 +601,11 @@ impl Db {
         let query = &prepared.query;
         let filtered = query.filters();
         let by_id = sort_key(query.search.sort).expression.is_none();
+        let counted = prepared.counted.lock().expect("the remembered matches").take();
         let records: Vec<PageRecord> = match &self.pool {
+            _ if counted.is_some() && !many_match => {
+                self.page_of_matches(prepared, counted.as_deref().unwrap_or_default(), limit).await?
+            }
             crate::Pool::Sqlite(_) => {
                 let connection = prepared.connection.as_ref().expect("a SQLite search has its connection");
                 let mut connection = connection.lock().await;
@@ -943,31 +948,79 @@ impl Db {
             return Ok(0);
         }
         let mut sql = Sql::new(prepared.query.now);
-        sql.push("SELECT COUNT(*) FROM (SELECT 1 AS one");
+        let Some(cap) = cap else {
+            sql.push("SELECT COUNT(*) FROM (SELECT 1 AS one");
+            self.search_filter(&mut sql, prepared, "users", false, prepared.driver(), false);
+            sql.push(") AS matches");
+            return Ok(match &self.pool {
+                crate::Pool::Sqlite(_) => {
+                    let connection = prepared.connection.as_ref().expect("a SQLite search has its connection");
+                    let mut connection = connection.lock().await;
+                    watched!(&mut connection, sql, query_scalar, fetch_one)
+                }
+                crate::Pool::Postgres(pool) => {
+                    let mut search = PostgresPlan::Free.start(pool).await?;
+                    let n = run!(search.connection.as_mut(), sql, query_scalar, fetch_one);
+                    search.finish().await?;
+                    n
+                }
+            });
+        };
+        // Counted up to the cap by reading the matches' ids, which the page
+        // then reads its rows from when they are fewer.
+        sql.push(&format!("SELECT {} AS id", prepared.id_column(prepared.driver())));
         self.search_filter(&mut sql, prepared, "users", false, prepared.driver(), false);
-        if let Some(cap) = cap {
-            let cap = sql.int(cap);
-            sql.push(&format!(" LIMIT {cap}"));
-        }
-        sql.push(") AS matches");
-        let n: i64 = match &self.pool {
+        let limit = sql.int(cap);
+        sql.push(&format!(" LIMIT {limit}"));
+        let ids: Vec<i64> = match &self.pool {
             crate::Pool::Sqlite(_) => {
                 let connection = prepared.connection.as_ref().expect("a SQLite search has its connection");
                 let mut connection = connection.lock().await;
-                watched!(&mut connection, sql, query_scalar, fetch_one)
+                watched!(&mut connection, sql, query_scalar, fetch_all)
             }
-            // Everyone, counted up to a cap: as quick as its cap is small.
-            crate::Pool::Postgres(pool) if cap.is_some() && !prepared.query.filters() => {
-                run!(pool, sql, query_scalar, fetch_one)
-            }
+            // Everyone, up to a cap: as quick as its cap is small.
+            crate::Pool::Postgres(pool) if !prepared.query.filters() => run!(pool, sql, query_scalar, fetch_all),
             crate::Pool::Postgres(pool) => {
                 let mut search = PostgresPlan::Free.start(pool).await?;
-                let n = run!(search.connection.as_mut(), sql, query_scalar, fetch_one);
+                let ids = run!(search.connection.as_mut(), sql, query_scalar, fetch_all);
                 search.finish().await?;
-                n
+                ids
             }
         };
+        let n = ids.len() as i64;
+        if n < cap {
+            *prepared.counted.lock().expect("the remembered matches") = Some(ids);
+        }
         Ok(n)
+    }
+
+    /// A page of `matches` (all the search's matches, by id), in the
+    /// view's order after its cursor.
+    async fn page_of_matches(&self, prepared: &PreparedSearch<'_>, matches: &[i64], limit: i64) -> Result<Vec<PageRecord>, StoreError> {
+        if matches.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(prepared.query.now);
+        let Keyset { after, order, column, .. } = self.keyset(&mut sql, prepared, "u.id", false)?;
+        let ids = matches.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let among = match self.backend() {
+            Backend::Sqlite => format!("u.id IN (SELECT value FROM json_each({}))", sql.text(format!("[{ids}]"))),
+            Backend::Postgres => format!("u.id = ANY(CAST({} AS BIGINT[]))", sql.text(format!("{{{ids}}}"))),
+        };
+        sql.push(&format!(
+            "SELECT {USER_ROW_COLUMNS}, {column} AS sort_key FROM users u LEFT JOIN organizations o ON o.id = u.organization_id \
+             WHERE {among}{after}{order}"
+        ));
+        let limit = sql.int(limit);
+        sql.push(&format!(" LIMIT {limit}"));
+        Ok(match &self.pool {
+            crate::Pool::Sqlite(_) => {
+                let connection = prepared.connection.as_ref().expect("a SQLite search has its connection");
+                let mut connection = connection.lock().await;
+                watched!(&mut connection, sql, query_as, fetch_all)
+            }
+            crate::Pool::Postgres(pool) => run!(pool, sql, query_as, fetch_all),
+        })
     }
 }
 
@@ -1093,8 +1146,9 @@ async fn rare_short_words(pool: &sqlx::PgPool, words: &[String], roles: &[RoleId
     let mut rare = Vec::new();
     let mut fewest = i64::MAX;
     for word in words.iter().filter(|w| w.chars().count() < TRIGRAM) {
-        let sql = "EXPLAIN SELECT 1 FROM users u WHERE roster_search_grams(u.search_document COLLATE \"C\") @> ARRAY[$1]::TEXT[]";
-        let rows = estimated_rows(pool, sql, &postgres_search_text(word)).await?;
+        let text = postgres_search_text(word);
+        let sql = format!("EXPLAIN SELECT 1 FROM users u WHERE {} @> ARRAY[$1]::TEXT[]", ShortWordIndex::of(&text).expression());
+        let rows = estimated_rows(pool, &sql, &text).await?;
         if rows <= COMMON_SHORT_WORD {
             rare.push(word.clone());
             fewest = fewest.min(rows);
@@ -1112,6 +1166,32 @@ async fn rare_short_words(pool: &sqlx::PgPool, words: &[String], roles: &[RoleId
         }
     }
     Ok(rare)
+}
+
+/// PostgreSQL's two indexes of short words (migration 0024).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ShortWordIndex {
+    Characters,
+    Pairs,
+}
+
+impl ShortWordIndex {
+    /// The index that holds a short word, in its search text form.
+    fn of(text: &str) -> ShortWordIndex {
+        if text.chars().count() == 1 {
+            ShortWordIndex::Characters
+        } else {
+            ShortWordIndex::Pairs
+        }
+    }
+
+    /// The indexed expression, as a search names it.
+    fn expression(self) -> &'static str {
+        match self {
+            ShortWordIndex::Characters => "roster_search_characters(u.search_document COLLATE \"C\")",
+            ShortWordIndex::Pairs => "roster_search_pairs(u.search_document COLLATE \"C\")",
+        }
+    }
 }
 
 /// The rows PostgreSQL's planner expects `sql` (an EXPLAIN with one text
@@ -1264,12 +1344,6 @@ mod tests {
     #[test]
     fn like_patterns_escape_wildcards() {
         assert_eq!(like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
-    }
-
-    #[test]
-    fn postgres_words_map_punctuation_like_the_migration() {
-        assert_eq!(postgres_search_text("S.E@Corp-x_y"), "sDeAcorpHxUy");
-        assert_eq!(postgres_search_text("chloé"), "chloé");
     }
 
     #[test]

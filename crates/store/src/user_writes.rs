@@ -6,6 +6,7 @@ use crate::role_tokens::role_tokens;
 use crate::search_grams::KeepGrams;
 use crate::user_edit::UserUpdate;
 use crate::users::{field_assignments, field_columns, NewUser};
+use crate::search_document::{postgres_search_document, DocumentSource};
 use crate::{Backend, StoreError};
 use roster_domain::Timestamp;
 use sqlx::{PgConnection, QueryBuilder, SqliteConnection};
@@ -13,13 +14,6 @@ use std::collections::{BTreeSet, HashMap};
 
 /// Rows of one multi-row INSERT: well under SQLite's bind limit.
 pub(crate) const INSERT_CHUNK: usize = 500;
-
-/// PostgreSQL: a new user's search document, worked out by the INSERT that
-/// adds them (`v` being the inserted row, `o` its organization), with the
-/// function the trigger uses for later changes (migration 0017). Per row,
-/// this costs a fraction of what the trigger does.
-const POSTGRES_SEARCH_DOCUMENT: &str = "roster_search_document(v.first_name, v.last_name, v.login, v.email, \
-     v.phone, v.mobile, o.name, v.department, v.city, v.note, v.role_tokens)";
 
 const USER_ROLES: &str = "SELECT role_id FROM user_roles WHERE user_id = $1 ORDER BY role_id";
 const SECONDARY_ORGANIZATIONS: &str = "SELECT organization_id FROM user_secondary_organizations WHERE user_id = $1";
@@ -29,13 +23,23 @@ const SECONDARY_ORGANIZATIONS_INSERT: &str = "INSERT INTO user_secondary_organiz
 /// their next request), as signing in does.
 const ROTATE_USER_SESSIONS: &str = "UPDATE sessions SET rotate = TRUE WHERE user_id = $1";
 
+/// How an engine adds the rows of new users (their roles come after).
+pub(crate) trait InsertUserRows {
+    /// Inserts the rows of `users` (at most `INSERT_CHUNK`), as created at
+    /// `now`; their ids in input order, which is creation order.
+    fn insert_user_rows(
+        &mut self,
+        users: &[NewUser],
+        now: Timestamp,
+    ) -> impl std::future::Future<Output = Result<Vec<i64>, StoreError>> + Send;
+}
+
 /// Writing users on a connection inside a transaction.
 pub(crate) trait WriteUsers {
     /// Inserts users with their roles and secondary organizations, a chunk
     /// per statement; returns their ids in input order.
     fn insert_new_users(
         &mut self,
-        backend: Backend,
         users: &[NewUser],
         now: Timestamp,
     ) -> impl std::future::Future<Output = Result<Vec<i64>, StoreError>> + Send;
@@ -87,52 +91,12 @@ macro_rules! write_users_on {
         impl WriteUsers for $connection {
             async fn insert_new_users(
                 &mut self,
-                backend: Backend,
                 users: &[NewUser],
                 now: Timestamp,
             ) -> Result<Vec<i64>, StoreError> {
                 let mut ids = Vec::with_capacity(users.len());
-                let columns = format!(
-                    "login, login_normalized, name_normalized, email, email_normalized, organization_id, vip, active, \
-                     role_tokens, password_hash, created_at, updated_at, must_change_password, {}",
-                    field_columns(""),
-                );
                 for chunk in users.chunks(INSERT_CHUNK) {
-                    let mut insert = QueryBuilder::new(match backend {
-                        Backend::Sqlite => format!("INSERT INTO users ({columns}) "),
-                        Backend::Postgres => format!(
-                            "INSERT INTO users ({columns}, search_document) SELECT {}, {POSTGRES_SEARCH_DOCUMENT} FROM (",
-                            columns.split(", ").map(|c| format!("v.{c}")).collect::<Vec<_>>().join(", "),
-                        ),
-                    });
-                    insert.push_values(chunk.iter().enumerate(), |mut row, (i, u)| {
-                        let p = &u.profile;
-                        bind_user_values!(row, push_bind, u.login, p, &u.roles, u.password_hash.as_deref(), backend)
-                            .push_bind(now.0)
-                            .push_bind(now.0)
-                            .push_bind(p.must_change_password.unwrap_or(false));
-                        for value in p.fields.values() {
-                            row.push_bind(value);
-                        }
-                        if backend == Backend::Postgres {
-                            row.push_bind(i as i64);
-                        }
-                    });
-                    if backend == Backend::Postgres {
-                        // Ids are given in the order rows come: the input's, which
-                        // the join with organizations would not keep by itself.
-                        insert.push(format!(
-                            ") AS v ({columns}, ordinal) LEFT JOIN organizations o ON o.id = v.organization_id \
-                             ORDER BY v.ordinal"
-                        ));
-                    }
-                    insert.push(" RETURNING id, login_normalized");
-                    let returned: Vec<(i64, String)> =
-                        insert.build_query_as().fetch_all(&mut *self).await.map_err(StoreError::from_write)?;
-                    // RETURNING order is unspecified: match rows back by login.
-                    let by_login: HashMap<String, i64> = returned.into_iter().map(|(id, l)| (l, id)).collect();
-                    let chunk_ids: Vec<i64> = chunk.iter().map(|u| by_login[&u.login.normalized()]).collect();
-
+                    let chunk_ids = self.insert_user_rows(chunk, now).await?;
                     let roles: Vec<(i64, i64)> = chunk_ids
                         .iter()
                         .zip(chunk)
@@ -230,3 +194,186 @@ macro_rules! write_users_on {
 
 write_users_on!(SqliteConnection);
 write_users_on!(PgConnection);
+
+/// The columns a new user's row is written with, before the plain fields.
+const NEW_USER_COLUMNS: &str = "login, login_normalized, name_normalized, email, email_normalized, organization_id, \
+     vip, active, role_tokens, password_hash, created_at, updated_at, must_change_password";
+
+impl InsertUserRows for SqliteConnection {
+    /// One multi-row INSERT; the search indexes follow by trigger.
+    async fn insert_user_rows(&mut self, users: &[NewUser], now: Timestamp) -> Result<Vec<i64>, StoreError> {
+        let mut insert = QueryBuilder::new(format!("INSERT INTO users ({NEW_USER_COLUMNS}, {}) ", field_columns("")));
+        insert.push_values(users, |mut row, u| {
+            let p = &u.profile;
+            bind_user_values!(row, push_bind, u.login, p, &u.roles, u.password_hash.as_deref(), Backend::Sqlite)
+                .push_bind(now.0)
+                .push_bind(now.0)
+                .push_bind(p.must_change_password.unwrap_or(false));
+            for value in p.fields.values() {
+                row.push_bind(value);
+            }
+        });
+        insert.push(" RETURNING id, login_normalized");
+        let returned: Vec<(i64, String)> = insert.build_query_as().fetch_all(&mut *self).await.map_err(StoreError::from_write)?;
+        // RETURNING order is unspecified: match rows back by login.
+        let by_login: HashMap<String, i64> = returned.into_iter().map(|(id, l)| (l, id)).collect();
+        Ok(users.iter().map(|u| by_login[&u.login.normalized()]).collect())
+    }
+}
+
+impl InsertUserRows for PgConnection {
+    /// One COPY, with ids taken from the table's identity beforehand and
+    /// each search document worked out here (`search_document.rs`), which
+    /// costs the database nothing per row. Should the database lower-case
+    /// text otherwise than Rust does (another locale), the documents go
+    /// empty and the insert trigger works each out instead.
+    async fn insert_user_rows(&mut self, users: &[NewUser], now: Timestamp) -> Result<Vec<i64>, StoreError> {
+        let mut ids: Vec<i64> =
+            sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('users', 'id')) FROM generate_series(1, $1)")
+                .bind(users.len() as i64)
+                .fetch_all(&mut *self)
+                .await?;
+        ids.sort_unstable();
+        let documents_here = search_documents_agree(self).await?;
+        let organization_ids: Vec<i64> = users.iter().filter_map(|u| u.profile.organization_id.map(|o| o.0)).collect();
+        let organizations: HashMap<i64, String> = if documents_here && !organization_ids.is_empty() {
+            sqlx::query_as("SELECT id, name FROM organizations WHERE id = ANY($1)")
+                .bind(&organization_ids)
+                .fetch_all(&mut *self)
+                .await?
+                .into_iter()
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        let mut rows = CopyRows::default();
+        for (id, u) in ids.iter().zip(users) {
+            let p = &u.profile;
+            let role_tokens = role_tokens(&u.roles, Backend::Postgres);
+            let email = p.email.as_ref();
+            rows.value(&id.to_string());
+            rows.text(u.login.as_str());
+            rows.text(&u.login.normalized());
+            rows.text(&p.name_normalized());
+            rows.optional(email.map(|e| e.as_str()));
+            rows.optional(email.map(|e| e.normalized()).as_deref());
+            rows.optional(p.organization_id.map(|o| o.0.to_string()).as_deref());
+            rows.flag(p.vip);
+            rows.flag(p.active);
+            rows.text(&role_tokens);
+            rows.optional(u.password_hash.as_deref());
+            rows.value(&now.0.to_string());
+            rows.value(&now.0.to_string());
+            rows.flag(p.must_change_password.unwrap_or(false));
+            for value in p.fields.values() {
+                rows.text(value);
+            }
+            let document = if documents_here {
+                postgres_search_document(&DocumentSource {
+                    login: u.login.as_str(),
+                    email: email.map(|e| e.as_str()),
+                    organization: p.organization_id.and_then(|o| organizations.get(&o.0)).map(String::as_str),
+                    fields: &p.fields,
+                    role_tokens: &role_tokens,
+                })
+            } else {
+                String::new()
+            };
+            rows.text(&document);
+            rows.end_row();
+        }
+        let statement = format!("COPY users (id, {NEW_USER_COLUMNS}, {}, search_document) FROM STDIN", field_columns(""));
+        let mut copy = self.copy_in_raw(&statement).await?;
+        if let Err(e) = copy.send(rows.bytes).await {
+            copy.abort("the rows could not be sent").await.ok();
+            return Err(e.into());
+        }
+        copy.finish().await.map_err(StoreError::from_write)?;
+        Ok(ids)
+    }
+}
+
+/// Whether the database's `roster_search_document` writes what
+/// `postgres_search_document` does, asked of letters whose lower case
+/// depends on the locale.
+async fn search_documents_agree(connection: &mut PgConnection) -> Result<bool, StoreError> {
+    const PROBE: &str = "ÄÖÜ ẞ İ ΟΔΟΣ Ж Ø É-Ñ.Ç@X";
+    let fields = roster_domain::UserFields { first_name: PROBE.to_owned(), ..Default::default() };
+    let source = DocumentSource { login: PROBE, email: None, organization: None, fields: &fields, role_tokens: "" };
+    let there: String = sqlx::query_scalar("SELECT roster_search_document($1, '', $1, NULL, '', '', NULL, '', '', '', '')")
+        .bind(PROBE)
+        .fetch_one(&mut *connection)
+        .await?;
+    Ok(postgres_search_document(&source) == there)
+}
+
+/// Rows in COPY's text format: tabs between values, a newline after each
+/// row, `\N` for NULL, and backslash, tab, newline and carriage return
+/// escaped within a value.
+#[derive(Default)]
+struct CopyRows {
+    bytes: Vec<u8>,
+    row_started: bool,
+}
+
+impl CopyRows {
+    fn separate(&mut self) {
+        if self.row_started {
+            self.bytes.push(b'\t');
+        }
+        self.row_started = true;
+    }
+
+    /// A value that needs no escaping: a number, `t` or `f`, or `\N`.
+    fn value(&mut self, value: &str) {
+        self.separate();
+        self.bytes.extend_from_slice(value.as_bytes());
+    }
+
+    fn text(&mut self, value: &str) {
+        self.separate();
+        for byte in value.bytes() {
+            match byte {
+                b'\\' => self.bytes.extend_from_slice(b"\\\\"),
+                b'\t' => self.bytes.extend_from_slice(b"\\t"),
+                b'\n' => self.bytes.extend_from_slice(b"\\n"),
+                b'\r' => self.bytes.extend_from_slice(b"\\r"),
+                other => self.bytes.push(other),
+            }
+        }
+    }
+
+    fn optional(&mut self, value: Option<&str>) {
+        match value {
+            Some(value) => self.text(value),
+            None => self.value("\\N"),
+        }
+    }
+
+    fn flag(&mut self, value: bool) {
+        self.value(if value { "t" } else { "f" });
+    }
+
+    fn end_row(&mut self) {
+        self.bytes.push(b'\n');
+        self.row_started = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CopyRows;
+
+    #[test]
+    fn copy_rows_escape_what_copy_reads_specially() {
+        let mut rows = CopyRows::default();
+        rows.value("7");
+        rows.text("a\tb\nc\\d\re");
+        rows.optional(None);
+        rows.flag(true);
+        rows.end_row();
+        rows.text("");
+        rows.end_row();
+        assert_eq!(rows.bytes, b"7\ta\\tb\\nc\\\\d\\re\t\\N\tt\n\n");
+    }
+}

@@ -157,10 +157,9 @@ impl Db {
         now: Timestamp,
         audit: Option<&AuditRecord>,
     ) -> Result<Vec<UserId>, StoreError> {
-        let backend = self.backend();
         on_pool!(self, pool => {
             let mut tx = crate::begin(pool, crate::begin_write(pool)).await?;
-            let ids: Vec<UserId> = tx.insert_new_users(backend, users, now).await?.into_iter().map(UserId).collect();
+            let ids: Vec<UserId> = tx.insert_new_users(users, now).await?.into_iter().map(UserId).collect();
             if let Some(audit) = audit {
                 let audit = AuditRecord { target_user_id: ids.first().copied(), ..audit.clone() };
                 insert_audit!(&audit).execute(&mut *tx).await?;
