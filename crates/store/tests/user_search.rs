@@ -167,6 +167,14 @@ async fn roles_and_facets_narrow_the_list() {
         assert_eq!(ids(&walk(&t.db, &view(vec![RoleId::ADMIN], vec![]), 50).await), [agent, admin], "{}", t.name);
         let text_and_role = UserSearch { text: "user2".into(), roles: vec![RoleId::CUSTOMER], ..Default::default() };
         assert_eq!(ids(&walk(&t.db, &text_and_role, 50).await), [customer], "{}", t.name);
+        // A role added beside those held, and one added again after a
+        // removal, are found too.
+        execute(&t.db, &format!("INSERT INTO user_roles (user_id, role_id) VALUES ({customer}, {})", RoleId::AGENT.0)).await;
+        assert_eq!(ids(&walk(&t.db, &view(vec![RoleId::AGENT], vec![]), 50).await), [both, customer], "{}", t.name);
+        execute(&t.db, &format!("DELETE FROM user_roles WHERE user_id = {customer} AND role_id = {}", RoleId::AGENT.0)).await;
+        assert_eq!(ids(&walk(&t.db, &view(vec![RoleId::AGENT], vec![]), 50).await), [both], "{}", t.name);
+        execute(&t.db, &format!("INSERT INTO user_roles (user_id, role_id) VALUES ({customer}, {})", RoleId::AGENT.0)).await;
+        assert_eq!(ids(&walk(&t.db, &view(vec![RoleId::AGENT], vec![]), 50).await), [both, customer], "{}", t.name);
     }
 }
 
