@@ -9,9 +9,9 @@
 use crate::role_tokens::role_token;
 use crate::search_document::postgres_search_text;
 use crate::search_grams::gram_phrase;
-use crate::users::{UserRowRecord, USER_ROW_COLUMNS};
+use crate::users::{postgres_roles_column, HeldRoles, UserRowRecord, USER_ROW_COLUMNS};
 use crate::{Backend, Db, StoreError};
-use roster_domain::{PageCursor, RoleId, Timestamp, UserFacet, UserRow, UserSearch, UserSort};
+use roster_domain::{PageCursor, Permission, RoleId, Timestamp, UserFacet, UserRow, UserSearch, UserSort};
 use sqlx::FromRow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -60,6 +60,8 @@ struct PlanThresholds {
     postgres_collect_at_most: i64,
     /// `PROBE_WALK`.
     probe_walk: i64,
+    /// `COMMON_ROLE`.
+    common_role: i64,
 }
 
 const THRESHOLDS: PlanThresholds = PlanThresholds {
@@ -68,12 +70,20 @@ const THRESHOLDS: PlanThresholds = PlanThresholds {
     postgres_walk_budget: POSTGRES_WALK_BUDGET,
     postgres_collect_at_most: POSTGRES_COLLECT_AT_MOST,
     probe_walk: PROBE_WALK,
+    common_role: COMMON_ROLE,
 };
 /// The thresholds for tests whose few thousand users should take every
 /// plan a million would.
 #[cfg(feature = "testing")]
 const SMALL_THRESHOLDS: PlanThresholds =
-    PlanThresholds { driver_count_cap: 40, walk_budget: 60, postgres_walk_budget: 60, postgres_collect_at_most: 20, probe_walk: 12 };
+    PlanThresholds {
+        driver_count_cap: 40,
+        walk_budget: 60,
+        postgres_walk_budget: 60,
+        postgres_collect_at_most: 20,
+        probe_walk: 12,
+        common_role: 500,
+    };
 #[cfg(feature = "testing")]
 pub(crate) static SMALL_PLAN_THRESHOLDS: AtomicBool = AtomicBool::new(false);
 
@@ -85,6 +95,10 @@ fn thresholds() -> PlanThresholds {
     }
     THRESHOLDS
 }
+/// On SQLite, a role filter beside words of three or more characters is a
+/// part of its own (`SqliteSources::roles`) when fewer users than this hold
+/// its roles; roles more hold stay in the words' query.
+const COMMON_ROLE: i64 = CHOICE_COUNT_CAP;
 /// How many users in the view's order a filtered page looks at before
 /// collecting its matches through the search's indexes instead: on SQLite
 /// (a microsecond and a half each) and on PostgreSQL (a third of a
@@ -116,6 +130,10 @@ struct PageRecord {
     #[sqlx(flatten)]
     user: UserRowRecord,
     sort_key: String,
+    /// The user's roles, where the page's query read them with the row
+    /// (`Db::page_roles`).
+    #[sqlx(default)]
+    roles: Option<String>,
 }
 
 enum Bind {
@@ -219,16 +237,30 @@ fn fts5_phrase(word: &str) -> String {
 enum Driver {
     /// The users table (its order's index, or a facet's).
     Users,
-    /// The trigram index: words of three or more characters, and roles.
+    /// The trigram index: words of three or more characters, and roles
+    /// when the search has no such word.
     Main,
+    /// The trigram index, for the role filter alone beside words of three
+    /// or more characters (`SqliteSources::roles`).
+    Roles,
     /// The index of characters and pairs: words of one or two characters.
     Grams,
 }
 
+/// The candidates of a part of a SQLite search that the trigram index
+/// finds (its words, or its roles), the FTS5 query bound to `$2`.
+const MAIN_PART: &str = "SELECT 1 FROM user_search WHERE user_search MATCH $2";
+
 /// A search's parts as SQLite's two indexes take them.
 struct SqliteSources {
-    /// FTS5 query over `user_search`: the long words and the role filter.
+    /// FTS5 query over `user_search`: the long words, or else the role filter.
     main: Option<String>,
+    /// FTS5 query over `user_search`: the role filter, beside long words.
+    /// Apart from them, because FTS5 reads much of every term's list to
+    /// intersect them: `"mo.roster" AND` the Admin role took 20 ms for
+    /// 2,000 admins, whose token alone takes a tenth of a millisecond; the
+    /// part with fewer candidates then drives and the other is checked.
+    roles: Option<String>,
     /// FTS5 query over `user_search_grams`: the short words.
     grams: Option<String>,
     /// The part that supplies candidates, picked by how few it supplies.
@@ -369,16 +401,34 @@ impl Db {
         let mut connection = SearchConnection::open(pool).await?;
         let (long, short): (Vec<&String>, Vec<&String>) =
             query.words.iter().partition(|w| w.chars().count() >= TRIGRAM);
-        let mut main: Vec<String> = long.iter().map(|w| fts5_phrase(w)).collect();
+        let main: Vec<String> = long.iter().map(|w| fts5_phrase(w)).collect();
         let roles = &query.search.roles;
-        if !roles.is_empty() {
+        let roles = (!roles.is_empty()).then(|| {
             let tokens: Vec<String> = roles.iter().map(|r| fts5_phrase(&role_token(*r, Backend::Sqlite))).collect();
-            main.push(format!("({})", tokens.join(" OR ")));
-        }
+            format!("({})", tokens.join(" OR "))
+        });
         let grams: Vec<String> = short.iter().map(|w| gram_phrase(w)).collect();
-        let (main_terms, gram_terms) = (main.len(), grams.len());
+        let (mut main_terms, gram_terms) = (main.len(), grams.len());
+        let (main, roles) = match (main.is_empty(), roles) {
+            (true, roles) => (roles, None),
+            (false, None) => (Some(fts5_and(&main)), None),
+            (false, Some(roles)) => {
+                // Roles many hold stay in the main query: checking each of
+                // their holders would cost more than the intersection.
+                let common = thresholds().common_role;
+                if count_candidates(&mut connection, query.now, MAIN_PART, &roles, common).await? < common {
+                    (Some(fts5_and(&main)), Some(roles))
+                } else {
+                    let mut main = main;
+                    main.push(roles);
+                    main_terms += 1;
+                    (Some(fts5_and(&main)), None)
+                }
+            }
+        };
         let mut sources = SqliteSources {
-            main: (!main.is_empty()).then(|| fts5_and(&main)),
+            main,
+            roles,
             grams: (!grams.is_empty()).then(|| fts5_and(&grams)),
             driver: Driver::Users,
             nobody: false,
@@ -389,9 +439,12 @@ impl Db {
         let narrow_facets: Vec<UserFacet> =
             query.search.facets.iter().copied().filter(|f| *f != UserFacet::NoTwoFactor).collect();
         let mut candidates = Vec::new();
+        if let Some(roles) = &sources.roles {
+            candidates.push(SearchPart { driver: Driver::Roles, select: MAIN_PART.to_owned(), parameter: roles.clone(), terms: 1 });
+        }
         if let Some(main) = &sources.main {
-            let select = "SELECT 1 FROM user_search WHERE user_search MATCH $2".to_owned();
-            candidates.push(SearchPart { driver: Driver::Main, select, parameter: main.clone(), terms: main_terms });
+            let terms = main_terms.max(1);
+            candidates.push(SearchPart { driver: Driver::Main, select: MAIN_PART.to_owned(), parameter: main.clone(), terms });
         }
         if let Some(grams) = &sources.grams {
             let select = "SELECT 1 FROM user_search_grams WHERE user_search_grams MATCH $2".to_owned();
@@ -477,7 +530,7 @@ impl Db {
         // then the document (so a candidate that fails a word costs no row
         // of `users`), then the user.
         let id = match driver {
-            Driver::Main => {
+            Driver::Main | Driver::Roles => {
                 sql.push(" FROM user_search s");
                 "s.rowid"
             }
@@ -490,7 +543,11 @@ impl Db {
                 "u.id"
             }
         };
-        if with_text {
+        if with_text && checked.is_empty() && !with_users {
+            // The sort keys alone: their index, not the documents' rows
+            // (SQLite would take the rows by id).
+            sql.push(" CROSS JOIN user_search_text t INDEXED BY user_search_keys");
+        } else if with_text {
             sql.push(" CROSS JOIN user_search_text t");
         }
         if with_users && driver != Driver::Users {
@@ -502,6 +559,7 @@ impl Db {
         sql.push(" WHERE TRUE");
         let fts = match driver {
             Driver::Main => sources.main.as_ref().map(|f| (f, "user_search")),
+            Driver::Roles => sources.roles.as_ref().map(|f| (f, "user_search")),
             Driver::Grams => sources.grams.as_ref().map(|f| (f, "user_search_grams")),
             Driver::Users => None,
         };
@@ -520,7 +578,10 @@ impl Db {
             sql.push(&format!(" AND instr(t.text, {p}) > 0"));
         }
         let roles = &query.search.roles;
-        if !roles.is_empty() && driver != Driver::Main {
+        // The role filter is in the driver's own query when it drives, or
+        // when the main query holds it (a search without long words).
+        let driver_has_roles = driver == Driver::Roles || (driver == Driver::Main && sources.roles.is_none());
+        if !roles.is_empty() && !driver_has_roles {
             let ids: Vec<String> = roles.iter().map(|r| sql.int(r.0)).collect();
             sql.push(&format!(
                 " AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = {id} AND r.role_id IN ({}))",
@@ -651,12 +712,32 @@ impl Db {
             }
         };
         let keys: Vec<(i64, String)> = records.iter().map(|r| (r.user.id, r.sort_key.clone())).collect();
-        let rows = self.with_roles(records.into_iter().map(|r| r.user).collect()).await?;
+        let rows = if records.iter().all(|r| r.roles.is_some()) {
+            let mut rows = Vec::with_capacity(records.len());
+            for record in records {
+                let held = HeldRoles::from_json(record.roles.as_deref().unwrap_or("[]"))?;
+                rows.push(record.user.into_row(held));
+            }
+            rows
+        } else {
+            self.with_roles(records.into_iter().map(|r| r.user).collect()).await?
+        };
         Ok(rows
             .into_iter()
             .zip(keys)
             .map(|(row, (id, key))| (row, PageCursor { id: roster_domain::UserId(id), key }))
             .collect())
+    }
+
+    /// On PostgreSQL, the column that reads a page's roles with its rows,
+    /// starting with a comma: a page costs one round trip, not two (the
+    /// page, then its roles). SQLite asks after the page, which costs no
+    /// trip, and sorts some pages' matches with every selected column.
+    fn page_roles(&self, sql: &mut Sql) -> String {
+        match self.backend() {
+            Backend::Sqlite => String::new(),
+            Backend::Postgres => format!(", {}", postgres_roles_column(&sql.text(Permission::AdminUser.key()))),
+        }
     }
 
     /// A PostgreSQL page of a search many users match, found by walking
@@ -760,8 +841,9 @@ impl Db {
             walked.push_str(&format!(" LIMIT {budget}"));
         }
         let limit = sql.int(limit);
+        let roles = self.page_roles(&mut sql);
         sql.push(&format!(
-            "SELECT {USER_ROW_COLUMNS}, {column} AS sort_key FROM users u \
+            "SELECT {USER_ROW_COLUMNS}, {column} AS sort_key{roles} FROM users u \
              LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.id IN (SELECT u.id FROM ({walked}) u WHERE TRUE"
         ));
         self.postgres_filter(&mut sql, prepared, true);
@@ -878,7 +960,8 @@ impl Db {
         let mut sql = Sql::new(prepared.query.now);
         let id = prepared.id_column(driver);
         let Keyset { after, order, column, key } = self.keyset(&mut sql, prepared, id, false)?;
-        sql.push(&format!("SELECT {USER_ROW_COLUMNS}, {column} AS sort_key"));
+        let roles = self.page_roles(&mut sql);
+        sql.push(&format!("SELECT {USER_ROW_COLUMNS}, {column} AS sort_key{roles}"));
         match walk {
             Walk::No if key.expression.is_some() && prepared.sqlite.is_some() => {
                 // Sort the matches' keys and ids alone, then read the page's
@@ -1007,8 +1090,9 @@ impl Db {
             Backend::Sqlite => format!("u.id IN (SELECT value FROM json_each({}))", sql.text(format!("[{ids}]"))),
             Backend::Postgres => format!("u.id = ANY(CAST({} AS BIGINT[]))", sql.text(format!("{{{ids}}}"))),
         };
+        let roles = self.page_roles(&mut sql);
         sql.push(&format!(
-            "SELECT {USER_ROW_COLUMNS}, {column} AS sort_key FROM users u LEFT JOIN organizations o ON o.id = u.organization_id \
+            "SELECT {USER_ROW_COLUMNS}, {column} AS sort_key{roles} FROM users u LEFT JOIN organizations o ON o.id = u.organization_id \
              WHERE {among}{after}{order}"
         ));
         let limit = sql.int(limit);

@@ -7,7 +7,7 @@ use roster_domain::{
     UserRow,
 };
 use sqlx::{ColumnIndex, Decode, FromRow, QueryBuilder, Row, Type};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// A user to insert. Parsed values only: the store trusts its types.
 #[derive(Clone, Debug)]
@@ -264,8 +264,7 @@ impl Db {
 
     /// Attaches each row's roles with one query for the whole page.
     pub(crate) async fn with_roles(&self, rows: Vec<UserRowRecord>) -> Result<Vec<UserRow>, StoreError> {
-        let mut roles: HashMap<i64, Vec<Role>> = HashMap::new();
-        let mut administrators = HashSet::new();
+        let mut held: HashMap<i64, HeldRoles> = HashMap::new();
         if !rows.is_empty() {
             let found: Vec<RoleOfUser> = on_pool!(self, pool => {
                 let mut q = QueryBuilder::new(
@@ -282,33 +281,71 @@ impl Db {
                 q.build_query_as().fetch_all(pool).await?
             });
             for r in found {
-                if r.administers {
-                    administrators.insert(r.user_id);
-                }
-                roles.entry(r.user_id).or_default().push(Role { id: RoleId(r.role_id), name: r.name });
+                let user = held.entry(r.user_id).or_default();
+                user.administers |= r.administers;
+                user.roles.push(Role { id: RoleId(r.role_id), name: r.name });
             }
         }
         Ok(rows
             .into_iter()
-            .map(|r| UserRow {
-                id: UserId(r.id),
-                roles: roles.remove(&r.id).unwrap_or_default(),
-                administers: administrators.contains(&r.id),
-                login: r.login,
-                first_name: r.first_name,
-                last_name: r.last_name,
-                email: r.email,
-                organization: r.organization,
-                active: r.active,
-                deactivated_for_inactivity: r.deactivated_for_inactivity,
-                locked_until: r.locked_until.map(Timestamp),
-                last_failed_sign_in_at: r.last_failed_login_at.map(Timestamp),
-                two_factor: r.two_factor_enabled,
-                last_login_at: r.last_login_at.map(Timestamp),
-                created_at: Timestamp(r.created_at),
-                sole_active_admin: false,
+            .map(|r| {
+                let roles = held.remove(&r.id).unwrap_or_default();
+                r.into_row(roles)
             })
             .collect())
+    }
+}
+
+/// The roles a user holds, by id, and whether any of them administers users.
+#[derive(Default, Debug, PartialEq)]
+pub(crate) struct HeldRoles {
+    roles: Vec<Role>,
+    administers: bool,
+}
+
+/// A column holding the roles of each user `u` as JSON, for PostgreSQL
+/// pages to read with their rows (`HeldRoles::from_json`); `permission`
+/// is the placeholder bound to `Permission::AdminUser`'s key.
+pub(crate) fn postgres_roles_column(permission: &str) -> String {
+    format!(
+        "(SELECT COALESCE(json_agg(json_build_array(r.id, r.name, EXISTS (SELECT 1 FROM role_permissions p \
+         WHERE p.role_id = r.id AND p.permission = {permission})) ORDER BY r.id), '[]')::TEXT \
+         FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id) AS roles"
+    )
+}
+
+impl HeldRoles {
+    /// Reads what `postgres_roles_column` selects: `[[id, name, administers], …]`.
+    pub(crate) fn from_json(text: &str) -> Result<HeldRoles, StoreError> {
+        let found: Vec<(i64, String, bool)> =
+            serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("a user's roles: {e}")))?;
+        let administers = found.iter().any(|(_, _, administers)| *administers);
+        let roles = found.into_iter().map(|(id, name, _)| Role { id: RoleId(id), name }).collect();
+        Ok(HeldRoles { roles, administers })
+    }
+}
+
+impl UserRowRecord {
+    pub(crate) fn into_row(self, held: HeldRoles) -> UserRow {
+        let r = self;
+        UserRow {
+            id: UserId(r.id),
+            roles: held.roles,
+            administers: held.administers,
+            login: r.login,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            email: r.email,
+            organization: r.organization,
+            active: r.active,
+            deactivated_for_inactivity: r.deactivated_for_inactivity,
+            locked_until: r.locked_until.map(Timestamp),
+            last_failed_sign_in_at: r.last_failed_login_at.map(Timestamp),
+            two_factor: r.two_factor_enabled,
+            last_login_at: r.last_login_at.map(Timestamp),
+            created_at: Timestamp(r.created_at),
+            sole_active_admin: false,
+        }
     }
 }
 
@@ -356,5 +393,23 @@ impl Db {
             tx.commit().await?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_read_with_a_page_keep_their_order_names_and_whether_one_administers() {
+        let held = HeldRoles::from_json(r#"[[1, "Admin", true], [7, "Tier \"2\" – Ümlaut\\", false]]"#).unwrap();
+        let names: Vec<&str> = held.roles.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(held.roles.iter().map(|r| r.id).collect::<Vec<_>>(), [RoleId(1), RoleId(7)]);
+        assert_eq!(names, ["Admin", "Tier \"2\" – Ümlaut\\"]);
+        assert!(held.administers);
+        let none = HeldRoles::from_json("[]").unwrap();
+        assert_eq!(none, HeldRoles::default());
+        assert!(!HeldRoles::from_json(r#"[[3, "Customer", false]]"#).unwrap().administers);
+        assert!(matches!(HeldRoles::from_json("not json"), Err(StoreError::Corrupt(_))));
     }
 }

@@ -311,6 +311,23 @@ async fn search_agrees_with_brute_force_in_every_order_and_page() {
             let found = walk(&t.db, &view, 97).await;
             let expected: Vec<i64> = expected.iter().map(|k| k.id).collect();
             assert_eq!(ids(&found), expected, "{}: {view:?}", t.name);
+            assert_roles_as_given(&found, &known, &t.name);
+        }
+        // A role few hold beside a word most users contain (the role's
+        // holders are the candidates, the word checked in each), and the
+        // other way round.
+        for (i, (text, roles)) in [("mail", RoleId::ADMIN), ("example", RoleId::ADMIN), ("schmidt", RoleId::AGENT), ("ma", RoleId::ADMIN)]
+            .into_iter()
+            .enumerate()
+        {
+            for sort in [UserSort::ALL[i % UserSort::ALL.len()], UserSort::Newest] {
+                let view = UserSearch { text: text.into(), roles: vec![roles], sort, ..Default::default() };
+                let mut expected: Vec<&Known> = known.iter().filter(|k| k.matches(&view)).collect();
+                expected.sort_by_key(|k| k.key(sort));
+                let found = walk(&t.db, &view, 97).await;
+                assert_eq!(ids(&found), expected.iter().map(|k| k.id).collect::<Vec<_>>(), "{}: {view:?}", t.name);
+                assert_roles_as_given(&found, &known, &t.name);
+            }
         }
         // The engines agree on the whole list in every order, too.
         for sort in UserSort::ALL {
@@ -318,7 +335,22 @@ async fn search_agrees_with_brute_force_in_every_order_and_page() {
             expected.sort_by_key(|k| k.key(sort));
             let found = walk(&t.db, &UserSearch { sort, ..Default::default() }, 250).await;
             assert_eq!(ids(&found), expected.iter().map(|k| k.id).collect::<Vec<_>>(), "{}: {sort:?}", t.name);
+            assert_roles_as_given(&found, &known, &t.name);
         }
+    }
+}
+
+/// Each row shows the roles its user was given, by id, and is marked as
+/// administering users exactly when one of them is Admin.
+fn assert_roles_as_given(rows: &[UserRow], known: &[Known], engine: &str) {
+    for row in rows {
+        let user = &known.iter().find(|k| k.id == row.id.0).unwrap().user;
+        let mut given = user.roles.clone();
+        given.sort_by_key(|r| r.0);
+        let shown: Vec<RoleId> = row.roles.iter().map(|r| r.id).collect();
+        assert_eq!(shown, given, "{engine}: roles of {}", row.login);
+        assert_eq!(row.administers, given.contains(&RoleId::ADMIN), "{engine}: {} administers", row.login);
+        assert!(row.roles.iter().all(|r| !r.name.is_empty()), "{engine}: role names of {}", row.login);
     }
 }
 
