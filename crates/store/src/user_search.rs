@@ -9,7 +9,7 @@
 use crate::role_tokens::role_token;
 use crate::search_document::postgres_search_text;
 use crate::search_grams::gram_phrase;
-use crate::users::{postgres_roles_column, HeldRoles, UserRowRecord, USER_ROW_COLUMNS};
+use crate::users::{postgres_roles_columns, RoleCatalog, UserRowRecord, USER_ROW_COLUMNS};
 use crate::{Backend, Db, StoreError};
 use roster_domain::{PageCursor, Permission, RoleId, Timestamp, UserFacet, UserRow, UserSearch, UserSort};
 use sqlx::FromRow;
@@ -130,10 +130,12 @@ struct PageRecord {
     #[sqlx(flatten)]
     user: UserRowRecord,
     sort_key: String,
-    /// The user's roles, where the page's query read them with the row
-    /// (`Db::page_roles`).
+    /// The user's role tokens and every role, where the page's query read
+    /// them with the row (`Db::page_roles`).
     #[sqlx(default)]
-    roles: Option<String>,
+    role_tokens: Option<String>,
+    #[sqlx(default)]
+    role_catalog: Option<String>,
 }
 
 enum Bind {
@@ -712,13 +714,18 @@ impl Db {
             }
         };
         let keys: Vec<(i64, String)> = records.iter().map(|r| (r.user.id, r.sort_key.clone())).collect();
-        let rows = if records.iter().all(|r| r.roles.is_some()) {
-            let mut rows = Vec::with_capacity(records.len());
-            for record in records {
-                let held = HeldRoles::from_json(record.roles.as_deref().unwrap_or("[]"))?;
-                rows.push(record.user.into_row(held));
-            }
-            rows
+        let read_with_the_page = records.iter().all(|r| r.role_tokens.is_some() && r.role_catalog.is_some());
+        let rows = if read_with_the_page {
+            // Every row holds the same catalog.
+            let catalog = records.first().and_then(|r| r.role_catalog.as_deref()).unwrap_or("[]");
+            let catalog = RoleCatalog::from_json(catalog)?;
+            records
+                .into_iter()
+                .map(|r| {
+                    let held = catalog.held(r.role_tokens.as_deref().unwrap_or_default());
+                    r.user.into_row(held)
+                })
+                .collect()
         } else {
             self.with_roles(records.into_iter().map(|r| r.user).collect()).await?
         };
@@ -729,14 +736,14 @@ impl Db {
             .collect())
     }
 
-    /// On PostgreSQL, the column that reads a page's roles with its rows,
-    /// starting with a comma: a page costs one round trip, not two (the
-    /// page, then its roles). SQLite asks after the page, which costs no
-    /// trip, and sorts some pages' matches with every selected column.
+    /// On PostgreSQL, the columns that read a page's roles with its rows
+    /// (`postgres_roles_columns`), starting with a comma: a page costs one
+    /// round trip, not two (the page, then its roles). SQLite asks after
+    /// the page, which costs no trip.
     fn page_roles(&self, sql: &mut Sql) -> String {
         match self.backend() {
             Backend::Sqlite => String::new(),
-            Backend::Postgres => format!(", {}", postgres_roles_column(&sql.text(Permission::AdminUser.key()))),
+            Backend::Postgres => format!(", {}", postgres_roles_columns(&sql.text(Permission::AdminUser.key()))),
         }
     }
 
