@@ -38,13 +38,13 @@ pub(crate) fn gram_phrase(word: &str) -> String {
 }
 
 /// Writes the grams of these users afresh from their current documents, and
-/// the documents lower-cased with the users' sort keys, in the caller's
-/// transaction. Every change to what `user_search_documents`
-/// shows of a user comes through here.
+/// the documents lower-cased with the users' sort keys (and those keys
+/// alone, per order), in the caller's transaction. Every change to what
+/// `user_search_documents` shows of a user comes through here.
 pub(crate) async fn write_grams(conn: &mut SqliteConnection, ids: &[i64]) -> Result<(), StoreError> {
     for chunk in ids.chunks(BATCH) {
         let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let docs: Vec<(i64, String, String, String, String)> = sqlx::query_as(&format!(
+        let docs: Vec<UserDocument> = sqlx::query_as(&format!(
             "SELECT d.id, d.document, u.name_normalized, u.login_normalized, COALESCE(u.email_normalized, '~') \
              FROM user_search_documents d JOIN users u ON u.id = d.id WHERE d.id IN ({list})"
         ))
@@ -65,9 +65,28 @@ pub(crate) async fn write_grams(conn: &mut SqliteConnection, ids: &[i64]) -> Res
             row.push_bind(*id).push_bind(document.to_lowercase()).push_bind(name).push_bind(login).push_bind(email);
         });
         insert.build().execute(&mut *conn).await?;
+        // Each order's keys again, narrow, for sorting many candidates.
+        for (table, key) in SORT_KEY_TABLES {
+            let mut insert = QueryBuilder::new(format!("INSERT OR REPLACE INTO {table} (user_id, key) "));
+            insert.push_values(&docs, |mut row, doc| {
+                row.push_bind(doc.0).push_bind(key(doc));
+            });
+            insert.build().execute(&mut *conn).await?;
+        }
     }
     Ok(())
 }
+
+/// A user's document with its keys: id, document, name, login and email keys.
+type UserDocument = (i64, String, String, String, String);
+
+/// The narrow tables of sort keys (`0027_sort_keys_apart`), each with the
+/// key it holds.
+const SORT_KEY_TABLES: [(&str, fn(&UserDocument) -> &str); 3] = [
+    ("user_name_keys", |d| &d.2),
+    ("user_login_keys", |d| &d.3),
+    ("user_email_keys", |d| &d.4),
+];
 
 /// Keeping a user's short-word index true, on whichever engine a
 /// transaction runs (on PostgreSQL the index keeps itself).

@@ -274,6 +274,13 @@ async fn deleting_a_customer_takes_their_tickets_and_keeps_what_they_wrote_elsew
             t.name
         );
         assert!(t.db.session("customer-session").await.unwrap().is_none(), "{}", t.name);
+        if t.db.backend() == Backend::Sqlite {
+            // Nor anything the search kept of them.
+            for table in ["user_search_text", "user_name_keys", "user_login_keys", "user_email_keys"] {
+                let sql = format!("SELECT COUNT(*) FROM {table} WHERE user_id = {}", h.customer.0);
+                assert_eq!(roster_store::testing::count(&t.db, &sql).await, 0, "{table}");
+            }
+        }
 
         let event = t.db.recent_audit(1).await.unwrap().remove(0);
         assert_eq!(event.action, AuditAction::UserDeleted, "{}", t.name);
