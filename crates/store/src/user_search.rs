@@ -558,9 +558,10 @@ impl Db {
         let with_text = !checked.is_empty();
         let with_users = matches!(rows, Rows::Users(_));
         // Without the users' rows, the keys come from the documents' table
-        // when it is read anyway, else from the order's own narrow table.
+        // when it is read anyway and holds them, else from the order's own
+        // narrow table.
         let key_table = match rows {
-            Rows::SortKeys | Rows::DriverKeys if !with_text => {
+            Rows::SortKeys | Rows::DriverKeys if !with_text || text_sort_key(query.search.sort).is_none() => {
                 Some(key_table(query.search.sort).expect("sorted by a key the store keeps apart"))
             }
             _ => None,
@@ -969,17 +970,19 @@ impl Db {
     /// be sorted without their users' rows (`rows`: `SortKeys` or
     /// `DriverKeys`): `k.key` from the order's narrow table, or the
     /// documents' copy when words are checked there anyway. `None` when the
-    /// sort needs the rows (a facet, or an order by time) or the users drive.
+    /// sort needs the rows (a facet, or the order by creation, which is the
+    /// id) or the users drive.
     fn sort_keys_apart(&self, prepared: &PreparedSearch<'_>, driver: Driver, rows: Rows<'_>) -> Option<&'static str> {
         let search = prepared.query.search;
         if prepared.sqlite.is_none() || driver == Driver::Users || !search.facets.is_empty() {
             return None;
         }
         key_table(search.sort)?;
-        if rows == Rows::DriverKeys || prepared.checked_words(driver).is_empty() {
-            Some("k.key")
-        } else {
-            text_sort_key(search.sort)
+        match text_sort_key(search.sort) {
+            Some(in_the_document) if rows == Rows::SortKeys && !prepared.checked_words(driver).is_empty() => {
+                Some(in_the_document)
+            }
+            _ => Some("k.key"),
         }
     }
 
@@ -1293,7 +1296,8 @@ fn key_table(sort: UserSort) -> Option<&'static str> {
         UserSort::Name => Some("user_name_keys"),
         UserSort::Login => Some("user_login_keys"),
         UserSort::Email => Some("user_email_keys"),
-        UserSort::Newest | UserSort::Oldest | UserSort::LastSignIn => None,
+        UserSort::LastSignIn => Some("user_last_sign_in_keys"),
+        UserSort::Newest | UserSort::Oldest => None,
     }
 }
 

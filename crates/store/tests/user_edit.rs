@@ -276,7 +276,7 @@ async fn deleting_a_customer_takes_their_tickets_and_keeps_what_they_wrote_elsew
         assert!(t.db.session("customer-session").await.unwrap().is_none(), "{}", t.name);
         if t.db.backend() == Backend::Sqlite {
             // Nor anything the search kept of them.
-            for table in ["user_search_text", "user_name_keys", "user_login_keys", "user_email_keys"] {
+            for table in ["user_search_text", "user_name_keys", "user_login_keys", "user_email_keys", "user_last_sign_in_keys"] {
                 let sql = format!("SELECT COUNT(*) FROM {table} WHERE user_id = {}", h.customer.0);
                 assert_eq!(roster_store::testing::count(&t.db, &sql).await, 0, "{table}");
             }
