@@ -314,7 +314,7 @@ pub struct PreparedSearch<'a> {
     counted: std::sync::Mutex<Option<Vec<i64>>>,
     /// On SQLite, when a capped count reached its cap with an index
     /// driving: the share of the users' ids that match, from where its
-    /// last match is (`match_share`).
+    /// last match is (`count_matching_users`). A sorted page plans by it.
     match_share: std::sync::Mutex<Option<f64>>,
 }
 
