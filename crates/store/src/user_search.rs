@@ -313,9 +313,10 @@ pub struct PreparedSearch<'a> {
     /// (for a search few users match, finding them is most of its cost).
     counted: std::sync::Mutex<Option<Vec<i64>>>,
     /// On SQLite, when a capped count reached its cap with an index
-    /// driving: the share of the users' ids that match, from where its
-    /// last match is (`count_matching_users`). A sorted page plans by it.
-    match_share: std::sync::Mutex<Option<f64>>,
+    /// driving: how many matches it read and the last one's id
+    /// (`count_matching_users`), which tell how many users match. A sorted
+    /// page plans by them.
+    counted_up_to: std::sync::Mutex<Option<(i64, i64)>>,
 }
 
 impl PreparedSearch<'_> {
@@ -460,7 +461,7 @@ impl Db {
                     connection: None,
                     rare_short_words,
                     counted: Default::default(),
-                    match_share: Default::default(),
+                    counted_up_to: Default::default(),
                 });
             }
         };
@@ -538,7 +539,7 @@ impl Db {
             connection: Some(tokio::sync::Mutex::new(connection)),
             rare_short_words: Vec::new(),
             counted: Default::default(),
-            match_share: Default::default(),
+            counted_up_to: Default::default(),
         })
     }
 
@@ -932,22 +933,23 @@ impl Db {
         // count found it, fills a page within the walk (or where nothing is
         // known of it): `çelik` with customers, 6,400 users, would walk
         // 3,000 users by name for the 19 among them (11 ms), then collect.
-        let share = *prepared.match_share.lock().expect("the share of matches");
-        let may_fill = |budget: i64| share.is_none_or(|share| budget as f64 * share >= limit as f64);
+        let counted_up_to = *prepared.counted_up_to.lock().expect("the counted matches");
+        let may_fill = |budget: i64| counted_up_to.is_none_or(|(n, last)| budget * n >= limit * last);
+        let matches = match counted_up_to {
+            Some((n, last)) => Some(estimated_candidates(n, last, last_user_id(connection, prepared.query.now).await?)),
+            None => None,
+        };
         if may_fill(limits.probe_walk) {
             if let Some(page) = self.walk_sqlite(connection, prepared, limit, limits.probe_walk).await? {
                 return Ok(page);
             }
         }
         let sources = prepared.sqlite.as_ref().expect("a SQLite search has its sources");
-        let (driver, candidates) = match share {
+        let (driver, candidates) = match matches {
             _ if sources.driver_matches < i64::MAX => (sources.driver, sources.driver_matches),
             // One part, which checks everything: its candidates are the
-            // matches, whose number the count's share tells.
-            Some(share) if !prepared.checks_beyond(sources.driver) => {
-                let users = last_user_id(connection, prepared.query.now).await?;
-                (sources.driver, (share * users as f64) as i64)
-            }
+            // matches, whose number the count tells.
+            Some(matches) if !prepared.checks_beyond(sources.driver) => (sources.driver, matches),
             _ => fewest_candidates(connection, prepared.query.now, &sources.parts, limits.choice_count_cap).await?,
         };
         if candidates >= limits.sort_at_most && may_fill(limits.walk_budget) {
@@ -959,10 +961,9 @@ impl Db {
             // Enough of the first candidates to hold the page twice over, as
             // many as the count says pass: `sc` with agents, a tenth of
             // its candidates.
-            let first = match share {
-                Some(share) => {
-                    let matches = share * last_user_id(connection, prepared.query.now).await? as f64;
-                    let passing = (matches / candidates.max(1) as f64).clamp(1e-6, 1.0);
+            let first = match matches {
+                Some(matches) => {
+                    let passing = (matches as f64 / candidates.max(1) as f64).clamp(1e-6, 1.0);
                     (limits.sorted_first as f64).max((2 * limit) as f64 / passing) as i64
                 }
                 None => limits.sorted_first,
@@ -1236,7 +1237,7 @@ impl Db {
             // An index hands out its matches in id order: the count ended
             // this far through the ids.
             let last = ids.iter().copied().max().unwrap_or(1).max(1);
-            *prepared.match_share.lock().expect("the share of matches") = Some(n as f64 / last as f64);
+            *prepared.counted_up_to.lock().expect("the counted matches") = Some((n, last));
         }
         Ok(n)
     }
